@@ -1,0 +1,116 @@
+"""The ``complaintctl`` command: global options, one-line errors, exit codes."""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+from typer.core import TyperGroup
+
+# Typer >= 0.29 carries its own copy of click; reach its UsageError through public names.
+UsageError: type[Exception] = typer.BadParameter.__mro__[1]
+
+from complaintctl import __version__
+from complaintctl.errors import ComplaintError
+
+
+class _Group(TyperGroup):
+    """Turns the core's exceptions and click's usage errors into one line on stderr."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:  # noqa: D102
+        standalone = kwargs.pop("standalone_mode", True)
+        try:
+            rv = super().main(*args, standalone_mode=False, **kwargs)
+        except UsageError as exc:
+            ctx = getattr(exc, "ctx", None)
+            if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
+                typer.echo(ctx.get_help(), err=True)
+            else:
+                where = f"{ctx.command_path}: " if ctx is not None else "complaintctl: "
+                typer.echo(f"{where}{exc.format_message()}", err=True)  # type: ignore[attr-defined]
+            rv = 2
+        except ComplaintError as exc:
+            typer.echo(f"complaintctl: {exc}", err=True)
+            rv = exc.exit_code
+        except sqlite3.Error as exc:
+            typer.echo(f"complaintctl: ledger error: {exc}", err=True)
+            rv = 4
+        except typer.Abort:
+            typer.echo("complaintctl: aborted", err=True)
+            rv = 130
+        except BrokenPipeError:
+            rv = 0
+        if not standalone:
+            return rv
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
+app = typer.Typer(
+    cls=_Group,
+    name="complaintctl",
+    help="A complaint ledger for property-management service centres (物业投诉台账).",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"complaintctl {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    db: Path | None = typer.Option(
+        None, "--db", help="Ledger file (default: $COMPLAINTCTL_DB, else the per-user data folder)."
+    ),
+    lang: str = typer.Option(
+        "zh", "--lang", envvar="COMPLAINTCTL_LANG", help="Labels: zh (default) or en."
+    ),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
+) -> None:
+    """Register, track and report property-management complaints on Chinese working days."""
+    from complaintctl.cli import context
+
+    if lang not in ("zh", "en"):
+        raise typer.BadParameter("accepted: zh, en", param_hint="--lang")
+    ctx.obj = context.State(db=db, lang=lang)
+
+
+def _register_commands() -> None:
+    """Each command module adds its commands.  Modules import heavy core code (the holiday
+    package, report and Excel code) inside their commands, so start-up stays fast."""
+    from complaintctl.cli import (
+        calendar_cmd,
+        complaints,
+        digest_cmd,
+        io_cmd,
+        maintenance_cmd,
+        policy_cmd,
+        report_cmd,
+    )
+
+    complaints.register_commands(app)
+    digest_cmd.register(app)
+    report_cmd.register(app)
+    io_cmd.register(app)
+    maintenance_cmd.register(app)
+    app.add_typer(calendar_cmd.app, name="calendar")
+    app.add_typer(policy_cmd.app, name="policy")
+
+
+_register_commands()
+
+
+def main() -> None:
+    app()

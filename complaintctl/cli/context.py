@@ -1,0 +1,57 @@
+"""What every command shares: the ledger path, the language, the acting user."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import typer
+
+from complaintctl.ledger import Ledger
+from complaintctl.timeutil import parse_time
+from complaintctl.workflow import Actor
+
+
+@dataclass
+class State:
+    db: Path | None = None
+    lang: str = "zh"
+    _ledger: Ledger | None = field(default=None, repr=False)
+
+    def ledger(self) -> Ledger:
+        if self._ledger is None:
+            self._ledger = Ledger.open(self.db)
+        return self._ledger
+
+
+def state(ctx: typer.Context) -> State:
+    obj = ctx.find_root().obj
+    if not isinstance(obj, State):
+        obj = State()
+        ctx.find_root().obj = obj
+    return obj
+
+
+def default_user() -> str:
+    env = os.environ.get("COMPLAINTCTL_USER")
+    if env:
+        return env
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def actor(at: str | None, by: str | None) -> Actor:
+    moment: datetime | None = parse_time(at) if at is not None else None
+    return Actor.make(by if by is not None else default_user(), moment)
+
+
+AT_OPTION = typer.Option(
+    None, "--at", help="When it happened (default now), e.g. '2026-11-22 14:30'; local time."
+)
+BY_OPTION = typer.Option(None, "--by", help="Staff member (default $COMPLAINTCTL_USER or login).")
+JSON_OPTION = typer.Option(False, "--json", help="Print JSON for machines.")

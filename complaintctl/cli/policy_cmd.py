@@ -1,0 +1,39 @@
+"""``complaintctl policy``: show and load SLA policy versions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from complaintctl import admin
+from complaintctl.cli import render
+from complaintctl.cli.context import BY_OPTION, JSON_OPTION, actor, state
+from complaintctl.errors import InvalidInput
+
+app = typer.Typer(help="Show or load the SLA policy (时限政策).", no_args_is_help=True)
+
+
+@app.command("show")
+def show(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
+    """Print the policy in force (its TOML, or --json)."""
+    ledger = state(ctx).ledger()
+    version = ledger.policy_version()
+    policy = ledger.policy(version)
+    if as_json:
+        render.print_json({"version": version, **policy.to_dict()})
+        return
+    typer.echo(f"# policy version {version}" + (" (built-in default)" if version == 0 else ""))
+    typer.echo(policy.text.rstrip("\n"))
+
+
+@app.command("load")
+def load(ctx: typer.Context, file: Path = typer.Argument(..., help="A policy TOML file."),
+         by: str | None = BY_OPTION) -> None:
+    """Validate a policy file and store it as a new version."""
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput("FILE", f"cannot read {file}: {exc}") from exc
+    version, policy = admin.load_policy(state(ctx).ledger(), actor(None, by), text)
+    typer.echo(f"policy version {version} loaded: {policy.name}")

@@ -1,0 +1,68 @@
+"""The core's own exceptions.  Only the CLI turns them into messages and exit codes.
+
+Exit codes (documented in docs/operations.md):
+  1  a refused domain step or a failed check (``DomainError``, ``IntegrityFailure``)
+  2  bad input: a usage error naming the field (``InvalidInput``)
+  4  the ledger cannot be used: not SQLite, damaged, locked, too new (``LedgerUnavailable``)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+class ComplaintError(Exception):
+    """Base of every error the core raises on purpose."""
+
+    exit_code = 1
+
+
+class InvalidInput(ComplaintError):
+    """A value given by the user is not acceptable.  Names the field and, where it helps,
+    the accepted values."""
+
+    exit_code = 2
+
+    def __init__(self, field: str, message: str, accepted: Iterable[str] | None = None) -> None:
+        self.field = field
+        self.accepted = list(accepted) if accepted is not None else None
+        text = f"{field}: {message}"
+        if self.accepted:
+            text += f" (accepted: {', '.join(self.accepted)})"
+        super().__init__(text)
+
+
+class NotFound(ComplaintError):
+    """An id that names no complaint."""
+
+    exit_code = 2
+
+
+class DomainError(ComplaintError):
+    """A step the workflow refuses (closing twice, reopening too late, ...)."""
+
+    exit_code = 1
+
+
+class CalendarError(ComplaintError):
+    """A working-day question the calendar cannot answer, or a bad holiday notice."""
+
+    exit_code = 2
+
+
+class PolicyError(ComplaintError):
+    """A policy file that does not validate."""
+
+    exit_code = 2
+
+
+class LedgerUnavailable(ComplaintError):
+    """The ledger file cannot be opened or used (not SQLite, damaged, locked, newer version)."""
+
+    exit_code = 4
+
+
+class IntegrityFailure(ComplaintError):
+    """verify found a difference between the event log and the stored state."""
+
+    exit_code = 1

@@ -1,0 +1,350 @@
+"""The ledger: one SQLite file holding the event log and the state rebuilt from it.
+
+Opening a ledger sets WAL mode and a busy timeout, applies missing migrations (after a backup
+beside the file), and refuses files that are not complaintctl ledgers or come from a newer
+version.  Every write goes through ``Ledger.write()``: one ``BEGIN IMMEDIATE`` transaction, so
+concurrent terminals and cron wait for each other instead of failing, and a process killed
+mid-write leaves the ledger as it was before.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from complaintctl import integrity
+from complaintctl.errors import LedgerUnavailable, NotFound
+from complaintctl.model import Complaint, Event, apply
+from complaintctl.schema import MIGRATIONS, SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    from complaintctl.calendar import WorkCalendar
+    from complaintctl.policy import Policy
+
+APPLICATION_ID = 0x43504C54  # "CPLT"
+ENV_DB = "COMPLAINTCTL_DB"
+ENV_TIMEOUT = "COMPLAINTCTL_BUSY_TIMEOUT"
+_COLUMNS: list[str] | None = None
+
+
+def default_path() -> Path:
+    """``--db``, else ``$COMPLAINTCTL_DB``, else the per-user data folder (platformdirs)."""
+    env = os.environ.get(ENV_DB)
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_data_path
+
+    return user_data_path("complaintctl", appauthor=False) / "ledger.db"
+
+
+def _busy_timeout() -> float:
+    try:
+        return max(0.0, float(os.environ.get(ENV_TIMEOUT, "30")))
+    except ValueError:
+        return 30.0
+
+
+def _explain(exc: sqlite3.Error, path: Path) -> LedgerUnavailable:
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return LedgerUnavailable(
+            f"ledger {path}: locked by another process for over {_busy_timeout():g} s; "
+            "try again, or look for a stuck complaintctl or sqlite3 process"
+        )
+    if "not a database" in text or "malformed" in text or "disk image" in text:
+        return LedgerUnavailable(
+            f"ledger {path}: not a readable SQLite ledger ({text}); restore it from a backup"
+        )
+    return LedgerUnavailable(f"ledger {path}: {text}")
+
+
+class Ledger:
+    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+        self.path = path
+        self.conn = conn
+        self._calendar: WorkCalendar | None = None
+        self._policies: dict[int, Policy] = {}
+
+    # -- opening -----------------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: Path | str | None = None) -> Ledger:
+        path = Path(path).expanduser() if path is not None else default_path()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if not path.exists():
+                os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+            elif path.is_dir():
+                raise LedgerUnavailable(f"ledger {path}: is a folder, not a file")
+        except OSError as exc:
+            raise LedgerUnavailable(f"ledger {path}: cannot create ({exc.strerror})") from exc
+        try:
+            conn = sqlite3.connect(path, timeout=_busy_timeout(), isolation_level=None)
+        except sqlite3.Error as exc:
+            raise _explain(exc, path) from exc
+        conn.row_factory = sqlite3.Row
+        ledger = cls(path, conn)
+        try:
+            ledger._prepare()
+        except sqlite3.Error as exc:
+            conn.close()
+            raise _explain(exc, path) from exc
+        except LedgerUnavailable:
+            conn.close()
+            raise
+        return ledger
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def _prepare(self) -> None:
+        c = self.conn
+        c.execute(f"PRAGMA busy_timeout = {int(_busy_timeout() * 1000)}")
+        version = c.execute("PRAGMA user_version").fetchone()[0]
+        app = c.execute("PRAGMA application_id").fetchone()[0]
+        if version == 0:
+            tables = c.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            if tables:
+                raise LedgerUnavailable(
+                    f"ledger {self.path}: a SQLite file, but not a complaintctl ledger"
+                )
+        elif app != APPLICATION_ID:
+            raise LedgerUnavailable(f"ledger {self.path}: a SQLite file, but not a complaintctl ledger")
+        if version > SCHEMA_VERSION:
+            raise LedgerUnavailable(
+                f"ledger {self.path}: made by a newer complaintctl (schema {version}, this "
+                f"version knows {SCHEMA_VERSION}); upgrade complaintctl, the ledger was not touched"
+            )
+        if c.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            c.execute("PRAGMA journal_mode = WAL")
+        c.execute("PRAGMA synchronous = FULL")
+        c.execute("PRAGMA foreign_keys = ON")
+        if version < SCHEMA_VERSION:
+            self._migrate(version)
+
+    def _migrate(self, version: int) -> None:
+        if version > 0:
+            stamp = time.strftime("%Y%m%d-%H%M%S")
+            self.backup(self.path.with_name(f"{self.path.name}.before-v{SCHEMA_VERSION}-{stamp}"))
+        c = self.conn
+        c.execute("BEGIN IMMEDIATE")
+        try:
+            current = c.execute("PRAGMA user_version").fetchone()[0]
+            for number in range(current, SCHEMA_VERSION):
+                for statement in _split(MIGRATIONS[number]):
+                    c.execute(statement)
+            c.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            c.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            c.execute("COMMIT")
+        except BaseException:
+            c.execute("ROLLBACK")
+            raise
+
+    # -- transactions ------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Writer]:
+        """One write transaction, taking the write lock up front."""
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise _explain(exc, self.path) from exc
+        writer = Writer(self)
+        try:
+            yield writer
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            self._calendar = None
+            raise
+        else:
+            try:
+                self.conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self.conn.execute("ROLLBACK")
+                raise _explain(exc, self.path) from exc
+
+    def backup(self, dest: Path) -> None:
+        """A consistent copy while others write (SQLite's online backup API), owner-only."""
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if not dest.exists():
+            os.close(os.open(dest, os.O_CREAT | os.O_WRONLY, 0o600))
+        target = sqlite3.connect(dest)
+        try:
+            self.conn.backup(target)
+        finally:
+            target.close()
+
+    # -- reading -----------------------------------------------------------------------------
+    def get(self, complaint_id: int) -> Complaint:
+        row = self.conn.execute("SELECT * FROM complaints WHERE id = ?", (complaint_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"ID: no complaint #{complaint_id} in {self.path}")
+        return Complaint.from_row(dict(row))
+
+    def personal(self, complaint_id: int) -> tuple[str | None, str | None]:
+        row = self.conn.execute(
+            "SELECT name, phone FROM personal WHERE complaint_id = ?", (complaint_id,)
+        ).fetchone()
+        return (row["name"], row["phone"]) if row else (None, None)
+
+    def events(self, complaint_id: int | None = None) -> list[Event]:
+        if complaint_id is None:
+            rows = self.conn.execute("SELECT * FROM events ORDER BY seq")
+        else:
+            rows = self.conn.execute(
+                "SELECT * FROM events WHERE complaint_id = ? ORDER BY seq", (complaint_id,)
+            )
+        return [row_to_event(r) for r in rows]
+
+    def query(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> list[sqlite3.Row]:
+        return self.conn.execute(sql, params).fetchall()
+
+    # -- policy and calendar -----------------------------------------------------------------
+    def policy_version(self) -> int:
+        row = self.conn.execute("SELECT max(version) FROM policies").fetchone()
+        return int(row[0] or 0)
+
+    def policy(self, version: int | None = None) -> Policy:
+        from complaintctl.policy import default_policy, parse_policy
+
+        if version is None:
+            version = self.policy_version()
+        if version not in self._policies:
+            if version == 0:
+                self._policies[0] = default_policy()
+            else:
+                row = self.conn.execute(
+                    "SELECT text FROM policies WHERE version = ?", (version,)
+                ).fetchone()
+                self._policies[version] = parse_policy(row["text"])
+        return self._policies[version]
+
+    def calendar(self) -> WorkCalendar:
+        """The working-day calendar, from the cache in the ledger when it is current."""
+        if self._calendar is not None:
+            return self._calendar
+        from complaintctl.calendar import (
+            DEFAULT_FIRST_YEAR,
+            DEFAULT_LAST_YEAR,
+            WorkCalendar,
+            build_calendar,
+            parse_notice,
+        )
+
+        notices = self.conn.execute(
+            "SELECT id, year, text FROM notices WHERE id IN "
+            "(SELECT max(id) FROM notices GROUP BY year) ORDER BY year"
+        ).fetchall()
+        key = f"{_holidays_version()}|{','.join(str(n['id']) for n in notices)}"
+        row = self.conn.execute("SELECT data FROM calendar_cache WHERE key = ?", (key,)).fetchone()
+        if row is not None:
+            self._calendar = WorkCalendar.from_dict(json.loads(row["data"]))
+            return self._calendar
+        cal = build_calendar(
+            DEFAULT_FIRST_YEAR, DEFAULT_LAST_YEAR, [parse_notice(n["text"]) for n in notices]
+        )
+        with contextlib.suppress(sqlite3.OperationalError):
+            self.conn.execute(
+                "INSERT OR REPLACE INTO calendar_cache (key, data) VALUES (?, ?)",
+                (key, json.dumps(cal.to_dict(), separators=(",", ":"))),
+            )
+        self._calendar = cal
+        return cal
+
+
+def _holidays_version() -> str:
+    from importlib.metadata import version
+
+    return version("holidays")
+
+
+def row_to_event(row: sqlite3.Row) -> Event:
+    return Event(
+        kind=row["kind"],
+        complaint_id=row["complaint_id"],
+        at=row["at"],
+        by=row["by"],
+        data=json.loads(row["data"]),
+        recorded_at=row["recorded_at"],
+        seq=row["seq"],
+        pii=row["pii"],
+    )
+
+
+def _split(script: str) -> list[str]:
+    """Statements of a migration (triggers keep their inner semicolons)."""
+    out: list[str] = []
+    buf = ""
+    for line in script.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            if buf.strip():
+                out.append(buf.strip())
+            buf = ""
+    if buf.strip():
+        out.append(buf.strip())
+    return out
+
+
+class Writer:
+    """What a write transaction may do: append events and store the state they lead to."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self.conn = ledger.conn
+        self.now = int(time.time())
+
+    def next_id(self) -> int:
+        return int(self.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM complaints").fetchone()[0])
+
+    def append(self, event: Event) -> Event:
+        """Chain the event to the log and return it with its sequence number."""
+        last = self.conn.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+        seq = (last["seq"] + 1) if last else 1
+        prev = last["hash"] if last else integrity.GENESIS
+        data = integrity.canonical(event.data)
+        digest = integrity.event_hash(
+            prev, seq, event.complaint_id, event.kind, event.at, self.now, event.by, data, event.pii
+        )
+        self.conn.execute(
+            "INSERT INTO events (seq, complaint_id, kind, at, recorded_at, by, data, pii, "
+            "prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (seq, event.complaint_id, event.kind, event.at, self.now, event.by, data, event.pii,
+             prev, digest),
+        )
+        return replace(event, seq=seq, recorded_at=self.now)
+
+    def record(self, state: Complaint | None, event: Event) -> Complaint:
+        """Append ``event`` for a complaint and store the state it leads to."""
+        stored = self.append(event)
+        new = apply(state, stored)
+        row = new.to_row()
+        global _COLUMNS
+        if _COLUMNS is None:
+            _COLUMNS = list(row)
+        if state is None:
+            names = ", ".join(_COLUMNS)
+            marks = ", ".join("?" for _ in _COLUMNS)
+            self.conn.execute(
+                f"INSERT INTO complaints ({names}) VALUES ({marks})", [row[k] for k in _COLUMNS]
+            )
+        else:
+            sets = ", ".join(f"{k} = ?" for k in _COLUMNS if k != "id")
+            self.conn.execute(
+                f"UPDATE complaints SET {sets} WHERE id = ?",
+                [row[k] for k in _COLUMNS if k != "id"] + [new.id],
+            )
+        return new
+
+    def store_personal(self, complaint_id: int, name: str, phone: str) -> str:
+        salt = integrity.new_salt()
+        self.conn.execute(
+            "INSERT INTO personal (complaint_id, name, phone, salt) VALUES (?, ?, ?, ?)",
+            (complaint_id, name, phone, salt),
+        )
+        return integrity.personal_digest(salt, name, phone)

@@ -1,0 +1,104 @@
+"""Numbered migrations.  ``PRAGMA user_version`` holds the number applied; the ledger applies
+the missing ones in one transaction when it opens (after a backup beside the file)."""
+
+from __future__ import annotations
+
+_MILESTONE_COLUMNS = "\n".join(
+    f"    {m}_due INTEGER,\n    {m}_done INTEGER,"
+    for m in ("respond", "assign", "plan", "resolve", "update")
+)
+
+MIGRATIONS: list[str] = [
+    # 1: the event log, the current state, personal data apart, policies, notices, caches.
+    f"""
+CREATE TABLE events (
+    seq INTEGER PRIMARY KEY,
+    complaint_id INTEGER,
+    kind TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    recorded_at INTEGER NOT NULL,
+    by TEXT NOT NULL,
+    data TEXT NOT NULL,
+    pii TEXT,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL UNIQUE
+);
+CREATE INDEX events_by_complaint ON events(complaint_id, seq);
+CREATE INDEX events_by_kind ON events(kind, at);
+CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+
+CREATE TABLE personal (
+    complaint_id INTEGER PRIMARY KEY,
+    name TEXT,
+    phone TEXT,
+    salt TEXT,
+    erased_at INTEGER
+);
+
+CREATE TABLE complaints (
+    id INTEGER PRIMARY KEY,
+    received_at INTEGER NOT NULL,
+    received_month TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    unit TEXT NOT NULL,
+    location TEXT,
+    description TEXT NOT NULL,
+    category TEXT,
+    severity TEXT,
+    nature TEXT,
+    department TEXT,
+    handler TEXT,
+    status TEXT NOT NULL,
+    satisfaction TEXT,
+    resolution TEXT,
+    resolved_at INTEGER,
+    followed_up_at INTEGER,
+    reopen_count INTEGER NOT NULL DEFAULT 0,
+    extension_count INTEGER NOT NULL DEFAULT 0,
+    escalation_level TEXT,
+    escalations TEXT NOT NULL DEFAULT '[]',
+    duplicate_of INTEGER,
+    collective_of INTEGER,
+    policy_version INTEGER NOT NULL,
+{_MILESTONE_COLUMNS}
+    update_missed INTEGER NOT NULL DEFAULT 0,
+    provisional INTEGER NOT NULL DEFAULT 0,
+    next_due INTEGER,
+    source_key TEXT UNIQUE,
+    last_seq INTEGER NOT NULL
+);
+CREATE INDEX complaints_received ON complaints(received_at);
+CREATE INDEX complaints_month ON complaints(received_month);
+CREATE INDEX complaints_open_due ON complaints(status, next_due);
+CREATE INDEX complaints_department ON complaints(department, status);
+CREATE INDEX complaints_duplicate ON complaints(duplicate_of);
+
+CREATE TABLE policies (
+    version INTEGER PRIMARY KEY,
+    loaded_at INTEGER NOT NULL,
+    by TEXT NOT NULL,
+    name TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    text TEXT NOT NULL
+);
+
+CREATE TABLE notices (
+    id INTEGER PRIMARY KEY,
+    year INTEGER NOT NULL,
+    reference TEXT NOT NULL,
+    loaded_at INTEGER NOT NULL,
+    by TEXT NOT NULL,
+    text TEXT NOT NULL
+);
+
+CREATE TABLE calendar_cache (
+    key TEXT PRIMARY KEY,
+    data TEXT NOT NULL
+);
+""",
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)
