@@ -13,8 +13,8 @@ from complaintctl.deadlines import Duration, due_at, extend, parse_duration, war
 from complaintctl.errors import InvalidInput
 from complaintctl.timeutil import CST, iso
 
-settings.register_profile("complaintctl", max_examples=60, deadline=None)
-settings.load_profile("complaintctl")
+# Modest and deterministic enough to keep the suite fast.
+FAST = settings(max_examples=60, deadline=None)
 
 NOTICE_2027 = """\
 year = 2027
@@ -293,6 +293,7 @@ starts = st.datetimes(
 amounts = st.integers(min_value=1, max_value=60)
 
 
+@FAST
 @given(start=starts, n=amounts)
 def test_wd_deadline_ends_a_working_day(cal27: WorkCalendar, start: datetime, n: int) -> None:
     moment, _ = due_at(start, Duration(n, "wd"), cal27)
@@ -306,6 +307,7 @@ def test_wd_deadline_ends_a_working_day(cal27: WorkCalendar, start: datetime, n:
     assert evening == datetime.combine(last_day, EVENING, CST)
 
 
+@FAST
 @given(start=starts, n=amounts)
 def test_d_deadline_is_art_203(cal27: WorkCalendar, start: datetime, n: int) -> None:
     moment, _ = due_at(start, Duration(n, "d"), cal27)
@@ -319,6 +321,7 @@ def test_d_deadline_is_art_203(cal27: WorkCalendar, start: datetime, n: int) -> 
         probe += timedelta(days=1)
 
 
+@FAST
 @given(start=starts, n=amounts, m=amounts)
 def test_extend_composes(cal27: WorkCalendar, start: datetime, n: int, m: int) -> None:
     first, _ = due_at(start, Duration(n, "wd"), cal27)
@@ -330,6 +333,7 @@ def test_extend_composes(cal27: WorkCalendar, start: datetime, n: int, m: int) -
     assert moved == due_at(start, Duration(n + m, "wd"), cal27, EVENING)[0]
 
 
+@FAST
 @given(start=starts, n=amounts)
 def test_provisional_iff_an_unannounced_year_is_touched(
     cal27: WorkCalendar, start: datetime, n: int
