@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-
 from complaintctl.ledger import Ledger
 from complaintctl.milestones import Milestone, milestones
 from complaintctl.model import Complaint, Event

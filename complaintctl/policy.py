@@ -141,7 +141,7 @@ class Policy:
 
 def _positive(raw: Any, where: str) -> Duration:
     if not isinstance(raw, str):
-        raise PolicyError(f"{where}: expected a duration such as \"2h\" or \"3wd\", got {raw!r}")
+        raise PolicyError(f'{where}: expected a duration such as "2h" or "3wd", got {raw!r}')
     try:
         return parse_duration(raw, where)
     except InvalidInput as exc:
@@ -173,7 +173,9 @@ def parse_policy(text: str) -> Policy:
         raise PolicyError(f"policy: not valid TOML ({exc})") from exc
     for key in doc:
         if key not in _KNOWN_TOP:
-            raise PolicyError(f"policy: unknown section {key!r} (accepted: {', '.join(sorted(_KNOWN_TOP))})")
+            raise PolicyError(
+                f"policy: unknown section {key!r} (accepted: {', '.join(sorted(_KNOWN_TOP))})"
+            )
     raw_limits = doc.get("limits", {})
     if not isinstance(raw_limits, dict):
         raise PolicyError("limits: expected a table per severity")
@@ -211,7 +213,9 @@ def parse_policy(text: str) -> Policy:
     windows = doc.get("windows") or {}
     fraction = windows.get("warning_fraction", 0.25)
     if not isinstance(fraction, int | float) or isinstance(fraction, bool) or not 0 < fraction < 1:
-        raise PolicyError(f"windows.warning_fraction: expected a number between 0 and 1, got {fraction!r}")
+        raise PolicyError(
+            f"windows.warning_fraction: expected a number between 0 and 1, got {fraction!r}"
+        )
     ends = windows.get("day_ends_at", "24:00")
     day_ends_at: time | None
     if ends in ("24:00", None):
@@ -226,7 +230,7 @@ def parse_policy(text: str) -> Policy:
     lists = doc.get("lists") or {}
     aliases = doc.get("aliases") or {}
     if not isinstance(aliases, dict) or not all(isinstance(v, str) for v in aliases.values()):
-        raise PolicyError("aliases: expected a table of name = \"列表中的名称\"")
+        raise PolicyError('aliases: expected a table of name = "列表中的名称"')
     return Policy(
         name=str(doc.get("name", "unnamed")),
         limits=limits,
@@ -237,7 +241,9 @@ def parse_policy(text: str) -> Policy:
         retention_years=_int(windows.get("retention_years", 3), "windows.retention_years"),
         unresolved_months=_int(esc.get("unresolved_months", 1), "escalation.unresolved_months"),
         collective_units=_int(esc.get("collective_units", 5), "escalation.collective_units", 2),
-        collective_window=_positive(esc.get("collective_window", "7d"), "escalation.collective_window"),
+        collective_window=_positive(
+            esc.get("collective_window", "7d"), "escalation.collective_window"
+        ),
         reopen_limit=_int(esc.get("reopen_limit", 2), "escalation.reopen_limit"),
         categories=_names(lists.get("categories", []), "lists.categories"),
         departments=_names(lists.get("departments", []), "lists.departments"),

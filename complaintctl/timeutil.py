@@ -81,7 +81,9 @@ def parse_date(text: str, field: str) -> date:
 def not_future(moment: datetime, reference: datetime, field: str = "--at") -> datetime:
     """Refuse a time after ``reference`` (one minute of clock skew between terminals allowed)."""
     if moment > reference + timedelta(minutes=1):
-        raise InvalidInput(field, f"{iso(moment)} is in the future; a step is recorded when it happened")
+        raise InvalidInput(
+            field, f"{iso(moment)} is in the future; a step is recorded when it happened"
+        )
     return moment
 
 

@@ -11,10 +11,11 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from complaintctl import sla
 from complaintctl.deadlines import Duration, due_at, extend, parse_duration
 from complaintctl.errors import DomainError, InvalidInput
 from complaintctl.ledger import Ledger, Writer
-from complaintctl.model import Complaint, Event, provisional_mask
+from complaintctl.model import Complaint, Event
 from complaintctl.policy import Policy
 from complaintctl.timeutil import from_epoch, iso, not_future, now, to_epoch
 from complaintctl.vocab import CHANNEL, MILESTONES, NATURE, SEVERITY, STATUS, parse_listed
@@ -115,25 +116,7 @@ def deadlines(
     ledger: Ledger, policy: Policy, received: datetime, severity: str | None, channel: str
 ) -> tuple[dict[str, int | None], int]:
     """Every milestone's deadline from the moment of receipt, and the provisional mask."""
-    cal = ledger.calendar()
-    due: dict[str, int | None] = {}
-    provisional: set[str] = set()
-    for milestone in MILESTONES:
-        limit = policy.limit(severity, milestone)
-        if limit is None:
-            due[milestone] = None
-            continue
-        moment, prov = due_at(received, limit, cal, policy.day_ends_at)
-        if milestone == "respond" and channel in policy.channel_respond:
-            other, other_prov = due_at(
-                received, policy.channel_respond[channel], cal, policy.day_ends_at
-            )
-            if other < moment:
-                moment, prov = other, other_prov
-        due[milestone] = to_epoch(moment)
-        if prov:
-            provisional.add(milestone)
-    return due, provisional_mask(provisional)
+    return sla.deadlines(policy, ledger.calendar(), received, severity, channel)
 
 
 def _update_clock(policy: Policy, severity: str | None, start: int) -> int | None:

@@ -12,6 +12,7 @@ import holidays
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from marks import needs_provisional_2027
 
 from complaintctl.calendar import (
     DEFAULT_FIRST_YEAR,
@@ -180,6 +181,7 @@ def test_outside_the_covered_years(cal: WorkCalendar) -> None:
 # -- year status and notices -------------------------------------------------------------------
 
 
+@needs_provisional_2027
 def test_year_status_without_notice(cal: WorkCalendar) -> None:
     assert cal.year_status(2026) == "official"
     assert cal.year_status(2004) == "official"
@@ -189,6 +191,7 @@ def test_year_status_without_notice(cal: WorkCalendar) -> None:
     assert cal.local_years == frozenset()
 
 
+@needs_provisional_2027
 def test_notice_replaces_the_package_for_its_year(cal: WorkCalendar, cal27: WorkCalendar) -> None:
     assert cal27.local_years == frozenset({2027})
     assert cal27.year_status(2027) == "local"

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from marks import needs_provisional_2027
 
 from complaintctl.calendar import WorkCalendar, build_calendar, parse_notice
 from complaintctl.deadlines import Duration, due_at, extend, parse_duration, warning_start
@@ -197,6 +198,7 @@ def test_clock_durations_run_around_the_clock(cal: WorkCalendar) -> None:
 # -- provisional years -----------------------------------------------------------------------
 
 
+@needs_provisional_2027
 def test_across_the_year_end_is_provisional(cal: WorkCalendar, cal27: WorkCalendar) -> None:
     start = at("2026-12-30 10:00")
     # 12-31 (Thu), 2027-01-01 元旦 and the weekend off, 01-04, 01-05.
@@ -210,6 +212,7 @@ def test_across_the_year_end_is_provisional(cal: WorkCalendar, cal27: WorkCalend
     assert (iso(moment), provisional) == ("2027-01-01T00:00:00+08:00", False)
 
 
+@needs_provisional_2027
 def test_notice_makeup_day_is_counted(cal: WorkCalendar, cal27: WorkCalendar) -> None:
     start = at("2027-02-19 10:00")  # Friday
     moment, provisional = due_at(start, Duration(1, "wd"), cal)

@@ -14,7 +14,9 @@ def snapshot(db: Path) -> str:
     conn = sqlite3.connect(db)
     try:
         parts = []
-        for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name"):
+        for (table,) in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' ORDER BY name"
+        ):
             if table == "calendar_cache":
                 continue
             rows = conn.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
@@ -26,9 +28,25 @@ def snapshot(db: Path) -> str:
 
 def test_register_prints_id_and_deadlines(run, db):
     out = run.json(
-        "register", "--channel", "电话", "--name", "张三", "--unit", "3-1-502",
-        "--phone", "138 1234 5678", "--description", "电梯困人", "--severity", "重大",
-        "--category", "设施设备", "--location", "3号楼电梯", "--at", "2026-03-02 09:00",
+        "register",
+        "--channel",
+        "电话",
+        "--name",
+        "张三",
+        "--unit",
+        "3-1-502",
+        "--phone",
+        "138 1234 5678",
+        "--description",
+        "电梯困人",
+        "--severity",
+        "重大",
+        "--category",
+        "设施设备",
+        "--location",
+        "3号楼电梯",
+        "--at",
+        "2026-03-02 09:00",
     )
     assert out["id"] == 1
     assert out["severity"] == "major"
@@ -49,18 +67,41 @@ def test_register_prints_id_and_deadlines(run, db):
 
 def test_register_human_output(run):
     out = run.ok(
-        "register", "--channel", "phone", "--name", "李四", "--unit", "A-101",
-        "--phone", "13900001111", "--description", "垃圾未清", "--severity", "minor",
-        "--at", "2026-11-20 10:00",
+        "register",
+        "--channel",
+        "phone",
+        "--name",
+        "李四",
+        "--unit",
+        "A-101",
+        "--phone",
+        "13900001111",
+        "--description",
+        "垃圾未清",
+        "--severity",
+        "minor",
+        "--at",
+        "2026-11-20 10:00",
     )
     assert out == "#1 已登记，状态：已登记；下一时限：首次联系 2026-11-21 10:00\n"
-    out = run.ok("--lang", "en", "assign", "1", "--department", "保洁部", "--at", "2026-11-20 10:05")
+    out = run.ok(
+        "--lang", "en", "assign", "1", "--department", "保洁部", "--at", "2026-11-20 10:05"
+    )
     assert out == "#1 assigned; status assigned; next: respond due 2026-11-21 10:00\n"
 
 
 def test_full_lifecycle(run, register):
     cid = register(severity="中度", at="2026-02-27 10:00")
-    run.ok("assign", str(cid), "--department", "engineering", "--handler", "李工", "--at", "2026-02-27 10:30")
+    run.ok(
+        "assign",
+        str(cid),
+        "--department",
+        "engineering",
+        "--handler",
+        "李工",
+        "--at",
+        "2026-02-27 10:30",
+    )
     run.ok("update", str(cid), "--contacted", "--at", "2026-02-27 10:40")
     run.ok("update", str(cid), "--plan", "更换灯管", "--at", "2026-02-27 15:00")
     run.ok("close", str(cid), "--resolution", "已更换灯管", "--at", "2026-03-02 16:00")
@@ -82,7 +123,12 @@ def test_full_lifecycle(run, register):
     assert shown["status"] == "closed"
     assert shown["satisfaction"] == "satisfied"
     assert [e["kind"] for e in shown["events"]] == [
-        "registered", "assigned", "updated", "updated", "resolved", "followed_up"
+        "registered",
+        "assigned",
+        "updated",
+        "updated",
+        "resolved",
+        "followed_up",
     ]
     assert all(e["by"] == "王芳" for e in shown["events"])
     assert shown["events"][0]["at"] == "2026-02-27T10:00:00+08:00"
@@ -117,7 +163,10 @@ def test_reopen_within_window_and_refused_after(run, register):
     # 7 days after Tue 3 Mar end at 24:00 on Tue 10 Mar
     late = run("reopen", str(cid), "--reason", "问题依旧", "--at", "2026-03-11 00:00")
     assert late.exit_code == 1
-    assert "reconsideration window (7d after the resolution) ended 2026-03-11T00:00:00+08:00" in late.stderr
+    assert (
+        "reconsideration window (7d after the resolution) ended 2026-03-11T00:00:00+08:00"
+        in late.stderr
+    )
     out = run.json("reopen", str(cid), "--reason", "问题依旧", "--at", "2026-03-10 23:59")
     assert out["status"] == "in_progress"
     assert out["reopen_count"] == 1
@@ -138,28 +187,119 @@ def test_window_ending_on_rest_day_moves_to_next_working_day(run, register):
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
-        (["register", "--channel", "fax", "--name", "a", "--unit", "1", "--phone", "13812345678",
-          "--description", "d"], 2,
-         "complaintctl: --channel: unknown value 'fax' (accepted: phone/电话, visit/来访, "
-         "online/网络, letter/信函, relay/转办, other/其他)\n"),
-        (["register", "--channel", "电话", "--name", " ", "--unit", "1", "--phone", "13812345678",
-          "--description", "d"], 2, "complaintctl: --name: must not be empty\n"),
-        (["register", "--channel", "电话", "--name", "a", "--unit", "1", "--phone", "12345",
-          "--description", "d"], 2,
-         "complaintctl: --phone: '12345' is not a phone number; use a mobile (13812345678) or a "
-         "landline (021-12345678)\n"),
-        (["register", "--channel", "电话", "--name", "a", "--unit", "1", "--phone", "13812345678",
-          "--description", "d", "--at", "2099-01-01 10:00"], 2,
-         "complaintctl: --at: 2099-01-01T10:00:00+08:00 is in the future; a step is recorded "
-         "when it happened\n"),
-        (["register", "--channel", "电话", "--name", "a", "--unit", "1", "--phone", "13812345678",
-          "--description", "d", "--severity", "urgent"], 2,
-         "complaintctl: --severity: unknown value 'urgent' (accepted: minor/轻微, moderate/中度, "
-         "major/重大)\n"),
-        (["register", "--channel", "电话", "--name", "a", "--unit", "1", "--phone", "13812345678"],
-         2, "complaintctl register: Missing option '--description'.\n"),
-        (["classify", "1", "--severity", "major"], 2,
-         "complaintctl: ID: no complaint #1 in {db}\n"),
+        (
+            [
+                "register",
+                "--channel",
+                "fax",
+                "--name",
+                "a",
+                "--unit",
+                "1",
+                "--phone",
+                "13812345678",
+                "--description",
+                "d",
+            ],
+            2,
+            "complaintctl: --channel: unknown value 'fax' (accepted: phone/电话, visit/来访, "
+            "online/网络, letter/信函, relay/转办, other/其他)\n",
+        ),
+        (
+            [
+                "register",
+                "--channel",
+                "电话",
+                "--name",
+                " ",
+                "--unit",
+                "1",
+                "--phone",
+                "13812345678",
+                "--description",
+                "d",
+            ],
+            2,
+            "complaintctl: --name: must not be empty\n",
+        ),
+        (
+            [
+                "register",
+                "--channel",
+                "电话",
+                "--name",
+                "a",
+                "--unit",
+                "1",
+                "--phone",
+                "12345",
+                "--description",
+                "d",
+            ],
+            2,
+            "complaintctl: --phone: '12345' is not a phone number; use a mobile (13812345678) or a "
+            "landline (021-12345678)\n",
+        ),
+        (
+            [
+                "register",
+                "--channel",
+                "电话",
+                "--name",
+                "a",
+                "--unit",
+                "1",
+                "--phone",
+                "13812345678",
+                "--description",
+                "d",
+                "--at",
+                "2099-01-01 10:00",
+            ],
+            2,
+            "complaintctl: --at: 2099-01-01T10:00:00+08:00 is in the future; a step is recorded "
+            "when it happened\n",
+        ),
+        (
+            [
+                "register",
+                "--channel",
+                "电话",
+                "--name",
+                "a",
+                "--unit",
+                "1",
+                "--phone",
+                "13812345678",
+                "--description",
+                "d",
+                "--severity",
+                "urgent",
+            ],
+            2,
+            "complaintctl: --severity: unknown value 'urgent' (accepted: minor/轻微, moderate/中度, "
+            "major/重大)\n",
+        ),
+        (
+            [
+                "register",
+                "--channel",
+                "电话",
+                "--name",
+                "a",
+                "--unit",
+                "1",
+                "--phone",
+                "13812345678",
+            ],
+            2,
+            "complaintctl register: Missing option '--description'.\n",
+        ),
+        (
+            ["classify", "1", "--severity", "major"],
+            2,
+            "complaintctl: ID: no complaint #1 in {db}\n",
+        ),
     ],
 )
 def test_bad_input_is_one_line_and_writes_nothing(run, db, args, code, message):

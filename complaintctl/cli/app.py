@@ -10,11 +10,11 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-# Typer >= 0.29 carries its own copy of click; reach its UsageError through public names.
-UsageError: type[Exception] = typer.BadParameter.__mro__[1]
-
 from complaintctl import __version__
 from complaintctl.errors import ComplaintError
+
+# Typer >= 0.29 carries its own copy of click; reach its UsageError through public names.
+UsageError: type[Exception] = typer.BadParameter.__mro__[1]
 
 
 class _Group(TyperGroup):
@@ -23,7 +23,8 @@ class _Group(TyperGroup):
     def main(self, *args: Any, **kwargs: Any) -> Any:  # noqa: D102
         standalone = kwargs.pop("standalone_mode", True)
         try:
-            rv = super().main(*args, standalone_mode=False, **kwargs)
+            kwargs["standalone_mode"] = False
+            rv = super().main(*args, **kwargs)
         except UsageError as exc:
             ctx = getattr(exc, "ctx", None)
             if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:

@@ -14,7 +14,9 @@ from complaintctl.deadlines import due_at, parse_duration
 from complaintctl.errors import InvalidInput
 from complaintctl.timeutil import iso, local_due, now, parse_time
 
-app = typer.Typer(help="Working days, holiday notices and deadlines (工作日历).", no_args_is_help=True)
+app = typer.Typer(
+    help="Working days, holiday notices and deadlines (工作日历).", no_args_is_help=True
+)
 
 
 @app.command("status")
@@ -25,8 +27,13 @@ def status(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     cal = ledger.calendar()
     today = now().year
     years = list(range(today - 2, today + 3))
-    notices = {r["year"]: r["reference"] for r in ledger.query(
-        "SELECT year, reference FROM notices WHERE id IN (SELECT max(id) FROM notices GROUP BY year)")}
+    notices = {
+        r["year"]: r["reference"]
+        for r in ledger.query(
+            "SELECT year, reference FROM notices "
+            "WHERE id IN (SELECT max(id) FROM notices GROUP BY year)"
+        )
+    }
     rows = [{"year": y, "status": cal.year_status(y), "reference": notices.get(y)} for y in years]
     if as_json:
         render.print_json({"last_official_year": cal.last_official_year, "years": rows})
@@ -36,13 +43,18 @@ def status(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
         t.add_row(str(r["year"]), str(r["status"]), str(r["reference"] or "-"))
     render.console().print(t)
     if any(r["status"] == "provisional" for r in rows):
-        typer.echo(f"provisional years: rule-based guesses without 调休; load the State Council "
-                   f"notice with 'complaintctl calendar load FILE.toml' when it is published.")
+        typer.echo(
+            "provisional years: rule-based guesses without 调休; load the State Council "
+            "notice with 'complaintctl calendar load FILE.toml' when it is published."
+        )
 
 
 @app.command("load")
-def load(ctx: typer.Context, file: Path = typer.Argument(..., help="A notice TOML file."),
-         by: str | None = BY_OPTION) -> None:
+def load(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., help="A notice TOML file."),
+    by: str | None = BY_OPTION,
+) -> None:
     """Load a State Council holiday notice for a year; it overrides the package for that year."""
     try:
         text = file.read_text(encoding="utf-8-sig")
@@ -71,7 +83,10 @@ def due(
 
 
 @app.command("show")
-def show(ctx: typer.Context, month: str | None = typer.Argument(None, help="YYYY-MM (default this month).")) -> None:
+def show(
+    ctx: typer.Context,
+    month: str | None = typer.Argument(None, help="YYYY-MM (default this month)."),
+) -> None:
     """A month grid: holidays (休) and 调休 working weekends (班)."""
     if month is None:
         year, mon = now().year, now().month
@@ -85,8 +100,16 @@ def show(ctx: typer.Context, month: str | None = typer.Argument(None, help="YYYY
     cal = state(ctx).ledger().calendar()
     from datetime import date
 
-    t = render.table("一 Mon", "二 Tue", "三 Wed", "四 Thu", "五 Fri", "六 Sat", "日 Sun",
-                     title=f"{year}-{mon:02d} ({cal.year_status(year)})")
+    t = render.table(
+        "一 Mon",
+        "二 Tue",
+        "三 Wed",
+        "四 Thu",
+        "五 Fri",
+        "六 Sat",
+        "日 Sun",
+        title=f"{year}-{mon:02d} ({cal.year_status(year)})",
+    )
     notes: list[str] = []
     for week in stdcal.Calendar().monthdayscalendar(year, mon):
         cells = []

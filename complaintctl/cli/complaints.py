@@ -33,7 +33,8 @@ def _done(ledger: Ledger, c: Complaint, lang: str, what_zh: str, what_en: str) -
     else:
         line = f"#{c.id} {what_zh}，状态：{render.label('status', c.status, lang)}"
         if nxt:
-            line += f"；下一时限：{render.label('milestone', nxt.name, lang)} {local_due(from_epoch(nxt.due))}"
+            milestone = render.label("milestone", nxt.name, lang)
+            line += f"；下一时限：{milestone} {local_due(from_epoch(nxt.due))}"
     typer.echo(line)
 
 
@@ -50,15 +51,25 @@ def _emit(ctx: typer.Context, c: Complaint, as_json: bool, zh: str, en: str) -> 
 
 def register(
     ctx: typer.Context,
-    channel: str = typer.Option(..., "--channel", help="电话 phone, 来访 visit, 网络 online, 信函 letter, 转办 relay, 其他 other."),
+    channel: str = typer.Option(
+        ...,
+        "--channel",
+        help="电话 phone, 来访 visit, 网络 online, 信函 letter, 转办 relay, 其他 other.",
+    ),
     name: str = typer.Option(..., "--name", help="Complainant's name (投诉人)."),
     unit: str = typer.Option(..., "--unit", help="房号 or 铺位号."),
     phone: str = typer.Option(..., "--phone", help="Contact phone."),
     description: str = typer.Option(..., "--description", help="What the complaint is about."),
     category: str | None = typer.Option(None, "--category", help="A category of the policy."),
-    severity: str | None = typer.Option(None, "--severity", help="轻微 minor, 中度 moderate, 重大 major."),
+    severity: str | None = typer.Option(
+        None, "--severity", help="轻微 minor, 中度 moderate, 重大 major."
+    ),
     location: str | None = typer.Option(None, "--location", help="Where the problem is."),
-    nature: str | None = typer.Option(None, "--nature", help="有效投诉 valid, 协办事项 assist, 过高要求 excessive, 无责任投诉 no_fault."),
+    nature: str | None = typer.Option(
+        None,
+        "--nature",
+        help="有效投诉 valid, 协办事项 assist, 过高要求 excessive, 无责任投诉 no_fault.",
+    ),
     at: str | None = AT_OPTION,
     by: str | None = BY_OPTION,
     as_json: bool = JSON_OPTION,
@@ -85,7 +96,9 @@ def register(
 def classify(
     ctx: typer.Context,
     complaint_id: int = ID,
-    severity: str | None = typer.Option(None, "--severity", help="轻微 minor, 中度 moderate, 重大 major."),
+    severity: str | None = typer.Option(
+        None, "--severity", help="轻微 minor, 中度 moderate, 重大 major."
+    ),
     category: str | None = typer.Option(None, "--category"),
     nature: str | None = typer.Option(None, "--nature"),
     at: str | None = AT_OPTION,
@@ -95,7 +108,12 @@ def classify(
     """Classify or reclassify (分类); a new severity recomputes every deadline."""
     who = actor(at, by)
     c = workflow.classify(
-        state(ctx).ledger(), who, complaint_id, severity=severity, category_name=category, nature=nature
+        state(ctx).ledger(),
+        who,
+        complaint_id,
+        severity=severity,
+        category_name=category,
+        nature=nature,
     )
     _emit(ctx, c, as_json, "已分类", "classified")
 
@@ -111,7 +129,9 @@ def assign(
 ) -> None:
     """Assign to a department and handler (派单)."""
     who = actor(at, by)
-    c = workflow.assign(state(ctx).ledger(), who, complaint_id, department_name=department, handler=handler)
+    c = workflow.assign(
+        state(ctx).ledger(), who, complaint_id, department_name=department, handler=handler
+    )
     _emit(ctx, c, as_json, "已派单", "assigned")
 
 
@@ -120,11 +140,19 @@ def update(
     complaint_id: int = ID,
     contacted: bool = typer.Option(False, "--contacted", help="First contact with the owner made."),
     plan: str | None = typer.Option(None, "--plan", help="Handling plan told to the owner."),
-    note: str | None = typer.Option(None, "--note", help="Progress note (restarts the update clock)."),
-    escalate: str | None = typer.Option(None, "--escalate", help="Escalate to the manager, with the reason."),
-    extend: str | None = typer.Option(None, "--extend", help="Extend the resolve deadline (延期), e.g. 2wd."),
+    note: str | None = typer.Option(
+        None, "--note", help="Progress note (restarts the update clock)."
+    ),
+    escalate: str | None = typer.Option(
+        None, "--escalate", help="Escalate to the manager, with the reason."
+    ),
+    extend: str | None = typer.Option(
+        None, "--extend", help="Extend the resolve deadline (延期), e.g. 2wd."
+    ),
     reason: str | None = typer.Option(None, "--reason", help="Why the extension (with --extend)."),
-    approved_by: str | None = typer.Option(None, "--approved-by", help="Who approved the extension."),
+    approved_by: str | None = typer.Option(
+        None, "--approved-by", help="Who approved the extension."
+    ),
     at: str | None = AT_OPTION,
     by: str | None = BY_OPTION,
     as_json: bool = JSON_OPTION,
@@ -151,7 +179,9 @@ def close(
     complaint_id: int = ID,
     resolution: str = typer.Option(..., "--resolution", help="What was done (处理结果)."),
     satisfied: bool | None = typer.Option(
-        None, "--satisfied/--unsatisfied", help="The owner's verdict, if given on the spot (counts as 回访)."
+        None,
+        "--satisfied/--unsatisfied",
+        help="The owner's verdict, if given on the spot (counts as 回访).",
     ),
     at: str | None = AT_OPTION,
     by: str | None = BY_OPTION,
@@ -159,14 +189,18 @@ def close(
 ) -> None:
     """Close with a resolution (反馈); awaits the follow-up call unless the owner confirmed."""
     who = actor(at, by)
-    c = workflow.close(state(ctx).ledger(), who, complaint_id, resolution=resolution, satisfied=satisfied)
+    c = workflow.close(
+        state(ctx).ledger(), who, complaint_id, resolution=resolution, satisfied=satisfied
+    )
     _emit(ctx, c, as_json, "已办结", "resolved")
 
 
 def followup(
     ctx: typer.Context,
     complaint_id: int = ID,
-    satisfied: bool | None = typer.Option(None, "--satisfied/--unsatisfied", help="The owner's verdict."),
+    satisfied: bool | None = typer.Option(
+        None, "--satisfied/--unsatisfied", help="The owner's verdict."
+    ),
     note: str | None = typer.Option(None, "--note"),
     at: str | None = AT_OPTION,
     by: str | None = BY_OPTION,
@@ -200,12 +234,18 @@ def _as_of(value: str | None) -> int:
 
 def list_(
     ctx: typer.Context,
-    status: str | None = typer.Option(None, "--status", help="registered, assigned, in_progress, resolved, closed (or Chinese)."),
+    status: str | None = typer.Option(
+        None, "--status", help="registered, assigned, in_progress, resolved, closed (or Chinese)."
+    ),
     department: str | None = typer.Option(None, "--department"),
     severity: str | None = typer.Option(None, "--severity"),
-    open_only: bool = typer.Option(False, "--open", help="Only complaints still being handled, next deadline first."),
+    open_only: bool = typer.Option(
+        False, "--open", help="Only complaints still being handled, next deadline first."
+    ),
     limit: int = typer.Option(50, "--limit", min=1, help="How many rows (default 50)."),
-    as_of: str | None = typer.Option(None, "--as-of", help="Judge deadlines at this time instead of now."),
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="Judge deadlines at this time instead of now."
+    ),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """List complaints with their next deadline."""
@@ -237,15 +277,27 @@ def list_(
     moment = _as_of(as_of)
     items = [(Complaint.from_row(dict(r)), r["p_name"], r["p_phone"]) for r in rows]
     if as_json:
-        render.print_json(
-            [complaint_json(ledger, c, moment, personal=(n, p)) for c, n, p in items]
-        )
+        render.print_json([complaint_json(ledger, c, moment, personal=(n, p)) for c, n, p in items])
         return
     lang = st.lang
     cal = ledger.calendar() if items else None
     t = render.table(
-        *(render.h(k, lang) for k in ("id", "received", "unit", "name", "phone", "category",
-                                       "severity", "department", "status", "next", "left"))
+        *(
+            render.h(k, lang)
+            for k in (
+                "id",
+                "received",
+                "unit",
+                "name",
+                "phone",
+                "category",
+                "severity",
+                "department",
+                "status",
+                "next",
+                "left",
+            )
+        )
     )
     for c, n, p in items:
         nxt = next_milestone(c, ledger.policy(c.policy_version), moment)
@@ -285,7 +337,9 @@ def list_(
 def show(
     ctx: typer.Context,
     complaint_id: int = ID,
-    as_of: str | None = typer.Option(None, "--as-of", help="Judge deadlines at this time instead of now."),
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="Judge deadlines at this time instead of now."
+    ),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Show one complaint: its record, every milestone and the whole event history."""
@@ -341,7 +395,10 @@ def show(
     ev = render.table(*(render.h(k, lang) for k in ("seq", "at", "kind", "by", "details")))
     for e in events:
         details = "; ".join(
-            f"{k}={v}" for k, v in e.data.items() if k not in ("due", "provisional", "previous_due", "update_due") and v not in (None, False)
+            f"{k}={v}"
+            for k, v in e.data.items()
+            if k not in ("due", "provisional", "previous_due", "update_due")
+            and v not in (None, False)
         )
         ev.add_row(str(e.seq), local(from_epoch(e.at)), e.kind, e.by, details.replace("[", r"\["))
     render.emit(ev)

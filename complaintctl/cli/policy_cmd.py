@@ -28,8 +28,11 @@ def show(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
 
 
 @app.command("load")
-def load(ctx: typer.Context, file: Path = typer.Argument(..., help="A policy TOML file."),
-         by: str | None = BY_OPTION) -> None:
+def load(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., help="A policy TOML file."),
+    by: str | None = BY_OPTION,
+) -> None:
     """Validate a policy file and store it as a new version."""
     try:
         text = file.read_text(encoding="utf-8-sig")
