@@ -7,7 +7,6 @@ from pathlib import Path
 
 import typer
 
-from complaintctl import admin
 from complaintctl.cli import render
 from complaintctl.cli.context import BY_OPTION, JSON_OPTION, actor, state
 from complaintctl.deadlines import due_at, parse_duration
@@ -60,6 +59,8 @@ def load(
         text = file.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidInput("FILE", f"cannot read {file}: {exc}") from exc
+    from complaintctl import admin
+
     year, reference, changes = admin.load_notice(state(ctx).ledger(), actor(None, by), text)
     typer.echo(f"{year} holiday notice loaded ({reference}); {len(changes)} deadline(s) recomputed")
 

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import typer
 
-from complaintctl import admin
 from complaintctl.cli import render
 from complaintctl.cli.context import BY_OPTION, JSON_OPTION, actor, state
 from complaintctl.errors import InvalidInput
@@ -38,5 +37,7 @@ def load(
         text = file.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidInput("FILE", f"cannot read {file}: {exc}") from exc
+    from complaintctl import admin
+
     version, policy = admin.load_policy(state(ctx).ledger(), actor(None, by), text)
     typer.echo(f"policy version {version} loaded: {policy.name}")

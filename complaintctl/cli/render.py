@@ -9,11 +9,11 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich import box
-from rich.console import Console
-from rich.table import Table
+if TYPE_CHECKING:  # Rich is imported only by commands that draw tables
+    from rich.console import Console
+    from rich.table import Table
 
 from complaintctl.vocab import (
     CHANNEL,
@@ -93,6 +93,8 @@ def emit(*renderables: Any) -> None:
 
 
 def console(stderr: bool = False) -> Console:
+    from rich.console import Console
+
     stream = sys.stderr if stderr else sys.stdout
     tty = stream.isatty()
     width = None if tty else _width()
@@ -108,6 +110,9 @@ def console(stderr: bool = False) -> Console:
 
 
 def table(*columns: str, title: str | None = None) -> Table:
+    from rich import box
+    from rich.table import Table
+
     tty = is_terminal()
     t = Table(
         title=title,
