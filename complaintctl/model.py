@@ -10,7 +10,7 @@ deadline) is computed by the workflow beforehand and carried in the event's data
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from complaintctl.vocab import MILESTONES, OPEN_STATUSES
@@ -74,7 +74,7 @@ class Complaint:
 
     # -- conversions -------------------------------------------------------------------------
     def to_row(self) -> dict[str, Any]:
-        row = asdict(self)
+        row = dict(vars(self))  # every field is a scalar but escalations (dumped next)
         row["escalations"] = json.dumps(self.escalations, ensure_ascii=False)
         return row
 
@@ -150,7 +150,7 @@ def apply(state: Complaint | None, event: Event) -> Complaint:
     else:
         if state is None:
             raise ValueError(f"event {event.kind} before the complaint was registered")
-        new = Complaint.from_row(state.to_row())
+        new = replace(state, escalations=list(state.escalations))
         kind = event.kind
         if kind == "classified":
             for key in ("severity", "category", "nature"):
@@ -206,6 +206,9 @@ def apply(state: Complaint | None, event: Event) -> Complaint:
                 new.update_done = None
         elif kind == "linked":
             new.duplicate_of = data["main"]
+            for milestone, at in (data.get("done") or {}).items():
+                if getattr(new, f"{milestone}_done") is None:
+                    setattr(new, f"{milestone}_done", at)
         elif kind in ("recalculated", "personal_data_erased", "noted"):
             pass
         else:
@@ -220,11 +223,10 @@ def apply(state: Complaint | None, event: Event) -> Complaint:
 
 
 def _next_due(state: Complaint) -> int | None:
-    if not state.is_open:
+    """The earliest open deadline; none for a linked duplicate, whose main carries the clock."""
+    if not state.is_open or state.duplicate_of is not None:
         return None
     pending = [
-        due
-        for m in MILESTONES
-        if (due := state.due(m)) is not None and state.done(m) is None
+        due for m in MILESTONES if (due := state.due(m)) is not None and state.done(m) is None
     ]
     return min(pending) if pending else None

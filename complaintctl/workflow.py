@@ -15,7 +15,8 @@ from complaintctl import sla
 from complaintctl.deadlines import Duration, due_at, extend, parse_duration
 from complaintctl.errors import DomainError, InvalidInput
 from complaintctl.ledger import Ledger, Writer
-from complaintctl.model import Complaint, Event
+from complaintctl.linking import propagate
+from complaintctl.model import Complaint, Event, provisional_mask
 from complaintctl.policy import Policy
 from complaintctl.timeutil import from_epoch, iso, not_future, now, to_epoch
 from complaintctl.vocab import CHANNEL, MILESTONES, NATURE, SEVERITY, STATUS, parse_listed
@@ -56,7 +57,9 @@ class Actor:
 
 
 # -- validation helpers ---------------------------------------------------------------------
-def text(value: str | None, field: str, *, required: bool = True, limit: int = MAX_TEXT) -> str | None:
+def text(
+    value: str | None, field: str, *, required: bool = True, limit: int = MAX_TEXT
+) -> str | None:
     if value is None or not value.strip():
         if required:
             raise InvalidInput(field, "must not be empty")
@@ -107,7 +110,8 @@ def _not_before(state: Complaint, actor: Actor, since: int | None = None) -> Non
     floor = since if since is not None else state.received_at
     if actor.epoch < floor:
         raise InvalidInput(
-            "--at", f"{iso(actor.at)} is before #{state.id} reached this step ({iso(from_epoch(floor))})"
+            "--at",
+            f"{iso(actor.at)} is before #{state.id} reached this step ({iso(from_epoch(floor))})",
         )
 
 
@@ -128,6 +132,65 @@ def _update_clock(policy: Policy, severity: str | None, start: int) -> int | Non
 
 def _seconds(limit: Duration) -> int:
     return limit.amount * (60 if limit.unit == "m" else 3600)
+
+
+def recompute(
+    ledger: Ledger, policy: Policy, state: Complaint, severity: str | None
+) -> tuple[dict[str, int | None], int]:
+    """Every milestone's deadline for ``state`` at ``severity``, as the workflow would set it
+    today: from receipt; ``resolve`` from the last reopening with later extensions replayed;
+    the recurring ``update`` clock from the last progress report.  Used when the severity
+    changes (classify, escalation) and when a holiday notice changes the calendar."""
+    cal = ledger.calendar()
+    received = from_epoch(state.received_at)
+    resolve_start, progress = received, state.received_at
+    extensions: list[Duration] = []
+    for e in ledger.events(state.id):
+        if e.kind == "reopened":
+            resolve_start, extensions, progress = from_epoch(e.at), [], e.at
+        elif e.kind == "extended":
+            extensions.append(parse_duration(str(e.data["duration"])))
+        elif e.kind == "updated":
+            progress = e.at
+    due: dict[str, int | None] = {}
+    provisional: set[str] = set()
+    for milestone in MILESTONES:
+        if milestone == "update":
+            keep = state.update_done is not None and state.update_due is not None
+            due["update"] = state.update_due if keep else _update_clock(policy, severity, progress)
+            continue
+        start = resolve_start if milestone == "resolve" else received
+        result = sla.milestone_due(policy, cal, start, severity, state.channel, milestone)
+        if result is None:
+            due[milestone] = None
+            continue
+        moment, prov = result
+        if milestone == "resolve":
+            for duration in extensions:
+                moment, prov = extend(moment, duration, cal, policy.day_ends_at)
+        due[milestone] = to_epoch(moment)
+        if prov:
+            provisional.add(milestone)
+    return due, provisional_mask(provisional)
+
+
+def severity_deadlines(
+    ledger: Ledger, policy: Policy, state: Complaint, severity: str | None
+) -> dict[str, object]:
+    """The deadline part of an event that changes ``state``'s severity, the old ones kept."""
+    due, mask = recompute(ledger, policy, state, severity)
+    return {
+        "previous_due": {m: state.due(m) for m in MILESTONES},
+        "due": due,
+        "provisional": mask,
+    }
+
+
+def _followed(w: Writer, state: Complaint, event: Event) -> Complaint:
+    """Record ``event`` on ``state`` and on the duplicates linked to it (see linking)."""
+    new = w.record(state, event)
+    propagate(w, new, event)
+    return new
 
 
 def _last_progress(ledger: Ledger, state: Complaint) -> int:
@@ -213,12 +276,7 @@ def classify(
         data["before"] = {k: getattr(state, k) for k in new if new[k] is not None}
         target = new["severity"] or state.severity
         if target != state.severity:
-            due, mask = deadlines(ledger, policy, from_epoch(state.received_at), target, state.channel)
-            if due["update"] is not None and state.update_done is None:
-                due["update"] = _update_clock(policy, target, _last_progress(ledger, state))
-            data["previous_due"] = {m: state.due(m) for m in MILESTONES}
-            data["due"] = due
-            data["provisional"] = mask
+            data.update(severity_deadlines(ledger, policy, state, target))
         return w.record(state, Event("classified", state.id, actor.epoch, actor.by, data))
 
 
@@ -297,7 +355,7 @@ def update(
                 "due": {"resolve": to_epoch(moved)},
                 "provisional": mask,
             }
-            state = w.record(state, Event("extended", state.id, actor.epoch, actor.by, data))
+            state = _followed(w, state, Event("extended", state.id, actor.epoch, actor.by, data))
         return state
 
 
@@ -314,7 +372,8 @@ def close(
         state = ledger.get(complaint_id)
         _require(state, "close")
         _not_before(state, actor)
-        state = w.record(
+        state = _followed(
+            w,
             state,
             Event("resolved", state.id, actor.epoch, actor.by, {"resolution": resolution_text}),
         )
@@ -327,7 +386,7 @@ def _followup_in(
     w: Writer, actor: Actor, state: Complaint, satisfied: bool, note: str | None
 ) -> Complaint:
     data = {"satisfaction": "satisfied" if satisfied else "unsatisfied", "note": note}
-    return w.record(state, Event("followed_up", state.id, actor.epoch, actor.by, data))
+    return _followed(w, state, Event("followed_up", state.id, actor.epoch, actor.by, data))
 
 
 def followup(
@@ -377,7 +436,7 @@ def reopen(ledger: Ledger, actor: Actor, complaint_id: int, *, reason: str) -> C
             },
             "provisional": (state.provisional | bit) if prov else (state.provisional & ~bit),
         }
-        return w.record(state, Event("reopened", state.id, actor.epoch, actor.by, data))
+        return _followed(w, state, Event("reopened", state.id, actor.epoch, actor.by, data))
 
 
 def window_seconds(limit: Duration) -> timedelta:

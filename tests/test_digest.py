@@ -1,0 +1,325 @@
+"""The overdue digest (issue 5) through the CLI, always judged ``--as-of`` a fixed moment."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+AS_OF = "2026-03-02 12:00"  # a Monday
+
+
+@pytest.fixture
+def scene(run, register):
+    """#1 major, unassigned: respond (09:15) and assign (11:00) breached.
+    #2 moderate, 工程部/李工: respond (11:30) breached.
+    #3 minor, 工程部/张工: respond due 03-02 14:00, inside its last quarter: due soon.
+    #4 minor, 保洁部: respond due 03-03 11:00, nothing yet.
+    #5 major but closed, #6 a duplicate of #1: never listed."""
+    register(severity="major", at="2026-03-02 09:00")
+    register(severity="moderate", at="2026-03-02 10:30", unit="5-2-101", phone="13900001111")
+    run.ok("assign", "2", "--department", "工程部", "--handler", "李工", "--at", "2026-03-02 10:40")
+    register(severity="minor", at="2026-03-01 14:00", unit="A-08", phone="021-62345678")
+    run.ok("assign", "3", "--department", "工程部", "--handler", "张工", "--at", "2026-03-01 15:00")
+    register(severity="minor", at="2026-03-02 11:00", unit="B-11")
+    run.ok("assign", "4", "--department", "保洁部", "--at", "2026-03-02 11:05")
+    register(severity="major", at="2026-03-02 08:00")
+    run.ok("close", "5", "--resolution", "已修复", "--at", "2026-03-02 08:30")
+    register(severity="major", at="2026-03-02 09:05", unit="3-1-602")
+    run.ok("link", "1", "6", "--at", "2026-03-02 09:10")
+
+
+def test_empty_digest_prints_nothing(run, register):
+    assert run("digest", "--as-of", AS_OF).stdout == ""
+    register(severity="minor", at="2026-03-02 11:00")  # respond due tomorrow 11:00
+    for args in ([], ["--json"], ["--format", "markdown"], ["--fail-on-breach"]):
+        result = run("digest", "--as-of", AS_OF, *args)
+        assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+
+
+def test_text_grouped_by_department_then_handler(run, scene):
+    out = run.ok("digest", "--as-of", AS_OF)
+    assert out == (
+        "投诉督办 截至 2026-03-02 12:00: 2 超时, 1 即将到期\n"
+        "\n"
+        "未派单: 1 超时, 0 即将到期\n"
+        "  处理人  编号  房号/铺位  电话         级别  节点      时限              剩余\n"
+        "  -       #1    3-1-502    138****5678  重大  首次联系  2026-03-02 09:15  超时2小时45分\n"
+        "          #1    3-1-502    138****5678  重大  派单      2026-03-02 11:00  超时1小时00分\n"
+        "\n"
+        "工程部: 1 超时, 1 即将到期\n"
+        "  处理人  编号  房号/铺位  电话          级别  节点      时限              剩余\n"
+        "  李工    #2    5-2-101    139****1111   中度  首次联系  2026-03-02 11:30  超时30分钟\n"
+        "  张工    #3    A-08       021-****5678  轻微  首次联系  2026-03-02 14:00  剩余2小时00分\n"
+    )
+
+
+def test_english_labels(run, scene):
+    out = run.ok("--lang", "en", "digest", "--as-of", AS_OF, "--department", "unassigned")
+    assert out.splitlines() == [
+        "Complaint digest as of 2026-03-02 12:00: 1 breached, 0 due soon",
+        "",
+        "unassigned: 1 breached, 0 due soon",
+        "  Handler  ID  Unit     Phone        Severity  Milestone  Due               Remaining",
+        "  -        #1  3-1-502  138****5678  major     respond    2026-03-02 09:15  2h45m overdue",
+        "           #1  3-1-502  138****5678  major     assign     2026-03-02 11:00  1h00m overdue",
+    ]
+
+
+def test_markdown(run, scene):
+    out = run.ok("digest", "--as-of", AS_OF, "--format", "markdown", "--department", "工程部")
+    assert out == (
+        "# 投诉督办 截至 2026-03-02 12:00\n"
+        "\n"
+        "1 超时, 1 即将到期\n"
+        "\n"
+        "## 工程部: 1 超时, 1 即将到期\n"
+        "\n"
+        "| 处理人 | 编号 | 房号/铺位 | 电话 | 级别 | 节点 | 时限 | 剩余 |\n"
+        "| --- | --- | --- | --- | --- | --- | --- | --- |\n"
+        "| 李工 | #2 | 5-2-101 | 139****1111 | 中度 | 首次联系 | 2026-03-02 11:30 | 超时30分钟 |\n"
+        "| 张工 | #3 | A-08 | 021-****5678 | 轻微 | 首次联系 | 2026-03-02 14:00 | 剩余2小时00分 |\n"
+    )
+
+
+def test_json_lists_breached_and_due_soon(run, scene):
+    out = run.json("digest", "--as-of", AS_OF)
+    assert run.json("digest", "--as-of", AS_OF, "--format", "json") == out
+    assert out["as_of"] == "2026-03-02T12:00:00+08:00"
+    assert out["summary"] == {"breached": 2, "due_soon": 1}
+    assert out["departments"] == [
+        {"department": None, "breached": 1, "due_soon": 0},
+        {"department": "工程部", "breached": 1, "due_soon": 1},
+    ]
+    assert [(e["id"], e["milestone"], e["due_at"]) for e in out["breached"]] == [
+        (1, "respond", "2026-03-02T09:15:00+08:00"),
+        (1, "assign", "2026-03-02T11:00:00+08:00"),
+        (2, "respond", "2026-03-02T11:30:00+08:00"),
+    ]
+    assert out["due_soon"] == [
+        {
+            "id": 3,
+            "milestone": "respond",
+            "state": "due_soon",
+            "due_at": "2026-03-02T14:00:00+08:00",
+            "provisional": False,
+            "overdue_seconds": -7200,
+            "department": "工程部",
+            "handler": "张工",
+            "severity": "minor",
+            "unit": "A-08",
+            "name": "张*",
+            "phone": "021-****5678",
+        }
+    ]
+    assert out["breached"][0]["overdue_seconds"] == 2 * 3600 + 45 * 60
+
+
+def test_due_within_widens_due_soon(run, register):
+    register(severity="minor", at="2026-03-02 11:00")  # respond due 03-03 11:00
+    assert run.ok("digest", "--as-of", AS_OF, "--due-within", "20h") == ""
+    for span in ("23h", "1wd", "1d"):  # 23 h reaches 11:00 exactly; 1wd = to 24:00 on Tue 3rd
+        out = run.json("digest", "--as-of", AS_OF, "--due-within", span)
+        assert [(e["id"], e["milestone"]) for e in out["due_soon"]] == [(1, "respond")], span
+        assert out["breached"] == []
+    # a working day from Friday noon runs to the end of Monday, over the weekend
+    cid = register(severity="minor", at="2026-03-04 09:00")  # resolve 3wd: Mon 03-09 24:00
+    run.ok("update", str(cid), "--contacted", "--at", "2026-03-04 09:30")
+    friday = "2026-03-06 12:00"
+    out = run.json("digest", "--as-of", friday, "--department", "未派单", "--due-within", "48h")
+    # #1's respond and resolve (Thu 03-05 24:00) have passed
+    assert [(e["id"], e["milestone"]) for e in out["breached"]] == [(1, "respond"), (1, "resolve")]
+    assert out["due_soon"] == []
+    out = run.json("digest", "--as-of", friday, "--department", "未派单", "--due-within", "1wd")
+    assert [(e["id"], e["milestone"], e["due_at"]) for e in out["due_soon"]] == [
+        (cid, "resolve", "2026-03-10T00:00:00+08:00")
+    ]
+
+
+def test_department_filter(run, scene):
+    out = run.json("digest", "--as-of", AS_OF, "--department", "engineering")
+    assert {e["department"] for e in out["breached"] + out["due_soon"]} == {"工程部"}
+    out = run.json("digest", "--as-of", AS_OF, "--department", "未派单")
+    assert [e["id"] for e in out["breached"]] == [1, 1]
+    assert run.ok("digest", "--as-of", AS_OF, "--department", "保洁部") == ""
+    bad = run("digest", "--as-of", AS_OF, "--department", "食堂")
+    assert bad.exit_code == 2
+    assert bad.stderr.startswith(
+        "complaintctl: --department: unknown value '食堂' (accepted: 客服部"
+    )
+
+
+def test_fail_on_breach_exits_3_after_printing(run, scene):
+    result = run("digest", "--as-of", AS_OF, "--fail-on-breach")
+    assert result.exit_code == 3
+    assert result.stdout.startswith("投诉督办 截至 2026-03-02 12:00: 2 超时, 1 即将到期\n")
+    # only due soon: exit 0
+    result = run("digest", "--as-of", "2026-03-02 09:10", "--fail-on-breach", "--json")
+    assert result.exit_code == 0, result.stdout
+    out = json.loads(result.stdout)
+    assert (out["breached"], [e["id"] for e in out["due_soon"]]) == ([], [3])
+
+
+def test_output_is_written_atomically(run, scene, tmp_path):
+    target = tmp_path / "mail" / "digest.md"
+    target.parent.mkdir()
+    expected = run.ok("digest", "--as-of", AS_OF, "--format", "markdown")
+    assert run.ok("digest", "--as-of", AS_OF, "--format", "markdown", "--output", str(target)) == ""
+    assert target.read_text(encoding="utf-8") == expected
+    assert target.stat().st_mode & 0o777 == 0o600
+    assert os.listdir(target.parent) == ["digest.md"]  # no temporary file left behind
+    # a replaced file keeps its permissions
+    target.chmod(0o640)
+    run.ok("digest", "--as-of", AS_OF, "--department", "工程部", "--output", str(target))
+    assert target.read_text(encoding="utf-8").startswith("投诉督办 截至 2026-03-02 12:00: 1 超时")
+    assert target.stat().st_mode & 0o777 == 0o640
+    # nothing to report: the file is neither written nor removed
+    before = target.read_bytes()
+    run.ok("digest", "--as-of", "2026-03-01 14:30", "--output", str(target))
+    assert target.read_bytes() == before
+    assert os.listdir(target.parent) == ["digest.md"]
+
+
+def test_output_to_missing_folder_is_refused(run, scene, tmp_path):
+    result = run("digest", "--as-of", AS_OF, "--output", str(tmp_path / "nope" / "d.txt"))
+    assert result.exit_code == 2
+    assert result.stderr == f"complaintctl: --output: folder {tmp_path / 'nope'} does not exist\n"
+    assert not (tmp_path / "nope").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--format", "html"], "--format: unknown format 'html' (accepted: text, markdown, json)"),
+        (["--due-within", "soon"], "--due-within: cannot read duration 'soon'"),
+        (["--as-of", "yesterday"], "--as-of: cannot read time 'yesterday'"),
+    ],
+)
+def test_bad_options(run, args, message):
+    result = run("digest", *args)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"complaintctl: {message}")
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_several_milestones_of_one_complaint_most_overdue_first(run, register):
+    cid = register(severity="moderate", at="2026-03-02 08:00", category="设施设备")
+    out = run.json("digest", "--as-of", "2026-03-03 09:00")
+    # respond 09:00, assign 10:00, update 20:00 (12 h), plan 03-03 08:00 all passed;
+    # resolve (5wd, 03-10 24:00) is not yet in its last quarter
+    assert [(e["id"], e["milestone"]) for e in out["breached"]] == [
+        (cid, "respond"),
+        (cid, "assign"),
+        (cid, "update"),
+        (cid, "plan"),
+    ]
+    assert out["summary"] == {"breached": 1, "due_soon": 0}
+
+
+def test_long_overdue_counts_working_days(run, register):
+    # Fri 27 Feb: 3wd are Sat 28 Feb (a make-up working day), Mon 2 and Tue 3 March
+    register(severity="minor", at="2026-02-27 09:00")
+    run.ok("update", "1", "--contacted", "--at", "2026-02-27 10:00")
+    out = run.ok("digest", "--as-of", "2026-03-10 12:00")
+    assert "处理完成  2026-03-03 24:00  超时4个工作日" in out  # Thu 5 ... Tue 10
+
+
+def test_as_of_before_receipt_lists_nothing(run, scene):
+    assert run.ok("digest", "--as-of", "2026-03-01 08:00", "--due-within", "1wd") == ""
+
+
+def test_sql_states_agree_with_the_milestone_code(db):
+    """The digest judges milestones in SQL; it must say exactly what milestones() says, for
+    every open complaint, at many moments, with and without --due-within, across two policy
+    versions (different warning fractions and update clocks)."""
+    import random
+    from datetime import timedelta
+
+    from complaintctl import admin, digest, linking, workflow
+    from complaintctl.ledger import Ledger
+    from complaintctl.milestones import milestones
+    from complaintctl.model import Complaint
+    from complaintctl.policy import DEFAULT_POLICY_TOML
+    from complaintctl.timeutil import from_epoch, parse_time, to_epoch
+    from complaintctl.vocab import MILESTONES
+
+    rng = random.Random(5)
+    ledger = Ledger.open(db)
+    start = parse_time("2026-03-01 08:00")
+
+    def actor(minutes: int) -> workflow.Actor:
+        return workflow.Actor("王芳", start + timedelta(minutes=minutes))
+
+    steps = 0
+    for n in range(80):
+        if n == 40:
+            text = DEFAULT_POLICY_TOML.replace("warning_fraction = 0.25", "warning_fraction = 0.4")
+            admin.load_policy(ledger, actor(steps), text.replace('update = "12h"', 'update = "5h"'))
+        steps += rng.randint(5, 400)
+        c = workflow.register(
+            ledger,
+            actor(steps),
+            channel=rng.choice(["phone", "online", "letter"]),
+            name="张三",
+            unit=f"{n}-1",
+            phone_number="13812345678",
+            description="x",
+            severity=rng.choice([None, "minor", "moderate", "major"]),
+        )
+        at = steps + rng.randint(1, 300)
+        if rng.random() < 0.6:
+            workflow.assign(ledger, actor(at), c.id, department_name="工程部", handler="李工")
+        if rng.random() < 0.5:
+            workflow.update(ledger, actor(at + 5), c.id, contacted=True, note="跟进")
+        if rng.random() < 0.2:
+            workflow.classify(ledger, actor(at + 6), c.id, severity=rng.choice(["minor", "major"]))
+        if rng.random() < 0.15:
+            workflow.update(
+                ledger, actor(at + 7), c.id, extend_by="2wd", reason="r", approved_by="m"
+            )
+        if rng.random() < 0.15:
+            workflow.close(ledger, actor(at + 8), c.id, resolution="ok")
+            if rng.random() < 0.5:
+                workflow.reopen(ledger, actor(at + 20), c.id, reason="again")
+        if n % 17 == 5 and ledger.get(c.id).is_open:
+            linking.link(ledger, actor(at + 30), 1, c.id)
+
+    def reference(as_of: int, until: int | None) -> list[tuple[object, ...]]:
+        out = []
+        rows = ledger.query(
+            "SELECT * FROM complaints WHERE status IN ('registered', 'assigned', 'in_progress') "
+            "AND duplicate_of IS NULL AND received_at <= ?",
+            (as_of,),
+        )
+        for row in rows:
+            c = Complaint.from_row(dict(row))
+            for m in milestones(c, ledger.policy(c.policy_version), as_of):
+                state = m.state
+                if state == "pending" and until is not None and m.due <= until:
+                    state = "due_soon"
+                if state in ("breached", "due_soon"):
+                    out.append((c.id, m.name, m.due, state, m.provisional))
+        return sorted(out, key=lambda x: (x[2], x[0], MILESTONES.index(str(x[1]))))
+
+    end = to_epoch(start + timedelta(minutes=steps + 600))
+    checked = 0
+    for as_of in range(to_epoch(start), end + 30 * 86400, 7 * 3600 + 17 * 60):
+        for until in (None, as_of + 5 * 3600):
+            got = [
+                (e.id, e.milestone, e.due, e.state, e.provisional)
+                for e in digest.collect(ledger, as_of, until=until).entries
+            ]
+            assert got == reference(as_of, until), from_epoch(as_of)
+            checked += len(got)
+    assert checked > 1000  # the comparison saw plenty of breached and due-soon milestones
+    ledger.close()
+
+
+def test_one_row_per_line_whatever_was_typed(run, register):
+    register(severity="major", at="2026-03-02 09:00", unit="3-1\n502|A")
+    text = run.ok("digest", "--as-of", "2026-03-02 09:20").splitlines()
+    assert text[-1].startswith("  -       #1    3-1 502|A  138****5678  重大  首次联系")
+    md = run.ok("digest", "--as-of", "2026-03-02 09:20", "--format", "markdown").splitlines()
+    assert md[-1].startswith("| - | #1 | 3-1 502\\|A | 138****5678 |")
+    assert run.json("digest", "--as-of", "2026-03-02 09:20")["breached"][0]["unit"] == "3-1\n502|A"
