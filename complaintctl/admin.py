@@ -4,21 +4,11 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
-from typing import TYPE_CHECKING
-
-from complaintctl.deadlines import extend, parse_duration
-from complaintctl.errors import DomainError
 from complaintctl.ledger import Ledger
-from complaintctl.model import Complaint, Event, provisional_mask
+from complaintctl.model import Event, provisional_mask
 from complaintctl.policy import Policy, parse_policy
-from complaintctl.sla import milestone_due
-from complaintctl.timeutil import from_epoch, to_epoch
 from complaintctl.vocab import MILESTONES, OPEN_STATUSES
-from complaintctl.workflow import Actor
-
-if TYPE_CHECKING:
-    from complaintctl.calendar import WorkCalendar
+from complaintctl.workflow import Actor, recompute
 
 
 def load_policy(ledger: Ledger, actor: Actor, text: str) -> tuple[int, Policy]:
@@ -63,8 +53,7 @@ def load_notice(ledger: Ledger, actor: Actor, text: str) -> tuple[int, str, list
             "INSERT INTO notices (year, reference, loaded_at, by, text) VALUES (?, ?, ?, ?, ?)",
             (notice.year, notice.reference, actor.epoch, actor.by, text),
         )
-        ledger._calendar = None
-        cal = ledger.calendar()
+        ledger._calendar = None  # the next calendar() includes the new notice
         w.append(
             Event(
                 "calendar_loaded",
@@ -86,18 +75,19 @@ def load_notice(ledger: Ledger, actor: Actor, text: str) -> tuple[int, str, list
         for row in rows:
             state = ledger.get(row["id"])
             policy = ledger.policy(state.policy_version)
-            due: dict[str, int] = {}
+            fresh, fresh_mask = recompute(ledger, policy, state, state.severity)
+            due: dict[str, int | None] = {}
             still: set[str] = set()
             for m in MILESTONES:
-                if not state.is_provisional(m) or state.done(m) is not None:
-                    if state.is_provisional(m):
-                        still.add(m)
+                if not state.is_provisional(m):
                     continue
-                moment, prov = _recompute(ledger, state, m, policy, cal)
-                if prov:
+                if state.done(m) is not None:
+                    still.add(m)  # a done milestone keeps the deadline it was judged by
+                    continue
+                if fresh_mask & provisional_mask([m]):
                     still.add(m)
-                new = to_epoch(moment)
-                if new != state.due(m):
+                new = fresh[m]
+                if new is not None and new != state.due(m):
                     due[m] = new
                     changes.append(Recalculated(state.id, m, state.due(m) or 0, new))
             mask = provisional_mask(still)
@@ -118,25 +108,3 @@ def load_notice(ledger: Ledger, actor: Actor, text: str) -> tuple[int, str, list
                     ),
                 )
     return notice.year, notice.reference, changes
-
-
-def _recompute(
-    ledger: Ledger, state: Complaint, milestone: str, policy: Policy, cal: WorkCalendar
-) -> tuple[datetime, bool]:
-    """A milestone's deadline as the workflow would compute it today: from receipt (or the
-    last reopening, for resolve), with the extensions replayed."""
-    start = from_epoch(state.received_at)
-    extensions: list[str] = []
-    if milestone == "resolve":
-        for e in ledger.events(state.id):
-            if e.kind == "reopened":
-                start, extensions = from_epoch(e.at), []
-            elif e.kind == "extended":
-                extensions.append(e.data["duration"])
-    result = milestone_due(policy, cal, start, state.severity, state.channel, milestone)
-    if result is None:
-        raise DomainError(f"#{state.id}: milestone {milestone} has no limit")
-    moment, prov = result
-    for text in extensions:
-        moment, prov = extend(moment, parse_duration(text), cal, policy.day_ends_at)
-    return moment, prov

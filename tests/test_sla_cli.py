@@ -294,3 +294,29 @@ def test_policy_validation_errors(run, tmp_path: Path):
         assert expected in result.stderr
         assert len(result.stderr.strip().splitlines()) == 1
     assert run.json("policy", "show")["version"] == 0
+
+
+def test_reclassify_keeps_extensions_and_reopening(run, register):
+    cid = register(severity="minor", at="2026-11-02 09:00")
+    run.ok(
+        "update",
+        str(cid),
+        "--extend",
+        "2wd",
+        "--reason",
+        "等配件",
+        "--approved-by",
+        "主管",
+        "--at",
+        "2026-11-03 09:00",
+    )
+    out = run.json("classify", str(cid), "--severity", "moderate", "--at", "2026-11-03 10:00")
+    # 5 wd from Mon 2 Nov end with Mon 9 Nov; the approved 2 wd extension still applies
+    assert due(out, "resolve") == "2026-11-12T00:00:00+08:00"
+    run.ok("close", str(cid), "--resolution", "已处理", "--at", "2026-11-04 10:00")
+    run.ok("reopen", str(cid), "--reason", "复发", "--at", "2026-11-05 10:00")
+    out = run.json("classify", str(cid), "--severity", "minor", "--at", "2026-11-05 11:00")
+    # after the reopening the resolve clock runs from Thu 5 Nov: 3 wd end with Tue 10 Nov
+    assert due(out, "resolve") == "2026-11-11T00:00:00+08:00"
+    # the recurring update clock stops applying to a minor complaint
+    assert "update" not in {m["name"] for m in out["milestones"]}
