@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 APPLICATION_ID = 0x43504C54  # "CPLT"
 ENV_DB = "COMPLAINTCTL_DB"
 ENV_TIMEOUT = "COMPLAINTCTL_BUSY_TIMEOUT"
+MAX_ID = 2**63 - 1  # SQLite's largest integer
 _COLUMNS: list[str] | None = None
 
 
@@ -49,6 +50,41 @@ def _busy_timeout() -> float:
         return max(0.0, float(os.environ.get(ENV_TIMEOUT, "30")))
     except ValueError:
         return 30.0
+
+
+def _check_length(path: Path) -> None:
+    """Refuse a file shorter than its own header says (cut short by a copy or a full disk).
+    Skipped while a write-ahead log holds pages: they may not have reached the file yet."""
+    wal = path.with_name(f"{path.name}-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        return
+    with path.open("rb") as handle:
+        header = handle.read(100)
+    if len(header) < 100 or not header.startswith(b"SQLite format 3\x00"):
+        return  # SQLite itself says "not a database"
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    pages = int.from_bytes(header[28:32], "big")
+    sane = 512 <= page_size <= 65536 and page_size & (page_size - 1) == 0
+    valid = sane and pages > 0 and header[24:28] == header[92:96]
+    size = path.stat().st_size
+    if valid and size < pages * page_size:
+        raise LedgerUnavailable(
+            f"ledger {path}: truncated ({size} of {pages * page_size} bytes); "
+            "restore it from a backup"
+        )
+
+
+@contextlib.contextmanager
+def _guard(path: Path) -> Iterator[None]:
+    """Turn a damaged or locked file met after opening into a one-line ``LedgerUnavailable``
+    (constraint violations stay what they are: the caller may expect them)."""
+    try:
+        yield
+    except sqlite3.IntegrityError:
+        raise
+    except sqlite3.DatabaseError as exc:
+        raise _explain(exc, path) from exc
 
 
 def _explain(exc: sqlite3.Error, path: Path) -> LedgerUnavailable:
@@ -82,8 +118,10 @@ class Ledger:
                 os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
             elif path.is_dir():
                 raise LedgerUnavailable(f"ledger {path}: is a folder, not a file")
+            else:
+                _check_length(path)
         except OSError as exc:
-            raise LedgerUnavailable(f"ledger {path}: cannot create ({exc.strerror})") from exc
+            raise LedgerUnavailable(f"ledger {path}: cannot open ({exc.strerror})") from exc
         try:
             conn = sqlite3.connect(path, timeout=_busy_timeout(), isolation_level=None)
         except sqlite3.Error as exc:
@@ -103,19 +141,30 @@ class Ledger:
     def close(self) -> None:
         self.conn.close()
 
+    def guard(self) -> contextlib.AbstractContextManager[None]:
+        """Around direct use of ``conn``: a damaged or locked file becomes one clear
+        ``LedgerUnavailable`` naming this ledger."""
+        return _guard(self.path)
+
     def _prepare(self) -> None:
         c = self.conn
         c.execute(f"PRAGMA busy_timeout = {int(_busy_timeout() * 1000)}")
-        version = c.execute("PRAGMA user_version").fetchone()[0]
-        app = c.execute("PRAGMA application_id").fetchone()[0]
+        # one statement, one snapshot: a terminal creating the ledger at this very moment
+        # cannot be seen half-way (tables there, version not yet)
+        version, app, tables = c.execute(
+            "SELECT (SELECT user_version FROM pragma_user_version), "
+            "(SELECT application_id FROM pragma_application_id), "
+            "(SELECT count(*) FROM sqlite_master)"
+        ).fetchone()
         if version == 0:
-            tables = c.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
             if tables:
                 raise LedgerUnavailable(
                     f"ledger {self.path}: a SQLite file, but not a complaintctl ledger"
                 )
         elif app != APPLICATION_ID:
-            raise LedgerUnavailable(f"ledger {self.path}: a SQLite file, but not a complaintctl ledger")
+            raise LedgerUnavailable(
+                f"ledger {self.path}: a SQLite file, but not a complaintctl ledger"
+            )
         if version > SCHEMA_VERSION:
             raise LedgerUnavailable(
                 f"ledger {self.path}: made by a newer complaintctl (schema {version}, this "
@@ -156,57 +205,78 @@ class Ledger:
             raise _explain(exc, self.path) from exc
         writer = Writer(self)
         try:
-            yield writer
+            with _guard(self.path):
+                yield writer
         except BaseException:
-            self.conn.execute("ROLLBACK")
-            self._calendar = None
+            self._rollback()
             raise
         else:
             try:
                 self.conn.execute("COMMIT")
             except sqlite3.Error as exc:
-                self.conn.execute("ROLLBACK")
+                self._rollback()
                 raise _explain(exc, self.path) from exc
 
+    def _rollback(self) -> None:
+        """Undo the open transaction (SQLite may already have, after some errors)."""
+        self._calendar = None
+        if self.conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                self.conn.execute("ROLLBACK")
+
     def backup(self, dest: Path) -> None:
-        """A consistent copy while others write (SQLite's online backup API), owner-only."""
+        """A consistent copy while others write (SQLite's online backup API), owner-only.
+
+        The copy is one self-contained file (rollback journal, no ``-wal``); opening it with
+        complaintctl switches it back to WAL."""
         dest.parent.mkdir(parents=True, exist_ok=True)
         if not dest.exists():
             os.close(os.open(dest, os.O_CREAT | os.O_WRONLY, 0o600))
-        target = sqlite3.connect(dest)
+        os.chmod(dest, 0o600)
+        target = sqlite3.connect(dest, isolation_level=None)
         try:
             self.conn.backup(target)
+            target.execute("PRAGMA journal_mode = DELETE")
         finally:
             target.close()
 
     # -- reading -----------------------------------------------------------------------------
     def get(self, complaint_id: int) -> Complaint:
-        row = self.conn.execute("SELECT * FROM complaints WHERE id = ?", (complaint_id,)).fetchone()
+        if not 0 < complaint_id <= MAX_ID:
+            raise NotFound(f"ID: no complaint #{complaint_id} in {self.path}")
+        with _guard(self.path):
+            row = self.conn.execute(
+                "SELECT * FROM complaints WHERE id = ?", (complaint_id,)
+            ).fetchone()
         if row is None:
             raise NotFound(f"ID: no complaint #{complaint_id} in {self.path}")
         return Complaint.from_row(dict(row))
 
     def personal(self, complaint_id: int) -> tuple[str | None, str | None]:
-        row = self.conn.execute(
-            "SELECT name, phone FROM personal WHERE complaint_id = ?", (complaint_id,)
-        ).fetchone()
+        with _guard(self.path):
+            row = self.conn.execute(
+                "SELECT name, phone FROM personal WHERE complaint_id = ?", (complaint_id,)
+            ).fetchone()
         return (row["name"], row["phone"]) if row else (None, None)
 
     def events(self, complaint_id: int | None = None) -> list[Event]:
-        if complaint_id is None:
-            rows = self.conn.execute("SELECT * FROM events ORDER BY seq")
-        else:
-            rows = self.conn.execute(
-                "SELECT * FROM events WHERE complaint_id = ? ORDER BY seq", (complaint_id,)
-            )
+        with _guard(self.path):
+            if complaint_id is None:
+                rows = self.conn.execute("SELECT * FROM events ORDER BY seq").fetchall()
+            else:
+                rows = self.conn.execute(
+                    "SELECT * FROM events WHERE complaint_id = ? ORDER BY seq", (complaint_id,)
+                ).fetchall()
         return [row_to_event(r) for r in rows]
 
     def query(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> list[sqlite3.Row]:
-        return self.conn.execute(sql, params).fetchall()
+        with _guard(self.path):
+            return self.conn.execute(sql, params).fetchall()
 
     # -- policy and calendar -----------------------------------------------------------------
     def policy_version(self) -> int:
-        row = self.conn.execute("SELECT max(version) FROM policies").fetchone()
+        with _guard(self.path):
+            row = self.conn.execute("SELECT max(version) FROM policies").fetchone()
         return int(row[0] or 0)
 
     def policy(self, version: int | None = None) -> Policy:
@@ -258,9 +328,17 @@ class Ledger:
 
 
 def _holidays_version() -> str:
-    from importlib.metadata import version
+    """The installed holidays package's version, from its dist-info folder name, without
+    importing the package or importlib.metadata (both cost milliseconds per command)."""
+    from importlib.util import find_spec
 
-    return version("holidays")
+    spec = find_spec("holidays")
+    if spec is None or spec.origin is None:
+        return "missing"
+    package = Path(spec.origin).parent
+    for info in package.parent.glob("holidays-*.dist-info"):
+        return info.name[len("holidays-") : -len(".dist-info")]
+    return f"mtime-{package.stat().st_mtime_ns}"
 
 
 def row_to_event(row: sqlite3.Row) -> Event:
@@ -300,11 +378,15 @@ class Writer:
         self.now = int(time.time())
 
     def next_id(self) -> int:
-        return int(self.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM complaints").fetchone()[0])
+        return int(
+            self.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM complaints").fetchone()[0]
+        )
 
     def append(self, event: Event) -> Event:
         """Chain the event to the log and return it with its sequence number."""
-        last = self.conn.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+        last = self.conn.execute(
+            "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1"
+        ).fetchone()
         seq = (last["seq"] + 1) if last else 1
         prev = last["hash"] if last else integrity.GENESIS
         data = integrity.canonical(event.data)
@@ -314,8 +396,18 @@ class Writer:
         self.conn.execute(
             "INSERT INTO events (seq, complaint_id, kind, at, recorded_at, by, data, pii, "
             "prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (seq, event.complaint_id, event.kind, event.at, self.now, event.by, data, event.pii,
-             prev, digest),
+            (
+                seq,
+                event.complaint_id,
+                event.kind,
+                event.at,
+                self.now,
+                event.by,
+                data,
+                event.pii,
+                prev,
+                digest,
+            ),
         )
         return replace(event, seq=seq, recorded_at=self.now)
 

@@ -1,9 +1,371 @@
-"""``report``: the monthly 及时率 report (issue 6)."""
+"""``report``: the monthly 及时率 report and its exports (issue 6; definitions in docs/report.md).
+
+Report and Excel code is imported inside the command, so other commands start fast.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
 import typer
+
+from complaintctl.cli import render
+from complaintctl.cli.context import JSON_OPTION, state
+from complaintctl.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from complaintctl.report import Figures, Period, Report, TopEntry, TrendRow
+
+FORMATS = ("table", "json", "csv", "xlsx")
+_SUFFIXES = {".json": "json", ".csv": "csv", ".xlsx": "xlsx"}
+
+
+def _format(fmt: str | None, as_json: bool, output: Path | None) -> str:
+    if fmt is not None and fmt.lower() not in FORMATS:
+        raise InvalidInput("--format", f"unknown format {fmt!r}", accepted=FORMATS)
+    chosen = fmt.lower() if fmt else None
+    if as_json:
+        if chosen not in (None, "json"):
+            raise InvalidInput("--json", f"conflicts with --format {chosen}")
+        chosen = "json"
+    if chosen is None:
+        if output is None:
+            return "table"
+        chosen = _SUFFIXES.get(output.suffix.lower())
+        if chosen is None:
+            raise InvalidInput(
+                "--output",
+                f"cannot tell the format of {output.name!r}; add --format json, csv or xlsx",
+            )
+    if chosen == "xlsx" and output is None:
+        raise InvalidInput("--output", "--format xlsx writes a file; give --output FILE.xlsx")
+    if chosen == "table" and output is not None:
+        raise InvalidInput("--output", "goes with --format json, csv or xlsx")
+    return chosen
+
+
+def _dimensions(values: list[str]) -> list[str]:
+    from complaintctl.report import DIMENSIONS
+
+    out: list[str] = []
+    for value in values:
+        for part in value.split(","):
+            dim = part.strip().lower()
+            if dim not in DIMENSIONS:
+                raise InvalidInput(
+                    "--by", f"unknown dimension {part.strip()!r}", accepted=DIMENSIONS
+                )
+            if dim not in out:
+                out.append(dim)
+    return out
+
+
+def _period(month: str | None, first: str | None, last: str | None, as_of: int) -> Period:
+    from complaintctl.report import month_period, parse_month, range_period
+    from complaintctl.timeutil import from_epoch, parse_date
+
+    if month is not None and (first is not None or last is not None):
+        raise InvalidInput("--month", "give either --month or --from/--to, not both")
+    if (first is None) != (last is None):
+        raise InvalidInput("--to" if last is None else "--from", "--from and --to go together")
+    if first is not None and last is not None:
+        return range_period(parse_date(first, "--from"), parse_date(last, "--to"))
+    return month_period(parse_month(month) if month else from_epoch(as_of).strftime("%Y-%m"))
+
+
+def _as_of(text: str | None) -> int:
+    from complaintctl.timeutil import not_future, now, parse_time, to_epoch
+
+    if text is None:
+        return to_epoch(now())
+    return to_epoch(not_future(parse_time(text, "--as-of"), now(), "--as-of"))
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    return str(value).replace("[", r"\[")
+
+
+def report(
+    ctx: typer.Context,
+    month: str | None = typer.Option(
+        None, "--month", help="The month received, YYYY-MM (default: the month of --as-of)."
+    ),
+    first: str | None = typer.Option(None, "--from", help="First day received (with --to)."),
+    last: str | None = typer.Option(None, "--to", help="Last day received, inclusive."),
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="Report time (default now): later events count as not yet done."
+    ),
+    by: list[str] = typer.Option(
+        [], "--by", help="Breakdown: severity, category, department, handler, channel (repeatable)."
+    ),
+    months: int | None = typer.Option(
+        None, "--months", help="Trend: 及时率 and 满意率 of the last N months up to --month."
+    ),
+    top: int = typer.Option(5, "--top", help="How many top categories and locations (default 5)."),
+    fmt: str | None = typer.Option(None, "--format", help="table (default), json, csv or xlsx."),
+    as_json: bool = JSON_OPTION,
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write to this file."),
+) -> None:
+    """The monthly 及时率 report (处理及时率 = 及时处理件数 ÷ 总件数 × 100%), with breakdowns,
+    top categories and locations, a trend, and CSV/Excel export."""
+    chosen = _format(fmt, as_json, output)
+    dims = _dimensions(by)
+    if not 1 <= top <= 100:
+        raise InvalidInput("--top", f"must be 1..100, got {top}")
+    moment = _as_of(as_of)
+    if months is not None:
+        if first is not None or last is not None:
+            raise InvalidInput(
+                "--months", "goes with --month (the trend's last month), not --from/--to"
+            )
+        if dims:
+            raise InvalidInput("--by", "not with --months (the trend has no breakdowns)")
+        _trend(ctx, month, months, moment, chosen, output)
+        return
+    period = _period(month, first, last, moment)
+    from complaintctl.report import build_report, reading
+
+    ledger = state(ctx).ledger()
+    if chosen == "xlsx" and "department" not in dims:
+        dims.append("department")  # the workbook always charts 及时率 by department
+    with reading(ledger):  # the figures and the workbook's detail rows: one view of the ledger
+        result = build_report(ledger, period, moment, dims, top)
+        _emit(ctx, result, chosen, output)
+
+
+def _done(path: Path, lang: str) -> None:
+    typer.echo(f"written {path}" if lang == "en" else f"已写入 {path}")
+
+
+def _emit(ctx: typer.Context, result: Report, chosen: str, output: Path | None) -> None:
+    from complaintctl import report_export as export
+
+    st = state(ctx)
+    lang = st.lang
+    if chosen == "json":
+        import json
+
+        text = json.dumps(result.as_dict(), ensure_ascii=False, indent=2) + "\n"
+        if output is None:
+            typer.echo(text, nl=False)
+        else:
+            export.write_text(output, text)
+            _done(output, lang)
+    elif chosen == "csv":
+        header, rows = export.table_rows(result, lang)
+        text = export.to_csv(header, rows)
+        if output is None:
+            typer.echo(text, nl=False)
+        else:
+            export.write_text(output, text)
+            _done(output, lang)
+    elif chosen == "xlsx":
+        from complaintctl.report import details
+
+        assert output is not None
+        ledger = st.ledger()
+        export.write_xlsx(
+            output, result, lambda: details(ledger, result.period, result.as_of), lang
+        )
+        _done(output, lang)
+    else:
+        _screen(result, lang)
+
+
+def _trend(
+    ctx: typer.Context,
+    month: str | None,
+    count: int,
+    moment: int,
+    chosen: str,
+    output: Path | None,
+) -> None:
+    from complaintctl import report_export as export
+    from complaintctl.report import build_trend, months_back, parse_month
+    from complaintctl.timeutil import from_epoch, iso
+
+    last = parse_month(month) if month else from_epoch(moment).strftime("%Y-%m")
+    months_back(last, count)  # refuse a bad --months before the ledger is opened
+    st = state(ctx)
+    lang = st.lang
+    rows = build_trend(st.ledger(), last, count, moment)
+    if chosen == "json":
+        import json
+
+        data = {
+            "period": f"{rows[0].month}..{rows[-1].month}",
+            "as_of": iso(from_epoch(moment)),
+            "months": [r.as_dict() for r in rows],
+        }
+        text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+        if output is None:
+            typer.echo(text, nl=False)
+        else:
+            export.write_text(output, text)
+            _done(output, lang)
+    elif chosen == "csv":
+        text = export.to_csv(*export.trend_rows(rows, lang))
+        if output is None:
+            typer.echo(text, nl=False)
+        else:
+            export.write_text(output, text)
+            _done(output, lang)
+    elif chosen == "xlsx":
+        assert output is not None
+        export.write_trend_xlsx(output, rows, moment, lang)
+        _done(output, lang)
+    else:
+        _trend_screen(rows, moment, lang)
+
+
+# -- on screen --------------------------------------------------------------------------------
+def _section(heading: str, table: Any) -> None:
+    """A blank line, the heading on its own line (never wrapped to the table's width), the table."""
+    render.emit("\n" + heading)
+    render.emit(table)
+
+
+def _pairs(heading: str, pairs: list[tuple[str, Any]], lang: str) -> None:
+    t = render.table("Figure" if lang == "en" else "指标", "Value" if lang == "en" else "数值")
+    for name, value in pairs:
+        t.add_row(name, _cell(value))
+    _section(heading, t)
+
+
+def _screen(result: Report, lang: str) -> None:
+    from complaintctl import report_export as export
+    from complaintctl.report import OTHER_MILESTONES, label
+
+    en = lang == "en"
+    s = result.summary.as_dict()
+    render.emit(export.title(result, lang))
+    keys: tuple[str, ...] = ("received", "duplicates", "total", "timely", "late", "overdue")
+    keys += ("pending", "timely_rate")
+    _pairs("处理及时率" if not en else "Timeliness", [(label(k, lang), s[k]) for k in keys], lang)
+    states = ("met", "late", "breached", "pending")
+    ms = render.table(
+        "Milestone" if en else "节点",
+        *(
+            ("On time", "Late", "Breached", "Pending", "On-time %")
+            if en
+            else ("按时", "超时完成", "已超时", "未到期", "按时率%")
+        ),
+    )
+    for m in OTHER_MILESTONES:
+        ms.add_row(
+            render.label("milestone", m, lang),
+            *(_cell(s[f"{m}_{x}"]) for x in states),
+            _cell(s[f"{m}_rate"]),
+        )
+    ms.add_row(
+        render.label("milestone", "resolve", lang),
+        *(_cell(s[k]) for k in ("timely", "late", "overdue", "pending", "timely_rate")),
+    )
+    _section("Milestones on time" if en else "各节点按时率", ms)
+    keys = (
+        "resolved",
+        "followed_up",
+        "followup_rate",
+        "satisfied",
+        "unsatisfied",
+        "satisfaction_rate",
+        "reopened",
+        "reopenings",
+        "reopen_rate",
+        "extended",
+        "extensions",
+        "escalated",
+        "escalated_manager",
+        "escalated_senior",
+        "resolve_days_mean",
+        "resolve_days_p90",
+    )
+    _pairs(
+        "Follow-up, reconsideration, extension, escalation" if en else "回访、复议、延期与升级",
+        [(label(k, lang), s[k]) for k in keys],
+        lang,
+    )
+    keys = (
+        "nature_valid",
+        "nature_assist",
+        "nature_excessive",
+        "nature_no_fault",
+        "nature_unclassified",
+    )
+    _pairs("Nature" if en else "投诉性质", [(label(k, lang), s[k]) for k in keys], lang)
+    for dim, entries in (("category", result.top_categories), ("location", result.top_locations)):
+        _top(dim, entries, lang)
+    for dim, items in result.breakdowns.items():
+        _breakdown(dim, items, lang)
+
+
+def _top(dim: str, entries: list[TopEntry], lang: str) -> None:
+    from complaintctl.report import TOP_FIELDS, label
+
+    en = lang == "en"
+    title = (
+        {"category": "Top categories", "location": "Top locations"}[dim]
+        if en
+        else f"{label(dim, 'zh')}排名"
+    )
+    t = render.table("#", label(dim, lang), *(label(k, lang) for k in TOP_FIELDS))
+    for rank, entry in enumerate(entries, 1):
+        d = entry.as_dict()
+        t.add_row(str(rank), _cell(entry.value), *(_cell(d[k]) for k in TOP_FIELDS))
+    if entries:
+        _section(title, t)
+
+
+# Column: (key, short Chinese header, short English header); the full names are in the exports.
+BREAKDOWN_COLUMNS = (
+    ("total", "计入", "Counted"),
+    ("timely", "及时", "Timely"),
+    ("late", "超时完成", "Late"),
+    ("overdue", "逾期", "Overdue"),
+    ("pending", "未到期", "Pending"),
+    ("timely_rate", "及时率%", "Timely %"),
+    ("followup_rate", "回访率%", "Follow-up %"),
+    ("satisfaction_rate", "满意率%", "Satisfied %"),
+    ("reopened", "复议", "Reconsidered"),
+    ("extended", "延期", "Extended"),
+    ("resolve_days_mean", "平均工作日", "Mean wd"),
+    ("resolve_days_p90", "P90工作日", "P90 wd"),
+)
+
+
+def _breakdown(dim: str, items: list[Figures], lang: str) -> None:
+    from complaintctl.report import label, value_label
+
+    title = f"By {label(dim, 'en').lower()}" if lang == "en" else f"按{label(dim, 'zh')}"
+    t = render.table(
+        label(dim, lang), *(en if lang == "en" else zh for _, zh, en in BREAKDOWN_COLUMNS)
+    )
+    for f in items:
+        d = f.as_dict()
+        t.add_row(
+            _cell(value_label(dim, f.value, lang)), *(_cell(d[k]) for k, _, _ in BREAKDOWN_COLUMNS)
+        )
+    if items:
+        _section(title, t)
+    else:
+        render.emit("\n" + title + ("：无" if lang != "en" else ": none"))
+
+
+def _trend_screen(rows: list[TrendRow], moment: int, lang: str) -> None:
+    from complaintctl import report_export as export
+    from complaintctl.report import TREND_FIELDS, label
+
+    render.emit(export.trend_title(rows, moment, lang))
+    t = render.table(*(label(k, lang) for k in TREND_FIELDS))
+    for r in rows:
+        d = r.as_dict()
+        t.add_row(*(_cell(d[k]) for k in TREND_FIELDS))
+    render.emit(t)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to ``app`` (filled in by issue 6)."""
+    """Add ``report`` to ``app``."""
+    app.command("report")(report)
