@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import random
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -128,15 +129,28 @@ class Ledger:
             raise _explain(exc, path) from exc
         conn.row_factory = sqlite3.Row
         ledger = cls(path, conn)
-        try:
-            ledger._prepare()
-        except sqlite3.Error as exc:
-            conn.close()
-            raise _explain(exc, path) from exc
-        except LedgerUnavailable:
-            conn.close()
-            raise
-        return ledger
+        # Terminals opening a new ledger at the same moment race to switch it to WAL and
+        # create the tables; SQLite answers a lock upgrade that could deadlock with an
+        # immediate SQLITE_BUSY rather than waiting, so the whole preparation is retried
+        # until the busy timeout has passed.
+        deadline = time.monotonic() + _busy_timeout()
+        while True:
+            try:
+                ledger._prepare()
+                return ledger
+            except sqlite3.OperationalError as exc:
+                busy = "locked" in str(exc) or "busy" in str(exc)
+                if busy and time.monotonic() < deadline:
+                    time.sleep(0.02 + random.random() * 0.05)
+                    continue
+                conn.close()
+                raise _explain(exc, path) from exc
+            except sqlite3.Error as exc:
+                conn.close()
+                raise _explain(exc, path) from exc
+            except LedgerUnavailable:
+                conn.close()
+                raise
 
     def close(self) -> None:
         self.conn.close()
@@ -182,7 +196,7 @@ class Ledger:
             stamp = time.strftime("%Y%m%d-%H%M%S")
             self.backup(self.path.with_name(f"{self.path.name}.before-v{SCHEMA_VERSION}-{stamp}"))
         c = self.conn
-        c.execute("BEGIN IMMEDIATE")
+        c.execute("BEGIN IMMEDIATE")  # outside the try: nothing to roll back if it fails
         try:
             current = c.execute("PRAGMA user_version").fetchone()[0]
             for number in range(current, SCHEMA_VERSION):

@@ -60,7 +60,10 @@ def parse_time(text: str, field: str = "--at") -> datetime:
         )
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=CST)
-    moment = moment.astimezone(CST).replace(microsecond=0)
+    try:
+        moment = moment.astimezone(CST).replace(microsecond=0)
+    except OverflowError:
+        raise InvalidInput(field, f"time {raw!r} is out of range") from None
     if moment < EARLIEST:
         raise InvalidInput(field, f"time {raw!r} is before 1992")
     return moment

@@ -242,7 +242,9 @@ def list_(
     open_only: bool = typer.Option(
         False, "--open", help="Only complaints still being handled, next deadline first."
     ),
-    limit: int = typer.Option(50, "--limit", min=1, help="How many rows (default 50)."),
+    limit: int = typer.Option(
+        50, "--limit", min=1, max=1_000_000, help="How many rows (default 50)."
+    ),
     as_of: str | None = typer.Option(
         None, "--as-of", help="Judge deadlines at this time instead of now."
     ),
@@ -360,9 +362,9 @@ def show(
     rows = [
         ("received", local(from_epoch(c.received_at))),
         ("channel", render.label("channel", c.channel, lang)),
-        ("name", name or "(erased)"),
+        ("name", name or ("-" if name == "" else "(erased)")),
         ("unit", c.unit),
-        ("phone", phone or "(erased)"),
+        ("phone", phone or ("-" if phone == "" else "(erased)")),
         ("location", c.location or "-"),
         ("description", c.description),
         ("category", c.category or "-"),
@@ -397,7 +399,7 @@ def show(
         details = "; ".join(
             f"{k}={v}"
             for k, v in e.data.items()
-            if k not in ("due", "provisional", "previous_due", "update_due")
+            if k not in ("due", "provisional", "previous_due", "update_due", "source_key")
             and v not in (None, False)
         )
         ev.add_row(str(e.seq), local(from_epoch(e.at)), e.kind, e.by, details.replace("[", r"\["))
