@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from complaintctl.errors import InvalidInput
+from complaintctl import outfile
 from complaintctl.report import (
     FIELDS,
     RATE_FIELDS,
@@ -147,36 +144,8 @@ def to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
 
 
 # -- writing files ----------------------------------------------------------------------------
-@contextmanager
-def replacing(path: Path) -> Iterator[Path]:
-    """A temporary path beside ``path``, renamed onto it when the block succeeds."""
-    target = path.expanduser()
-    folder = target.parent if str(target.parent) else Path(".")
-    try:
-        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", dir=folder)
-    except OSError as exc:
-        raise InvalidInput("--output", f"cannot write {path}: {exc.strerror}") from exc
-    os.close(fd)
-    temp = Path(name)
-    try:
-        yield temp
-        os.chmod(temp, 0o666 & ~_umask())  # as an ordinary new file, not mkstemp's 0600
-        os.replace(temp, target)
-    except OSError as exc:
-        raise InvalidInput("--output", f"cannot write {path}: {exc.strerror}") from exc
-    finally:
-        temp.unlink(missing_ok=True)
-
-
-def _umask() -> int:
-    mask = os.umask(0o22)
-    os.umask(mask)
-    return mask
-
-
 def write_text(path: Path, text: str) -> None:
-    with replacing(path) as temp:
-        temp.write_text(text, encoding="utf-8", newline="")
+    outfile.write_text(path, text)
 
 
 # -- xlsx -------------------------------------------------------------------------------------
@@ -259,7 +228,7 @@ def write_xlsx(
     lists and the masked detail of every complaint of the period."""
     from complaintctl.report import DETAIL_FIELDS
 
-    with replacing(path) as temp:
+    with outfile.replacing(path) as temp:
         book = _Book(temp)
         summary = report.summary.as_dict()
         head = [title(report, lang)]
@@ -318,7 +287,7 @@ def write_trend_xlsx(path: Path, rows: Sequence[TrendRow], as_of: int, lang: str
     """The trend sheet with a line chart of 及时率 and 满意率."""
     header, table = trend_rows(rows, lang)
     name = label("trend", lang)
-    with replacing(path) as temp:
+    with outfile.replacing(path) as temp:
         book = _Book(temp)
         rates = frozenset(i for i, k in enumerate(TREND_FIELDS) if k in RATE_FIELDS)
         ws, first = book.sheet(name, header, table, rates, [trend_title(rows, as_of, lang)])

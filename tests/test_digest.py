@@ -323,3 +323,14 @@ def test_one_row_per_line_whatever_was_typed(run, register):
     md = run.ok("digest", "--as-of", "2026-03-02 09:20", "--format", "markdown").splitlines()
     assert md[-1].startswith("| - | #1 | 3-1 502\\|A | 138****5678 |")
     assert run.json("digest", "--as-of", "2026-03-02 09:20")["breached"][0]["unit"] == "3-1\n502|A"
+
+
+def test_output_never_overwrites_the_ledger(run, register, db):
+    register(severity="major", at="2026-11-02 09:00")
+    before = db.read_bytes()
+    result = run("digest", "--as-of", "2026-11-02 10:00", "--output", str(db))
+    assert result.exit_code == 2
+    assert (
+        result.stderr == f"complaintctl: --output: {db} is the ledger itself; choose another file\n"
+    )
+    assert db.read_bytes() == before

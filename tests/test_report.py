@@ -789,8 +789,18 @@ def test_unwritable_output_is_one_line(run, month, tmp_path):
     target = tmp_path / "missing" / "r.csv"
     result = run(*MONTH, "--output", str(target))
     assert result.exit_code == 2
-    assert result.stderr.startswith(f"complaintctl: --output: cannot write {target}: ")
-    assert len(result.stderr.splitlines()) == 1
+    assert result.stderr == f"complaintctl: --output: folder {target.parent} does not exist\n"
+
+
+def test_output_never_overwrites_the_ledger(run, month, db):
+    before = db.read_bytes()
+    for target in (db, db.with_name(db.name + "-wal")):
+        result = run(*MONTH, "--format", "csv", "--output", str(target))
+        assert result.exit_code == 2
+        assert result.stderr == (
+            f"complaintctl: --output: {target} is the ledger itself; choose another file\n"
+        )
+    assert db.read_bytes() == before
 
 
 # -- a randomised month against a reference written from docs/report.md ----------------------

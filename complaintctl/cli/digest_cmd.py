@@ -12,6 +12,7 @@ import typer
 
 from complaintctl.cli.context import AT_OPTION, BY_OPTION, JSON_OPTION, actor, state
 from complaintctl.errors import InvalidInput
+from complaintctl.outfile import check_output, write_text
 from complaintctl.vocab import MILESTONES, SEVERITY
 
 if TYPE_CHECKING:
@@ -80,10 +81,10 @@ def digest(
         raise InvalidInput("--format", f"unknown format {fmt!r}", accepted=FORMATS)
     moment = to_epoch(parse_time(as_of, "--as-of")) if as_of else to_epoch(now())
     within = parse_duration(due_within, "--due-within") if due_within else None
-    if output is not None:
-        _check_output(output)
     st = state(ctx)
     ledger = st.ledger()
+    if output is not None:
+        check_output(output, ledger.path)
     name, unassigned = _department(ledger, department)
     until = horizon(ledger, moment, within) if within is not None else None
     result = collect(ledger, moment, until=until, department=name, unassigned=unassigned)
@@ -97,7 +98,7 @@ def digest(
             colour = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
             text = plain(result, cal, st.lang, colour=colour)
         if output is not None:
-            write_atomic(output, text)
+            write_text(output, text)
         else:
             sys.stdout.write(text)
     if fail_on_breach and result.breached:
@@ -112,39 +113,6 @@ def _department(ledger: Ledger, value: str | None) -> tuple[str | None, bool]:
     if value.strip().lower() in _UNASSIGNED_INPUT:
         return None, True
     return department(ledger.policy(), value), False
-
-
-def _check_output(path: Path) -> None:
-    if path.is_dir():
-        raise InvalidInput("--output", f"{path} is a folder; give a file name")
-    if not path.parent.is_dir():
-        raise InvalidInput("--output", f"folder {path.parent} does not exist")
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to a temporary file beside ``path``, then rename it over ``path``: a
-    reader sees the old file or the new one, never half of one.  A new file is owner-only; a
-    replaced one keeps its permissions."""
-    import tempfile
-
-    try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise InvalidInput("--output", f"cannot write in {path.parent} ({exc.strerror})") from exc
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o7777)
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise InvalidInput("--output", f"cannot write {path} ({exc.strerror})") from exc
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 # -- formats --------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import typer
 from complaintctl.cli import render
 from complaintctl.cli.context import JSON_OPTION, state
 from complaintctl.errors import InvalidInput
+from complaintctl.outfile import check_output
 
 if TYPE_CHECKING:
     from complaintctl.report import Figures, Period, Report, TopEntry, TrendRow
@@ -112,6 +113,8 @@ def report(
     """The monthly 及时率 report (处理及时率 = 及时处理件数 ÷ 总件数 × 100%), with breakdowns,
     top categories and locations, a trend, and CSV/Excel export."""
     chosen = _format(fmt, as_json, output)
+    if output is not None:
+        check_output(output, state(ctx).ledger().path)
     dims = _dimensions(by)
     if not 1 <= top <= 100:
         raise InvalidInput("--top", f"must be 1..100, got {top}")
