@@ -48,6 +48,8 @@ class Actor:
             raise InvalidInput("--by", "must not be empty")
         if len(by) > MAX_SHORT:
             raise InvalidInput("--by", f"longer than {MAX_SHORT} characters")
+        if any(ord(ch) < 32 or ord(ch) == 127 for ch in by):
+            raise InvalidInput("--by", "contains control characters")
         ref = reference or now()
         return cls(by=by, at=not_future(at, ref) if at is not None else ref)
 

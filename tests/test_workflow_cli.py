@@ -383,3 +383,26 @@ def test_db_option_and_parent_folders(run, tmp_path):
     run.ok("--db", str(target), "list")
     assert target.exists()
     assert target.stat().st_mode & 0o777 == 0o600
+
+
+def test_by_with_control_characters_is_refused(run, db):
+    run.ok("list")
+    before = snapshot(db)
+    result = run(
+        "register",
+        "--channel",
+        "电话",
+        "--name",
+        "a",
+        "--unit",
+        "1",
+        "--phone",
+        "13812345678",
+        "--description",
+        "d",
+        "--by",
+        "王芳\n伪造行",
+    )
+    assert result.exit_code == 2
+    assert result.stderr == "complaintctl: --by: contains control characters\n"
+    assert snapshot(db) == before
