@@ -111,7 +111,9 @@ def _month(epoch: int) -> str:
 
 
 def _mark_done(state: Complaint, milestone: str, at: int) -> None:
-    if state.due(milestone) is not None and state.done(milestone) is None:
+    """Record when a step was first done, whether or not it has a deadline yet: a complaint
+    assigned before it was classified has met ``assign`` when classification adds one."""
+    if state.done(milestone) is None:
         setattr(state, f"{milestone}_done", at)
 
 

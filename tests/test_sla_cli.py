@@ -320,3 +320,13 @@ def test_reclassify_keeps_extensions_and_reopening(run, register):
     assert due(out, "resolve") == "2026-11-11T00:00:00+08:00"
     # the recurring update clock stops applying to a minor complaint
     assert "update" not in {m["name"] for m in out["milestones"]}
+
+
+def test_steps_done_before_classification_count_when_it_adds_their_deadlines(run, register):
+    cid = register(at="2026-11-02 09:00")
+    run.ok("assign", str(cid), "--department", "工程部", "--at", "2026-11-02 09:30")
+    run.ok("update", str(cid), "--plan", "换灯", "--at", "2026-11-02 09:40")
+    out = run.json("classify", str(cid), "--severity", "moderate", "--at", "2026-11-02 10:00")
+    done = {m["name"]: (m["done_at"], m["state"]) for m in out["milestones"]}
+    assert done["assign"] == ("2026-11-02T09:30:00+08:00", "met")
+    assert done["plan"] == ("2026-11-02T09:40:00+08:00", "met")
