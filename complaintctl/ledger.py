@@ -20,7 +20,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from complaintctl import integrity
 from complaintctl.errors import LedgerUnavailable, NotFound
 from complaintctl.model import Complaint, Event, apply
 from complaintctl.schema import MIGRATIONS, SCHEMA_VERSION
@@ -402,6 +401,8 @@ class Writer:
             "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1"
         ).fetchone()
         seq = (last["seq"] + 1) if last else 1
+        from complaintctl import integrity  # hashing is needed only by writers
+
         prev = last["hash"] if last else integrity.GENESIS
         data = integrity.canonical(event.data)
         digest = integrity.event_hash(
@@ -448,6 +449,8 @@ class Writer:
         return new
 
     def store_personal(self, complaint_id: int, name: str, phone: str) -> str:
+        from complaintctl import integrity
+
         salt = integrity.new_salt()
         self.conn.execute(
             "INSERT INTO personal (complaint_id, name, phone, salt) VALUES (?, ?, ?, ?)",

@@ -406,3 +406,16 @@ def test_by_with_control_characters_is_refused(run, db):
     assert result.exit_code == 2
     assert result.stderr == "complaintctl: --by: contains control characters\n"
     assert snapshot(db) == before
+
+
+def test_open_list_merges_statuses_by_deadline_and_puts_undated_last(run, register):
+    late = register(severity="minor", at="2026-11-02 09:00")  # respond due 11-03 09:00
+    soon = register(severity="major", at="2026-11-02 10:00")  # respond due 10:15
+    dup = register(severity="major", at="2026-11-02 10:05")
+    mid = register(severity="moderate", at="2026-11-02 11:00")  # respond due 12:00
+    run.ok("assign", str(mid), "--department", "工程部", "--at", "2026-11-02 11:05")
+    run.ok("update", str(mid), "--note", "到场", "--at", "2026-11-02 11:10")  # in progress
+    run.ok("link", str(soon), str(dup), "--at", "2026-11-02 10:10")  # no clock of its own
+    assert [x["id"] for x in run.json("list", "--open")] == [soon, mid, late, dup]
+    assert [x["id"] for x in run.json("list", "--open", "--limit", "2")] == [soon, mid]
+    assert [x["id"] for x in run.json("list", "--open", "--status", "处理中")] == [mid]

@@ -9,7 +9,6 @@ import typer
 
 from complaintctl.cli import render
 from complaintctl.cli.context import BY_OPTION, JSON_OPTION, actor, state
-from complaintctl.deadlines import due_at, parse_duration
 from complaintctl.errors import InvalidInput
 from complaintctl.timeutil import iso, local_due, now, parse_time
 
@@ -73,6 +72,8 @@ def due(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """The deadline a duration gives from a start time."""
+    from complaintctl.deadlines import due_at, parse_duration
+
     moment = parse_time(start, "START")
     dur = parse_duration(duration, "DURATION")
     ledger = state(ctx).ledger()

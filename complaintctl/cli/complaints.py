@@ -3,21 +3,22 @@ list and show."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import typer
 
-from complaintctl import workflow
 from complaintctl.cli import render
 from complaintctl.cli.context import AT_OPTION, BY_OPTION, JSON_OPTION, actor, state
 from complaintctl.display import complaint_json, remaining
 from complaintctl.errors import InvalidInput
-from complaintctl.ledger import Ledger
 from complaintctl.milestones import milestones, next_milestone
 from complaintctl.model import Complaint
 from complaintctl.privacy import mask_name, mask_phone
 from complaintctl.timeutil import from_epoch, local, local_due, now, parse_time, to_epoch
-from complaintctl.vocab import OPEN_STATUSES, SEVERITY, STATUS
+from complaintctl.vocab import SEVERITY, STATUS
+
+if TYPE_CHECKING:
+    from complaintctl.ledger import Ledger
 
 ID = typer.Argument(..., help="Complaint number.", min=1, metavar="ID")
 
@@ -75,6 +76,8 @@ def register(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Register a complaint (受理) while the owner is on the phone."""
+    from complaintctl import workflow
+
     who = actor(at, by)
     ledger = state(ctx).ledger()
     c = workflow.register(
@@ -106,6 +109,8 @@ def classify(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Classify or reclassify (分类); a new severity recomputes every deadline."""
+    from complaintctl import workflow
+
     who = actor(at, by)
     c = workflow.classify(
         state(ctx).ledger(),
@@ -128,6 +133,8 @@ def assign(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Assign to a department and handler (派单)."""
+    from complaintctl import workflow
+
     who = actor(at, by)
     c = workflow.assign(
         state(ctx).ledger(), who, complaint_id, department_name=department, handler=handler
@@ -158,6 +165,8 @@ def update(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Record contact, plan, progress, an escalation or an extension (处理)."""
+    from complaintctl import workflow
+
     who = actor(at, by)
     c = workflow.update(
         state(ctx).ledger(),
@@ -188,6 +197,8 @@ def close(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Close with a resolution (反馈); awaits the follow-up call unless the owner confirmed."""
+    from complaintctl import workflow
+
     who = actor(at, by)
     c = workflow.close(
         state(ctx).ledger(), who, complaint_id, resolution=resolution, satisfied=satisfied
@@ -207,6 +218,8 @@ def followup(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Record the follow-up call (回访)."""
+    from complaintctl import workflow
+
     if satisfied is None:
         raise InvalidInput("followup", "give --satisfied or --unsatisfied")
     who = actor(at, by)
@@ -223,6 +236,8 @@ def reopen(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Reopen for reconsideration (复议), within the window after the resolution."""
+    from complaintctl import workflow
+
     who = actor(at, by)
     c = workflow.reopen(state(ctx).ledger(), who, complaint_id, reason=reason)
     _emit(ctx, c, as_json, "已复议", "reopened")
@@ -251,33 +266,21 @@ def list_(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """List complaints with their next deadline."""
+    from complaintctl import workflow
+
     st = state(ctx)
     ledger = st.ledger()
-    where: list[str] = []
-    params: list[Any] = []
-    if status:
-        where.append("status = ?")
-        params.append(STATUS.parse(status))
-    if open_only:
-        where.append(f"status IN ({', '.join('?' for _ in OPEN_STATUSES)})")
-        params.extend(OPEN_STATUSES)
-    if severity:
-        where.append("severity = ?")
-        params.append(SEVERITY.parse(severity))
-    if department:
-        dept = workflow.department(ledger.policy(), department)
-        where.append("department = ?")
-        params.append(dept)
-    order = "next_due IS NULL, next_due, id" if open_only else "id DESC"
-    sql = (
-        "SELECT c.*, p.name AS p_name, p.phone AS p_phone FROM complaints c "
-        "LEFT JOIN personal p ON p.complaint_id = c.id"
-        + (f" WHERE {' AND '.join(where)}" if where else "")
-        + f" ORDER BY {order} LIMIT ?"
+    from complaintctl.listing import find
+
+    items = find(
+        ledger,
+        status=STATUS.parse(status) if status else None,
+        severity=SEVERITY.parse(severity) if severity else None,
+        department=workflow.department(ledger.policy(), department) if department else None,
+        open_only=open_only,
+        limit=limit,
     )
-    rows = ledger.query(sql, (*params, limit))
     moment = _as_of(as_of)
-    items = [(Complaint.from_row(dict(r)), r["p_name"], r["p_phone"]) for r in rows]
     if as_json:
         render.print_json([complaint_json(ledger, c, moment, personal=(n, p)) for c, n, p in items])
         return

@@ -7,12 +7,13 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from complaintctl.ledger import Ledger
-from complaintctl.timeutil import parse_time
-from complaintctl.workflow import Actor
+if TYPE_CHECKING:  # imported when a command first needs them, not at start-up
+    from complaintctl.ledger import Ledger
+    from complaintctl.workflow import Actor
 
 
 @dataclass
@@ -23,6 +24,8 @@ class State:
 
     def ledger(self) -> Ledger:
         if self._ledger is None:
+            from complaintctl.ledger import Ledger
+
             self._ledger = Ledger.open(self.db)
         return self._ledger
 
@@ -46,6 +49,9 @@ def default_user() -> str:
 
 
 def actor(at: str | None, by: str | None) -> Actor:
+    from complaintctl.timeutil import parse_time
+    from complaintctl.workflow import Actor
+
     moment: datetime | None = parse_time(at) if at is not None else None
     return Actor.make(by if by is not None else default_user(), moment)
 

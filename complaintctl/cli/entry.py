@@ -1,0 +1,17 @@
+"""The console script.  ``--version`` answers before Typer is imported; everything else goes
+to the Typer app."""
+
+from __future__ import annotations
+
+import sys
+
+
+def main() -> None:
+    if sys.argv[1:] == ["--version"]:
+        from complaintctl import __version__
+
+        sys.stdout.write(f"complaintctl {__version__}\n")
+        return
+    from complaintctl.cli.app import main as app_main
+
+    app_main()
