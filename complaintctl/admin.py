@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+
 from complaintctl.ledger import Ledger
 from complaintctl.model import Event, provisional_mask
 from complaintctl.policy import Policy, parse_policy
