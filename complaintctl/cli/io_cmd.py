@@ -1,9 +1,207 @@
-"""``import`` and ``export`` of complaint registers (issue 7)."""
+"""``import`` and ``export`` of complaint registers (issue 7).  See docs/import-export.md."""
 
 from __future__ import annotations
 
+import contextlib
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import typer
+
+from complaintctl.cli import render
+from complaintctl.cli.context import BY_OPTION, JSON_OPTION, actor, state
+from complaintctl.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from complaintctl.importer import Result
+    from complaintctl.sheets import Progress
+
+_PHASES = {"check": ("检查", "checking"), "write": ("导入", "importing")}
+
+
+@contextlib.contextmanager
+def _progress(lang: str) -> Iterator[Progress | None]:
+    """A progress bar on stderr when it is a terminal (large files report every 2000 rows)."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, TimeRemainingColumn
+    from rich.progress import Progress as Bar
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Bar(*columns, TimeRemainingColumn(), console=render.console(stderr=True)) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def hook(phase: str, done: int, total: int | None) -> None:
+            if phase not in tasks:
+                zh, en = _PHASES.get(phase, (phase, phase))
+                tasks[phase] = bar.add_task(zh if lang == "zh" else en, total=total)
+            bar.update(tasks[phase], completed=done, total=total)
+
+        yield hook
+        for task in bar.tasks:
+            bar.update(task.id, completed=task.total or task.completed)
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else many or one + 's'}"
+
+
+def _summary(result: Result, lang: str) -> str:
+    """One line: what was (or would be) imported, and what was not."""
+    new = result.new
+    name = result.label
+    if lang == "zh":
+        if result.dry_run:
+            parts = [f"试运行：{name} 中 {new} 条投诉可导入"]
+        else:
+            ids = f"（#{result.ids[0]}–#{result.ids[1]}）" if result.ids else ""
+            parts = [f"已从 {name} 导入 {result.imported} 条投诉{ids}"]
+        parts.append(f"{result.present} 条已存在")
+        if result.repeated:
+            parts.append(f"{len(result.repeated)} 行与前面的行重复")
+        if result.bad:
+            where = f"，见 {result.rejects.name}" if result.rejects else ""
+            parts.append(f"{len(result.bad)} 行有误{'未导入' if result.rejects else ''}{where}")
+        if result.dry_run:
+            parts.append("未写入任何内容")
+        return "；".join(parts)
+    if result.dry_run:
+        parts = [f"dry run: {_count(new, 'complaint')} of {name} would be imported"]
+    else:
+        ids = f" (#{result.ids[0]}-#{result.ids[1]})" if result.ids else ""
+        parts = [f"imported {_count(result.imported, 'complaint')}{ids} from {name}"]
+    parts.append(f"{result.present} already present")
+    if result.repeated:
+        parts.append(_count(len(result.repeated), "row repeats", "rows repeat") + " an earlier row")
+    if result.bad:
+        where = f" -> {result.rejects.name}" if result.rejects else ""
+        skipped = " skipped" if result.rejects else ""
+        parts.append(f"{_count(len(result.bad), 'bad row')}{skipped}{where}")
+    if result.dry_run:
+        parts.append("nothing written")
+    return "; ".join(parts)
+
+
+def import_(
+    ctx: typer.Context,
+    file: Path = typer.Argument(
+        ..., help="A register: .csv (UTF-8 or GB18030), .xlsx, .jsonl.", metavar="FILE"
+    ),
+    mapping: list[str] | None = typer.Option(
+        None,
+        "--map",
+        help="Read column COLUMN as FIELD: 'COLUMN=field' (repeatable); 'COLUMN=ignore' skips it.",
+    ),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Check every row and report the bad ones; write nothing."
+    ),
+    skip_invalid: bool = typer.Option(
+        False,
+        "--skip-invalid",
+        help="Import the good rows; write the bad ones, with reasons, to <FILE>.rejects.csv.",
+    ),
+    sheet: str | None = typer.Option(None, "--sheet", help="Sheet of an .xlsx (default first)."),
+    channel: str = typer.Option("其他", "--channel", help="Channel of rows that name none."),
+    by: str | None = BY_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Import an existing register (投诉记录表) from Excel or CSV; all rows or none."""
+    from complaintctl.importer import import_file
+    from complaintctl.sheets import parse_map
+
+    st = state(ctx)
+    who = actor(None, by)
+    columns = parse_map(mapping or ())
+    ledger = st.ledger()
+    with _progress(st.lang) as progress:
+        result = import_file(
+            ledger, file, who, mapping=columns, sheet=sheet, default_channel=channel,
+            dry_run=dry_run, skip_invalid=skip_invalid, progress=progress,
+        )  # fmt: skip
+    refused = bool(result.bad) and not skip_invalid
+    if as_json:
+        render.print_json(result.to_json())
+        if refused:
+            raise typer.Exit(2)
+        return
+    if result.header.ignored:
+        typer.echo(
+            f"complaintctl: import: ignored columns: {', '.join(result.header.ignored)} "
+            "(--map 'COLUMN=field' reads one)",
+            err=True,
+        )
+    lines = [b.line(result.label) for b in result.bad]
+    if dry_run:
+        lines += [f"{result.label}:{r}: repeats row {e}; not imported" for r, e in result.repeated]
+        for line in lines:
+            typer.echo(line)
+        typer.echo(_summary(result, st.lang))
+        if refused:
+            raise typer.Exit(2)
+        return
+    if refused:
+        for line in lines:
+            typer.echo(line, err=True)
+        good = result.new
+        typer.echo(
+            f"complaintctl: import: {_count(len(result.bad), 'bad row')} in {result.label}; "
+            f"nothing imported (fix them, or --skip-invalid imports the "
+            f"{_count(good, 'good row')})",
+            err=True,
+        )
+        raise typer.Exit(2)
+    typer.echo(_summary(result, st.lang))
+
+
+def export(
+    ctx: typer.Context,
+    fmt: str | None = typer.Option(
+        None, "--format", help="csv, xlsx or jsonl (default: from --output's suffix, else csv)."
+    ),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="File to write (default stdout; needed for xlsx)."
+    ),
+    with_personal: bool = typer.Option(
+        False,
+        "--with-personal-data",
+        help="Names and phones in full (default masked: 张*, 138****5678).",
+    ),
+    start: str | None = typer.Option(None, "--from", help="Received on or after this date."),
+    end: str | None = typer.Option(None, "--to", help="Received on or before this date."),
+) -> None:
+    """Export the complaints with their milestones (CSV with BOM, xlsx, JSON lines)."""
+    from complaintctl.exporter import FORMATS, Selection
+    from complaintctl.exporter import export as write
+    from complaintctl.timeutil import now, parse_date, to_epoch
+
+    if fmt is None:
+        suffix = output.suffix.lower().lstrip(".") if output else ""
+        fmt = {"xlsx": "xlsx", "jsonl": "jsonl", "json": "jsonl"}.get(suffix, "csv")
+    if fmt not in FORMATS:
+        raise InvalidInput("--format", f"unknown format {fmt!r}", FORMATS)
+    if fmt == "xlsx" and output is None:
+        raise InvalidInput("--output", "an xlsx export needs a file, e.g. --output 台账.xlsx")
+    selection = Selection(
+        parse_date(start, "--from") if start else None, parse_date(end, "--to") if end else None
+    )
+    if selection.start and selection.end and selection.end < selection.start:
+        raise InvalidInput("--to", f"{selection.end} is before --from {selection.start}")
+    st = state(ctx)
+    count = write(
+        st.ledger(), fmt, output, sys.stdout, selection=selection, personal=with_personal,
+        lang=st.lang, as_of=to_epoch(now()),
+    )  # fmt: skip
+    if output is not None:
+        if st.lang == "zh":
+            typer.echo(f"已导出 {count} 条投诉到 {output}")
+        else:
+            typer.echo(f"exported {count} complaints to {output}")
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to ``app`` (filled in by issue 7)."""
+    """Add ``import`` and ``export`` to ``app``."""
+    app.command("import")(import_)
+    app.command("export")(export)
