@@ -86,6 +86,7 @@ def main_options(
     if lang not in ("zh", "en"):
         raise typer.BadParameter("accepted: zh, en", param_hint="--lang")
     ctx.obj = context.State(db=db, lang=lang)
+    ctx.call_on_close(ctx.obj.close)
 
 
 def _register_commands() -> None:

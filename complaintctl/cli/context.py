@@ -29,6 +29,12 @@ class State:
             self._ledger = Ledger.open(self.db)
         return self._ledger
 
+    def close(self) -> None:
+        """Close the ledger when the command ends, not whenever garbage collection runs."""
+        if self._ledger is not None:
+            self._ledger.close()
+            self._ledger = None
+
 
 def state(ctx: typer.Context) -> State:
     obj = ctx.find_root().obj
