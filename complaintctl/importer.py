@@ -27,7 +27,6 @@ from typing import Any
 from complaintctl import integrity, sla, workflow
 from complaintctl.errors import InvalidInput
 from complaintctl.ledger import Ledger, Writer
-from complaintctl.model import Complaint, Event, apply
 from complaintctl.policy import Policy
 from complaintctl.sheets import (
     Bad,
@@ -631,73 +630,24 @@ def events_for(
 
 
 class _Chain:
-    """Writes checked rows as complaints, in bulk, inside the import's transaction.
-
-    The same chain as ``Writer.append`` (seq, prev_hash, the hash over the same fields,
-    recorded_at = the transaction's clock), the same state as ``Writer.record`` (folded with
-    ``model.apply``) and the same personal rows as ``Writer.store_personal`` (a fresh salt, the
-    salted digest in the registered event), without a SELECT of the chain head per event, an
-    UPDATE per step or an INSERT per person: rows go in with executemany."""
-
-    BATCH = 20000  # events per executemany
+    """Checked rows into the ledger as complaints, through the ledger's bulk writer."""
 
     def __init__(
         self, w: Writer, ledger: Ledger, policy: Policy, version: int, by: str, file: str
     ) -> None:
-        self.w, self.policy, self.version, self.by, self.file = w, policy, version, by, file
+        self.policy, self.version, self.by, self.file = policy, version, by, file
         self.deadlines = _Deadlines(ledger, policy)
-        last = w.conn.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
-        self.seq = int(last[0]) if last else 0
-        self.prev = str(last[1]) if last else integrity.GENESIS
-        self.first = w.next_id()
+        self.bulk = w.bulk()
+        self.first = self.bulk.next_id
         self.count = 0
-        self.events: list[tuple[Any, ...]] = []
-        self.complaints: list[dict[str, Any]] = []
-        self.personal: list[tuple[int, str, str, str]] = []
 
     def add(self, records: list[Record]) -> None:
-        now, by = self.w.now, self.by
+        by = self.by
         for rec in records:
-            cid = self.first + self.count
-            salt = integrity.new_salt()
-            self.personal.append((cid, rec.name, rec.phone, salt))
-            pii: str | None = integrity.personal_digest(salt, rec.name, rec.phone)
             source = {"source": "import", "file": self.file, "row": rec.row}
-            state: Complaint | None = None
-            for kind, at, data in events_for(
-                rec, self.policy, self.version, self.deadlines, source
-            ):
-                self.seq += 1
-                text = integrity.canonical(data)
-                digest = integrity.event_hash(
-                    self.prev, self.seq, cid, kind, at, now, by, text, pii
-                )
-                self.events.append((self.seq, cid, kind, at, now, by, text, pii, self.prev, digest))
-                self.prev = digest
-                state = apply(state, Event(kind, cid, at, by, data, now, self.seq, pii))
-                pii = None  # only the registered event carries it
-            assert state is not None
-            self.complaints.append(state.to_row())
+            steps = events_for(rec, self.policy, self.version, self.deadlines, source)
+            self.bulk.add(rec.name, rec.phone, ((kind, at, by, data) for kind, at, data in steps))
             self.count += 1
-        if len(self.events) >= self.BATCH:
-            self.flush()
 
     def flush(self) -> None:
-        conn = self.w.conn
-        conn.executemany(
-            "INSERT INTO personal (complaint_id, name, phone, salt) VALUES (?, ?, ?, ?)",
-            self.personal,
-        )
-        conn.executemany(
-            "INSERT INTO events (seq, complaint_id, kind, at, recorded_at, by, data, pii, "
-            "prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            self.events,
-        )
-        if self.complaints:
-            names = list(self.complaints[0])
-            conn.executemany(
-                f"INSERT INTO complaints ({', '.join(names)}) "
-                f"VALUES ({', '.join('?' for _ in names)})",
-                [list(row.values()) for row in self.complaints],  # to_row: one field order
-            )
-        self.events, self.complaints, self.personal = [], [], []
+        self.bulk.flush()

@@ -9,8 +9,9 @@ deadline) is computed by the workflow beforehand and carried in the event's data
 
 from __future__ import annotations
 
+import copy
 import json
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from complaintctl.vocab import MILESTONES, OPEN_STATUSES
@@ -152,7 +153,8 @@ def apply(state: Complaint | None, event: Event) -> Complaint:
     else:
         if state is None:
             raise ValueError(f"event {event.kind} before the complaint was registered")
-        new = replace(state, escalations=list(state.escalations))
+        new = copy.copy(state)  # a shallow copy; the one list field is copied below
+        new.escalations = list(state.escalations)
         kind = event.kind
         if kind == "classified":
             for key in ("severity", "category", "nature"):
