@@ -2,29 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
-import sqlite3
-from pathlib import Path
-
 import pytest
+from ledgertools import snapshot
 
 from complaintctl.escalation import clusters
 from complaintctl.timeutil import parse_time, to_epoch
-
-
-def snapshot(db: Path) -> str:
-    conn = sqlite3.connect(db)
-    try:
-        parts = []
-        for (table,) in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type='table' ORDER BY name"
-        ):
-            if table != "calendar_cache":
-                rows = conn.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
-                parts.append(f"{table}:{rows!r}")
-        return hashlib.sha256("\n".join(parts).encode()).hexdigest()
-    finally:
-        conn.close()
 
 
 def epoch(text: str) -> int:

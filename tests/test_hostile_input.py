@@ -6,7 +6,6 @@ failed command leaves the ledger as it was."""
 from __future__ import annotations
 
 import gc
-import hashlib
 import os
 import sqlite3
 from pathlib import Path
@@ -15,27 +14,13 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from ledgertools import snapshot
 from typer.main import get_command
 from typer.testing import CliRunner
 
 from complaintctl.cli.app import app
 
 EXAMPLES = int(os.environ.get("COMPLAINTCTL_FUZZ_EXAMPLES", "500"))
-
-
-def snapshot(db: Path) -> str:
-    """The ledger's meaning: every row of every table but the calendar cache, hashed."""
-    conn = sqlite3.connect(db)
-    try:
-        parts = [f"version:{conn.execute('PRAGMA user_version').fetchone()[0]}"]
-        tables = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-        for (table,) in tables.fetchall():
-            if table != "calendar_cache":
-                rows = conn.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
-                parts.append(f"{table}:{rows!r}")
-        return hashlib.sha256("\n".join(parts).encode()).hexdigest()
-    finally:
-        conn.close()
 
 
 def _leaves(command: Any, path: list[str]) -> list[tuple[list[str], Any]]:

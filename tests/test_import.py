@@ -4,14 +4,13 @@ bad rows; the complaints, deadlines to the minute, the rejects file, idempotence
 from __future__ import annotations
 
 import csv
-import hashlib
-import sqlite3
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
+from ledgertools import snapshot
 
 from complaintctl.sheets import FIELDS, field_for
 
@@ -44,22 +43,6 @@ def write_csv(path: Path, rows: list[list[Any]], encoding: str = "utf-8-sig") ->
 def register_sheet(folder: Path, encoding: str = "utf-8-sig", name: str = "投诉记录表.csv") -> Path:
     """The register as a service centre keeps it: a title row above the header."""
     return write_csv(folder / name, [["投诉记录表（2026年3月）"], HEADER, *ROWS], encoding)
-
-
-def snapshot(db: Path) -> str:
-    conn = sqlite3.connect(db)
-    try:
-        parts = []
-        for (table,) in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type='table' ORDER BY 1"
-        ):
-            if table != "calendar_cache":
-                parts.append(
-                    f"{table}:{conn.execute(f'SELECT * FROM {table} ORDER BY 1').fetchall()!r}"
-                )
-        return hashlib.sha256("\n".join(parts).encode()).hexdigest()
-    finally:
-        conn.close()
 
 
 def due(shown: dict[str, Any]) -> dict[str, tuple[str, str | None, str]]:

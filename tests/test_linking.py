@@ -2,26 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
-import sqlite3
-from pathlib import Path
-
 import pytest
-
-
-def snapshot(db: Path) -> str:
-    conn = sqlite3.connect(db)
-    try:
-        parts = []
-        for (table,) in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type='table' ORDER BY name"
-        ):
-            if table != "calendar_cache":
-                rows = conn.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
-                parts.append(f"{table}:{rows!r}")
-        return hashlib.sha256("\n".join(parts).encode()).hexdigest()
-    finally:
-        conn.close()
+from ledgertools import snapshot
 
 
 def due(shown: dict) -> dict[str, tuple[str, str | None]]:

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from complaintctl.cli import render
-from complaintctl.cli.context import BY_OPTION, JSON_OPTION, actor, state
+from complaintctl.cli.context import BY_OPTION, JSON_OPTION, actor, read_text, state
 from complaintctl.errors import InvalidInput
 from complaintctl.timeutil import iso, local_due, now, parse_time
 
@@ -54,10 +54,7 @@ def load(
     by: str | None = BY_OPTION,
 ) -> None:
     """Load a State Council holiday notice for a year; it overrides the package for that year."""
-    try:
-        text = file.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput("FILE", f"cannot read {file}: {exc}") from exc
+    text = read_text(file)
     from complaintctl import admin
 
     year, reference, changes = admin.load_notice(state(ctx).ledger(), actor(None, by), text)

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from complaintctl.errors import InvalidInput
+
 if TYPE_CHECKING:  # imported when a command first needs them, not at start-up
     from complaintctl.ledger import Ledger
     from complaintctl.workflow import Actor
@@ -60,6 +62,15 @@ def actor(at: str | None, by: str | None) -> Actor:
 
     moment: datetime | None = parse_time(at) if at is not None else None
     return Actor.make(by if by is not None else default_user(), moment)
+
+
+def read_text(path: Path, field: str = "FILE") -> str:
+    """A text file given on the command line (UTF-8, a BOM allowed), or one clear error."""
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise InvalidInput(field, f"cannot read {path} ({reason})") from exc
 
 
 AT_OPTION = typer.Option(

@@ -7,8 +7,7 @@ from pathlib import Path
 import typer
 
 from complaintctl.cli import render
-from complaintctl.cli.context import BY_OPTION, JSON_OPTION, actor, state
-from complaintctl.errors import InvalidInput
+from complaintctl.cli.context import BY_OPTION, JSON_OPTION, actor, read_text, state
 
 app = typer.Typer(help="Show or load the SLA policy (时限政策).", no_args_is_help=True)
 
@@ -33,10 +32,7 @@ def load(
     by: str | None = BY_OPTION,
 ) -> None:
     """Validate a policy file and store it as a new version."""
-    try:
-        text = file.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput("FILE", f"cannot read {file}: {exc}") from exc
+    text = read_text(file)
     from complaintctl import admin
 
     version, policy = admin.load_policy(state(ctx).ledger(), actor(None, by), text)
