@@ -2,13 +2,15 @@
 
 Pure: reads the ledger, returns plain dataclasses; knows nothing of Rich, CSV or Excel.
 
-How it stays fast on a million complaints: one pass over the period's rows (the indexed
-``received_month``, or ``received_at`` for a date range) computes, per row, one small integer
-(the *state code*: duplicate or not, the resolve outcome, every other milestone's state, 回访,
-复议, extension, escalation, nature) and SQLite concatenates those codes; Python counts the
-distinct codes (a few thousand at most) and decodes each once.  The same pass gives the
-category/location tokens of the top lists and the (received day, resolved day) pairs of the
-working-day durations.  No joins, no per-row Python.
+How it stays fast on a million complaints: one statement, one pass over the period's rows (the
+indexed ``received_month``, or ``received_at`` for a date range), no joins, no per-row Python.
+Per row SQLite computes one integer, the *state code* (duplicate or not, the resolve outcome,
+every other milestone's state, 回访, the 复议 and 延期 counts, escalation, nature: each a digit),
+plus the (received day, resolved day) pair of a resolved complaint and its category and
+location (prefixed by the resolve state when not timely); it concatenates each kind.  Python
+counts the tokens (``Counter`` over the split lists: a few hundred distinct codes and day pairs
+in a month) and decodes each distinct one once.  Where a token cannot be read back exactly (a
+comma inside a location, a count of 7 or more), that part is recounted in SQL.
 
 Reproducibility: the figures are those of the ledger *as of* ``as_of``.  When a complaint of
 the period has events after ``as_of``, its state is rebuilt from its events up to ``as_of``
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
@@ -43,73 +45,137 @@ _EPOCH_DAY = date(1970, 1, 1).toordinal()
 _LOCAL_DAY = "({col} + 28800) / 86400"  # days since 1970-01-01, Asia/Shanghai (UTC+8)
 
 # -- the state code -------------------------------------------------------------------------
-# Each facet is (name, radix, SQL giving 0..radix-1 for a row); the code is their mixed-radix
-# number, lowest first.  Milestone digits: 0 met, 1 late, 2 pending, 3 breached, 4 n/a
-# (exactly the states ``milestones.milestones`` gives at ``:as_of``).  Resolve digits:
-# 0 timely, 1 late, 2 pending, 3 overdue.
+# Each facet is (name, radix, SQL for a weight): the SQL gives the row's digit (0..radix-1)
+# times the weight, so the code, the facets' mixed-radix number (lowest first), is a plain
+# sum of CASEs (no multiplications per row).  Milestone digits: 0 met, 1 late, 2 pending,
+# 3 breached, 4 n/a (exactly the states ``milestones.milestones`` gives at ``:as_of``).
+# Resolve digits: 0 timely, 1 late, 2 pending, 3 overdue.  The 复议 and 延期 counts are
+# digits themselves, up to 6; 7 stands for "7 or more" (then they are summed in SQL).
+_Digit = Callable[[int], str]
+_MANY = 7
 
 
-def _milestone_sql(m: str) -> str:
-    return f"coalesce({m}_done > {m}_due, 2 + ({m}_due < :as_of), 4)"
+def _case(*branches: tuple[str, int | str], default: int | str) -> _Digit:
+    """The first branch whose condition holds gives the digit (an int or SQL), else default."""
+
+    def scaled(digit: int | str, weight: int) -> str:
+        if isinstance(digit, int):
+            return str(digit * weight)
+        return digit if weight == 1 else f"{digit} * {weight}"
+
+    def sql(weight: int) -> str:
+        whens = " ".join(f"WHEN {c} THEN {scaled(d, weight)}" for c, d in branches)
+        return f"CASE {whens} ELSE {scaled(default, weight)} END"
+
+    return sql
 
 
-RESOLVE_SQL = "coalesce(resolve_done > resolve_due, 2 + (resolve_due < :as_of), 2)"
-_FACETS: tuple[tuple[str, int, str], ...] = (
-    ("duplicate", 2, "(duplicate_of IS NOT NULL)"),
-    ("resolve", 4, RESOLVE_SQL),
-    ("respond", 5, _milestone_sql("respond")),
-    ("assign", 5, _milestone_sql("assign")),
-    ("plan", 5, _milestone_sql("plan")),
+def _choice(column: str, *values: str) -> _Digit:
+    """Digit i for the i-th value (from 1), 0 for anything else or NULL."""
+
+    def sql(weight: int) -> str:
+        whens = " ".join(f"WHEN '{v}' THEN {i * weight}" for i, v in enumerate(values, 1))
+        return f"CASE {column} {whens} ELSE 0 END"
+
+    return sql
+
+
+def _milestone(m: str, *, usually_applies: bool) -> _Digit:
+    # Tests in the order that reads fewest columns for most rows: "met" first where the
+    # milestone applies to nearly every complaint (respond), "n/a" first where it applies only
+    # to moderate and major ones (assign, plan: most complaints are minor).  Same digits.
+    met, na = (f"{m}_done <= {m}_due", 0), (f"{m}_due IS NULL", 4)
+    return _case(
+        *((met, na) if usually_applies else (na, met)),
+        (f"{m}_done > {m}_due", 1),
+        (f"{m}_due < :as_of", 3),
+        default=2,
+    )
+
+
+def _count(column: str) -> _Digit:
+    """The count itself as the digit, up to 6; 7 for "7 or more"."""
+
+    def sql(weight: int) -> str:
+        whens = " ".join(f"WHEN {k} THEN {k * weight}" for k in range(_MANY))
+        return f"CASE {column} {whens} ELSE {_MANY * weight} END"
+
+    return sql
+
+
+_FACETS: tuple[tuple[str, int, _Digit], ...] = (
+    ("duplicate", 2, _case(("duplicate_of IS NOT NULL", 1), default=0)),
+    (
+        "resolve",
+        4,
+        _case(
+            ("resolve_done <= resolve_due", 0),
+            ("resolve_done > resolve_due", 1),
+            ("resolve_due < :as_of", 3),
+            default=2,
+        ),
+    ),
+    ("respond", 5, _milestone("respond", usually_applies=True)),
+    ("assign", 5, _milestone("assign", usually_applies=False)),
+    ("plan", 5, _milestone("plan", usually_applies=False)),
     (
         "update",
         5,
-        "(CASE WHEN update_due IS NULL THEN 4 WHEN update_done IS NOT NULL THEN "
-        "(update_missed > 0) WHEN update_due < :as_of THEN 3 ELSE 2 END)",
+        _case(
+            ("update_due IS NULL", 4),
+            ("update_done IS NOT NULL", "(update_missed > 0)"),
+            ("update_due < :as_of", 3),
+            default=2,
+        ),
     ),
-    (
-        "followup",
-        3,
-        "(CASE satisfaction WHEN 'satisfied' THEN 1 WHEN 'unsatisfied' THEN 2 ELSE 0 END)",
-    ),
-    ("reopened", 2, "(reopen_count > 0)"),
-    ("extended", 2, "(extension_count > 0)"),
-    (
-        "escalation",
-        3,
-        "(CASE escalation_level WHEN 'manager' THEN 1 WHEN 'senior' THEN 2 ELSE 0 END)",
-    ),
-    (
-        "nature",
-        5,
-        "(CASE nature WHEN 'valid' THEN 1 WHEN 'assist' THEN 2 WHEN 'excessive' THEN 3 "
-        "WHEN 'no_fault' THEN 4 ELSE 0 END)",
-    ),
+    ("followup", 3, _choice("satisfaction", "satisfied", "unsatisfied")),
+    ("reopenings", _MANY + 1, _count("reopen_count")),
+    ("extensions", _MANY + 1, _count("extension_count")),
+    ("escalation", 3, _choice("escalation_level", "manager", "senior")),
+    ("nature", 5, _choice("nature", "valid", "assist", "excessive", "no_fault")),
 )
 
 
 def _code_sql() -> str:
     terms, weight = [], 1
-    for _, radix, sql in _FACETS:
-        terms.append(sql if weight == 1 else f"{weight} * {sql}")
+    for _, radix, digit in _FACETS:
+        terms.append(digit(weight))
         weight *= radix
     return "(" + " + ".join(terms) + ")"
 
 
 CODE_SQL = _code_sql()
+_RADICES = tuple(radix for _, radix, _ in _FACETS)
 _RESOLVE = [name for name, _, _ in _FACETS].index("resolve")
-_REOPENED = [name for name, _, _ in _FACETS].index("reopened")
+_REOPENED = [name for name, _, _ in _FACETS].index("reopenings")
 RESOLVE_STATES = ("timely", "late", "pending", "overdue")
 MILESTONE_STATES = ("met", "late", "pending", "breached", None)
 _NATURES = (None, "valid", "assist", "excessive", "no_fault")
+# The resolve digit alone (the detail sheet's outcome, the prefix in the top lists' tokens).
+RESOLVE_SQL = "coalesce(resolve_done > resolve_due, 2 + (resolve_due < :as_of), 2)"
+
+# Per row besides the code: the (local day resolved, local day received) pair of a resolved
+# counted complaint, for the working days to resolve; NULL (skipped by group_concat) for the
+# others (an unresolved complaint's resolve_done is NULL, and so is the arithmetic on it).
 _DAYS_SQL = (
-    "group_concat(CASE WHEN duplicate_of IS NULL AND resolve_done IS NOT NULL THEN "
+    "CASE WHEN duplicate_of IS NULL THEN "
     f"{_LOCAL_DAY.format(col='resolve_done')} * 100000 + {_LOCAL_DAY.format(col='received_at')}"
-    " END)"
+    " END"
 )
-_TOPS_SQL = (
-    f"group_concat(CASE WHEN duplicate_of IS NULL THEN {RESOLVE_SQL} || coalesce(category, '')"
-    " || char(30) || coalesce(location, '') END, char(31))"
-)
+# The top lists: each counted complaint's category, and its location, as it is when the
+# complaint is timely (most are), else prefixed by char(resolve digit 1..3).
+
+
+def _place_sql(column: str) -> str:
+    return (
+        f"CASE WHEN duplicate_of IS NULL THEN CASE WHEN resolve_done <= resolve_due "
+        f"THEN ifnull({column}, '') ELSE char({RESOLVE_SQL}) || ifnull({column}, '') END END"
+    )
+
+
+_TOPS_SQL = (_place_sql("category"), _place_sql("location"))
+# (Each of these, and CODE_SQL, is group_concat'ed: one token per row, NULLs skipped.)
+
 
 # The floor for the benchmark (issue 8): the four resolve counts of one month, by hand.
 FLOOR_SQL = """
@@ -182,18 +248,19 @@ class Counts:
     nature_no_fault: int = 0
     nature_unclassified: int = 0
 
-    def add_codes(self, codes: Counter[bytes]) -> None:
-        """Count rows by their state codes (``codes``: code text -> how many rows)."""
-        tally = [[0] * radix for _, radix, _ in _FACETS]
+    def add_codes(self, codes: Counter[bytes]) -> bool:
+        """Count rows by their state codes (``codes``: code text -> how many rows).  False
+        when a 复议 or 延期 count was 7 or more: ``reopenings``/``extensions`` are then short
+        and must be summed in SQL."""
+        tally = [[0] * radix for radix in _RADICES]
         ever = 0
-        radices = [radix for _, radix, _ in _FACETS]
         for token, n in codes.items():
             code = int(token)
             if code & 1:  # a linked duplicate: counted as received, nothing else
                 tally[0][1] += n
                 continue
             digits = []
-            for radix in radices:
+            for radix in _RADICES:
                 code, digit = divmod(code, radix)
                 digits.append(digit)
             for i, digit in enumerate(digits):
@@ -216,15 +283,18 @@ class Counts:
         self.followed_up += t["followup"][1] + t["followup"][2]
         self.satisfied += t["followup"][1]
         self.unsatisfied += t["followup"][2]
-        self.reopened += t["reopened"][1]
+        self.reopened += total - t["reopenings"][0]
+        self.reopenings += sum(k * n for k, n in enumerate(t["reopenings"]))
         self.ever_resolved += ever
-        self.extended += t["extended"][1]
+        self.extended += total - t["extensions"][0]
+        self.extensions += sum(k * n for k, n in enumerate(t["extensions"]))
         self.escalated += t["escalation"][1] + t["escalation"][2]
         self.escalated_manager += t["escalation"][1]
         self.escalated_senior += t["escalation"][2]
         for nature, n in zip(_NATURES, t["nature"], strict=True):
             name = f"nature_{nature or 'unclassified'}"
             setattr(self, name, getattr(self, name) + n)
+        return not (t["reopenings"][_MANY] or t["extensions"][_MANY])
 
 
 COUNT_FIELDS = tuple(f.name for f in fields(Counts))
@@ -563,7 +633,7 @@ def _fold_changed(conn: sqlite3.Connection, as_of: int, start: int, end: int) ->
         conn.executemany(
             f"INSERT INTO temp.report_asof ({', '.join(names)}) "
             f"VALUES ({', '.join('?' for _ in names)})",
-            ([s.to_row()[k] for k in names] for s in states),
+            ([row[k] for k in names] for row in map(Complaint.to_row, states)),
         )
     return True
 
@@ -597,6 +667,10 @@ def _local_date(day: int) -> date:
     return date.fromordinal(_EPOCH_DAY + day)
 
 
+# Per value of a top list (category or location): counts in RESOLVE_STATES order.
+_Tally = dict[str, list[int]]
+
+
 def _aggregate(
     conn: sqlite3.Connection,
     source: _Source,
@@ -606,39 +680,20 @@ def _aggregate(
     *,
     key: str | None = None,
     tops: bool = False,
-) -> tuple[dict[str | None, Figures], Counter[tuple[int, str, str]]]:
+) -> tuple[dict[str | None, Figures], tuple[_Tally, _Tally]]:
     """Figures per value of ``key`` (one entry, None, without a key) in one pass; with
-    ``tops``, the counts per (resolve state, category, location) as well."""
-    columns = [
-        key or "NULL",
-        f"group_concat({CODE_SQL})",
-        "sum(CASE WHEN duplicate_of IS NULL THEN reopen_count END)",
-        "sum(CASE WHEN duplicate_of IS NULL THEN extension_count END)",
-        _DAYS_SQL if cal is not None else "NULL",
-        _TOPS_SQL if tops else "NULL",
-    ]
-    sql = f"SELECT {', '.join(columns)} FROM {source.rows(condition)}"
-    if key in DIMENSIONS:
-        # "+": group with a sorter over the period's rows, never by walking a whole index
-        # (SQLite would otherwise read all of complaints_department in its order).
-        sql += f" GROUP BY +{key}"
-    elif key is not None:
-        assert key == "received_month"  # in index order: no sorter
-        sql += f" GROUP BY {key}"
+    ``tops``, the per-category and per-location resolve outcomes as well."""
+    tokens = [CODE_SQL, _DAYS_SQL if cal is not None else "NULL", *(_TOPS_SQL if tops else ())]
+    columns = [("group_concat", sql) for sql in tokens]
     out: dict[str | None, Figures] = {}
-    places: Counter[tuple[int, str, str]] = Counter()
-    factory = conn.text_factory
-    conn.text_factory = bytes  # the long token lists are split and counted as bytes: faster
-    try:
-        result = conn.execute(sql, {**params, "as_of": source.as_of}).fetchall()
-    finally:
-        conn.text_factory = factory
-    for raw, codes, reopenings, extensions, days, top in result:
+    places: tuple[_Tally, _Tally] = ({}, {})
+    short = False
+    for raw, codes, days, *top in _select(conn, source, condition, params, columns, key):
         if codes is None:
             continue
         value = raw.decode() if isinstance(raw, bytes) else raw
-        counts = Counts(reopenings=reopenings or 0, extensions=extensions or 0)
-        counts.add_codes(Counter(codes.split(b",")))
+        counts = Counts()
+        short |= not counts.add_codes(Counter(codes.split(b",")))
         figures = Figures(value, counts)
         if days and cal is not None:
             for pair, n in Counter(days.split(b",")).items():
@@ -646,11 +701,94 @@ def _aggregate(
                 wd = cal.working_days_between(_local_date(received), _local_date(resolved))
                 figures.days[wd] += n
         if top:
-            for token, n in Counter(top.split(b"\x1f")).items():
-                category, _, location = token[1:].decode().partition("\x1e")
-                places[(token[0] - 48, category, location)] += n
+            found = _places(counts, *top)
+            places = found if found is not None else _places_exact(conn, source, condition, params)
         out[value] = figures
+    if short:  # a complaint with 7 or more 复议 or 延期: sum the counts themselves
+        sums = [
+            ("sum", f"CASE WHEN duplicate_of IS NULL THEN {column} END")
+            for column in ("reopen_count", "extension_count")
+        ]
+        for raw, reopenings, extensions in _select(conn, source, condition, params, sums, key):
+            counts = out[raw.decode() if isinstance(raw, bytes) else raw].counts
+            counts.reopenings, counts.extensions = reopenings or 0, extensions or 0
     return out, places
+
+
+def _select(
+    conn: sqlite3.Connection,
+    source: _Source,
+    condition: str,
+    params: dict[str, Any],
+    columns: Sequence[tuple[str, str]],
+    key: str | None,
+) -> list[Any]:
+    """The value of ``key`` (None without one) and each (aggregate, per-row SQL) of ``columns``
+    over the period's rows, grouped by ``key``; text comes back as bytes (the long token lists
+    are split and counted as bytes: faster)."""
+    if key in DIMENSIONS:
+        # Group the per-row values only: the subquery (a co-routine, kept apart by its LIMIT)
+        # computes them, so the sorter holds (key, code, ...) rather than every column read.
+        inner = ", ".join(f"{sql} AS c{i}" for i, (_, sql) in enumerate(columns))
+        outer = ", ".join(f"{agg}(c{i})" for i, (agg, _) in enumerate(columns))
+        sql = (
+            f"SELECT k, {outer} FROM (SELECT {key} AS k, {inner} "
+            f"FROM {source.rows(condition)} LIMIT -1) GROUP BY k"
+        )
+    else:
+        assert key in (None, "received_month")  # in index order: no sorter
+        aggregates = ", ".join(f"{agg}({sql})" for agg, sql in columns)
+        sql = f"SELECT {key or 'NULL'}, {aggregates} FROM {source.rows(condition)}"
+        if key is not None:
+            sql += f" GROUP BY {key}"
+    factory = conn.text_factory
+    conn.text_factory = bytes
+    try:
+        return conn.execute(sql, {**params, "as_of": source.as_of}).fetchall()
+    finally:
+        conn.text_factory = factory
+
+
+def _places(
+    counts: Counts, categories: bytes | None, locations: bytes | None
+) -> tuple[_Tally, _Tally] | None:
+    """The top lists' tallies from _TOPS_SQL's token lists, or None when they cannot be read
+    back: a value holding a comma (more tokens than complaints), or one starting with
+    char(1..3) (read as a resolve state: more late/pending/overdue than the counts say)."""
+    out: tuple[_Tally, _Tally] = ({}, {})
+    expected = [counts.timely, counts.late, counts.pending, counts.overdue]
+    for tally, tokens in zip(out, (categories, locations), strict=True):
+        # (SQLite before 3.47 gives NULL, not '', for the group_concat of one '')
+        values = tokens.split(b",") if tokens is not None else [b""][: counts.total]
+        if len(values) != counts.total:
+            return None
+        states = [0, 0, 0, 0]
+        for token, n in Counter(values).items():
+            state = token[0] if token and 1 <= token[0] <= 3 else 0
+            states[state] += n
+            if len(token) > (state > 0):
+                value = (token[1:] if state else token).decode()
+                tally.setdefault(value, [0, 0, 0, 0])[state] += n
+        if states != expected:
+            return None
+    return out
+
+
+def _places_exact(
+    conn: sqlite3.Connection, source: _Source, condition: str, params: dict[str, Any]
+) -> tuple[_Tally, _Tally]:
+    """The top lists' tallies grouped in SQL (when _places cannot read the tokens back)."""
+    out: tuple[_Tally, _Tally] = ({}, {})
+    rows = conn.execute(
+        f"SELECT {RESOLVE_SQL}, category, location, count(*) "
+        f"FROM {source.rows(condition + ' AND +duplicate_of IS NULL')} GROUP BY 1, 2, 3",
+        {**params, "as_of": source.as_of},
+    )
+    for state, category, location, n in rows:
+        for tally, value in zip(out, (category, location), strict=True):
+            if value:
+                tally.setdefault(value, [0, 0, 0, 0])[state] += n
+    return out
 
 
 @dataclass(frozen=True)
@@ -685,13 +823,8 @@ class TopEntry:
 TOP_FIELDS = ("total", "share", "timely", "late", "overdue", "pending", "timely_rate")
 
 
-def _top(places: Counter[tuple[int, str, str]], index: int, total: int, n: int) -> list[TopEntry]:
-    per: dict[str, list[int]] = {}
-    for key, count in places.items():
-        value = key[1] if index == 1 else key[2]
-        if value:
-            per.setdefault(value, [0, 0, 0, 0])[key[0]] += count
-    ranked = sorted(per.items(), key=lambda kv: (-sum(kv[1]), kv[0]))[:n]
+def _top(tally: _Tally, total: int, n: int) -> list[TopEntry]:
+    ranked = sorted(tally.items(), key=lambda kv: (-sum(kv[1]), kv[0]))[:n]
     return [TopEntry(v, sum(s), s[0], s[1], s[3], s[2], percent(sum(s), total)) for v, s in ranked]
 
 
@@ -762,8 +895,8 @@ def build_report(
         as_of,
         summary,
         breakdowns,
-        _top(places, 1, total, top),
-        _top(places, 2, total, top),
+        _top(places[0], total, top),
+        _top(places[1], total, top),
     )
 
 

@@ -990,3 +990,103 @@ def test_a_random_month_agrees_with_the_reference(db, moment):
         assert sorted(report.summary.days.elements()) == expected["days"]
         assert sum(f.counts.total for f in report.breakdowns["department"]) == counts.total
     ledger.close()
+
+
+# -- the fast paths' fallbacks (issue 8) -------------------------------------------------------
+def test_a_comma_in_a_location_is_counted_all_the_same(run, month):
+    """The top lists are counted from comma-separated token lists; a location holding a comma
+    cannot be split there, so the report groups those rows in SQL instead: same figures."""
+    _register(month, "2026-03-23 09:00", "minor", category="设施设备", location="1号楼,2单元")
+    _cli(month, "close", "11", "--resolution", "已修复", "--at", "2026-03-24 10:00")  # due 03-26
+    _register(month, "2026-03-24 09:00", "minor", category="设施设备", location="1号楼,2单元")
+    data = run.json(*MONTH)  # #12 due 03-27 24:00: overdue on 04-10
+    assert _pick(data, "total", "timely", "overdue", "timely_rate") == (9, 5, 2, 62.5)
+    assert data["top_locations"] == [
+        _top("3号楼电梯", 3, 33.3, timely=3),
+        _top("1号楼,2单元", 2, 22.2, timely=1, overdue=1),
+        _top("2号楼花园", 1, 11.1, overdue=1),
+        _top("地下车库", 1, 11.1, pending=1),
+        _top("物业服务中心", 1, 11.1, late=1),
+    ]
+    assert data["top_categories"][0] == _top("设施设备", 4, 44.4, timely=3, overdue=1)
+    csv_rows = _csv(run.ok(*MONTH, "--format", "csv"))
+    assert [r["取值"] for r in csv_rows if r["部分"] == "排名"][5:7] == ["3号楼电梯", "1号楼,2单元"]
+
+
+def test_seven_or_more_reconsiderations_and_extensions(run, db):
+    """复议 and 延期 counts ride in the state code up to 6; a complaint with more has them
+    summed in SQL instead."""
+    _register(db, "2026-03-02 09:00", "minor")
+    _register(db, "2026-03-03 09:00", "minor")
+    for day in range(3, 11):  # eight extensions of #1
+        at = f"2026-03-{day:02d} 08:00"
+        args = ("--reason", "等待配件", "--approved-by", "经理", "--at", at)
+        _cli(db, "update", "1", "--extend", "1wd", *args)
+    for day in range(3, 10):  # seven reconsiderations of #2, resolved again each time
+        _cli(db, "close", "2", "--resolution", "已处理", "--at", f"2026-03-{day:02d} 10:00")
+        _cli(db, "reopen", "2", "--reason", "仍未解决", "--at", f"2026-03-{day:02d} 11:00")
+    _cli(db, "close", "2", "--resolution", "已处理", "--at", "2026-03-10 10:00")
+    data = run.json("report", "--month", "2026-03", "--as-of", AS_OF, "--by", "severity")
+    for row in (data, data["breakdowns"]["severity"][0]):
+        assert _pick(row, "total", "reopened", "reopenings", "extended", "extensions") == (
+            2,
+            1,
+            7,
+            1,
+            8,
+        )
+        assert (row["ever_resolved"], row["reopen_rate"]) == (1, 100.0)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("columns", ["160", "60"])
+def test_the_screen_is_the_text_rich_draws(run, month, monkeypatch, lang, columns):
+    """Off a terminal the report lays out its tables itself (no Rich import); the text is
+    exactly what Rich gives, also where Rich must wrap (a narrow page) or read markup."""
+    monkeypatch.setenv("COLUMNS", columns)
+    cases = [
+        ("--lang", lang, *MONTH, "--by", "severity,category,department,handler,channel"),
+        ("--lang", lang, "report", "--month", "2026-02", "--as-of", AS_OF, "--by", "handler"),
+        ("--lang", lang, "report", "--months", "3", "--month", "2026-04", "--as-of", AS_OF),
+    ]
+
+    def outputs(rich: bool) -> list[str]:
+        with monkeypatch.context() as patch:
+            if rich:
+                patch.setattr("complaintctl.cli.report_cmd._plain", lambda blocks, width: None)
+            return [run.ok(*args) for args in cases]
+
+    assert outputs(rich=False) == outputs(rich=True)
+    _register(month, "2026-03-25 09:00", "minor", category="绿化", location="[2]号楼\t东侧")
+    ours = outputs(rich=False)
+    assert ours == outputs(rich=True)
+    assert "[2]号楼" in ours[0]
+
+
+def test_the_screen_does_not_import_rich_tables(run, month):
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from complaintctl.cli.app import app\n"
+        f"sys.argv = ['complaintctl', '--db', {str(month)!r}, 'report', '--month', '2026-03']\n"
+        "try:\n    app()\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in sys.modules if m in ('rich.table', 'rich.console')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.splitlines()[-1] == "[]"
+    assert "处理及时率%" in out.stdout
+
+
+def test_top_list_tokens_that_cannot_be_read_back_are_refused():
+    """_places reads the category/location tokens (a value; or char(state) + value when not
+    timely) and refuses what it cannot read back exactly, for the SQL grouping to redo."""
+    from complaintctl.report import Counts, _places
+
+    counts = Counts(total=3, timely=2, overdue=1)
+    ok = _places(counts, b"A,\x03A,B", b"x,,\x03")
+    assert ok == ({"A": [1, 0, 0, 1], "B": [1, 0, 0, 0]}, {"x": [1, 0, 0, 0]})
+    assert _places(counts, b"A,\x03A,B,C", b"x,,\x03") is None  # a comma inside a value
+    assert _places(counts, b"\x02A,\x03A,B", b"x,,\x03") is None  # a timely value read as pending
+    assert _places(Counts(total=1, timely=1), None, b"x") == ({}, {"x": [1, 0, 0, 0]})

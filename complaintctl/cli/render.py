@@ -73,7 +73,7 @@ def is_terminal() -> bool:
     return sys.stdout.isatty()
 
 
-def _width() -> int:
+def width() -> int:
     try:
         return max(40, int(os.environ.get("COLUMNS", "") or 160))
     except ValueError:
@@ -97,10 +97,10 @@ def console(stderr: bool = False) -> Console:
 
     stream = sys.stderr if stderr else sys.stdout
     tty = stream.isatty()
-    width = None if tty else _width()
+    columns = None if tty else width()
     return Console(
         file=stream,
-        width=width,
+        width=columns,
         no_color=not tty or "NO_COLOR" in os.environ,
         force_terminal=tty,
         highlight=False,

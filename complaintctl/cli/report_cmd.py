@@ -5,6 +5,7 @@ Report and Excel code is imported inside the command, so other commands start fa
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -84,9 +85,7 @@ def _as_of(text: str | None) -> int:
 
 
 def _cell(value: Any) -> str:
-    if value is None:
-        return "-"
-    return str(value).replace("[", r"\[")
+    return "-" if value is None else str(value)
 
 
 def report(
@@ -225,17 +224,80 @@ def _trend(
 
 
 # -- on screen --------------------------------------------------------------------------------
-def _section(heading: str, table: Any) -> None:
+class _Table:
+    """A table of plain text cells for the screen (see _show)."""
+
+    def __init__(self, *headers: str) -> None:
+        self.rows: list[tuple[str, ...]] = [headers]
+
+    def add_row(self, *cells: str) -> None:
+        self.rows.append(cells)
+
+
+_Block = str | _Table
+
+
+def _show(blocks: list[_Block]) -> None:
+    """Print the blocks (lines of text, tables).  On a terminal Rich draws them; elsewhere they
+    are laid out here exactly as Rich lays them out off a terminal (columns two spaces apart,
+    no boxes, line ends stripped), without importing Rich's console and table code (tens of
+    milliseconds of a report's run).  Text Rich would treat differently (markup brackets,
+    control characters, a table wider than the page) still goes through Rich."""
+    if not render.is_terminal():
+        text = _plain(blocks, render.width())  # the page width Rich would use
+        if text is not None:
+            sys.stdout.write(text)
+            return
+    for block in blocks:
+        render.emit(block if isinstance(block, str) else _rich(block))
+
+
+def _rich(table: _Table) -> Any:
+    headers, *rows = table.rows
+    t = render.table(*headers)
+    for row in rows:
+        t.add_row(*(cell.replace("[", r"\[") for cell in row))
+    return t
+
+
+def _plain(blocks: list[_Block], width: int) -> str | None:
+    from rich.cells import cell_len
+
+    lines: list[str] = []
+    for block in blocks:
+        if isinstance(block, str):
+            for line in block.split("\n"):
+                if not _printable(line) or cell_len(line) > width:
+                    return None
+                lines.append(line.rstrip())
+            continue
+        if not all(_printable(cell) for row in block.rows for cell in row):
+            return None
+        sizes = [[cell_len(cell) for cell in row] for row in block.rows]
+        widths = [max(column) for column in zip(*sizes, strict=True)]
+        if sum(widths) + 2 * (len(widths) - 1) > width:
+            return None
+        for row, size in zip(block.rows, sizes, strict=True):
+            cells = [cell + " " * (w - n) for cell, w, n in zip(row, widths, size, strict=True)]
+            lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines) + "\n"
+
+
+def _printable(text: str) -> bool:
+    """Nothing Rich would read as markup or draw in other than its cell width."""
+    return text.isprintable() and "[" not in text and "\\" not in text
+
+
+def _section(blocks: list[_Block], heading: str, table: _Table) -> None:
     """A blank line, the heading on its own line (never wrapped to the table's width), the table."""
-    render.emit("\n" + heading)
-    render.emit(table)
+    blocks += ["\n" + heading, table]
 
 
-def _pairs(heading: str, pairs: list[tuple[str, Any]], lang: str) -> None:
-    t = render.table("Figure" if lang == "en" else "指标", "Value" if lang == "en" else "数值")
+def _pairs(blocks: list[_Block], heading: str, pairs: list[tuple[str, Any]], lang: str) -> None:
+    t = _Table("Figure" if lang == "en" else "指标", "Value" if lang == "en" else "数值")
     for name, value in pairs:
         t.add_row(name, _cell(value))
-    _section(heading, t)
+    _section(blocks, heading, t)
 
 
 def _screen(result: Report, lang: str) -> None:
@@ -244,12 +306,13 @@ def _screen(result: Report, lang: str) -> None:
 
     en = lang == "en"
     s = result.summary.as_dict()
-    render.emit(export.title(result, lang))
+    blocks: list[_Block] = [export.title(result, lang)]
     keys: tuple[str, ...] = ("received", "duplicates", "total", "timely", "late", "overdue")
     keys += ("pending", "timely_rate")
-    _pairs("处理及时率" if not en else "Timeliness", [(label(k, lang), s[k]) for k in keys], lang)
+    heading = "处理及时率" if not en else "Timeliness"
+    _pairs(blocks, heading, [(label(k, lang), s[k]) for k in keys], lang)
     states = ("met", "late", "breached", "pending")
-    ms = render.table(
+    ms = _Table(
         "Milestone" if en else "节点",
         *(
             ("On time", "Late", "Breached", "Pending", "On-time %")
@@ -267,7 +330,7 @@ def _screen(result: Report, lang: str) -> None:
         render.label("milestone", "resolve", lang),
         *(_cell(s[k]) for k in ("timely", "late", "overdue", "pending", "timely_rate")),
     )
-    _section("Milestones on time" if en else "各节点按时率", ms)
+    _section(blocks, "Milestones on time" if en else "各节点按时率", ms)
     keys = (
         "resolved",
         "followed_up",
@@ -287,6 +350,7 @@ def _screen(result: Report, lang: str) -> None:
         "resolve_days_p90",
     )
     _pairs(
+        blocks,
         "Follow-up, reconsideration, extension, escalation" if en else "回访、复议、延期与升级",
         [(label(k, lang), s[k]) for k in keys],
         lang,
@@ -298,14 +362,15 @@ def _screen(result: Report, lang: str) -> None:
         "nature_no_fault",
         "nature_unclassified",
     )
-    _pairs("Nature" if en else "投诉性质", [(label(k, lang), s[k]) for k in keys], lang)
+    _pairs(blocks, "Nature" if en else "投诉性质", [(label(k, lang), s[k]) for k in keys], lang)
     for dim, entries in (("category", result.top_categories), ("location", result.top_locations)):
-        _top(dim, entries, lang)
+        _top(blocks, dim, entries, lang)
     for dim, items in result.breakdowns.items():
-        _breakdown(dim, items, lang)
+        _breakdown(blocks, dim, items, lang)
+    _show(blocks)
 
 
-def _top(dim: str, entries: list[TopEntry], lang: str) -> None:
+def _top(blocks: list[_Block], dim: str, entries: list[TopEntry], lang: str) -> None:
     from complaintctl.report import TOP_FIELDS, label
 
     en = lang == "en"
@@ -314,12 +379,12 @@ def _top(dim: str, entries: list[TopEntry], lang: str) -> None:
         if en
         else f"{label(dim, 'zh')}排名"
     )
-    t = render.table("#", label(dim, lang), *(label(k, lang) for k in TOP_FIELDS))
+    t = _Table("#", label(dim, lang), *(label(k, lang) for k in TOP_FIELDS))
     for rank, entry in enumerate(entries, 1):
         d = entry.as_dict()
         t.add_row(str(rank), _cell(entry.value), *(_cell(d[k]) for k in TOP_FIELDS))
     if entries:
-        _section(title, t)
+        _section(blocks, title, t)
 
 
 # Column: (key, short Chinese header, short English header); the full names are in the exports.
@@ -339,34 +404,31 @@ BREAKDOWN_COLUMNS = (
 )
 
 
-def _breakdown(dim: str, items: list[Figures], lang: str) -> None:
+def _breakdown(blocks: list[_Block], dim: str, items: list[Figures], lang: str) -> None:
     from complaintctl.report import label, value_label
 
     title = f"By {label(dim, 'en').lower()}" if lang == "en" else f"按{label(dim, 'zh')}"
-    t = render.table(
-        label(dim, lang), *(en if lang == "en" else zh for _, zh, en in BREAKDOWN_COLUMNS)
-    )
+    t = _Table(label(dim, lang), *(en if lang == "en" else zh for _, zh, en in BREAKDOWN_COLUMNS))
     for f in items:
         d = f.as_dict()
         t.add_row(
             _cell(value_label(dim, f.value, lang)), *(_cell(d[k]) for k, _, _ in BREAKDOWN_COLUMNS)
         )
     if items:
-        _section(title, t)
+        _section(blocks, title, t)
     else:
-        render.emit("\n" + title + ("：无" if lang != "en" else ": none"))
+        blocks.append("\n" + title + ("：无" if lang != "en" else ": none"))
 
 
 def _trend_screen(rows: list[TrendRow], moment: int, lang: str) -> None:
     from complaintctl import report_export as export
     from complaintctl.report import TREND_FIELDS, label
 
-    render.emit(export.trend_title(rows, moment, lang))
-    t = render.table(*(label(k, lang) for k in TREND_FIELDS))
+    t = _Table(*(label(k, lang) for k in TREND_FIELDS))
     for r in rows:
         d = r.as_dict()
         t.add_row(*(_cell(d[k]) for k in TREND_FIELDS))
-    render.emit(t)
+    _show([export.trend_title(rows, moment, lang), t])
 
 
 def register(app: typer.Typer) -> None:
