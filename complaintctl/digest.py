@@ -1,20 +1,25 @@
 """The overdue digest: every open milestone that is breached or due soon, grouped by department
-then handler, most overdue first.  Pure query and grouping; the CLI does the formatting.
+then handler, most overdue first.  Query and grouping; the CLI does the formatting.
 
-Built for a ledger with 100,000 open complaints: one query over the ``(status, next_due)``
-index does the work in SQLite.  A milestone can only be at risk when the complaint's
-``next_due`` (its earliest open deadline) is, and "due soon" is the last fraction ``f`` of the
-span since receipt, so a candidate has ``next_due - as_of <= (as_of - received_at) * f/(1-f)``
-(or lies within the ``--due-within`` horizon).  For the candidates the query then judges each
-milestone exactly as :func:`complaintctl.milestones.milestones` does (the same integer
-arithmetic; tests/test_digest.py checks the two agree), joins the contact, and returns only the
-milestones at risk, most overdue first.  Python only groups and masks.
-"""
+Built for a ledger with 100,000 open complaints, of which most may be at risk.  One query over
+the ``(status, next_due)`` index does the judging in SQLite.  A milestone can only be at risk
+when the complaint's ``next_due`` (its earliest open deadline) is, and "due soon" is the last
+fraction ``f`` of the span since receipt, so a candidate has
+``next_due - as_of <= (as_of - received_at) * f/(1-f)`` (or lies within the ``--due-within``
+horizon).  For each candidate the query judges the five milestones exactly as
+:func:`complaintctl.milestones.milestones` does (the same integer arithmetic; tests/test_digest.py
+checks the two agree) and returns **one plain row per complaint** (no ``sqlite3.Row``, no sort
+in SQL) with the deadline of each milestone at risk, NULL for the others, and the contact
+joined by primary key.
+
+Python files each milestone at risk under its (department, handler) as one int, its sort key
+(deadline, complaint, milestone and provisional mark packed, see :class:`Found`): ints sort
+fast, and no object is built per milestone.  Of a complaint it keeps a 5-tuple."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NamedTuple
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Final, NamedTuple
 
 from complaintctl.privacy import mask_name, mask_phone
 from complaintctl.timeutil import from_epoch, to_epoch
@@ -25,6 +30,233 @@ if TYPE_CHECKING:
     from complaintctl.ledger import Ledger
 
 AT_RISK = ("breached", "due_soon")
+
+# What the digest keeps of a complaint at risk (contact not yet masked; the name is only read
+# when asked for); its department, handler and milestones are in its Group.
+Complaint = tuple[int, str, str | None, str | None, str | None]
+ID: Final = 0
+UNIT: Final = 1
+SEVERITY: Final = 2
+PHONE: Final = 3
+NAME: Final = 4
+
+
+@dataclass(slots=True)
+class Group:
+    """The milestones at risk of one (department, handler) as sort keys, most overdue first;
+    its complaints; how many of them are breached, how many only due soon."""
+
+    keys: list[int] = field(default_factory=list)
+    complaints: list[Complaint] = field(default_factory=list)
+    breached: int = 0
+    due_soon: int = 0
+
+
+@dataclass(frozen=True)
+class Section:
+    """One department of the digest: its handler groups, the most overdue first."""
+
+    department: str | None
+    handlers: list[tuple[str | None, Group]]
+    breached: int
+    due_soon: int
+
+
+@dataclass
+class Found:
+    """Everything at risk.  A milestone at risk is one int, its key:
+    ``due << shift | id << 4 | milestone << 1 | provisional`` (``milestone`` the index in
+    MILESTONES), so sorting keys sorts by deadline, then complaint, then milestone order."""
+
+    as_of: int
+    shift: int
+    groups: dict[tuple[str | None, str | None], Group]
+    order: tuple[str, ...]  # the policy's departments
+
+    def __bool__(self) -> bool:
+        return bool(self.groups)
+
+    @property
+    def breached(self) -> int:
+        return sum(g.breached for g in self.groups.values())
+
+    @property
+    def due_soon(self) -> int:
+        return sum(g.due_soon for g in self.groups.values())
+
+    @property
+    def id_mask(self) -> int:
+        return (1 << (self.shift - 4)) - 1
+
+    def late(self) -> int:
+        """Keys below this one are breached (their deadline is before ``as_of``)."""
+        return self.as_of << self.shift
+
+    def rank(self, department: str | None) -> tuple[int, int, str]:
+        """Unassigned first, then the policy's departments in order, then others by name."""
+        if department is None:
+            return (0, 0, "")
+        if department in self.order:
+            return (1, self.order.index(department), department)
+        return (2, 0, department)
+
+    def sections(self) -> list[Section]:
+        """Departments in digest order; within one, handlers by their most overdue milestone."""
+        by_department: dict[str | None, list[tuple[str | None, Group]]] = {}
+        for (department, handler), group in self.groups.items():
+            by_department.setdefault(department, []).append((handler, group))
+        out = []
+        for name in sorted(by_department, key=self.rank):
+            handlers = sorted(by_department[name], key=lambda hg: hg[1].keys[0])
+            breached = sum(g.breached for _, g in handlers)
+            out.append(Section(name, handlers, breached, sum(g.due_soon for _, g in handlers)))
+        return out
+
+    def ordered(self) -> list[int]:
+        """Every key, most overdue first (breached ones before due-soon ones)."""
+        keys: list[int] = []
+        for group in self.groups.values():
+            keys += group.keys
+        keys.sort()  # quick: a merge of sorted runs
+        return keys
+
+
+def horizon(ledger: Ledger, as_of: int, within: Duration) -> int:
+    """The end of "due within ``within``" from ``as_of``, counted like a deadline."""
+    from complaintctl.deadlines import due_at
+
+    if within.is_clock:
+        return as_of + within.amount * (60 if within.unit == "m" else 3600)
+    moment, _ = due_at(from_epoch(as_of), within, ledger.calendar(), ledger.policy().day_ends_at)
+    return to_epoch(moment)
+
+
+def _policy_sql(ledger: Ledger) -> tuple[str, str, str, float]:
+    """SQL for each complaint's warning fraction and update interval (by its policy version
+    and severity; numbers and fixed codes only), the filter keeping complaints whose version
+    and severity are known, and the widest f/(1-f)."""
+    versions = [0, *(int(r["version"]) for r in ledger.query("SELECT version FROM policies"))]
+    fractions, updates = {}, {}
+    for v in versions:
+        policy = ledger.policy(v)
+        fractions[v] = float(policy.warning_fraction)
+        by_severity = []
+        for severity in ("unclassified", *SEVERITIES):
+            limit = policy.limit(None if severity == "unclassified" else severity, "update")
+            upd = str(limit.amount * (60 if limit.unit == "m" else 3600)) if limit else "NULL"
+            by_severity.append(f"WHEN '{severity}' THEN {upd}")
+        updates[v] = f"CASE {_SEVERITY} {' '.join(by_severity)} END"
+    known = (
+        f"c.policy_version IN ({', '.join(map(str, versions))}) AND {_SEVERITY} IN "
+        f"({', '.join(repr(s) for s in ('unclassified', *SEVERITIES))})"
+    )
+    widest = max(f / (1 - f) for f in fractions.values())
+    fraction = _by_version({v: repr(f) for v, f in fractions.items()})
+    return fraction, _by_version(updates), known, widest
+
+
+def _by_version(values: dict[int, str]) -> str:
+    """A value by policy version, in SQL; the value alone when every version agrees."""
+    if len(set(values.values())) == 1:
+        return next(iter(values.values()))
+    cases = " ".join(f"WHEN {v} THEN {value}" for v, value in values.items())
+    return f"CASE c.policy_version {cases} END"
+
+
+_SEVERITY = "coalesce(c.severity, 'unclassified')"
+
+
+def _at_risk(milestone: str, fraction: str, update: str) -> str:
+    """The milestone's deadline when it is breached or due soon (or due by the horizon)."""
+    due = f"c.{milestone}_due"
+    span = f"{due} - c.received_at"
+    if milestone == "update":  # the progress update's span is its own interval
+        span = f"coalesce({update}, {span})"
+    return (
+        f"CASE WHEN c.{milestone}_done IS NULL AND ({due} <= :horizon "
+        f"OR :as_of >= {due} - CAST(({span}) * {fraction} AS INTEGER)) THEN {due} END"
+    )
+
+
+def _sql(ledger: Ledger, where: str, names: bool) -> tuple[str, float]:
+    fraction, update, known, widest = _policy_sql(ledger)
+    risks = ",\n  ".join(_at_risk(m, fraction, update) for m in MILESTONES)
+    statuses = ", ".join(f"'{s}'" for s in OPEN_STATUSES)
+    sql = f"""
+SELECT c.department, c.handler, c.id, c.unit, c.severity, c.provisional,
+  {"p.name" if names else "NULL"}, p.phone,
+  {risks}
+FROM complaints c LEFT JOIN personal p ON p.complaint_id = c.id
+WHERE c.status IN ({statuses})
+  AND c.next_due IS NOT NULL AND c.received_at <= :as_of
+  AND (c.next_due <= :horizon OR c.next_due - :as_of <= (:as_of - c.received_at) * :ratio + 1)
+  AND {known} {where}
+"""
+    return sql, widest
+
+
+def find(
+    ledger: Ledger,
+    as_of: int,
+    *,
+    until: int | None = None,
+    department: str | None = None,
+    unassigned: bool = False,
+    names: bool = False,
+) -> Found:
+    """Everything open that is breached or due soon at ``as_of``.  A pending milestone due by
+    ``until`` counts as due soon too.  ``department`` (or ``unassigned``) narrows the result;
+    ``names`` also reads the complainants' names (for JSON)."""
+    where = ""
+    if unassigned:
+        where = "AND c.department IS NULL"
+    elif department is not None:
+        where = "AND c.department = :department"
+    sql, ratio = _sql(ledger, where, names)
+    params = {
+        "as_of": as_of,
+        "horizon": max(as_of, until) if until is not None else as_of,
+        "ratio": ratio,
+        "department": department,
+    }
+    top = ledger.conn.execute("SELECT max(id) FROM complaints").fetchone()[0] or 0
+    shift = int(top).bit_length() + 4
+    cursor = ledger.conn.execute(sql, params)
+    cursor.row_factory = None
+    groups: dict[tuple[str | None, str | None], Group] = {}
+    late = as_of << shift
+    for dept, handler, cid, unit, severity, provisional, name, phone, d0, d1, d2, d3, d4 in cursor:
+        base = cid << 4  # once per complaint at risk, so spelt out
+        keys = []
+        if d0 is not None:
+            keys.append(d0 << shift | base)
+        if d1 is not None:
+            keys.append(d1 << shift | base | 2)
+        if d2 is not None:
+            keys.append(d2 << shift | base | 4)
+        if d3 is not None:
+            keys.append(d3 << shift | base | 6)
+        if d4 is not None:
+            keys.append(d4 << shift | base | 8)
+        if not keys:  # a candidate with nothing at risk after all
+            continue
+        if provisional:
+            keys = [key | (provisional >> (key >> 1 & 7) & 1) for key in keys]
+        group = groups.get((dept, handler))
+        if group is None:
+            group = groups[(dept, handler)] = Group()
+        group.keys += keys
+        group.complaints.append((cid, unit, severity, phone, name))
+        if min(keys) < late:
+            group.breached += 1
+        else:
+            group.due_soon += 1
+    for group in groups.values():
+        group.keys.sort()
+    return Found(as_of, shift, groups, tuple(ledger.policy().departments))
+
+
+# -- the same as objects, for callers that want them (tests, other modules) ------------------
 
 
 class Entry(NamedTuple):
@@ -87,66 +319,6 @@ class Digest:
         return sum(d.due_soon for d in self.departments)
 
 
-def horizon(ledger: Ledger, as_of: int, within: Duration) -> int:
-    """The end of "due within ``within``" from ``as_of``, counted like a deadline."""
-    from complaintctl.deadlines import due_at
-
-    if within.is_clock:
-        return as_of + within.amount * (60 if within.unit == "m" else 3600)
-    moment, _ = due_at(from_epoch(as_of), within, ledger.calendar(), ledger.policy().day_ends_at)
-    return to_epoch(moment)
-
-
-def _params(ledger: Ledger) -> tuple[str, float]:
-    """SQL VALUES of (policy version, severity, warning fraction, update interval in seconds)
-    for every policy version (numbers and fixed codes only), and the widest f/(1-f)."""
-    versions = [0, *(int(r["version"]) for r in ledger.query("SELECT version FROM policies"))]
-    rows: list[str] = []
-    widest = 0.0
-    for v in versions:
-        policy = ledger.policy(v)
-        f = float(policy.warning_fraction)
-        widest = max(widest, f / (1 - f))
-        for severity in ("unclassified", *SEVERITIES):
-            limit = policy.limit(None if severity == "unclassified" else severity, "update")
-            upd = str(limit.amount * (60 if limit.unit == "m" else 3600)) if limit else "NULL"
-            rows.append(f"({int(v)}, '{severity}', {f!r}, {upd})")
-    return ", ".join(rows), widest
-
-
-_DUE = " ".join(f"WHEN {i} THEN c.{m}_due" for i, m in enumerate(MILESTONES))
-_DONE = " ".join(f"WHEN {i} THEN c.{m}_done" for i, m in enumerate(MILESTONES))
-_UPDATE = MILESTONES.index("update")
-_SQL = f"""
-WITH params(version, severity, f, upd) AS (VALUES {{values}}),
-ms(m) AS (VALUES {", ".join(f"({i})" for i in range(len(MILESTONES)))}),
-cand AS MATERIALIZED (
-  SELECT c.id, c.unit, c.severity, c.department, c.handler, c.received_at, c.provisional,
-    {", ".join(f"c.{m}_due, c.{m}_done" for m in MILESTONES)}, pr.f AS f, pr.upd AS upd
-  FROM complaints c
-  JOIN params pr ON pr.version = c.policy_version
-    AND pr.severity = coalesce(c.severity, 'unclassified')
-  WHERE c.status IN ({", ".join(f"'{s}'" for s in OPEN_STATUSES)})
-    AND c.next_due IS NOT NULL AND c.received_at <= :as_of
-    AND (c.next_due <= :horizon
-         OR c.next_due - :as_of <= (:as_of - c.received_at) * :ratio + 1) {{where}}
-),
-risk AS (
-  SELECT c.id, ms.m, CASE ms.m {_DUE} END AS due, CASE ms.m {_DONE} END AS done,
-    CASE WHEN ms.m = {_UPDATE} AND c.upd IS NOT NULL THEN c.upd
-         ELSE (CASE ms.m {_DUE} END) - c.received_at END AS span,
-    c.f, c.unit, c.severity, c.department, c.handler, c.provisional
-  FROM cand c CROSS JOIN ms
-)
-SELECT r.id, r.m, r.due, r.unit, r.severity, r.department, r.handler, r.provisional,
-  p.name, p.phone
-FROM risk r LEFT JOIN personal p ON p.complaint_id = r.id
-WHERE r.due IS NOT NULL AND r.done IS NULL
-  AND (r.due <= :horizon OR :as_of >= r.due - CAST(r.span * r.f AS INTEGER))
-ORDER BY r.due, r.id, r.m
-"""
-
-
 def collect(
     ledger: Ledger,
     as_of: int,
@@ -155,70 +327,37 @@ def collect(
     department: str | None = None,
     unassigned: bool = False,
 ) -> Digest:
-    """Everything open that is breached or due soon at ``as_of``.  A pending milestone due by
-    ``until`` counts as due soon too.  ``department`` (or ``unassigned``) narrows the result."""
-    values, ratio = _params(ledger)
-    where = ""
-    if unassigned:
-        where = "AND c.department IS NULL"
-    elif department is not None:
-        where = "AND c.department = :department"
-    params = {
-        "as_of": as_of,
-        "horizon": max(as_of, until) if until is not None else as_of,
-        "ratio": ratio,
-        "department": department,
-    }
-    cursor = ledger.conn.execute(_SQL.format(values=values, where=where), params)
-    cursor.row_factory = None
-    entries = _entries(cursor.fetchall(), as_of)
-    order = list(ledger.policy().departments)
-    return Digest(as_of, tuple(entries), tuple(group(entries, order)))
-
-
-def _entries(rows: list[Any], as_of: int) -> list[Entry]:
-    """Rows of the query as entries, the contact masked once per complaint."""
-    masked: dict[int, tuple[str, str]] = {}
-    make = tuple.__new__  # Entry(...) without the generated __new__: 100,000s of rows
-    out = []
-    for cid, m, due, unit, severity, dept, handler, mask, name, phone in rows:
-        contact = masked.get(cid)
-        if contact is None:
-            contact = masked[cid] = (mask_name(name), mask_phone(phone))
-        state = "breached" if due < as_of else "due_soon"
-        fields = (cid, unit, *contact, severity, dept, handler, MILESTONES[m], due, state)
-        out.append(make(Entry, (*fields, bool(mask & (1 << m)), as_of)))
-    return out
-
-
-def group(entries: list[Entry], department_order: list[str]) -> list[DepartmentGroup]:
-    """Unassigned first, then departments in policy order (others by name); within one,
-    handlers by their most overdue entry.  ``entries`` must be sorted most overdue first."""
-    by_department: dict[str | None, list[Entry]] = {}
-    for e in entries:
-        by_department.setdefault(e.department, []).append(e)
-
-    def rank(name: str | None) -> tuple[int, int, str]:
-        if name is None:
-            return (0, 0, "")
-        if name in department_order:
-            return (1, department_order.index(name), name)
-        return (2, 0, name)
-
-    out = []
-    for name in sorted(by_department, key=rank):
-        items = by_department[name]
-        handlers: dict[str | None, list[Entry]] = {}
-        for e in items:  # already in order, so handlers come out by their first (worst) entry
-            handlers.setdefault(e.handler, []).append(e)
-        breached = {e.id for e in items if e.state == "breached"}
-        soon = {e.id for e in items} - breached
-        out.append(
-            DepartmentGroup(
-                name,
-                tuple(HandlerGroup(h, tuple(es)) for h, es in handlers.items()),
-                len(breached),
-                len(soon),
+    """:func:`find` as a :class:`Digest` of :class:`Entry` objects."""
+    found = find(
+        ledger, as_of, until=until, department=department, unassigned=unassigned, names=True
+    )
+    entries: dict[int, Entry] = {}
+    for (dept, handler), group in found.groups.items():
+        by_id = {c[ID]: c for c in group.complaints}
+        for key in group.keys:
+            c = by_id[key >> 4 & found.id_mask]
+            due = key >> found.shift
+            entries[key] = Entry(
+                c[ID],
+                c[UNIT],
+                mask_name(c[NAME]),
+                mask_phone(c[PHONE]),
+                c[SEVERITY],
+                dept,
+                handler,
+                MILESTONES[key >> 1 & 7],
+                due,
+                "breached" if due < as_of else "due_soon",
+                bool(key & 1),
+                as_of,
             )
+    departments = [
+        DepartmentGroup(
+            s.department,
+            tuple(HandlerGroup(h, tuple(entries[k] for k in g.keys)) for h, g in s.handlers),
+            s.breached,
+            s.due_soon,
         )
-    return out
+        for s in found.sections()
+    ]
+    return Digest(as_of, tuple(entries[k] for k in found.ordered()), tuple(departments))

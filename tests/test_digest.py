@@ -6,6 +6,7 @@ import json
 import os
 
 import pytest
+from marks import needs_provisional_2027
 
 AS_OF = "2026-03-02 12:00"  # a Monday
 
@@ -334,3 +335,144 @@ def test_output_never_overwrites_the_ledger(run, register, db):
         result.stderr == f"complaintctl: --output: {db} is the ledger itself; choose another file\n"
     )
     assert db.read_bytes() == before
+
+
+# -- the fast paths of a large digest (issue 8) ------------------------------------------------
+
+
+def _scene_at(db, steps):
+    """Record ``steps`` (register/assign/contact) through the core, at any moment."""
+    from complaintctl import workflow
+    from complaintctl.ledger import Ledger
+    from complaintctl.timeutil import parse_time
+
+    ledger = Ledger.open(db)
+    for step, at, *args in steps:
+        who = workflow.Actor("王芳", parse_time(at))
+        if step == "register":
+            unit, name, phone, severity = args
+            workflow.register(
+                ledger,
+                who,
+                channel="phone",
+                name=name,
+                unit=unit,
+                phone_number=phone,
+                description="x",
+                severity=severity,
+            )
+        elif step == "assign":
+            workflow.assign(ledger, who, args[0], department_name="工程部", handler=args[1])
+        else:
+            workflow.update(ledger, who, args[0], contacted=True, note="已联系")
+    ledger.close()
+
+
+@needs_provisional_2027
+def test_provisional_deadline_is_starred_and_wide_cells_align(run, db):
+    """A deadline in 2027 (no holiday notice yet) reads ``*``; the others in its department
+    are padded to match; a unit and a handler in Chinese are padded by terminal cells."""
+    _scene_at(
+        db,
+        [
+            ("register", "2026-12-31 09:00", "商铺A-08", "张三", "13812345678", "minor"),
+            ("register", "2027-01-04 09:00", "3-1-502", "李四", "021-62345678", "moderate"),
+            ("assign", "2026-12-31 09:30", 1, "李工"),
+            ("assign", "2027-01-04 09:10", 2, "欧阳修远"),
+            ("contact", "2026-12-31 09:10", 1),
+        ],
+    )
+    moment = "2027-01-05 10:00"
+    assert run.ok("digest", "--as-of", moment) == (
+        "投诉督办 截至 2027-01-05 10:00: 1 超时, 1 即将到期\n"
+        "\n"
+        "工程部: 1 超时, 1 即将到期\n"
+        "  处理人    编号  房号/铺位  电话          级别  节点      时限               剩余\n"
+        "  欧阳修远  #2    3-1-502    021-****5678  中度  首次联系  2027-01-04 10:00   超时24小时00分\n"
+        "            #2    3-1-502    021-****5678  中度  进度反馈  2027-01-04 21:00   超时13小时00分\n"
+        "            #2    3-1-502    021-****5678  中度  处理方案  2027-01-05 09:00   超时1小时00分\n"
+        "  李工      #1    商铺A-08   138****5678   轻微  处理完成  2027-01-06 24:00*  剩余38小时00分\n"
+        "\n"
+        "* 该时限依赖尚未公布的节假日安排（暂定）。\n"
+    )
+    md = run.ok("digest", "--as-of", moment, "--format", "markdown").splitlines()
+    assert md[-3] == (
+        "| 李工 | #1 | 商铺A-08 | 138****5678 | 轻微 | 处理完成 | 2027-01-06 24:00* | 剩余38小时00分 |"
+    )
+    assert md[-1] == "* 该时限依赖尚未公布的节假日安排（暂定）。"
+    out = run.json("digest", "--as-of", moment)
+    assert [e["provisional"] for e in out["breached"]] == [False, False, False]
+    assert out["due_soon"][0]["provisional"] is True
+    assert out["due_soon"][0]["due_at"] == "2027-01-07T00:00:00+08:00"
+
+
+def test_deadline_texts_agree_with_timeutil_and_display(db, run, register):
+    """The digest formats deadlines and remaining times from per-day caches; they must read
+    exactly as ``local_due``, ``iso`` and ``display.remaining`` do, at every boundary: exact
+    midnights, seconds, and 48 hours either side (where working days take over)."""
+    import random
+
+    from complaintctl import digest
+    from complaintctl.cli import digest_cmd
+    from complaintctl.display import remaining
+    from complaintctl.ledger import Ledger
+    from complaintctl.timeutil import from_epoch, iso, local_due, parse_time, to_epoch
+
+    register(at="2026-03-02 09:00")
+    ledger = Ledger.open(db)
+    cal = ledger.calendar()
+    rng = random.Random(8)
+    for as_of_text in ("2026-03-02 12:00", "2026-10-01 00:00", "2026-02-16 23:59"):
+        as_of = to_epoch(parse_time(as_of_text))
+        found = digest.find(ledger, as_of)
+        for lang in ("zh", "en"):
+            texts = digest_cmd._Texts(cal, lang, found)
+            midnights = [as_of - as_of % 86400 - 8 * 3600 + d * 86400 for d in range(-9, 10)]
+            edges = [as_of + s * 2 * 86400 + d for s in (-1, 1) for d in (-61, -60, -1, 0, 1, 60)]
+            moments = [
+                *midnights,
+                *edges,
+                *(as_of + rng.randint(-40, 40) * 86400 for _ in range(300)),
+            ]
+            moments += [m + rng.randint(0, 86399) for m in midnights]
+            moments += [as_of + rng.randint(-2 * 86400, 2 * 86400) for _ in range(300)]
+            for t in moments:
+                assert texts.due(t) == local_due(from_epoch(t)), t
+                assert texts.iso(t) == iso(from_epoch(t)), t
+                assert texts.left(t) == remaining(t, as_of, cal, lang), (t, lang)
+    ledger.close()
+
+
+def test_colour_marks_how_late_or_how_close(db, scene):
+    from complaintctl import digest
+    from complaintctl.cli import digest_cmd
+    from complaintctl.ledger import Ledger
+    from complaintctl.timeutil import parse_time, to_epoch
+
+    ledger = Ledger.open(db)
+    found = digest.find(ledger, to_epoch(parse_time(AS_OF)))
+    texts = digest_cmd._Texts(ledger.calendar(), "zh", found)
+    lines = "".join(digest_cmd.plain(found, texts, colour=True)).splitlines()
+    assert lines[4].endswith("2026-03-02 09:15  \x1b[1;31m超时2小时45分\x1b[0m")
+    assert lines[-1].endswith("2026-03-02 14:00  \x1b[33m剩余2小时00分\x1b[0m")
+    ledger.close()
+
+
+def test_written_in_chunks_reads_the_same(run, scene, monkeypatch):
+    """Output is written a few thousand lines at a time; the chunks join to the same text."""
+    from complaintctl.cli import digest_cmd
+
+    outputs = {}
+    for fmt in ("text", "markdown", "json"):
+        outputs[fmt] = run.ok("digest", "--as-of", AS_OF, "--format", fmt)
+    monkeypatch.setattr(digest_cmd, "_BATCH", 1)
+    for fmt, whole in outputs.items():
+        assert run.ok("digest", "--as-of", AS_OF, "--format", fmt) == whole, fmt
+
+
+def test_date_outside_the_calendar_prints_nothing(run, scene):
+    """A deadline the calendar cannot count fails before anything is printed."""
+    result = run("digest", "--as-of", "2099-12-31 12:00")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert "outside the working-day calendar" in result.stderr
+    assert len(result.stderr.splitlines()) == 1
