@@ -412,8 +412,7 @@ def test_deadline_texts_agree_with_timeutil_and_display(db, run, register):
     midnights, seconds, and 48 hours either side (where working days take over)."""
     import random
 
-    from complaintctl import digest
-    from complaintctl.cli import digest_cmd
+    from complaintctl import digest, digest_text
     from complaintctl.display import remaining
     from complaintctl.ledger import Ledger
     from complaintctl.timeutil import from_epoch, iso, local_due, parse_time, to_epoch
@@ -426,7 +425,7 @@ def test_deadline_texts_agree_with_timeutil_and_display(db, run, register):
         as_of = to_epoch(parse_time(as_of_text))
         found = digest.find(ledger, as_of)
         for lang in ("zh", "en"):
-            texts = digest_cmd._Texts(cal, lang, found)
+            texts = digest_text.Texts(cal, lang, found)
             midnights = [as_of - as_of % 86400 - 8 * 3600 + d * 86400 for d in range(-9, 10)]
             edges = [as_of + s * 2 * 86400 + d for s in (-1, 1) for d in (-61, -60, -1, 0, 1, 60)]
             moments = [
@@ -444,15 +443,14 @@ def test_deadline_texts_agree_with_timeutil_and_display(db, run, register):
 
 
 def test_colour_marks_how_late_or_how_close(db, scene):
-    from complaintctl import digest
-    from complaintctl.cli import digest_cmd
+    from complaintctl import digest, digest_text
     from complaintctl.ledger import Ledger
     from complaintctl.timeutil import parse_time, to_epoch
 
     ledger = Ledger.open(db)
     found = digest.find(ledger, to_epoch(parse_time(AS_OF)))
-    texts = digest_cmd._Texts(ledger.calendar(), "zh", found)
-    lines = "".join(digest_cmd.plain(found, texts, colour=True)).splitlines()
+    texts = digest_text.Texts(ledger.calendar(), "zh", found)
+    lines = "".join(digest_text.plain(found, texts, colour=True)).splitlines()
     assert lines[4].endswith("2026-03-02 09:15  \x1b[1;31m超时2小时45分\x1b[0m")
     assert lines[-1].endswith("2026-03-02 14:00  \x1b[33m剩余2小时00分\x1b[0m")
     ledger.close()
@@ -460,12 +458,12 @@ def test_colour_marks_how_late_or_how_close(db, scene):
 
 def test_written_in_chunks_reads_the_same(run, scene, monkeypatch):
     """Output is written a few thousand lines at a time; the chunks join to the same text."""
-    from complaintctl.cli import digest_cmd
+    from complaintctl import digest_text
 
     outputs = {}
     for fmt in ("text", "markdown", "json"):
         outputs[fmt] = run.ok("digest", "--as-of", AS_OF, "--format", fmt)
-    monkeypatch.setattr(digest_cmd, "_BATCH", 1)
+    monkeypatch.setattr(digest_text, "_BATCH", 1)
     for fmt, whole in outputs.items():
         assert run.ok("digest", "--as-of", AS_OF, "--format", fmt) == whole, fmt
 
