@@ -138,6 +138,17 @@ def report(
         _emit(ctx, result, chosen, output)
 
 
+def _text_out(text: str, output: Path | None, lang: str) -> None:
+    """JSON or CSV text: to stdout, or atomically into ``output`` with a confirmation."""
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    from complaintctl import report_export as export
+
+    export.write_text(output, text)
+    _done(output, lang)
+
+
 def _done(path: Path, lang: str) -> None:
     typer.echo(f"written {path}" if lang == "en" else f"已写入 {path}")
 
@@ -151,19 +162,11 @@ def _emit(ctx: typer.Context, result: Report, chosen: str, output: Path | None) 
         import json
 
         text = json.dumps(result.as_dict(), ensure_ascii=False, indent=2) + "\n"
-        if output is None:
-            typer.echo(text, nl=False)
-        else:
-            export.write_text(output, text)
-            _done(output, lang)
+        _text_out(text, output, lang)
     elif chosen == "csv":
         header, rows = export.table_rows(result, lang)
         text = export.to_csv(header, rows)
-        if output is None:
-            typer.echo(text, nl=False)
-        else:
-            export.write_text(output, text)
-            _done(output, lang)
+        _text_out(text, output, lang)
     elif chosen == "xlsx":
         from complaintctl.report import details
 
@@ -203,18 +206,10 @@ def _trend(
             "months": [r.as_dict() for r in rows],
         }
         text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-        if output is None:
-            typer.echo(text, nl=False)
-        else:
-            export.write_text(output, text)
-            _done(output, lang)
+        _text_out(text, output, lang)
     elif chosen == "csv":
         text = export.to_csv(*export.trend_rows(rows, lang))
-        if output is None:
-            typer.echo(text, nl=False)
-        else:
-            export.write_text(output, text)
-            _done(output, lang)
+        _text_out(text, output, lang)
     elif chosen == "xlsx":
         assert output is not None
         export.write_trend_xlsx(output, rows, moment, lang)
