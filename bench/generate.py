@@ -39,7 +39,7 @@ import sys
 import time
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -48,7 +48,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a ch
 
 from complaintctl import integrity, workflow  # noqa: E402
 from complaintctl.deadlines import due_at, extend, parse_duration  # noqa: E402
-from complaintctl.ledger import Ledger  # noqa: E402
+from complaintctl.ledger import COLUMNS, Ledger  # noqa: E402
 from complaintctl.model import Complaint, Event, apply  # noqa: E402
 from complaintctl.policy import Policy  # noqa: E402
 from complaintctl.timeutil import CST, from_epoch, parse_time, to_epoch  # noqa: E402
@@ -564,7 +564,7 @@ _EVENT_SQL = (
     "INSERT INTO events (seq, complaint_id, kind, at, recorded_at, by, data, pii, prev_hash, "
     "hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
-_NAMES = tuple(f.name for f in fields(Complaint))
+_NAMES = COLUMNS  # the ledger's column order for complaints
 _PERSONAL_SQL = "INSERT INTO personal (complaint_id, name, phone, salt) VALUES (?, ?, ?, ?)"
 _COMPLAINT_SQL = (
     f"INSERT INTO complaints ({', '.join(_NAMES)}) VALUES ({', '.join('?' for _ in _NAMES)})"

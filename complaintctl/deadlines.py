@@ -73,6 +73,13 @@ class Duration:
         """True for minutes and hours, which run around the clock."""
         return self.unit == "m" or self.unit == "h"
 
+    @property
+    def seconds(self) -> int:
+        """The length of a clock duration; working and calendar days have none of their own."""
+        if not self.is_clock:
+            raise ValueError(f"{self} is counted on the calendar, not in seconds")
+        return self.amount * (60 if self.unit == "m" else 3600)
+
 
 def parse_duration(text: str, field: str = "duration") -> Duration:
     """Read ``15m``, ``24h``, ``7d``, ``3wd`` (spaces and upper case allowed: ``3 WD``)."""

@@ -126,7 +126,7 @@ def horizon(ledger: Ledger, as_of: int, within: Duration) -> int:
     from complaintctl.deadlines import due_at
 
     if within.is_clock:
-        return as_of + within.amount * (60 if within.unit == "m" else 3600)
+        return as_of + within.seconds
     moment, _ = due_at(from_epoch(as_of), within, ledger.calendar(), ledger.policy().day_ends_at)
     return to_epoch(moment)
 
@@ -143,7 +143,7 @@ def _policy_sql(ledger: Ledger) -> tuple[str, str, str, float]:
         by_severity = []
         for severity in ("unclassified", *SEVERITIES):
             limit = policy.limit(None if severity == "unclassified" else severity, "update")
-            upd = str(limit.amount * (60 if limit.unit == "m" else 3600)) if limit else "NULL"
+            upd = str(limit.seconds) if limit else "NULL"
             by_severity.append(f"WHEN '{severity}' THEN {upd}")
         updates[v] = f"CASE {_SEVERITY} {' '.join(by_severity)} END"
     known = (

@@ -32,7 +32,9 @@ APPLICATION_ID = 0x43504C54  # "CPLT"
 ENV_DB = "COMPLAINTCTL_DB"
 ENV_TIMEOUT = "COMPLAINTCTL_BUSY_TIMEOUT"
 MAX_ID = 2**63 - 1  # SQLite's largest integer
-_COLUMNS: list[str] | None = None
+
+# The complaints table's columns, in the order Complaint.to_row() gives them.
+COLUMNS = tuple(f.name for f in fields(Complaint))
 
 
 def default_path() -> Path:
@@ -431,20 +433,17 @@ class Writer:
         stored = self.append(event)
         new = apply(state, stored)
         row = new.to_row()
-        global _COLUMNS
-        if _COLUMNS is None:
-            _COLUMNS = list(row)
         if state is None:
-            names = ", ".join(_COLUMNS)
-            marks = ", ".join("?" for _ in _COLUMNS)
+            names = ", ".join(COLUMNS)
+            marks = ", ".join("?" for _ in COLUMNS)
             self.conn.execute(
-                f"INSERT INTO complaints ({names}) VALUES ({marks})", [row[k] for k in _COLUMNS]
+                f"INSERT INTO complaints ({names}) VALUES ({marks})", [row[k] for k in COLUMNS]
             )
         else:
-            sets = ", ".join(f"{k} = ?" for k in _COLUMNS if k != "id")
+            sets = ", ".join(f"{k} = ?" for k in COLUMNS if k != "id")
             self.conn.execute(
                 f"UPDATE complaints SET {sets} WHERE id = ?",
-                [row[k] for k in _COLUMNS if k != "id"] + [new.id],
+                [row[k] for k in COLUMNS if k != "id"] + [new.id],
             )
         return new
 
@@ -527,10 +526,9 @@ class Bulk:
             self._events,
         )
         if self._rows:
-            names = [f.name for f in fields(Complaint)]  # to_row's order
             conn.executemany(
-                f"INSERT INTO complaints ({', '.join(names)}) "
-                f"VALUES ({', '.join('?' for _ in names)})",
+                f"INSERT INTO complaints ({', '.join(COLUMNS)}) "
+                f"VALUES ({', '.join('?' for _ in COLUMNS)})",
                 self._rows,
             )
         self._events, self._rows, self._people = [], [], []

@@ -23,7 +23,7 @@ def _start(c: Complaint, policy: Policy, name: str, due: int) -> int:
     if name == "update":
         limit = policy.limit(c.severity, "update")
         if limit is not None:
-            return due - limit.amount * (60 if limit.unit == "m" else 3600)
+            return due - limit.seconds
     return c.received_at
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from complaintctl import sla
 from complaintctl.deadlines import Duration, due_at, extend, parse_duration
@@ -129,11 +129,7 @@ def _update_clock(policy: Policy, severity: str | None, start: int) -> int | Non
     limit = policy.limit(severity, "update")
     if limit is None:
         return None
-    return start + _seconds(limit)
-
-
-def _seconds(limit: Duration) -> int:
-    return limit.amount * (60 if limit.unit == "m" else 3600)
+    return start + limit.seconds  # the policy allows only m or h for update
 
 
 def recompute(
@@ -193,14 +189,6 @@ def _followed(w: Writer, state: Complaint, event: Event) -> Complaint:
     new = w.record(state, event)
     propagate(w, new, event)
     return new
-
-
-def _last_progress(ledger: Ledger, state: Complaint) -> int:
-    row = ledger.conn.execute(
-        "SELECT max(at) FROM events WHERE complaint_id = ? AND kind IN ('updated', 'reopened')",
-        (state.id,),
-    ).fetchone()
-    return int(row[0]) if row[0] is not None else state.received_at
 
 
 # -- steps ----------------------------------------------------------------------------------
@@ -439,7 +427,3 @@ def reopen(ledger: Ledger, actor: Actor, complaint_id: int, *, reason: str) -> C
             "provisional": (state.provisional | bit) if prov else (state.provisional & ~bit),
         }
         return _followed(w, state, Event("reopened", state.id, actor.epoch, actor.by, data))
-
-
-def window_seconds(limit: Duration) -> timedelta:
-    return timedelta(seconds=_seconds(limit))

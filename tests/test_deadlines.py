@@ -348,3 +348,10 @@ def test_provisional_iff_an_unannounced_year_is_touched(
         y for y in years if (date(y, 12, 31) > start.date()) and cal27.is_provisional_year(y)
     }
     assert provisional == bool(touched)
+
+
+def test_clock_durations_know_their_length_and_calendar_ones_refuse() -> None:
+    assert parse_duration("15m").seconds == 900
+    assert parse_duration("12h").seconds == 43_200
+    with pytest.raises(ValueError, match="counted on the calendar"):
+        _ = parse_duration("3wd").seconds
