@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
+import operator
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -76,7 +77,9 @@ class Complaint:
     # -- conversions -------------------------------------------------------------------------
     def to_row(self) -> dict[str, Any]:
         row = dict(vars(self))  # every field is a scalar but escalations (dumped next)
-        row["escalations"] = json.dumps(self.escalations, ensure_ascii=False)
+        row["escalations"] = (
+            json.dumps(self.escalations, ensure_ascii=False) if self.escalations else "[]"
+        )
         return row
 
     @classmethod
@@ -108,7 +111,8 @@ def provisional_mask(names: list[str] | set[str]) -> int:
 def _month(epoch: int) -> str:
     from complaintctl.timeutil import from_epoch
 
-    return from_epoch(epoch).strftime("%Y-%m")
+    moment = from_epoch(epoch)
+    return f"{moment.year:04d}-{moment.month:02d}"
 
 
 def _mark_done(state: Complaint, milestone: str, at: int) -> None:
@@ -133,13 +137,28 @@ def _raise_level(state: Complaint, level: str | None) -> None:
 
 def apply(state: Complaint | None, event: Event) -> Complaint:
     """Return the state after ``event``.  ``state`` is not modified."""
-    data = event.data
-    if event.kind == "registered":
-        assert event.complaint_id is not None
+    if state is not None and event.kind != "registered":
+        state = copy.copy(state)  # a shallow copy; the one list field is copied below
+        state.escalations = list(state.escalations)
+    return advance(state, event.kind, event.complaint_id, event.at, event.data, event.seq)
+
+
+def advance(
+    state: Complaint | None,
+    kind: str,
+    complaint_id: int | None,
+    at: int,
+    data: dict[str, Any],
+    seq: int,
+) -> Complaint:
+    """``apply`` without the copy, for a fold that owns its states (``verify``, a bulk
+    import): ``state`` is changed in place and returned (a new one for ``registered``)."""
+    if kind == "registered":
+        assert complaint_id is not None
         new = Complaint(
-            id=event.complaint_id,
-            received_at=event.at,
-            received_month=_month(event.at),
+            id=complaint_id,
+            received_at=at,
+            received_month=_month(at),
             channel=data["channel"],
             unit=data["unit"],
             description=data["description"],
@@ -152,10 +171,8 @@ def apply(state: Complaint | None, event: Event) -> Complaint:
         )
     else:
         if state is None:
-            raise ValueError(f"event {event.kind} before the complaint was registered")
-        new = copy.copy(state)  # a shallow copy; the one list field is copied below
-        new.escalations = list(state.escalations)
-        kind = event.kind
+            raise ValueError(f"event {kind} before the complaint was registered")
+        new = state
         if kind == "classified":
             for key in ("severity", "category", "nature"):
                 if data.get(key) is not None:
@@ -163,15 +180,15 @@ def apply(state: Complaint | None, event: Event) -> Complaint:
         elif kind == "assigned":
             new.department = data["department"]
             new.handler = data.get("handler")
-            _mark_done(new, "assign", event.at)
+            _mark_done(new, "assign", at)
             if new.status == "registered":
                 new.status = "assigned"
         elif kind == "updated":
             if data.get("contacted"):
-                _mark_done(new, "respond", event.at)
+                _mark_done(new, "respond", at)
             if data.get("plan"):
-                _mark_done(new, "plan", event.at)
-            _progress(new, event.at, data.get("update_due"))
+                _mark_done(new, "plan", at)
+            _progress(new, at, data.get("update_due"))
             if new.status == "assigned":
                 new.status = "in_progress"
         elif kind == "extended":
@@ -187,17 +204,17 @@ def apply(state: Complaint | None, event: Event) -> Complaint:
         elif kind == "resolved":
             new.status = "resolved"
             new.resolution = data["resolution"]
-            new.resolved_at = event.at
+            new.resolved_at = at
             for milestone in ("respond", "assign", "plan", "resolve"):
-                _mark_done(new, milestone, event.at)
+                _mark_done(new, milestone, at)
             if new.update_due is not None and new.update_done is None:
-                if event.at > new.update_due:
+                if at > new.update_due:
                     new.update_missed += 1
-                new.update_done = event.at
+                new.update_done = at
         elif kind == "followed_up":
             new.status = "closed"
             new.satisfaction = data["satisfaction"]
-            new.followed_up_at = event.at
+            new.followed_up_at = at
         elif kind == "reopened":
             new.status = "in_progress"
             new.reopen_count += 1
@@ -210,9 +227,9 @@ def apply(state: Complaint | None, event: Event) -> Complaint:
                 new.update_done = None
         elif kind == "linked":
             new.duplicate_of = data["main"]
-            for milestone, at in (data.get("done") or {}).items():
+            for milestone, done_at in (data.get("done") or {}).items():
                 if getattr(new, f"{milestone}_done") is None:
-                    setattr(new, f"{milestone}_done", at)
+                    setattr(new, f"{milestone}_done", done_at)
         elif kind in ("recalculated", "personal_data_erased", "noted"):
             pass
         else:
@@ -222,15 +239,21 @@ def apply(state: Complaint | None, event: Event) -> Complaint:
     if "provisional" in data:
         new.provisional = int(data["provisional"])
     new.next_due = _next_due(new)
-    new.last_seq = event.seq
+    new.last_seq = seq
     return new
 
 
 def _next_due(state: Complaint) -> int | None:
     """The earliest open deadline; none for a linked duplicate, whose main carries the clock."""
-    if not state.is_open or state.duplicate_of is not None:
+    if state.status not in OPEN_STATUSES or state.duplicate_of is not None:
         return None
     pending = [
-        due for m in MILESTONES if (due := state.due(m)) is not None and state.done(m) is None
+        due
+        for due, done in zip(_DUES(state), _DONES(state), strict=True)
+        if due is not None and done is None
     ]
     return min(pending) if pending else None
+
+
+_DUES = operator.attrgetter(*(f"{m}_due" for m in MILESTONES))
+_DONES = operator.attrgetter(*(f"{m}_done" for m in MILESTONES))

@@ -30,7 +30,7 @@ from typing import Any
 from complaintctl import integrity
 from complaintctl.errors import InvalidInput, LedgerUnavailable
 from complaintctl.ledger import APPLICATION_ID, Ledger
-from complaintctl.model import Complaint, Event, apply
+from complaintctl.model import Complaint, advance
 from complaintctl.vocab import MILESTONES
 
 HEAD_CHARS = 16
@@ -227,7 +227,8 @@ def _check_chain(events: list[dict[str, Any]], report: Report) -> None:
 
 
 def _replay(events: list[dict[str, Any]], report: Report) -> dict[int, Complaint | None]:
-    """Fold the log with ``apply``; a complaint whose events cannot be replayed maps to None."""
+    """Fold the log with ``apply`` (in place: ``advance``); a complaint whose events cannot be
+    replayed maps to None."""
     states: dict[int, Complaint | None] = {}
     for e in events:
         cid = e["complaint_id"]
@@ -237,10 +238,11 @@ def _replay(events: list[dict[str, Any]], report: Report) -> dict[int, Complaint
             data = json.loads(e["data"])
             if not isinstance(data, dict):
                 raise ValueError("data is not a JSON object")
-            event = Event(e["kind"], cid, e["at"], e["by"], data, e["recorded_at"], e["seq"])
-            if event.kind == "registered" and cid in states:
+            kind = e["kind"]
+            if kind == "registered" and cid in states:
                 raise ValueError("a second registered event for the same complaint")
-            states[cid] = apply(states.get(cid), event)
+            # in place: the states are this fold's own (a failure drops the complaint's)
+            states[cid] = advance(states.get(cid), kind, cid, e["at"], data, e["seq"])
         except Exception as exc:  # noqa: BLE001 - any failure to replay is a finding
             report.add(
                 f"#{cid}",
