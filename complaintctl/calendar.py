@@ -439,6 +439,10 @@ class WorkCalendar:
             "source": self.source,
         }
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as :meth:`to_dict` (an import's worker process gets the calendar so)."""
+        return (WorkCalendar.from_dict, (self.to_dict(),))
+
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> WorkCalendar:
         """Rebuild a calendar from :meth:`to_dict` output (no ``holidays`` import)."""

@@ -9,12 +9,24 @@ Exit codes (documented in docs/operations.md):
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 
 class ComplaintError(Exception):
     """Base of every error the core raises on purpose."""
 
     exit_code = 1
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as its message and attributes (a worker process sends errors back)."""
+        return (_restore, (type(self), str(self), dict(vars(self))))
+
+
+def _restore(cls: type[ComplaintError], text: str, attributes: dict[str, Any]) -> ComplaintError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, text)
+    vars(error).update(attributes)
+    return error
 
 
 class InvalidInput(ComplaintError):

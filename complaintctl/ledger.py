@@ -15,7 +15,7 @@ import os
 import random
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,6 +25,7 @@ from complaintctl.model import Complaint, Event, apply
 from complaintctl.schema import MIGRATIONS, SCHEMA_VERSION
 
 if TYPE_CHECKING:
+    from complaintctl.bulk import Bulk
     from complaintctl.calendar import WorkCalendar
     from complaintctl.policy import Policy
 
@@ -458,77 +459,7 @@ class Writer:
         return integrity.personal_digest(salt, name, phone)
 
     def bulk(self) -> Bulk:
-        """Many new complaints at once (imports): see ``Bulk``."""
+        """Many new complaints at once (imports): see ``complaintctl.bulk.Bulk``."""
+        from complaintctl.bulk import Bulk
+
         return Bulk(self)
-
-
-class Bulk:
-    """New complaints written in batches inside a write transaction.
-
-    The same chain as ``Writer.append``, the same state as ``Writer.record`` (folded with
-    ``model.apply``) and the same personal rows as ``Writer.store_personal``, without a query
-    of the chain head per event or a statement per row: rows are buffered and written with
-    ``executemany``.  Call ``flush()`` before using the Writer's own methods again."""
-
-    BATCH = 20_000  # events per executemany
-
-    def __init__(self, writer: Writer) -> None:
-        from complaintctl import integrity
-
-        self.writer = writer
-        self._integrity = integrity
-        last = writer.conn.execute(
-            "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1"
-        ).fetchone()
-        self.seq = int(last[0]) if last else 0
-        self.prev = str(last[1]) if last else integrity.GENESIS
-        self.next_id = writer.next_id()
-        self._events: list[tuple[Any, ...]] = []
-        self._rows: list[list[Any]] = []
-        self._people: list[tuple[int, str, str, str]] = []
-
-    def add(
-        self, name: str, phone: str, events: Iterable[tuple[str, int, str, dict[str, Any]]]
-    ) -> Complaint:
-        """A new complaint from its events (kind, at, by, data), the first one ``registered``;
-        its personal data is committed to by the registered event's digest."""
-        integrity, now = self._integrity, self.writer.now
-        cid = self.next_id
-        self.next_id += 1
-        salt = integrity.new_salt()
-        self._people.append((cid, name, phone, salt))
-        pii: str | None = integrity.personal_digest(salt, name, phone)
-        state: Complaint | None = None
-        for kind, at, by, data in events:
-            self.seq += 1
-            text = integrity.canonical(data)
-            digest = integrity.event_hash(self.prev, self.seq, cid, kind, at, now, by, text, pii)
-            self._events.append((self.seq, cid, kind, at, now, by, text, pii, self.prev, digest))
-            self.prev = digest
-            state = apply(state, Event(kind, cid, at, by, data, now, self.seq, pii))
-            pii = None  # only the registered event carries it
-        if state is None:
-            raise ValueError("a complaint needs at least its registered event")
-        self._rows.append(list(state.to_row().values()))
-        if len(self._events) >= self.BATCH:
-            self.flush()
-        return state
-
-    def flush(self) -> None:
-        conn = self.writer.conn
-        conn.executemany(
-            "INSERT INTO personal (complaint_id, name, phone, salt) VALUES (?, ?, ?, ?)",
-            self._people,
-        )
-        conn.executemany(
-            "INSERT INTO events (seq, complaint_id, kind, at, recorded_at, by, data, pii, "
-            "prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            self._events,
-        )
-        if self._rows:
-            conn.executemany(
-                f"INSERT INTO complaints ({', '.join(COLUMNS)}) "
-                f"VALUES ({', '.join('?' for _ in COLUMNS)})",
-                self._rows,
-            )
-        self._events, self._rows, self._people = [], [], []

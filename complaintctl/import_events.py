@@ -1,0 +1,100 @@
+"""Checked rows turned into complaints: the events a row stands for, with the data and the
+deadlines ``workflow`` gives a complaint typed at the terminal, folded into a
+:class:`~complaintctl.bulk.NewComplaint` ready for the ledger's bulk writer.  Like
+:mod:`complaintctl.import_rows` it needs no ledger, only the policy and the calendar.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from complaintctl import sla, workflow
+from complaintctl.bulk import NewComplaint, new_complaint
+from complaintctl.calendar import WorkCalendar
+from complaintctl.import_rows import Record
+from complaintctl.policy import Policy
+from complaintctl.timeutil import from_epoch
+
+
+class _Deadlines:
+    """Deadlines as ``register`` computes them (``sla.deadlines``), with the calendar loaded
+    once and a cache: registers repeat receipt times (a date alone is 00:00)."""
+
+    def __init__(self, policy: Policy, calendar: WorkCalendar) -> None:
+        self.policy = policy
+        self.calendar = calendar
+        self.cache: dict[tuple[int, str | None, str], tuple[dict[str, int | None], int]] = {}
+
+    def __call__(self, rec: Record) -> tuple[dict[str, int | None], int]:
+        key = (rec.received, rec.severity, rec.channel)
+        found = self.cache.get(key)
+        if found is None:
+            received = from_epoch(rec.received)
+            found = sla.deadlines(self.policy, self.calendar, received, rec.severity, rec.channel)
+            self.cache[key] = found
+        return dict(found[0]), found[1]
+
+
+def events_for(
+    rec: Record, policy: Policy, version: int, deadlines: _Deadlines, source: dict[str, Any]
+) -> Iterator[tuple[str, int, dict[str, Any]]]:
+    """(kind, at, data) of the events a row stands for, with the data ``workflow`` writes."""
+    due, provisional = deadlines(rec)
+    registered: dict[str, Any] = {
+        "channel": rec.channel,
+        "unit": rec.unit,
+        "description": rec.description,
+        "location": rec.location,
+        "category": rec.category,
+        "severity": rec.severity,
+        "nature": rec.nature,
+        "policy_version": version,
+        "due": due,
+        "provisional": provisional,
+        "source_key": rec.key,
+    }
+    yield "registered", rec.received, {**registered, **source}
+    steps: list[tuple[str, int, dict[str, Any]]] = []
+    # a contact or a plan at the moment of the resolution is what the resolution marks anyway
+    contacted = rec.contacted_at if rec.contacted_at != rec.resolved_at else None
+    planned = rec.planned_at if rec.planned_at != rec.resolved_at else None
+    for at in sorted({t for t in (contacted, planned) if t is not None}):
+        update = {
+            "contacted": at == contacted,
+            "plan": (rec.plan or "（导入）") if at == planned else None,
+            "note": None,
+            "update_due": workflow._update_clock(policy, rec.severity, at),
+        }
+        steps.append(("updated", at, update))
+    if rec.department is not None:
+        # assigned before the contact and plan (a complaint being handled is 处理中), unless
+        # the status column says it is only 已派单: then contact came before the assignment
+        at = rec.assigned_at if rec.assigned_at is not None else rec.received
+        assigned = ("assigned", at, {"department": rec.department, "handler": rec.handler})
+        steps.insert(len(steps) if rec.status == "assigned" else 0, assigned)
+    for kind, at, data in steps:
+        yield kind, at, {**data, **source}
+    if rec.resolved_at is not None and rec.resolution is not None:
+        yield "resolved", rec.resolved_at, {"resolution": rec.resolution, **source}
+        if rec.satisfaction is not None and rec.followed_up_at is not None:
+            verdict = {"satisfaction": rec.satisfaction, "note": rec.followup_note}
+            yield "followed_up", rec.followed_up_at, {**verdict, **source}
+
+
+class Builder:
+    """Checked rows into new complaints, as the file's import by ``by`` writes them: every
+    event's data names the file and the row (``source``)."""
+
+    def __init__(
+        self, policy: Policy, version: int, calendar: WorkCalendar, by: str, file: str
+    ) -> None:
+        self.policy, self.version, self.by, self.file = policy, version, by, file
+        self.deadlines = _Deadlines(policy, calendar)
+
+    def __call__(self, rec: Record) -> NewComplaint:
+        by, source = self.by, {"source": "import", "file": self.file, "row": rec.row}
+        steps = events_for(rec, self.policy, self.version, self.deadlines, source)
+        return new_complaint(
+            rec.name, rec.phone, ((kind, at, by, data) for kind, at, data in steps)
+        )

@@ -1,0 +1,222 @@
+"""Reading, checking and building a register's rows, in this process or in a worker process.
+
+:func:`chunks` is the work itself: it reads the rows below the header, checks each one
+(:mod:`complaintctl.import_rows`), drops rows repeated within the file, and turns the good ones
+into new complaints (:mod:`complaintctl.import_events`), a chunk of :data:`CHUNK` rows at a
+time.  It needs no ledger, only a :class:`Job`.
+
+A large import runs it in a worker process (:func:`in_worker`) while the importing process
+checks the ledger's keys, chains the events and writes them, so that the two halves of the
+work overlap on two cores.  The worker is stopped whenever the import ends early.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import os
+import pickle
+import select
+import subprocess
+import sys
+import traceback
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from complaintctl.bulk import NewComplaint
+from complaintctl.calendar import WorkCalendar
+from complaintctl.errors import ComplaintError
+from complaintctl.import_events import Builder
+from complaintctl.import_rows import BadRow, RowReader
+from complaintctl.policy import Policy
+from complaintctl.sheets import Header, Table, cell_text, open_table
+
+CHUNK = 2000  # rows checked against the ledger's keys, and written, at a time
+FRAME_ROWS = 250  # rows per message from the worker (about 250 kB: a pipe's buffer holds it)
+PIPE_BYTES = 1 << 20  # the pipe's buffer asked of the kernel (Linux's largest for a user)
+BACKLOG = 64 << 20  # bytes the worker may keep while the importer is busy, before it waits
+WORKER_ROWS = 5000  # a file with fewer rows is imported in one process (starting one costs)
+ENV_WORKER = "COMPLAINTCTL_IMPORT_WORKER"  # "0" never, "1" always, else by size and CPUs
+
+
+@dataclass(frozen=True)
+class Job:
+    """What checking and building the rows needs (picklable, for the worker)."""
+
+    path: Path
+    sheet: str | None
+    header: Header
+    policy: Policy
+    policy_version: int
+    now: int  # epoch seconds: no step may be later
+    channel: str  # for rows without one
+    by: str
+    calendar: WorkCalendar | None  # None: check only (a dry run, or nothing will be written)
+    skip_invalid: bool = False
+
+
+@dataclass
+class Chunk:
+    rows: int  # data rows read so far, this chunk's included (blank rows not counted)
+    last: int  # the number of the last row read
+    bad: list[BadRow] = field(default_factory=list)
+    repeated: list[tuple[int, int]] = field(default_factory=list)  # (row, the same earlier row)
+    # (source key, the new complaint): good rows; the complaint is None when not built (a dry
+    # run, or bad rows already seen without skip_invalid: nothing will be written)
+    good: list[tuple[str, NewComplaint | None]] = field(default_factory=list)
+
+
+def chunks(job: Job, table: Table, size: int = CHUNK) -> Iterator[Chunk]:
+    """The rows below the header, checked and built, ``size`` rows at a time."""
+    reader = RowReader(job.header, job.policy, job.now, job.channel)
+    build = (
+        Builder(job.policy, job.policy_version, job.calendar, job.by, job.path.name)
+        if job.calendar is not None
+        else None
+    )
+    seen: dict[str, int] = {}
+    chunk = Chunk(0, 0)
+    for number, cells in table.body(job.header.row):
+        chunk.last = number
+        if not any(c is not None and (not isinstance(c, str) or c.strip()) for c in cells):
+            continue
+        chunk.rows += 1
+        parsed = reader.parse(number, cells)
+        if isinstance(parsed, list):
+            chunk.bad.append(BadRow(number, [cell_text(c) for c in cells], parsed))
+            if not job.skip_invalid:
+                build = None  # the import will be refused: only the checking goes on
+        elif parsed.key in seen:
+            chunk.repeated.append((number, seen[parsed.key]))
+        else:
+            seen[parsed.key] = number
+            chunk.good.append((parsed.key, build(parsed) if build else None))
+        if chunk.rows % size == 0:
+            yield chunk
+            chunk = Chunk(chunk.rows, number)
+    yield chunk
+
+
+def use_worker(table: Table) -> bool:
+    """A worker for files of :data:`WORKER_ROWS` rows or more when two CPUs are free to us
+    (``COMPLAINTCTL_IMPORT_WORKER=0`` or ``1`` decides instead)."""
+    choice = os.environ.get(ENV_WORKER, "").strip()
+    if os.name != "posix" or choice in ("0", "1"):
+        return os.name == "posix" and choice == "1"
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return (cpus or 1) > 1 and (table.total or 0) >= WORKER_ROWS
+
+
+class WorkerFailed(RuntimeError):
+    """The worker process failed in a way it could not report as one of the core's errors."""
+
+
+def in_worker(job: Job) -> Iterator[Chunk]:
+    """``chunks(job, <the file's table>)``, computed in a worker process.
+
+    The worker is this package run by the same interpreter: the job goes to its stdin and the
+    chunks come back pickled on its stdout.  (Not ``multiprocessing``: its ``spawn`` re-runs
+    the caller's main module, and ``fork`` would copy an open SQLite connection.)"""
+    package = str(Path(__file__).resolve().parent.parent)  # the folder holding complaintctl/
+    worker = subprocess.Popen(
+        [sys.executable, "-c", _BOOT, package], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    assert worker.stdin is not None and worker.stdout is not None
+    finished = False
+    try:
+        with contextlib.suppress(BrokenPipeError), worker.stdin:  # if it died, EOF tells below
+            pickle.dump(job, worker.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+        while not finished:
+            try:
+                kind, value = pickle.load(worker.stdout)
+            except EOFError:
+                raise WorkerFailed(
+                    f"the import's worker process stopped (exit code {worker.wait()})"
+                ) from None
+            if kind == "chunk":
+                yield value
+            elif kind == "done":
+                finished = True
+            else:
+                raise value
+    finally:
+        if not finished:
+            worker.kill()  # the import ended early: an error, Ctrl-C
+        worker.stdout.close()
+        worker.wait()
+
+
+# The worker's start: this package from where the importing process has it (a checkout on
+# sys.path, say), unless the interpreter finds it there anyway.
+_BOOT = (
+    "import sys; sys.argv[1] in sys.path or sys.path.insert(0, sys.argv[1]); "
+    "from complaintctl.import_worker import serve; serve()"
+)
+
+
+def serve() -> None:
+    """The worker process: read a job on stdin, write every chunk and then ("done", None), or
+    the error that stopped it, on stdout.  Anything else printed goes to stderr."""
+    gc.disable()  # as in the importing process (importer.bulk): many objects, no cycles
+    outbox = _Outbox(os.dup(sys.stdout.fileno()))
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    try:
+        job = pickle.load(sys.stdin.buffer)
+        with open_table(job.path, job.sheet) as table:
+            for chunk in chunks(job, table, FRAME_ROWS):
+                outbox.put(("chunk", chunk))
+        outbox.put(("done", None))
+    except (KeyboardInterrupt, BrokenPipeError):
+        return  # the importing process was interrupted too, or has stopped listening
+    except ComplaintError as exc:
+        outbox.put(("error", exc))
+    except Exception:  # noqa: BLE001 - every failure goes back to the importer
+        outbox.put(("error", WorkerFailed(traceback.format_exc())))
+    with contextlib.suppress(BrokenPipeError):  # the importer may have stopped listening
+        outbox.flush()
+
+
+class _Outbox:
+    """Messages to the importing process through a pipe that never makes the worker wait
+    while the importer is busy writing (up to :data:`BACKLOG` bytes are kept here)."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        os.set_blocking(fd, False)
+        with contextlib.suppress(ImportError, AttributeError, OSError):  # Linux only
+            import fcntl
+
+            fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+        self.frames: deque[memoryview] = deque()
+        self.size = 0
+
+    def put(self, message: tuple[str, Any]) -> None:
+        frame = memoryview(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+        self.frames.append(frame)
+        self.size += len(frame)
+        if self.size > BACKLOG:
+            self.flush()
+        else:
+            self._write()
+
+    def flush(self) -> None:
+        """Write everything, waiting for the importer to read."""
+        while self.frames:
+            select.select([], [self.fd], [])
+            self._write()
+
+    def _write(self) -> None:
+        """Write what the pipe takes now."""
+        while self.frames:
+            try:
+                done = os.write(self.fd, self.frames[0])
+            except BlockingIOError:
+                return
+            self.size -= done
+            if done == len(self.frames[0]):
+                self.frames.popleft()
+            else:
+                self.frames[0] = self.frames[0][done:]
