@@ -121,11 +121,19 @@ def _reason(exc: InvalidInput) -> str:
     return text[len(prefix) :] if text.startswith(prefix) else text
 
 
+_EPOCH_DAY = date(1970, 1, 1).toordinal()
+_EARLIEST = to_epoch(EARLIEST)
+_OFFSET = 8 * 3600  # Asia/Shanghai, +08:00 all year since 1991
+
+
 def _moment(day: date, at: time) -> int:
-    moment = datetime.combine(day, at, CST)
-    if moment < EARLIEST:
-        raise Bad(f"{local(moment)} is before 1992")
-    return to_epoch(moment)
+    """Epoch seconds of a local day and time (what ``to_epoch(datetime.combine(day, at,
+    CST))`` gives, by arithmetic: a register has hundreds of thousands of them)."""
+    epoch = (day.toordinal() - _EPOCH_DAY) * 86400 + at.hour * 3600 + at.minute * 60 + at.second
+    epoch -= _OFFSET
+    if epoch < _EARLIEST:
+        raise Bad(f"{local(datetime.combine(day, at, CST))} is before 1992")
+    return epoch
 
 
 class RowReader:
@@ -138,6 +146,26 @@ class RowReader:
         self.policy = policy
         self.now = now
         self.default_channel = default_channel
+        # how each field's cell is read and checked (the receipt is read by _received)
+        self.convert: dict[str, Callable[[Cell], Any]] = {
+            "channel": _channel,
+            "name": _short,
+            "phone": _phone,
+            "unit": _short,
+            "description": _long,
+            "severity": _severity,
+            "urgent": _urgent,
+            "location": _short,
+            "category": lambda v: workflow.category(policy, cell_text(v)),
+            "nature": lambda v: NATURE.parse(cell_text(v)),
+            "department": lambda v: workflow.department(policy, cell_text(v)),
+            "handler": _short,
+            "plan": _long,
+            "resolution": _long,
+            "satisfaction": _satisfaction,
+            "status": _status,
+            **dict.fromkeys(STEPS, self._later),
+        }
 
     def column(self, name: str) -> str:
         """The header of a field's column, or the field's usual header if the sheet has none."""
@@ -146,57 +174,58 @@ class RowReader:
 
     def parse(self, row: int, cells: Sequence[Cell]) -> Record | list[Problem]:
         values: dict[str, Cell] = {}  # the row's non-blank cells by field
+        width = len(cells)
         for name, index in self.columns.items():
-            value = cells[index] if index < len(cells) else None
-            if value is not None and (not isinstance(value, str) or value.strip()):
+            value = cells[index] if index < width else None
+            if value is not None and (type(value) is not str or value.strip()):
                 values[name] = value
         problems: list[Problem] = []
 
         def fail(name: str, reason: str) -> None:
             problems.append(Problem(row, self.column(name), cell_text(values.get(name)), reason))
 
-        def check(name: str, convert: Callable[[Cell], Any]) -> Any:
-            if name not in values:
-                return None
-            try:
-                return convert(values[name])
-            except Bad as exc:
-                fail(name, str(exc))
-            except InvalidInput as exc:
-                fail(name, _reason(exc))
-            return None
-
         received = self._received(values, fail)
         for name in ("unit", "description"):
             if name not in values:
                 fail(name, "must not be empty")
+        given: dict[str, Any] = {}  # the other fields, converted (only the non-blank ones)
+        for name, value in values.items():
+            convert = self.convert.get(name)
+            if convert is None:
+                continue
+            try:
+                given[name] = convert(value)
+            except Bad as exc:
+                fail(name, str(exc))
+            except InvalidInput as exc:
+                fail(name, _reason(exc))
+        get = given.get
         rec = Record(
             row,
             received or 0,
-            check("channel", _channel) or self.default_channel,
-            check("name", _short) or "",
-            check("phone", _phone) or "",
-            check("unit", _short) or "",
-            check("description", _long) or "",
+            get("channel") or self.default_channel,
+            get("name") or "",
+            get("phone") or "",
+            get("unit") or "",
+            get("description") or "",
         )
-        rec.severity = check("severity", _severity)
-        if rec.severity is None and check("urgent", _urgent):
-            rec.severity = "major"
-        rec.location = check("location", _short)
-        rec.category = check("category", lambda v: workflow.category(self.policy, cell_text(v)))
-        rec.nature = check("nature", lambda v: NATURE.parse(cell_text(v)))
-        rec.department = check(
-            "department", lambda v: workflow.department(self.policy, cell_text(v))
-        )
-        rec.handler = check("handler", _short)
-        rec.plan = check("plan", _long)
-        rec.resolution = check("resolution", _long)
-        rec.satisfaction, rec.followup_note = check("satisfaction", _satisfaction) or (None, None)
-        for step in STEPS:
-            setattr(rec, step, check(step, self._later))
+        rec.severity = get("severity") or ("major" if get("urgent") else None)
+        rec.location = get("location")
+        rec.category = get("category")
+        rec.nature = get("nature")
+        rec.department = get("department")
+        rec.handler = get("handler")
+        rec.plan = get("plan")
+        rec.resolution = get("resolution")
+        rec.satisfaction, rec.followup_note = get("satisfaction") or (None, None)
+        rec.assigned_at = get("assigned_at")
+        rec.contacted_at = get("contacted_at")
+        rec.planned_at = get("planned_at")
+        rec.resolved_at = get("resolved_at")
+        rec.followed_up_at = get("followed_up_at")
         if received is not None:
             self._order(rec, fail)
-        rec.status = check("status", _status)
+        rec.status = get("status")
         self._consistent(rec.status, values, fail)
         if problems:
             return sorted(problems, key=lambda p: self.position.get(p.column, len(self.headers)))
