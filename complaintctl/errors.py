@@ -1,7 +1,8 @@
 """The core's own exceptions.  Only the CLI turns them into messages and exit codes.
 
 Exit codes (documented in docs/operations.md):
-  1  a refused domain step or a failed check (``DomainError``, ``IntegrityFailure``)
+  1  a refused domain step or a failed check (``DomainError``, ``IntegrityFailure``), or an
+     import's worker process that stopped (``WorkerFailed``)
   2  bad input: a usage error naming the field (``InvalidInput``)
   4  the ledger cannot be used: not SQLite, damaged, locked, too new (``LedgerUnavailable``)
 """
@@ -76,5 +77,12 @@ class LedgerUnavailable(ComplaintError):
 
 class IntegrityFailure(ComplaintError):
     """verify found a difference between the event log and the stored state."""
+
+    exit_code = 1
+
+
+class WorkerFailed(ComplaintError):
+    """An import's worker process stopped without finishing (killed, out of memory, a bug);
+    the import was rolled back."""
 
     exit_code = 1

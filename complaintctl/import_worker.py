@@ -28,7 +28,7 @@ from typing import Any
 
 from complaintctl.bulk import NewComplaint
 from complaintctl.calendar import WorkCalendar
-from complaintctl.errors import ComplaintError
+from complaintctl.errors import ComplaintError, WorkerFailed
 from complaintctl.import_events import Builder
 from complaintctl.import_rows import BadRow, Record, RowReader
 from complaintctl.policy import Policy
@@ -119,10 +119,6 @@ def use_worker(table: Table) -> bool:
     return (cpus or 1) > 1 and (table.total or 0) >= WORKER_ROWS
 
 
-class WorkerFailed(RuntimeError):
-    """The worker process failed in a way it could not report as one of the core's errors."""
-
-
 def in_worker(job: Job) -> Iterator[Chunk]:
     """``chunks(job, <the file's table>)``, computed in a worker process.
 
@@ -143,7 +139,8 @@ def in_worker(job: Job) -> Iterator[Chunk]:
                 kind, value = pickle.load(worker.stdout)
             except EOFError:
                 raise WorkerFailed(
-                    f"the import's worker process stopped (exit code {worker.wait()})"
+                    f"import: the worker process stopped (exit code {worker.wait()}); "
+                    "nothing was imported"
                 ) from None
             if kind == "chunk":
                 yield value
@@ -182,8 +179,17 @@ def serve() -> None:
         return  # the importing process was interrupted too, or has stopped listening
     except ComplaintError as exc:
         outbox.put(("error", exc))
-    except Exception:  # noqa: BLE001 - every failure goes back to the importer
-        outbox.put(("error", WorkerFailed(traceback.format_exc())))
+    except Exception as exc:  # noqa: BLE001 - every failure goes back to the importer
+        traceback.print_exc()  # to stderr, which is the importing process's
+        outbox.put(
+            (
+                "error",
+                WorkerFailed(
+                    f"import: the worker process failed ({type(exc).__name__}: {exc}; the "
+                    "traceback is above); nothing was imported"
+                ),
+            )
+        )
     with contextlib.suppress(BrokenPipeError):  # the importer may have stopped listening
         outbox.flush()
 

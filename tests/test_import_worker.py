@@ -5,6 +5,7 @@ bring the worker's errors back as the core's own."""
 from __future__ import annotations
 
 import csv
+import os
 import sqlite3
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -13,15 +14,8 @@ from typing import Any
 import pytest
 from ledgertools import snapshot
 
-from complaintctl.errors import InvalidInput
-from complaintctl.import_worker import (
-    ENV_WORKER,
-    WORKER_ROWS,
-    Job,
-    WorkerFailed,
-    in_worker,
-    use_worker,
-)
+from complaintctl.errors import InvalidInput, WorkerFailed
+from complaintctl.import_worker import ENV_WORKER, WORKER_ROWS, Job, in_worker, use_worker
 from complaintctl.policy import default_policy
 from complaintctl.sheets import Header, Table, find_header, open_table
 
@@ -142,7 +136,14 @@ def job(path: Path, header: Header, **changes: Any) -> Job:
     return Job(**values)
 
 
-def test_errors_in_the_worker_come_back(tmp_path):
+class Exit:
+    """Unpickled, ends the process at once: a worker that dies (as if killed)."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (os._exit, (3,))
+
+
+def test_errors_in_the_worker_come_back(tmp_path, capfd):
     sheet = write_register(tmp_path / "r.csv", register_rows(10))
     with open_table(sheet) as table:
         header = find_header(table, {})
@@ -151,8 +152,18 @@ def test_errors_in_the_worker_come_back(tmp_path):
         list(in_worker(job(gone, header)))
     assert str(error.value) == f"FILE: no such file {str(gone)!r}"
     assert error.value.field == "FILE"
-    with pytest.raises(WorkerFailed, match="AttributeError"):
+    with pytest.raises(WorkerFailed) as failed:
         list(in_worker(job(sheet, header, policy=None)))
+    assert str(failed.value) == (
+        "import: the worker process failed (AttributeError: 'NoneType' object has no attribute "
+        "'categories'; the traceback is above); nothing was imported"
+    )
+    assert "Traceback (most recent call last)" in capfd.readouterr().err
+    with pytest.raises(WorkerFailed) as failed:
+        list(in_worker(job(sheet, header, sheet=Exit())))
+    assert str(failed.value) == (
+        "import: the worker process stopped (exit code 3); nothing was imported"
+    )
     checked = list(in_worker(job(sheet, header)))  # a dry run's checking: nothing built
     assert [(c.rows, c.last, len(c.good), c.bad) for c in checked] == [(10, 11, 10, [])]
     assert all(new is None for _, new in checked[0].good)
