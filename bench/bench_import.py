@@ -7,23 +7,30 @@
 Writes a register the way service centres keep them (Chinese headers, GB18030 like Chinese
 Excel, date and time in separate columns, 是否紧急, and a mix of closed, awaiting follow-up and
 open complaints over 2025-2026), checks it (``--dry-run``), then imports it with
-``importer.import_file`` into an empty ledger whose calendar cache is warm, and prints the times
-and rows per second.  The goal (issue 7) is 100,000 rows in under 10 s.
+``importer.import_file`` into an empty ledger whose calendar cache is warm: once in one process
+(``COMPLAINTCTL_IMPORT_WORKER=0``, as on a single CPU) and once as the command does by default
+(a worker process from 5,000 rows).  Prints the times, the CPU each process used and the rows
+per second.  The goal (issue 7) is 100,000 rows in under 10 s.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import os
 import random
+import resource
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
 
+from complaintctl.import_worker import ENV_WORKER  # noqa: E402
 from complaintctl.importer import import_file  # noqa: E402
 from complaintctl.ledger import Ledger  # noqa: E402
 from complaintctl.timeutil import CST  # noqa: E402
@@ -99,31 +106,76 @@ def run(folder: Path, rows: int) -> None:
     """Make the register in ``folder``, import it into ``folder/ledger.db``, print the times."""
     folder.mkdir(parents=True, exist_ok=True)
     register = folder / "投诉记录表.csv"
-    db = folder / "ledger.db"
-    for stale in folder.glob("ledger.db*"):
-        stale.unlink()
     make_register(register, rows)
-    ledger = Ledger.open(db)
-    ledger.calendar()  # build the calendar cache once, as any earlier command would have
     actor = Actor("王芳", datetime(2026, 11, 22, 12, 0, tzinfo=CST))
+    size = register.stat().st_size / 1e6
+    lines = []
+    for label, worker in (("one process", "0"), ("with the worker", "")):
+        os.environ[ENV_WORKER] = worker  # "" = the default choice (a worker from 5,000 rows)
+        db = folder / "ledger.db"
+        for stale in folder.glob("ledger.db*"):
+            stale.unlink()
+        ledger = Ledger.open(db)
+        ledger.calendar()  # build the calendar cache once, as any earlier command would have
+        # a dry run (read and check every row), then the import itself (check and write)
+        began = time.perf_counter()
+        import_file(ledger, register, actor, dry_run=True)
+        checked = time.perf_counter() - began
+        children = _children_cpu()
+        watch = _WorkerPeak()
+        began, cpu = time.perf_counter(), time.process_time()
+        result = import_file(ledger, register, actor)
+        total, cpu = time.perf_counter() - began, time.process_time() - cpu
+        children = _children_cpu() - children
+        worker_mb = watch.stop()
+        events = ledger.conn.execute("SELECT count(*) FROM events").fetchone()[0]
+        ledger.close()
+        if result.bad:
+            print(f"unexpected bad rows: {result.bad[:3]}")
+        if not lines:
+            lines.append(
+                f"{rows:,} rows ({size:.1f} MB GB18030 CSV) -> {result.imported:,} complaints, "
+                f"{events:,} events; a dry run takes {checked:.2f} s (Python "
+                f"{sys.version.split()[0]}, {os.cpu_count()} CPUs)"
+            )
+        lines.append(
+            f"import {label}: {total:.2f} s ({cpu:.2f} s CPU here + {children:.2f} s in the "
+            f"worker): {rows / total:,.0f} rows/s"
+        )
+    here = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    lines.append(f"peak RSS: {here:.0f} MB here (over both runs), {worker_mb:.0f} MB in the worker")
+    print("\n".join(lines))
 
-    # a dry run (read and check every row), then the import itself (one pass: check and write)
-    began = time.perf_counter()
-    import_file(ledger, register, actor, dry_run=True)
-    checked = time.perf_counter() - began
-    began, cpu = time.perf_counter(), time.process_time()
-    result = import_file(ledger, register, actor)
-    total, cpu = time.perf_counter() - began, time.process_time() - cpu
-    events = ledger.conn.execute("SELECT count(*) FROM events").fetchone()[0]
-    ledger.close()
-    print(
-        f"{rows:,} rows ({register.stat().st_size / 1e6:.1f} MB GB18030 CSV) -> "
-        f"{result.imported:,} complaints, {events:,} events\n"
-        f"import {total:.2f} s ({cpu:.2f} s CPU; a dry run alone takes {checked:.2f} s): "
-        f"{rows / total:,.0f} rows/s (Python {sys.version.split()[0]})"
-    )
-    if result.bad:
-        print(f"unexpected bad rows: {result.bad[:3]}")
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+class _WorkerPeak(threading.Thread):
+    """The worker's peak RSS (VmHWM), read from /proc while the import runs (Linux)."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.peak_kb = 0
+        self.running = True
+        self.start()
+
+    def run(self) -> None:
+        while self.running:
+            for status in Path("/proc").glob("[0-9]*/status"):
+                with contextlib.suppress(OSError):
+                    cmdline = (status.parent / "cmdline").read_bytes()
+                    if b"import_worker" in cmdline and b"serve()" in cmdline:
+                        for line in status.read_text().splitlines():
+                            if line.startswith("VmHWM:"):
+                                self.peak_kb = max(self.peak_kb, int(line.split()[1]))
+            time.sleep(0.2)
+
+    def stop(self) -> float:
+        self.running = False
+        self.join()
+        return self.peak_kb / 1024
 
 
 if __name__ == "__main__":

@@ -16,6 +16,8 @@ from complaintctl.import_rows import Record
 from complaintctl.policy import Policy
 from complaintctl.timeutil import from_epoch
 
+CACHED = 4096  # receipt times whose deadlines are kept
+
 
 class _Deadlines:
     """Deadlines as ``register`` computes them (``sla.deadlines``), with the calendar loaded
@@ -32,6 +34,8 @@ class _Deadlines:
         if found is None:
             received = from_epoch(rec.received)
             found = sla.deadlines(self.policy, self.calendar, received, rec.severity, rec.channel)
+            if len(self.cache) >= CACHED:
+                self.cache.clear()  # rows come roughly in date order: old days do not return
             self.cache[key] = found
         return dict(found[0]), found[1]
 
