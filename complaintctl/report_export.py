@@ -14,18 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from complaintctl import outfile
-from complaintctl.report import (
-    FIELDS,
-    RATE_FIELDS,
-    TOP_FIELDS,
-    TREND_FIELDS,
-    Figures,
-    Report,
-    TopEntry,
-    TrendRow,
-    label,
-    value_label,
-)
+from complaintctl.report import TOP_FIELDS, TREND_FIELDS, Report, TopEntry, TrendRow
+from complaintctl.report_figures import FIELDS, RATE_FIELDS, Figures, label, value_label
 from complaintctl.timeutil import from_epoch, local
 from complaintctl.vocab import CHANNEL, NATURE, SATISFACTION, SEVERITY, STATUS
 

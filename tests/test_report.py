@@ -35,7 +35,8 @@ from complaintctl.cli.app import app
 from complaintctl.ledger import Ledger
 from complaintctl.milestones import milestones
 from complaintctl.model import Event
-from complaintctl.report import FIELDS, floor_sql, percent
+from complaintctl.report_code import floor_sql
+from complaintctl.report_figures import FIELDS, percent
 from complaintctl.timeutil import parse_time, to_epoch
 
 AS_OF = "2026-04-10 12:00"
@@ -461,7 +462,7 @@ def test_month_boundaries_by_local_date(run, month):
 
 @pytest.mark.parametrize("few", [50_000, 0], ids=["later-events-by-index", "period-checked"])
 def test_the_report_is_reproducible_as_of_a_moment(run, month, monkeypatch, few):
-    monkeypatch.setattr("complaintctl.report._FEW", few)
+    monkeypatch.setattr("complaintctl.report_asof.FEW", few)
     before = run.ok(*MONTH, "--json", "--by", "department")
     # things done after the report time must not change it
     run.ok("close", "5", "--resolution", "已修剪", "--at", "2026-04-15 10:00")
@@ -541,7 +542,7 @@ def test_csv_has_a_bom_and_the_same_numbers(run, month, tmp_path):
     rows = _csv(text)
     summary = rows[0]
     assert (summary["部分"], summary["维度"], summary["取值"]) == ("汇总", "", "")
-    from complaintctl.report import label
+    from complaintctl.report_figures import label
 
     for key in FIELDS:
         cell = summary[label(key, "zh")]
@@ -572,7 +573,7 @@ def test_xlsx_reads_back_with_the_same_figures(run, month, tmp_path):
     assert run.ok(*MONTH, "--by", "severity", "--output", str(target)) == f"已写入 {target}\n"
     book = openpyxl.load_workbook(target)
     assert book.sheetnames == ["汇总", "按级别", "按部门", "排名", "明细"]
-    from complaintctl.report import label
+    from complaintctl.report_figures import label
 
     summary = {row[0]: row[1] for row in book["汇总"].iter_rows(min_row=3, values_only=True)}
     assert summary == {label(k, "zh"): data[k] for k in FIELDS}
@@ -1082,7 +1083,8 @@ def test_the_screen_does_not_import_rich_tables(run, month):
 def test_top_list_tokens_that_cannot_be_read_back_are_refused():
     """_places reads the category/location tokens (a value; or char(state) + value when not
     timely) and refuses what it cannot read back exactly, for the SQL grouping to redo."""
-    from complaintctl.report import Counts, _places
+    from complaintctl.report import _places
+    from complaintctl.report_figures import Counts
 
     counts = Counts(total=3, timely=2, overdue=1)
     ok = _places(counts, b"A,\x03A,B", b"x,,\x03")

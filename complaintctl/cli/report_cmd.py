@@ -17,7 +17,8 @@ from complaintctl.errors import InvalidInput
 from complaintctl.outfile import check_output
 
 if TYPE_CHECKING:
-    from complaintctl.report import Figures, Period, Report, TopEntry, TrendRow
+    from complaintctl.report import Period, Report, TopEntry, TrendRow
+    from complaintctl.report_figures import Figures
 
 FORMATS = ("table", "json", "csv", "xlsx")
 _SUFFIXES = {".json": "json", ".csv": "csv", ".xlsx": "xlsx"}
@@ -128,7 +129,8 @@ def report(
         _trend(ctx, month, months, moment, chosen, output)
         return
     period = _period(month, first, last, moment)
-    from complaintctl.report import build_report, reading
+    from complaintctl.report import build_report
+    from complaintctl.report_asof import reading
 
     ledger = state(ctx).ledger()
     if chosen == "xlsx" and "department" not in dims:
@@ -297,7 +299,7 @@ def _pairs(blocks: list[_Block], heading: str, pairs: list[tuple[str, Any]], lan
 
 def _screen(result: Report, lang: str) -> None:
     from complaintctl import report_export as export
-    from complaintctl.report import OTHER_MILESTONES, label
+    from complaintctl.report_figures import OTHER_MILESTONES, label
 
     en = lang == "en"
     s = result.summary.as_dict()
@@ -366,7 +368,8 @@ def _screen(result: Report, lang: str) -> None:
 
 
 def _top(blocks: list[_Block], dim: str, entries: list[TopEntry], lang: str) -> None:
-    from complaintctl.report import TOP_FIELDS, label
+    from complaintctl.report import TOP_FIELDS
+    from complaintctl.report_figures import label
 
     en = lang == "en"
     title = (
@@ -400,7 +403,7 @@ BREAKDOWN_COLUMNS = (
 
 
 def _breakdown(blocks: list[_Block], dim: str, items: list[Figures], lang: str) -> None:
-    from complaintctl.report import label, value_label
+    from complaintctl.report_figures import label, value_label
 
     title = f"By {label(dim, 'en').lower()}" if lang == "en" else f"按{label(dim, 'zh')}"
     t = _Table(label(dim, lang), *(en if lang == "en" else zh for _, zh, en in BREAKDOWN_COLUMNS))
@@ -417,7 +420,8 @@ def _breakdown(blocks: list[_Block], dim: str, items: list[Figures], lang: str) 
 
 def _trend_screen(rows: list[TrendRow], moment: int, lang: str) -> None:
     from complaintctl import report_export as export
-    from complaintctl.report import TREND_FIELDS, label
+    from complaintctl.report import TREND_FIELDS
+    from complaintctl.report_figures import label
 
     t = _Table(*(label(k, lang) for k in TREND_FIELDS))
     for r in rows:

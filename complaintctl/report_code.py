@@ -1,0 +1,191 @@
+"""The report's state code: one integer per complaint, computed by SQLite, that says everything
+the figures count about it (duplicate or not, the resolve outcome, every other milestone's
+state, 回访, the 复议 and 延期 counts, escalation, nature: each a digit), with the other per-row
+SQL the report concatenates (working days to resolve, the top lists' tokens) and the hand-
+written floor of the benchmark.  :func:`tally` decodes a month's codes.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import sqlite3
+
+LOCAL_DAY = "({col} + 28800) / 86400"  # days since 1970-01-01, Asia/Shanghai (UTC+8)
+
+# Each facet is (name, radix, SQL for a weight): the SQL gives the row's digit (0..radix-1)
+# times the weight, so the code, the facets' mixed-radix number (lowest first), is a plain
+# sum of CASEs (no multiplications per row).  Milestone digits: 0 met, 1 late, 2 pending,
+# 3 breached, 4 n/a (exactly the states ``milestones.milestones`` gives at ``:as_of``).
+# Resolve digits: 0 timely, 1 late, 2 pending, 3 overdue.  The 复议 and 延期 counts are
+# digits themselves, up to 6; 7 stands for "7 or more" (then they are summed in SQL).
+_Digit = Callable[[int], str]
+MANY = 7
+
+
+def _case(*branches: tuple[str, int | str], default: int | str) -> _Digit:
+    """The first branch whose condition holds gives the digit (an int or SQL), else default."""
+
+    def scaled(digit: int | str, weight: int) -> str:
+        if isinstance(digit, int):
+            return str(digit * weight)
+        return digit if weight == 1 else f"{digit} * {weight}"
+
+    def sql(weight: int) -> str:
+        whens = " ".join(f"WHEN {c} THEN {scaled(d, weight)}" for c, d in branches)
+        return f"CASE {whens} ELSE {scaled(default, weight)} END"
+
+    return sql
+
+
+def _choice(column: str, *values: str) -> _Digit:
+    """Digit i for the i-th value (from 1), 0 for anything else or NULL."""
+
+    def sql(weight: int) -> str:
+        whens = " ".join(f"WHEN '{v}' THEN {i * weight}" for i, v in enumerate(values, 1))
+        return f"CASE {column} {whens} ELSE 0 END"
+
+    return sql
+
+
+def _milestone(m: str, *, usually_applies: bool) -> _Digit:
+    # Tests in the order that reads fewest columns for most rows: "met" first where the
+    # milestone applies to nearly every complaint (respond), "n/a" first where it applies only
+    # to moderate and major ones (assign, plan: most complaints are minor).  Same digits.
+    met, na = (f"{m}_done <= {m}_due", 0), (f"{m}_due IS NULL", 4)
+    return _case(
+        *((met, na) if usually_applies else (na, met)),
+        (f"{m}_done > {m}_due", 1),
+        (f"{m}_due < :as_of", 3),
+        default=2,
+    )
+
+
+def _count(column: str) -> _Digit:
+    """The count itself as the digit, up to 6; 7 for "7 or more"."""
+
+    def sql(weight: int) -> str:
+        whens = " ".join(f"WHEN {k} THEN {k * weight}" for k in range(MANY))
+        return f"CASE {column} {whens} ELSE {MANY * weight} END"
+
+    return sql
+
+
+FACETS: tuple[tuple[str, int, _Digit], ...] = (
+    ("duplicate", 2, _case(("duplicate_of IS NOT NULL", 1), default=0)),
+    (
+        "resolve",
+        4,
+        _case(
+            ("resolve_done <= resolve_due", 0),
+            ("resolve_done > resolve_due", 1),
+            ("resolve_due < :as_of", 3),
+            default=2,
+        ),
+    ),
+    ("respond", 5, _milestone("respond", usually_applies=True)),
+    ("assign", 5, _milestone("assign", usually_applies=False)),
+    ("plan", 5, _milestone("plan", usually_applies=False)),
+    (
+        "update",
+        5,
+        _case(
+            ("update_due IS NULL", 4),
+            ("update_done IS NOT NULL", "(update_missed > 0)"),
+            ("update_due < :as_of", 3),
+            default=2,
+        ),
+    ),
+    ("followup", 3, _choice("satisfaction", "satisfied", "unsatisfied")),
+    ("reopenings", MANY + 1, _count("reopen_count")),
+    ("extensions", MANY + 1, _count("extension_count")),
+    ("escalation", 3, _choice("escalation_level", "manager", "senior")),
+    ("nature", 5, _choice("nature", "valid", "assist", "excessive", "no_fault")),
+)
+
+
+def _code_sql() -> str:
+    terms, weight = [], 1
+    for _, radix, digit in FACETS:
+        terms.append(digit(weight))
+        weight *= radix
+    return "(" + " + ".join(terms) + ")"
+
+
+CODE_SQL = _code_sql()
+RADICES = tuple(radix for _, radix, _ in FACETS)
+_RESOLVE = [name for name, _, _ in FACETS].index("resolve")
+_REOPENED = [name for name, _, _ in FACETS].index("reopenings")
+RESOLVE_STATES = ("timely", "late", "pending", "overdue")
+MILESTONE_STATES = ("met", "late", "pending", "breached", None)
+NATURES = (None, "valid", "assist", "excessive", "no_fault")
+# The resolve digit alone (the detail sheet's outcome, the prefix in the top lists' tokens).
+RESOLVE_SQL = "coalesce(resolve_done > resolve_due, 2 + (resolve_due < :as_of), 2)"
+
+# Per row besides the code: the (local day resolved, local day received) pair of a resolved
+# counted complaint, for the working days to resolve; NULL (skipped by group_concat) for the
+# others (an unresolved complaint's resolve_done is NULL, and so is the arithmetic on it).
+DAYS_SQL = (
+    "CASE WHEN duplicate_of IS NULL THEN "
+    f"{LOCAL_DAY.format(col='resolve_done')} * 100000 + {LOCAL_DAY.format(col='received_at')}"
+    " END"
+)
+# The top lists: each counted complaint's category, and its location, as it is when the
+# complaint is timely (most are), else prefixed by char(resolve digit 1..3).
+
+
+def _place_sql(column: str) -> str:
+    return (
+        f"CASE WHEN duplicate_of IS NULL THEN CASE WHEN resolve_done <= resolve_due "
+        f"THEN ifnull({column}, '') ELSE char({RESOLVE_SQL}) || ifnull({column}, '') END END"
+    )
+
+
+TOPS_SQL = (_place_sql("category"), _place_sql("location"))
+# (Each of these, and CODE_SQL, is group_concat'ed: one token per row, NULLs skipped.)
+
+
+# The floor for the benchmark (issue 8): the four resolve counts of one month, by hand.
+FLOOR_SQL = """
+SELECT count(*) AS total,
+       coalesce(sum(resolve_done <= resolve_due), 0) AS timely,
+       coalesce(sum(resolve_done > resolve_due), 0) AS late,
+       coalesce(sum(resolve_done IS NULL AND resolve_due < :as_of), 0) AS overdue,
+       coalesce(sum(resolve_done IS NULL AND resolve_due >= :as_of), 0) AS pending
+FROM complaints
+WHERE received_month = :month AND +duplicate_of IS NULL
+"""
+
+
+def floor_sql(conn: sqlite3.Connection, month: str, as_of: int) -> dict[str, int]:
+    """The hand-written SQL floor: total/timely/late/overdue/pending of ``month`` in one query."""
+    row = conn.execute(FLOOR_SQL, {"month": month, "as_of": as_of}).fetchone()
+    return dict(zip(("total", "timely", "late", "overdue", "pending"), map(int, row), strict=True))
+
+
+Tally = dict[str, list[int]]  # facet -> rows per digit
+
+
+def tally(codes: Counter[bytes]) -> tuple[Tally, int]:
+    """Rows per digit of each facet, from state codes (code text -> how many rows), and how
+    many complaints were ever resolved (resolved now, or once before a 复议).  A linked
+    duplicate counts only in the ``duplicate`` facet."""
+    counts = [[0] * radix for radix in RADICES]
+    ever = 0
+    for token, n in codes.items():
+        code = int(token)
+        if code & 1:  # a linked duplicate: counted as received, nothing else
+            counts[0][1] += n
+            continue
+        digits = []
+        for radix in RADICES:
+            code, digit = divmod(code, radix)
+            digits.append(digit)
+        for i, digit in enumerate(digits):
+            counts[i][digit] += n
+        if digits[_RESOLVE] < 2 or digits[_REOPENED]:  # resolved now, or once before 复议
+            ever += n
+    return dict(zip((name for name, _, _ in FACETS), counts, strict=True)), ever
