@@ -113,8 +113,8 @@ def use_worker(table: Table) -> bool:
     """A worker for files of :data:`WORKER_ROWS` rows or more when two CPUs are free to us
     (``COMPLAINTCTL_IMPORT_WORKER=0`` or ``1`` decides instead)."""
     choice = os.environ.get(ENV_WORKER, "").strip()
-    if os.name != "posix" or choice in ("0", "1"):
-        return os.name == "posix" and choice == "1"
+    if os.name != "posix" or not sys.executable or choice in ("0", "1"):
+        return os.name == "posix" and bool(sys.executable) and choice == "1"
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return (cpus or 1) > 1 and (table.total or 0) >= WORKER_ROWS
 
@@ -126,9 +126,15 @@ def in_worker(job: Job) -> Iterator[Chunk]:
     chunks come back pickled on its stdout.  (Not ``multiprocessing``: its ``spawn`` re-runs
     the caller's main module, and ``fork`` would copy an open SQLite connection.)"""
     package = str(Path(__file__).resolve().parent.parent)  # the folder holding complaintctl/
-    worker = subprocess.Popen(
-        [sys.executable, "-c", _BOOT, package], stdin=subprocess.PIPE, stdout=subprocess.PIPE
-    )
+    try:
+        worker = subprocess.Popen(
+            [sys.executable, "-c", _BOOT, package], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+        )
+    except OSError as exc:
+        raise WorkerFailed(
+            f"import: cannot start the worker process ({exc.strerror or exc}); nothing was "
+            f"imported; {ENV_WORKER}=0 imports in one process"
+        ) from exc
     assert worker.stdin is not None and worker.stdout is not None
     finished = False
     try:

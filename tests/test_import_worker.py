@@ -95,6 +95,26 @@ def test_the_worker_gives_the_same_ledger(run, tmp_path, monkeypatch):
     assert sum(1 for row in complaints if row[12] == "closed") == 350  # status column
 
 
+@pytest.mark.parametrize("name", ["all.xlsx", "all.jsonl"])
+def test_the_worker_reads_workbooks_and_json_lines(run, tmp_path, monkeypatch, name):
+    """An export (with personal data) read back by the worker gives the same ledger as read
+    back in one process."""
+    sheet = write_register(tmp_path / "r.csv", register_rows(120))
+    monkeypatch.setenv("COMPLAINTCTL_DB", str(tmp_path / "source.db"))
+    run.ok("import", str(sheet))
+    run.ok("export", "--with-personal-data", "-o", str(tmp_path / name))
+    ledgers = {}
+    for choice in ("0", "1"):
+        db = tmp_path / f"ledger-{choice}.db"
+        monkeypatch.setenv("COMPLAINTCTL_DB", str(db))
+        monkeypatch.setenv(ENV_WORKER, choice)
+        out = run.ok("--lang", "en", "import", str(tmp_path / name))
+        assert out.startswith("imported 120 complaints (#1-#120) from all.")
+        ledgers[choice] = content(db)
+    assert ledgers["0"] == ledgers["1"]
+    assert len(ledgers["1"]["events"]) == 390
+
+
 def test_the_worker_refuses_a_file_with_a_bad_row(run, db, tmp_path, monkeypatch):
     monkeypatch.setenv(ENV_WORKER, "1")
     rows = register_rows(600)
@@ -143,7 +163,7 @@ class Exit:
         return (os._exit, (3,))
 
 
-def test_errors_in_the_worker_come_back(tmp_path, capfd):
+def test_errors_in_the_worker_come_back(tmp_path, capfd, monkeypatch):
     sheet = write_register(tmp_path / "r.csv", register_rows(10))
     with open_table(sheet) as table:
         header = find_header(table, {})
@@ -163,6 +183,14 @@ def test_errors_in_the_worker_come_back(tmp_path, capfd):
         list(in_worker(job(sheet, header, sheet=Exit())))
     assert str(failed.value) == (
         "import: the worker process stopped (exit code 3); nothing was imported"
+    )
+    with monkeypatch.context() as patch:
+        patch.setattr("sys.executable", str(tmp_path / "no-python"))
+        with pytest.raises(WorkerFailed) as failed:
+            list(in_worker(job(sheet, header)))
+    assert str(failed.value) == (
+        "import: cannot start the worker process (No such file or directory); nothing was "
+        "imported; COMPLAINTCTL_IMPORT_WORKER=0 imports in one process"
     )
     checked = list(in_worker(job(sheet, header)))  # a dry run's checking: nothing built
     assert [(c.rows, c.last, len(c.good), c.bad) for c in checked] == [(10, 11, 10, [])]
