@@ -82,8 +82,8 @@ def chunks(job: Job, table: Table, size: int = CHUNK) -> Iterator[Chunk]:
     good: list[Record] = []
 
     def done() -> Chunk:
-        # built a chunk at a time, after its rows are checked: the two loops apart run
-        # about a sixth faster than taking each row through both
+        # built a chunk at a time, after its rows are checked: the two loops apart ran 5 to
+        # 15 % faster than taking each row through both (the interpreter's caches stay warm)
         chunk.good = [(r.key, build(r) if build else None) for r in good]
         good.clear()
         return chunk
