@@ -28,7 +28,7 @@ from typing import Any
 
 from complaintctl.bulk import NewComplaint
 from complaintctl.calendar import WorkCalendar
-from complaintctl.errors import ComplaintError, WorkerFailed
+from complaintctl.errors import ComplaintError, InvalidInput, WorkerFailed
 from complaintctl.import_events import Builder
 from complaintctl.import_rows import BadRow, Record, RowReader
 from complaintctl.policy import Policy
@@ -111,8 +111,10 @@ def chunks(job: Job, table: Table, size: int = CHUNK) -> Iterator[Chunk]:
 
 def use_worker(table: Table) -> bool:
     """A worker for files of :data:`WORKER_ROWS` rows or more when two CPUs are free to us
-    (``COMPLAINTCTL_IMPORT_WORKER=0`` or ``1`` decides instead)."""
-    choice = os.environ.get(ENV_WORKER, "").strip()
+    (``COMPLAINTCTL_IMPORT_WORKER=0`` or ``1`` decides instead; ``auto`` or unset: this)."""
+    choice = os.environ.get(ENV_WORKER, "").strip().lower()
+    if choice not in ("", "auto", "0", "1"):
+        raise InvalidInput(ENV_WORKER, f"unknown value {choice!r}", accepted=["0", "1", "auto"])
     if os.name != "posix" or not sys.executable or choice in ("0", "1"):
         return os.name == "posix" and bool(sys.executable) and choice == "1"
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()

@@ -212,3 +212,18 @@ def test_when_a_worker_is_used(monkeypatch):
     monkeypatch.setenv(ENV_WORKER, "0")
     monkeypatch.setattr("os.sched_getaffinity", lambda _pid: {0, 1})
     assert not use_worker(table(10 * WORKER_ROWS))
+    monkeypatch.setenv(ENV_WORKER, "auto")
+    assert use_worker(table(10 * WORKER_ROWS))
+
+
+def test_a_bad_worker_setting_is_one_line(run, db, tmp_path, monkeypatch):
+    sheet = write_register(tmp_path / "r.csv", register_rows(3))
+    run.ok("list")
+    before = snapshot(db)
+    monkeypatch.setenv(ENV_WORKER, "yes")
+    result = run("import", str(sheet))
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "complaintctl: COMPLAINTCTL_IMPORT_WORKER: unknown value 'yes' (accepted: 0, 1, auto)\n"
+    )
+    assert snapshot(db) == before
