@@ -108,7 +108,11 @@ def import_(
     by: str | None = BY_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Import an existing register (投诉记录表) from Excel or CSV; all rows or none."""
+    """Import an existing register (投诉记录表) from Excel or CSV; all rows or none.
+
+    From 5,000 rows on, a second process reads and checks the rows while this one writes
+    (COMPLAINTCTL_IMPORT_WORKER=0 keeps one process).
+    """
     from complaintctl.importer import import_file
     from complaintctl.sheets import parse_map
 
