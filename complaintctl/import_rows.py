@@ -123,7 +123,7 @@ def _reason(exc: InvalidInput) -> str:
 
 _EPOCH_DAY = date(1970, 1, 1).toordinal()
 _EARLIEST = to_epoch(EARLIEST)
-_OFFSET = 8 * 3600  # Asia/Shanghai, +08:00 all year since 1991
+_OFFSET = int(CST.utcoffset(None).total_seconds())  # timeutil's fixed +08:00
 
 
 def _moment(day: date, at: time) -> int:
