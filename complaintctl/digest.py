@@ -219,38 +219,42 @@ def find(
         "ratio": ratio,
         "department": department,
     }
-    top = ledger.conn.execute("SELECT max(id) FROM complaints").fetchone()[0] or 0
-    shift = int(top).bit_length() + 4
-    cursor = ledger.conn.execute(sql, params)
-    cursor.row_factory = None
     groups: dict[tuple[str | None, str | None], Group] = {}
-    late = as_of << shift
-    for dept, handler, cid, unit, severity, provisional, name, phone, d0, d1, d2, d3, d4 in cursor:
-        base = cid << 4  # once per complaint at risk, so spelt out
-        keys = []
-        if d0 is not None:
-            keys.append(d0 << shift | base)
-        if d1 is not None:
-            keys.append(d1 << shift | base | 2)
-        if d2 is not None:
-            keys.append(d2 << shift | base | 4)
-        if d3 is not None:
-            keys.append(d3 << shift | base | 6)
-        if d4 is not None:
-            keys.append(d4 << shift | base | 8)
-        if not keys:  # a candidate with nothing at risk after all
-            continue
-        if provisional:
-            keys = [key | (provisional >> (key >> 1 & 7) & 1) for key in keys]
-        group = groups.get((dept, handler))
-        if group is None:
-            group = groups[(dept, handler)] = Group()
-        group.keys += keys
-        group.complaints.append((cid, unit, severity, phone, name))
-        if min(keys) < late:
-            group.breached += 1
-        else:
-            group.due_soon += 1
+    # one snapshot for the highest id and the rows: an id past it (a complaint registered
+    # in between) would not fit the bits the keys give it
+    with ledger.reading():
+        top = ledger.conn.execute("SELECT max(id) FROM complaints").fetchone()[0] or 0
+        shift = int(top).bit_length() + 4
+        cursor = ledger.conn.execute(sql, params)
+        cursor.row_factory = None
+        late = as_of << shift
+        for row in cursor:
+            dept, handler, cid, unit, severity, provisional, name, phone, d0, d1, d2, d3, d4 = row
+            base = cid << 4  # once per complaint at risk, so spelt out
+            keys = []
+            if d0 is not None:
+                keys.append(d0 << shift | base)
+            if d1 is not None:
+                keys.append(d1 << shift | base | 2)
+            if d2 is not None:
+                keys.append(d2 << shift | base | 4)
+            if d3 is not None:
+                keys.append(d3 << shift | base | 6)
+            if d4 is not None:
+                keys.append(d4 << shift | base | 8)
+            if not keys:  # a candidate with nothing at risk after all
+                continue
+            if provisional:
+                keys = [key | (provisional >> (key >> 1 & 7) & 1) for key in keys]
+            group = groups.get((dept, handler))
+            if group is None:
+                group = groups[(dept, handler)] = Group()
+            group.keys += keys
+            group.complaints.append((cid, unit, severity, phone, name))
+            if min(keys) < late:
+                group.breached += 1
+            else:
+                group.due_soon += 1
     for group in groups.values():
         group.keys.sort()
     return Found(as_of, shift, groups, tuple(ledger.policy().departments))

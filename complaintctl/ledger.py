@@ -233,6 +233,23 @@ class Ledger:
                 self._rollback()
                 raise _explain(exc, self.path) from exc
 
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[None]:
+        """One read transaction: every query inside sees the same ledger, whatever other
+        terminals write meanwhile (a digest's or a report's several queries).  Inside a
+        transaction already, it is that one."""
+        conn = self.conn
+        with _guard(self.path):
+            if conn.in_transaction:
+                yield
+                return
+            conn.execute("BEGIN")
+            try:
+                yield
+            finally:
+                if conn.in_transaction:
+                    conn.execute("COMMIT")
+
     def _rollback(self) -> None:
         """Undo the open transaction (SQLite may already have, after some errors)."""
         self._calendar = None

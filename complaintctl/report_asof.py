@@ -1,6 +1,7 @@
 """The ledger as it was at a moment, for the report: the complaints table, with the rows of
 complaints that changed after ``as_of`` replaced by their state as of then, rebuilt from their
-events (``model.apply``) into a temporary table; and one read transaction around it all.
+events (``model.apply``) into a temporary table, all in one read transaction
+(``Ledger.reading``).
 """
 
 from __future__ import annotations
@@ -133,24 +134,7 @@ def _fold_changed(conn: sqlite3.Connection, as_of: int, start: int, end: int) ->
 
 
 @contextmanager
-def reading(ledger: Ledger) -> Iterator[None]:
-    """One read transaction: every query inside sees the same ledger, whatever other
-    terminals write meanwhile (used around a report and the detail rows of its workbook)."""
-    conn = ledger.conn
-    with ledger.guard():
-        if conn.in_transaction:
-            yield
-            return
-        conn.execute("BEGIN")
-        try:
-            yield
-        finally:
-            if conn.in_transaction:
-                conn.execute("COMMIT")
-
-
-@contextmanager
 def snapshot(ledger: Ledger, as_of: int, start: int, end: int) -> Iterator[Source]:
     """A consistent read of the ledger as of ``as_of`` for complaints received in [start, end)."""
-    with reading(ledger):
+    with ledger.reading():
         yield Source(as_of, _fold_changed(ledger.conn, as_of, start, end))

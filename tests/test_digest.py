@@ -474,3 +474,47 @@ def test_date_outside_the_calendar_prints_nothing(run, scene):
     assert (result.exit_code, result.stdout) == (2, "")
     assert "outside the working-day calendar" in result.stderr
     assert len(result.stderr.splitlines()) == 1
+
+
+class _RegisterAfterMaxId:
+    """The digest's connection, with another terminal registering a complaint the moment the
+    digest has read the highest id (the race a busy service centre can hit)."""
+
+    def __init__(self, conn, run):
+        self.conn, self.run, self.done = conn, run, False
+
+    def execute(self, sql, *args):
+        cursor = self.conn.execute(sql, *args)
+        if "max(id)" in sql and not self.done:
+            self.done = True
+            self.run.ok("register", "--channel", "电话", "--name", "赵六", "--phone", "13900001111",
+                        "--unit", "9-9-999", "--description", "后来者", "--severity", "major",
+                        "--at", "2026-03-02 09:00")  # fmt: skip
+        return cursor
+
+    def __getattr__(self, name):
+        return getattr(self.conn, name)
+
+
+def test_a_complaint_registered_during_the_digest_is_left_for_the_next(run, db, tmp_path):
+    """63 complaints: ids fit 6 bits.  #64, registered between the digest's two queries, would
+    not; the digest reads one snapshot, so it lists the 63 and #64 waits for the next run."""
+    from complaintctl.digest import collect
+    from complaintctl.ledger import Ledger
+    from complaintctl.timeutil import parse_time, to_epoch
+
+    rows = ["受理时间,房号,投诉内容,严重程度"]
+    rows += [f"2026-03-02 09:00,{n}-1,漏水,重大" for n in range(63)]
+    sheet = tmp_path / "r.csv"
+    sheet.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    run.ok("import", str(sheet))
+    ledger = Ledger.open(db)
+    try:
+        ledger.conn = _RegisterAfterMaxId(ledger.conn, run)
+        digest = collect(ledger, to_epoch(parse_time("2026-03-20 12:00")))
+    finally:
+        ledger.close()
+    ids = sorted({e.id for e in digest.entries})
+    assert ids == list(range(1, 64))
+    assert digest.breached == 63
+    assert run.json("show", "64")["unit"] == "9-9-999"

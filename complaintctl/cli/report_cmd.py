@@ -130,12 +130,11 @@ def report(
         return
     period = _period(month, first, last, moment)
     from complaintctl.report import build_report
-    from complaintctl.report_asof import reading
 
     ledger = state(ctx).ledger()
     if chosen == "xlsx" and "department" not in dims:
         dims.append("department")  # the workbook always charts 及时率 by department
-    with reading(ledger):  # the figures and the workbook's detail rows: one view of the ledger
+    with ledger.reading():  # the figures and the workbook's detail rows: one view of the ledger
         result = build_report(ledger, period, moment, dims, top)
         _emit(ctx, result, chosen, output)
 
