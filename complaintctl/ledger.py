@@ -57,12 +57,15 @@ def _busy_timeout() -> float:
 
 def _check_length(path: Path) -> None:
     """Refuse a file shorter than its own header says (cut short by a copy or a full disk).
-    Skipped while a write-ahead log holds pages: they may not have reached the file yet."""
-    wal = path.with_name(f"{path.name}-wal")
-    if wal.exists() and wal.stat().st_size > 0:
-        return
+
+    Other terminals may be checkpointing meanwhile, and the last one to close deletes the
+    write-ahead log, so the log is looked at once, after the header is read: pages reach the
+    file only through a checkpoint, which holds the log until it has written them all.  A log
+    with pages in it (they may not have reached the file yet) skips the check."""
     with path.open("rb") as handle:
         header = handle.read(100)
+    if _wal_size(path) > 0:
+        return
     if len(header) < 100 or not header.startswith(b"SQLite format 3\x00"):
         return  # SQLite itself says "not a database"
     page_size = int.from_bytes(header[16:18], "big")
@@ -76,6 +79,14 @@ def _check_length(path: Path) -> None:
             f"ledger {path}: truncated ({size} of {pages * page_size} bytes); "
             "restore it from a backup"
         )
+
+
+def _wal_size(path: Path) -> int:
+    """The write-ahead log's size, 0 when there is none (it may vanish at any moment)."""
+    try:
+        return path.with_name(f"{path.name}-wal").stat().st_size
+    except FileNotFoundError:
+        return 0
 
 
 @contextlib.contextmanager

@@ -405,3 +405,37 @@ def test_terminals_creating_the_ledger_at_once(run, db, tmp_path):
     assert [p.exitcode for p in procs] == [0] * 4
     assert [json.loads(o.read_text()) for o in outs] == [[0, "", None]] * 4
     assert run.ok("verify").startswith("ok: 4 events, 4 complaints")
+
+
+def _open_and_close(db: str, stop: Any) -> None:
+    """Open the ledger and close it again, over and over: each last close deletes the WAL."""
+    while not stop.is_set():
+        conn = sqlite3.connect(db)
+        conn.execute("SELECT count(*) FROM events").fetchone()
+        conn.close()
+
+
+def test_opening_while_another_terminal_closes(run, db):
+    """The last connection out deletes the write-ahead log; a terminal opening the ledger at
+    that moment must not see the log vanish between two looks at it ("cannot open")."""
+    from complaintctl.ledger import Ledger
+
+    _prime(db)
+    stop = CTX.Event()
+    other = CTX.Process(target=_open_and_close, args=(str(db), stop))
+    other.start()
+    failures: list[str] = []
+    try:
+        deadline = time.monotonic() + 3
+        opened = 0
+        while time.monotonic() < deadline:
+            try:
+                Ledger.open(db).close()
+                opened += 1
+            except Exception as exc:  # noqa: BLE001 - collected and asserted below
+                failures.append(str(exc))
+    finally:
+        stop.set()
+        other.join(timeout=30)
+    assert failures == []
+    assert opened > 100
