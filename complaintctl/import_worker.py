@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import marshal
 import os
 import pickle
 import select
@@ -151,7 +152,7 @@ def in_worker(job: Job) -> Iterator[Chunk]:
                     "nothing was imported"
                 ) from None
             if kind == "chunk":
-                yield value
+                yield _unpack(value)
             elif kind == "done":
                 finished = True
             else:
@@ -181,7 +182,7 @@ def serve() -> None:
         job = pickle.load(sys.stdin.buffer)
         with open_table(job.path, job.sheet) as table:
             for chunk in chunks(job, table, FRAME_ROWS):
-                outbox.put(("chunk", chunk))
+                outbox.put(("chunk", _pack(chunk)))
         outbox.put(("done", None))
     except (KeyboardInterrupt, BrokenPipeError):
         return  # the importing process was interrupted too, or has stopped listening
@@ -200,6 +201,22 @@ def serve() -> None:
         )
     with contextlib.suppress(BrokenPipeError):  # the importer may have stopped listening
         outbox.flush()
+
+
+def _pack(chunk: Chunk) -> tuple[Chunk, bytes]:
+    """A chunk for the pipe: its good rows as plain tuples in ``marshal`` form, which the
+    importing process reads back in under half the time ``pickle`` takes (they are most of
+    the bytes: about 1 kB a complaint), the rest of the chunk as it is."""
+    good = [(key, None if new is None else tuple(new)) for key, new in chunk.good]
+    return Chunk(chunk.rows, chunk.last, chunk.bad, chunk.repeated), marshal.dumps(good)
+
+
+def _unpack(packed: tuple[Chunk, bytes]) -> Chunk:
+    chunk, good = packed
+    chunk.good = [
+        (key, None if new is None else NewComplaint._make(new)) for key, new in marshal.loads(good)
+    ]
+    return chunk
 
 
 class _Outbox:
