@@ -221,6 +221,20 @@ class Ledger:
         except BaseException:
             c.execute("ROLLBACK")
             raise
+        self._compact()
+
+    def _compact(self) -> None:
+        """Give back the space a migration freed by copying a table (SQLite keeps freed pages
+        in the file), once, when it is over a quarter of the file.  Only a matter of size: a
+        terminal keeping it busy just leaves the pages for new events to fill."""
+        c = self.conn
+        free, pages = c.execute(
+            "SELECT (SELECT freelist_count FROM pragma_freelist_count), "
+            "(SELECT page_count FROM pragma_page_count)"
+        ).fetchone()
+        if free * 4 > pages:
+            with contextlib.suppress(sqlite3.OperationalError):
+                c.execute("VACUUM")
 
     # -- transactions ------------------------------------------------------------------------
     @contextlib.contextmanager

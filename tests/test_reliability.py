@@ -49,6 +49,10 @@ def unguard(db: Path) -> None:
 def history(run, register):
     """Three complaints: #1 closed (resolved 03-03 16:00, followed up), #2 assigned and in
     progress, #3 reopened after an extension and an escalation."""
+    return make_history(run, register)
+
+
+def make_history(run, register):
     one_ = register(severity="中度", at="2026-03-02 09:00")
     run.ok(
         "assign",
@@ -351,6 +355,56 @@ def test_upgrade_migrates_after_a_backup_beside_the_ledger(run, db, history, mon
     assert one(saved, "SELECT count(*) FROM events") == 16
     assert run.ok("verify").startswith("ok: 16 events, 3 complaints")
     assert run.ok("--db", str(saved), "verify").startswith("ok: 16 events")
+
+
+@pytest.fixture
+def version_1(run, register, monkeypatch):
+    """A ledger made by the version whose schema was migration 1 alone (hash UNIQUE), with
+    the three complaints of ``history`` and 20 long progress notes on #2 (the event log most
+    of the file, as in a ledger in use), before this version opens it."""
+    with monkeypatch.context() as patch:
+        patch.setattr(ledger_mod, "MIGRATIONS", ledger_mod.MIGRATIONS[:1])
+        patch.setattr(ledger_mod, "SCHEMA_VERSION", 1)
+        make_history(run, register)
+        for n in range(20):
+            run.ok("update", "2", "--note", f"第{n}次巡查：" + "保洁已到场" * 400)
+
+
+def test_upgrade_from_1_keeps_every_event_and_drops_the_hash_index(run, db, version_1):
+    def events(path: Path) -> list[tuple[object, ...]]:
+        conn = sqlite3.connect(path)
+        try:
+            return conn.execute("SELECT * FROM events ORDER BY seq").fetchall()
+        finally:
+            conn.close()
+
+    def indexes(path: Path) -> list[str]:
+        conn = sqlite3.connect(path)
+        try:
+            rows = conn.execute("SELECT name FROM pragma_index_list('events') ORDER BY name")
+            return [r[0] for r in rows]
+        finally:
+            conn.close()
+
+    assert one(db, "PRAGMA user_version") == 1
+    assert indexes(db) == ["events_by_complaint", "events_by_kind", "sqlite_autoindex_events_1"]
+    logged = events(db)
+    assert len(logged) == 36
+    pages = one(db, "PRAGMA page_count")
+
+    assert run.ok("verify").startswith("ok: 36 events, 3 complaints")  # opening migrates
+    assert one(db, "PRAGMA user_version") == 2
+    assert events(db) == logged  # same rows, seq, hashes
+    # the old table's pages given back: the file is no larger than before
+    assert (one(db, "PRAGMA freelist_count"), one(db, "PRAGMA page_count") <= pages) == (0, True)
+    assert indexes(db) == ["events_by_complaint", "events_by_kind"]
+    (saved,) = db.parent.glob("ledger.db.before-v2-*")
+    assert (one(saved, "PRAGMA user_version"), events(saved)) == (1, logged)
+    for statement in ("UPDATE events SET by = 'x' WHERE seq = 1", "DELETE FROM events"):
+        with pytest.raises(sqlite3.IntegrityError, match="events are append-only"):
+            sql(db, statement)
+    run.ok("update", "2", "--note", "升级后继续处理", "--at", "2026-03-08 09:00")
+    assert run.ok("verify").startswith("ok: 37 events, 3 complaints")
 
 
 def test_failed_upgrade_changes_nothing(run, db, history, monkeypatch):
