@@ -328,6 +328,11 @@ def test_ledger_file_is_owner_only(run, db, register):
     assert stat.S_IMODE(db.stat().st_mode) == 0o600
 
 
+def test_new_ledger_has_8k_pages(run, db, register):
+    register()
+    assert (one(db, "PRAGMA page_size"), one(db, "PRAGMA journal_mode")) == (8192, "wal")
+
+
 def _with_migration(monkeypatch: pytest.MonkeyPatch, script: str) -> None:
     """Pretend this version brings one more migration than the ledger has."""
     migrations = [*ledger_mod.MIGRATIONS, script]
@@ -365,6 +370,7 @@ def version_1(run, register, monkeypatch):
     with monkeypatch.context() as patch:
         patch.setattr(ledger_mod, "MIGRATIONS", ledger_mod.MIGRATIONS[:1])
         patch.setattr(ledger_mod, "SCHEMA_VERSION", 1)
+        patch.setattr(ledger_mod, "PAGE_SIZE", 4096)  # SQLite's, which that version kept
         make_history(run, register)
         for n in range(20):
             run.ok("update", "2", "--note", f"第{n}次巡查：" + "保洁已到场" * 400)
@@ -395,6 +401,7 @@ def test_upgrade_from_1_keeps_every_event_and_drops_the_hash_index(run, db, vers
     assert run.ok("verify").startswith("ok: 36 events, 3 complaints")  # opening migrates
     assert one(db, "PRAGMA user_version") == 2
     assert events(db) == logged  # same rows, seq, hashes
+    assert one(db, "PRAGMA page_size") == 4096  # a ledger keeps the page size it was made with
     # the old table's pages given back: the file is no larger than before
     assert (one(db, "PRAGMA freelist_count"), one(db, "PRAGMA page_count") <= pages) == (0, True)
     assert indexes(db) == ["events_by_complaint", "events_by_kind"]
