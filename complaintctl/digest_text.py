@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from complaintctl.timeutil import OFFSET
 from complaintctl.vocab import MILESTONES, SEVERITIES
 
 if TYPE_CHECKING:
@@ -50,7 +51,6 @@ _COLUMNS = ("handler", "id", "unit", "phone", "severity", "milestone", "due", "l
 # never held whole in memory.
 
 _DAY = 86400
-_OFFSET = 8 * 3600  # complaintctl.timeutil.CST: China has kept UTC+08:00 since 1991
 _EPOCH = date(1970, 1, 1).toordinal()
 _TWO_DAYS = 2 * _DAY  # display.remaining counts hours and minutes below this, then working days
 _BATCH = 4096  # lines per chunk written
@@ -90,13 +90,13 @@ class _Clock:
         self.seconds = [f":{s:02d}+08:00" for s in range(60)]  # and the offset, for iso()
 
     def due(self, moment: int) -> str:
-        n, s = divmod(moment + _OFFSET, _DAY)
+        n, s = divmod(moment + OFFSET, _DAY)
         if s == 0:  # midnight is the end of the day before
             return self.days[n - 1] + " 24:00"
         return f"{self.days[n]} {self.minutes[s // 60]}"
 
     def iso(self, moment: int) -> str:
-        n, s = divmod(moment + _OFFSET, _DAY)
+        n, s = divmod(moment + OFFSET, _DAY)
         return f"{self.days[n]}T{self.minutes[s // 60]}{self.seconds[s % 60]}"
 
 
@@ -137,9 +137,9 @@ class Texts(_Clock):
     def left(self, due: int) -> str:
         delta = due - self.as_of
         if delta <= -_TWO_DAYS:  # working days from the deadline's day to as_of
-            cache, n = self.late, (due + _OFFSET) // _DAY
+            cache, n = self.late, (due + OFFSET) // _DAY
         elif delta >= _TWO_DAYS:  # working days from as_of to the day before the deadline
-            cache, n = self._ahead, (due - 1 + _OFFSET) // _DAY
+            cache, n = self._ahead, (due - 1 + OFFSET) // _DAY
         else:  # hours and minutes: whole minutes ahead, or (below zero) late
             cache, n = self._near, delta // 60 if delta >= 0 else ~(-delta // 60)
         text = cache.get(n)
@@ -270,7 +270,7 @@ def _tables(found: Found, texts: Texts, *, markdown: bool, colour: bool) -> Iter
         for (_, group), handler in zip(s.handlers, t.handlers, strict=True):
             for key in group.keys:  # 150,000 times in a big digest: texts.due/left inlined
                 due = key >> shift
-                n, sec = divmod(due + _OFFSET, _DAY)
+                n, sec = divmod(due + OFFSET, _DAY)
                 day = f"{days[n]} {minutes[sec // 60]}" if sec else days[n - 1] + " 24:00"
                 left = late.get(n) if due - as_of <= -_TWO_DAYS else None
                 if left is None:
@@ -356,7 +356,7 @@ def json_chunks(found: Found) -> Iterator[str]:
             lines = []
             for key in part[start : start + _BATCH]:
                 due, cid = key >> shift, key >> 4 & mask
-                n, sec = divmod(due + _OFFSET, _DAY)
+                n, sec = divmod(due + OFFSET, _DAY)
                 lines.append(
                     f'{{"id": {cid}{before[key & 15]}{days[n]}T{minutes[sec // 60]}'
                     f"{seconds[sec % 60]}{after[key & 1]}{as_of - due}, {fields[cid]}"

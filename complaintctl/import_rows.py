@@ -21,7 +21,7 @@ from complaintctl import integrity, workflow
 from complaintctl.errors import InvalidInput
 from complaintctl.policy import Policy
 from complaintctl.sheets import Bad, Cell, Header, cell_text, clock, usual_header, when
-from complaintctl.timeutil import CST, EARLIEST, from_epoch, local, to_epoch
+from complaintctl.timeutil import CST, EARLIEST, OFFSET, from_epoch, local, to_epoch
 from complaintctl.vocab import CHANNEL, NATURE, SATISFACTION, SEVERITY, STATUS
 
 MAX_SHOWN = 40  # characters of a cell quoted in a problem
@@ -123,14 +123,13 @@ def _reason(exc: InvalidInput) -> str:
 
 _EPOCH_DAY = date(1970, 1, 1).toordinal()
 _EARLIEST = to_epoch(EARLIEST)
-_OFFSET = int(CST.utcoffset(None).total_seconds())  # timeutil's fixed +08:00
 
 
 def _moment(day: date, at: time) -> int:
     """Epoch seconds of a local day and time (what ``to_epoch(datetime.combine(day, at,
     CST))`` gives, by arithmetic: a register has hundreds of thousands of them)."""
     epoch = (day.toordinal() - _EPOCH_DAY) * 86400 + at.hour * 3600 + at.minute * 60 + at.second
-    epoch -= _OFFSET
+    epoch -= OFFSET
     if epoch < _EARLIEST:
         raise Bad(f"{local(datetime.combine(day, at, CST))} is before 1992")
     return epoch

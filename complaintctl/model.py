@@ -13,8 +13,10 @@ import copy
 import json
 import operator
 from dataclasses import dataclass, field, fields
+from functools import lru_cache
 from typing import Any
 
+from complaintctl.timeutil import OFFSET, from_epoch
 from complaintctl.vocab import MILESTONES, OPEN_STATUSES
 
 LEVELS = (None, "manager", "senior")
@@ -93,11 +95,11 @@ class Complaint:
         return self.status in OPEN_STATUSES
 
     def due(self, milestone: str) -> int | None:
-        value: int | None = getattr(self, f"{milestone}_due")
+        value: int | None = getattr(self, _DUE[milestone])
         return value
 
     def done(self, milestone: str) -> int | None:
-        value: int | None = getattr(self, f"{milestone}_done")
+        value: int | None = getattr(self, _DONE[milestone])
         return value
 
     def is_provisional(self, milestone: str) -> bool:
@@ -108,18 +110,28 @@ def provisional_mask(names: list[str] | set[str]) -> int:
     return sum(1 << MILESTONES.index(m) for m in names)
 
 
-def _month(epoch: int) -> str:
-    from complaintctl.timeutil import from_epoch
+# the columns of each milestone (a fold sets them hundreds of thousands of times)
+_DUE = {m: f"{m}_due" for m in MILESTONES}
+_DONE = {m: f"{m}_done" for m in MILESTONES}
 
-    moment = from_epoch(epoch)
+
+def _month(epoch: int) -> str:
+    """The local calendar month of a moment, ``2026-03``."""
+    return _month_of_day((epoch + OFFSET) // 86400)
+
+
+@lru_cache(maxsize=4096)
+def _month_of_day(day: int) -> str:
+    moment = from_epoch(day * 86400 - OFFSET)
     return f"{moment.year:04d}-{moment.month:02d}"
 
 
 def _mark_done(state: Complaint, milestone: str, at: int) -> None:
     """Record when a step was first done, whether or not it has a deadline yet: a complaint
     assigned before it was classified has met ``assign`` when classification adds one."""
-    if state.done(milestone) is None:
-        setattr(state, f"{milestone}_done", at)
+    name = _DONE[milestone]
+    if getattr(state, name) is None:
+        setattr(state, name, at)
 
 
 def _progress(state: Complaint, at: int, next_due: int | None) -> None:
@@ -228,14 +240,15 @@ def advance(
         elif kind == "linked":
             new.duplicate_of = data["main"]
             for milestone, done_at in (data.get("done") or {}).items():
-                if getattr(new, f"{milestone}_done") is None:
-                    setattr(new, f"{milestone}_done", done_at)
+                _mark_done(new, milestone, done_at)
         elif kind in ("recalculated", "personal_data_erased", "noted"):
             pass
         else:
             raise ValueError(f"unknown event kind {kind!r}")
-    for milestone, due in (data.get("due") or {}).items():
-        setattr(new, f"{milestone}_due", due)
+    due = data.get("due")
+    if due:
+        for milestone, moment in due.items():
+            setattr(new, _DUE[milestone], moment)
     if "provisional" in data:
         new.provisional = int(data["provisional"])
     new.next_due = _next_due(new)

@@ -13,7 +13,8 @@ from datetime import date, datetime, timedelta, timezone
 
 from complaintctl.errors import InvalidInput
 
-CST = timezone(timedelta(hours=8), "Asia/Shanghai")
+OFFSET = 8 * 3600  # seconds east of UTC: local day n runs from n * 86400 - OFFSET
+CST = timezone(timedelta(seconds=OFFSET), "Asia/Shanghai")
 EARLIEST = datetime(1992, 1, 1, tzinfo=CST)
 
 _OFFICE = re.compile(
