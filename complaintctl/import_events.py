@@ -41,9 +41,15 @@ class _Deadlines:
 
 
 def events_for(
-    rec: Record, policy: Policy, version: int, deadlines: _Deadlines, source: dict[str, Any]
-) -> Iterator[tuple[str, int, dict[str, Any]]]:
-    """(kind, at, data) of the events a row stands for, with the data ``workflow`` writes."""
+    rec: Record,
+    policy: Policy,
+    version: int,
+    deadlines: _Deadlines,
+    by: str,
+    source: dict[str, Any],
+) -> Iterator[tuple[str, int, str, dict[str, Any]]]:
+    """(kind, at, by, data) of the events a row stands for, with the data ``workflow`` writes
+    and ``source`` (where the row came from) in each."""
     due, provisional = deadlines(rec)
     registered: dict[str, Any] = {
         "channel": rec.channel,
@@ -57,8 +63,9 @@ def events_for(
         "due": due,
         "provisional": provisional,
         "source_key": rec.key,
+        **source,
     }
-    yield "registered", rec.received, {**registered, **source}
+    yield "registered", rec.received, by, registered
     steps: list[tuple[str, int, dict[str, Any]]] = []
     # a contact or a plan at the moment of the resolution is what the resolution marks anyway
     contacted = rec.contacted_at if rec.contacted_at != rec.resolved_at else None
@@ -69,21 +76,23 @@ def events_for(
             "plan": (rec.plan or "（导入）") if at == planned else None,
             "note": None,
             "update_due": workflow._update_clock(policy, rec.severity, at),
+            **source,
         }
         steps.append(("updated", at, update))
     if rec.department is not None:
         # assigned before the contact and plan (a complaint being handled is 处理中), unless
         # the status column says it is only 已派单: then contact came before the assignment
         at = rec.assigned_at if rec.assigned_at is not None else rec.received
-        assigned = ("assigned", at, {"department": rec.department, "handler": rec.handler})
+        data = {"department": rec.department, "handler": rec.handler, **source}
+        assigned = ("assigned", at, data)
         steps.insert(len(steps) if rec.status == "assigned" else 0, assigned)
     for kind, at, data in steps:
-        yield kind, at, {**data, **source}
+        yield kind, at, by, data
     if rec.resolved_at is not None and rec.resolution is not None:
-        yield "resolved", rec.resolved_at, {"resolution": rec.resolution, **source}
+        yield "resolved", rec.resolved_at, by, {"resolution": rec.resolution, **source}
         if rec.satisfaction is not None and rec.followed_up_at is not None:
-            verdict = {"satisfaction": rec.satisfaction, "note": rec.followup_note}
-            yield "followed_up", rec.followed_up_at, {**verdict, **source}
+            verdict = {"satisfaction": rec.satisfaction, "note": rec.followup_note, **source}
+            yield "followed_up", rec.followed_up_at, by, verdict
 
 
 class Builder:
@@ -97,8 +106,6 @@ class Builder:
         self.deadlines = _Deadlines(policy, calendar)
 
     def __call__(self, rec: Record) -> NewComplaint:
-        by, source = self.by, {"source": "import", "file": self.file, "row": rec.row}
-        steps = events_for(rec, self.policy, self.version, self.deadlines, source)
-        return new_complaint(
-            rec.name, rec.phone, ((kind, at, by, data) for kind, at, data in steps)
-        )
+        source = {"source": "import", "file": self.file, "row": rec.row}
+        steps = events_for(rec, self.policy, self.version, self.deadlines, self.by, source)
+        return new_complaint(rec.name, rec.phone, steps)

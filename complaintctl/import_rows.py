@@ -165,6 +165,9 @@ class RowReader:
             "status": _status,
             **dict.fromkeys(STEPS, self._later),
         }
+        # each recognised column: its field, its index and how its cell is read (None: the
+        # receipt, read with its companion column by _received)
+        self.plan = [(name, i, self.convert.get(name)) for name, i in header.columns.items()]
 
     def column(self, name: str) -> str:
         """The header of a field's column, or the field's usual header if the sheet has none."""
@@ -173,11 +176,23 @@ class RowReader:
 
     def parse(self, row: int, cells: Sequence[Cell]) -> Record | list[Problem]:
         values: dict[str, Cell] = {}  # the row's non-blank cells by field
+        given: dict[str, Any] = {}  # the other fields, converted (only the non-blank ones)
+        unread: list[tuple[str, str]] = []  # (field, why its cell could not be read)
         width = len(cells)
-        for name, index in self.columns.items():
-            value = cells[index] if index < width else None
-            if value is not None and (type(value) is not str or value.strip()):
-                values[name] = value
+        for name, index, convert in self.plan:
+            if index >= width:
+                continue
+            value = cells[index]
+            if value is None or (type(value) is str and not value.strip()):
+                continue
+            values[name] = value
+            if convert is not None:
+                try:
+                    given[name] = convert(value)
+                except Bad as exc:
+                    unread.append((name, str(exc)))
+                except InvalidInput as exc:
+                    unread.append((name, _reason(exc)))
         problems: list[Problem] = []
 
         def fail(name: str, reason: str) -> None:
@@ -187,17 +202,8 @@ class RowReader:
         for name in ("unit", "description"):
             if name not in values:
                 fail(name, "must not be empty")
-        given: dict[str, Any] = {}  # the other fields, converted (only the non-blank ones)
-        for name, value in values.items():
-            convert = self.convert.get(name)
-            if convert is None:
-                continue
-            try:
-                given[name] = convert(value)
-            except Bad as exc:
-                fail(name, str(exc))
-            except InvalidInput as exc:
-                fail(name, _reason(exc))
+        for name, reason in unread:
+            fail(name, reason)
         get = given.get
         rec = Record(
             row,

@@ -311,6 +311,10 @@ def _serial(number: float) -> datetime | date:
 
 def when(value: Cell) -> tuple[date, time | None]:
     """A cell as a day and, when the cell gives one, a time of day (local)."""
+    if type(value) is str:  # most cells of a CSV register: straight to the office formats
+        match = _OFFICE.match(value)
+        if match:
+            return _office(value, match)
     if isinstance(value, datetime):
         if value.tzinfo is not None:
             value = value.astimezone(CST).replace(tzinfo=None)
@@ -328,17 +332,21 @@ def when(value: Cell) -> tuple[date, time | None]:
         return when(_serial(float(text)))
     match = _OFFICE.match(text)  # the office formats parse_time reads, with or without a time
     if match:
-        y, mo, d, h, mi, sec = match.groups()
-        try:
-            day = date(int(y), int(mo), int(d))
-            return day, None if h is None else time(int(h), int(mi), int(sec or 0))
-        except ValueError as exc:
-            raise Bad(f"no such date or time {text!r}") from exc
+        return _office(text, match)
     try:
         moment = parse_time(text, "")
     except InvalidInput as exc:
         raise Bad(f"cannot read {text!r} as a date; use e.g. 2026-03-05 14:30") from exc
     return moment.date(), moment.time()
+
+
+def _office(text: str, match: re.Match[str]) -> tuple[date, time | None]:
+    y, mo, d, h, mi, sec = match.groups()
+    try:
+        day = date(int(y), int(mo), int(d))
+        return day, None if h is None else time(int(h), int(mi), int(sec or 0))
+    except ValueError as exc:
+        raise Bad(f"no such date or time {text.strip()!r}") from exc
 
 
 def clock(value: Cell) -> time | datetime:
