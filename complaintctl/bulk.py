@@ -45,7 +45,7 @@ def new_complaint(
         texts.append((kind, at, by, integrity.canonical(data)))
     if state is None or texts[0][0] != "registered":
         raise ValueError("a complaint starts with its registered event")
-    return NewComplaint(name, phone, texts, list(state.to_row().values()))
+    return NewComplaint(name, phone, texts, state.to_values())
 
 
 class Bulk:

@@ -303,26 +303,26 @@ class RowReader:
         """What a resolution, a follow-up or an assignment needs, and what a status column
         claims, must be in the row."""
 
-        def given(name: str) -> bool:
-            return name in values
-
-        def needs(name: str, other: str, what: str) -> None:
-            if given(name) and not given(other):
+        for name, other, what in _NEEDS:
+            if name in values and other not in values:
                 fail(name, f"needs {what} ({self.column(other)})")
-
-        needs("resolution", "resolved_at", "the time it was done")
-        needs("resolved_at", "resolution", "the resolution")
-        needs("satisfaction", "resolution", "a resolution first")
-        needs("followed_up_at", "satisfaction", "the follow-up verdict")
-        needs("handler", "department", "the department")
-        needs("assigned_at", "department", "the department")
-        if status in OPEN and given("resolution"):
+        if status in OPEN and "resolution" in values:
             fail("status", "says open, but a resolution is given")
-        elif status in ("resolved", "closed") and not given("resolution"):
+        elif status in ("resolved", "closed") and "resolution" not in values:
             fail("status", "says done, but no resolution is given")
-        elif status == "closed" and not given("satisfaction"):
+        elif status == "closed" and "satisfaction" not in values:
             fail("status", "says closed, but no follow-up verdict is given")
 
+
+# (a field, the field it needs, what that one is): the cells a row must give together
+_NEEDS = (
+    ("resolution", "resolved_at", "the time it was done"),
+    ("resolved_at", "resolution", "the resolution"),
+    ("satisfaction", "resolution", "a resolution first"),
+    ("followed_up_at", "satisfaction", "the follow-up verdict"),
+    ("handler", "department", "the department"),
+    ("assigned_at", "department", "the department"),
+)
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")  # what workflow.text refuses
 

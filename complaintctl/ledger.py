@@ -38,7 +38,7 @@ MAX_ID = 2**63 - 1  # SQLite's largest integer
 # A ledger keeps the size it was made with (WAL mode cannot change it).
 PAGE_SIZE = 8192
 
-# The complaints table's columns, in the order Complaint.to_row() gives them.
+# The complaints table's columns, in the order Complaint.to_values() gives them.
 COLUMNS = tuple(f.name for f in fields(Complaint))
 
 
@@ -481,18 +481,16 @@ class Writer:
         """Append ``event`` for a complaint and store the state it leads to."""
         stored = self.append(event)
         new = apply(state, stored)
-        row = new.to_row()
+        values = new.to_values()
         if state is None:
             names = ", ".join(COLUMNS)
             marks = ", ".join("?" for _ in COLUMNS)
-            self.conn.execute(
-                f"INSERT INTO complaints ({names}) VALUES ({marks})", [row[k] for k in COLUMNS]
-            )
+            self.conn.execute(f"INSERT INTO complaints ({names}) VALUES ({marks})", values)
         else:
             sets = ", ".join(f"{k} = ?" for k in COLUMNS if k != "id")
             self.conn.execute(
                 f"UPDATE complaints SET {sets} WHERE id = ?",
-                [row[k] for k in COLUMNS if k != "id"] + [new.id],
+                [v for k, v in zip(COLUMNS, values, strict=True) if k != "id"] + [new.id],
             )
         return new
 

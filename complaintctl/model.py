@@ -78,11 +78,15 @@ class Complaint:
 
     # -- conversions -------------------------------------------------------------------------
     def to_row(self) -> dict[str, Any]:
-        row = dict(vars(self))  # every field is a scalar but escalations (dumped next)
-        row["escalations"] = (
+        return dict(zip(_COLUMNS, self.to_values(), strict=True))
+
+    def to_values(self) -> list[Any]:
+        """The complaints row's values in field order (``ledger.COLUMNS``)."""
+        values = list(_VALUES(self))  # every field is a scalar but escalations (dumped here)
+        values[_ESCALATIONS] = (
             json.dumps(self.escalations, ensure_ascii=False) if self.escalations else "[]"
         )
-        return row
+        return values
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Complaint:
@@ -104,6 +108,11 @@ class Complaint:
 
     def is_provisional(self, milestone: str) -> bool:
         return bool(self.provisional & (1 << MILESTONES.index(milestone)))
+
+
+_COLUMNS = tuple(f.name for f in fields(Complaint))
+_VALUES = operator.attrgetter(*_COLUMNS)
+_ESCALATIONS = _COLUMNS.index("escalations")
 
 
 def provisional_mask(names: list[str] | set[str]) -> int:

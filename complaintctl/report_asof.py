@@ -95,7 +95,7 @@ def _changed(conn: sqlite3.Connection, as_of: int, start: int, end: int) -> list
 def _fold_changed(conn: sqlite3.Connection, as_of: int, start: int, end: int) -> bool:
     """Rebuild, as of ``as_of``, every complaint received in [start, end) that has events
     after ``as_of`` (``model.apply`` over its events up to then) into temp.report_asof."""
-    from complaintctl.ledger import row_to_event
+    from complaintctl.ledger import COLUMNS, row_to_event
     from complaintctl.model import Complaint, apply
 
     ids = _changed(conn, as_of, start, end)
@@ -124,11 +124,10 @@ def _fold_changed(conn: sqlite3.Connection, as_of: int, start: int, end: int) ->
     if state is not None:
         states.append(state)
     if states:
-        names = list(states[0].to_row())
         conn.executemany(
-            f"INSERT INTO temp.report_asof ({', '.join(names)}) "
-            f"VALUES ({', '.join('?' for _ in names)})",
-            ([row[k] for k in names] for row in map(Complaint.to_row, states)),
+            f"INSERT INTO temp.report_asof ({', '.join(COLUMNS)}) "
+            f"VALUES ({', '.join('?' for _ in COLUMNS)})",
+            map(Complaint.to_values, states),
         )
     return True
 
