@@ -126,8 +126,9 @@ def in_worker(job: Job) -> Iterator[Chunk]:
     """``chunks(job, <the file's table>)``, computed in a worker process.
 
     The worker is this package run by the same interpreter: the job goes to its stdin and the
-    chunks come back pickled on its stdout.  (Not ``multiprocessing``: its ``spawn`` re-runs
-    the caller's main module, and ``fork`` would copy an open SQLite connection.)"""
+    chunks come back on its stdout (see :func:`_pack`).  (Not ``multiprocessing``: its
+    ``spawn`` re-runs the caller's main module, and ``fork`` would copy an open SQLite
+    connection.)"""
     package = str(Path(__file__).resolve().parent.parent)  # the folder holding complaintctl/
     try:
         worker = subprocess.Popen(
