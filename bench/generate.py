@@ -48,8 +48,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a ch
 
 from complaintctl import integrity, workflow  # noqa: E402
 from complaintctl.deadlines import due_at, extend, parse_duration  # noqa: E402
-from complaintctl.ledger import COLUMNS, Ledger  # noqa: E402
-from complaintctl.model import Complaint, Event, apply  # noqa: E402
+from complaintctl.ledger import Ledger  # noqa: E402
+from complaintctl.model import COLUMNS, Complaint, Event, apply  # noqa: E402
 from complaintctl.policy import Policy  # noqa: E402
 from complaintctl.timeutil import CST, from_epoch, parse_time, to_epoch  # noqa: E402
 from complaintctl.vocab import MILESTONES, OPEN_STATUSES  # noqa: E402

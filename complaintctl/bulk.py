@@ -13,8 +13,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from complaintctl import integrity
-from complaintctl.ledger import COLUMNS
-from complaintctl.model import Complaint, advance
+from complaintctl.model import COLUMNS, Complaint, advance
 
 if TYPE_CHECKING:
     from complaintctl.ledger import Writer
@@ -27,7 +26,7 @@ class NewComplaint(NamedTuple):
     name: str
     phone: str
     events: list[tuple[str, int, str, str]]  # (kind, at, by, canonical data), registered first
-    row: list[Any]  # the complaints row (ledger.COLUMNS) the events fold to; id, last_seq 0
+    row: list[Any]  # the complaints row (model.COLUMNS) the events fold to; id, last_seq 0
 
 
 def new_complaint(

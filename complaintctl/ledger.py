@@ -16,12 +16,12 @@ import random
 import sqlite3
 import time
 from collections.abc import Iterator
-from dataclasses import fields, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from complaintctl.errors import LedgerUnavailable, NotFound
-from complaintctl.model import Complaint, Event, apply
+from complaintctl.model import COLUMNS, Complaint, Event, apply
 from complaintctl.schema import MIGRATIONS, SCHEMA_VERSION
 
 if TYPE_CHECKING:
@@ -37,9 +37,6 @@ MAX_ID = 2**63 - 1  # SQLite's largest integer
 # write calls of SQLite's 4096 (a 100,000-row import: 1.2 s less; docs/performance.md).
 # A ledger keeps the size it was made with (WAL mode cannot change it).
 PAGE_SIZE = 8192
-
-# The complaints table's columns, in the order Complaint.to_values() gives them.
-COLUMNS = tuple(f.name for f in fields(Complaint))
 
 
 def default_path() -> Path:

@@ -78,10 +78,10 @@ class Complaint:
 
     # -- conversions -------------------------------------------------------------------------
     def to_row(self) -> dict[str, Any]:
-        return dict(zip(_COLUMNS, self.to_values(), strict=True))
+        return dict(zip(COLUMNS, self.to_values(), strict=True))
 
     def to_values(self) -> list[Any]:
-        """The complaints row's values in field order (``ledger.COLUMNS``)."""
+        """The complaints row's values, in the order of :data:`COLUMNS`."""
         values = list(_VALUES(self))  # every field is a scalar but escalations (dumped here)
         values[_ESCALATIONS] = (
             json.dumps(self.escalations, ensure_ascii=False) if self.escalations else "[]"
@@ -110,9 +110,10 @@ class Complaint:
         return bool(self.provisional & (1 << MILESTONES.index(milestone)))
 
 
-_COLUMNS = tuple(f.name for f in fields(Complaint))
-_VALUES = operator.attrgetter(*_COLUMNS)
-_ESCALATIONS = _COLUMNS.index("escalations")
+# The complaints table's columns: the fields, in order.
+COLUMNS = tuple(f.name for f in fields(Complaint))
+_VALUES = operator.attrgetter(*COLUMNS)
+_ESCALATIONS = COLUMNS.index("escalations")
 
 
 def provisional_mask(names: list[str] | set[str]) -> int:

@@ -95,8 +95,8 @@ def _changed(conn: sqlite3.Connection, as_of: int, start: int, end: int) -> list
 def _fold_changed(conn: sqlite3.Connection, as_of: int, start: int, end: int) -> bool:
     """Rebuild, as of ``as_of``, every complaint received in [start, end) that has events
     after ``as_of`` (``model.apply`` over its events up to then) into temp.report_asof."""
-    from complaintctl.ledger import COLUMNS, row_to_event
-    from complaintctl.model import Complaint, apply
+    from complaintctl.ledger import row_to_event
+    from complaintctl.model import COLUMNS, Complaint, apply
 
     ids = _changed(conn, as_of, start, end)
     if not ids:
