@@ -15,9 +15,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
 
-from complaintctl.calendar import build_calendar  # noqa: E402
-from complaintctl.deadlines import due_at, parse_duration  # noqa: E402
-from complaintctl.timeutil import CST  # noqa: E402
+from complaintctl.domain.timeutil import CST  # noqa: E402
+from complaintctl.time.calendar import build_calendar  # noqa: E402
+from complaintctl.time.deadlines import due_at, parse_duration  # noqa: E402
 
 
 def main() -> None:

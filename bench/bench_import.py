@@ -30,11 +30,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
 
-from complaintctl.import_worker import ENV_WORKER  # noqa: E402
-from complaintctl.importer import import_file  # noqa: E402
-from complaintctl.ledger import Ledger  # noqa: E402
-from complaintctl.timeutil import CST  # noqa: E402
-from complaintctl.workflow import Actor  # noqa: E402
+from complaintctl.domain.timeutil import CST  # noqa: E402
+from complaintctl.store.ledger import Ledger  # noqa: E402
+from complaintctl.transfer.importer import import_file  # noqa: E402
+from complaintctl.transfer.worker import ENV_WORKER  # noqa: E402
+from complaintctl.workflow.actor import Actor  # noqa: E402
 
 HEADER = [
     "序号", "投诉日期", "投诉时间", "投诉人", "房号", "联系电话", "投诉内容", "投诉来源",

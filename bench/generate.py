@@ -46,13 +46,14 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
 
-from complaintctl import integrity, workflow  # noqa: E402
-from complaintctl.deadlines import due_at, extend, parse_duration  # noqa: E402
-from complaintctl.ledger import Ledger  # noqa: E402
-from complaintctl.model import COLUMNS, Complaint, Event, apply  # noqa: E402
-from complaintctl.policy import Policy  # noqa: E402
-from complaintctl.timeutil import CST, from_epoch, parse_time, to_epoch  # noqa: E402
-from complaintctl.vocab import MILESTONES, OPEN_STATUSES  # noqa: E402
+from complaintctl.domain.model import COLUMNS, Complaint, Event, apply  # noqa: E402
+from complaintctl.domain.timeutil import CST, from_epoch, parse_time, to_epoch  # noqa: E402
+from complaintctl.domain.vocab import MILESTONES, OPEN_STATUSES  # noqa: E402
+from complaintctl.sla.policy import Policy  # noqa: E402
+from complaintctl.store import chain as integrity
+from complaintctl.store.ledger import Ledger  # noqa: E402
+from complaintctl.time.deadlines import due_at, extend, parse_duration  # noqa: E402
+from complaintctl.workflow import steps as workflow  # noqa: E402
 
 HOUR = 3600
 DAY = 86400

@@ -12,7 +12,7 @@ runs after one warm-up run (warm OS file cache):
 * start-up: ``--version``, ``show ID``, ``list --open``, ``register``, each a whole process,
   beside a bare ``python -c "import sqlite3"`` (the ratio is printed);
 * ``report --month`` beside the SQL floor: the same counts by one hand-written query, also as a
-  whole process (python + sqlite3 + the query) - or ``complaintctl.report_code.FLOOR_SQL`` if the
+  whole process (python + sqlite3 + the query) - or ``complaintctl.reports.code.FLOOR_SQL`` if the
   report module provides it;
 * ``digest`` on the ledger with the open complaints;
 * 1,000,000 deadline computations (``bench/bench_deadlines.py``, in-process time);
@@ -253,13 +253,13 @@ def floor_sql() -> tuple[str, str]:
     """The report module's own floor query if it offers one (``FLOOR_SQL`` with :month and
     :as_of), else ours."""
     try:
-        from complaintctl import report_code
+        from complaintctl.reports import code as report_code
     except ImportError:
-        return FLOOR_SQL, "bench/run.py FLOOR_SQL (no complaintctl.report_code)"
+        return FLOOR_SQL, "bench/run.py FLOOR_SQL (no complaintctl.reports.code)"
     sql = getattr(report_code, "FLOOR_SQL", None)
     if isinstance(sql, str) and ":month" in sql:
-        return sql, "complaintctl.report_code.FLOOR_SQL"
-    return FLOOR_SQL, "bench/run.py FLOOR_SQL (complaintctl.report_code has no FLOOR_SQL)"
+        return sql, "complaintctl.reports.code.FLOOR_SQL"
+    return FLOOR_SQL, "bench/run.py FLOOR_SQL (complaintctl.reports.code has no FLOOR_SQL)"
 
 
 def floor_script(db: Path, sql: str, month: str, as_of_epoch: int) -> str:
@@ -345,20 +345,20 @@ HEAVY = (
     "holidays",
     "xlsxwriter",
     "openpyxl",
-    "complaintctl.report",
-    "complaintctl.importer",
-    "complaintctl.exporter",
-    "complaintctl.report_export",
-    "complaintctl.sheets",
+    "complaintctl.reports.monthly",
+    "complaintctl.transfer.importer",
+    "complaintctl.transfer.exporter",
+    "complaintctl.reports.export",
+    "complaintctl.transfer.sheets",
     "dateutil",
     "sqlite_utils",
     "importlib.metadata",
     "email",
-    "complaintctl.digest",
-    "complaintctl.escalation",
-    "complaintctl.verify",
-    "complaintctl.retention",
-    "complaintctl.admin",
+    "complaintctl.reports.digest",
+    "complaintctl.workflow.escalation",
+    "complaintctl.store.verify",
+    "complaintctl.workflow.retention",
+    "complaintctl.workflow.admin",
     "csv",
     "zipfile",
 )

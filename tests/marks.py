@@ -9,7 +9,7 @@ import pytest
 
 @functools.cache
 def package_last_official_year() -> int:
-    from complaintctl.calendar import build_calendar
+    from complaintctl.time.calendar import build_calendar
 
     return build_calendar(2026, 2028).last_official_year
 

@@ -14,7 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from marks import needs_provisional_2027
 
-from complaintctl.calendar import (
+from complaintctl.domain.errors import CalendarError
+from complaintctl.time.calendar import (
     DEFAULT_FIRST_YEAR,
     DEFAULT_LAST_YEAR,
     Notice,
@@ -22,7 +23,6 @@ from complaintctl.calendar import (
     build_calendar,
     parse_notice,
 )
-from complaintctl.errors import CalendarError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -346,7 +346,7 @@ def test_module_import_does_not_load_holidays(cal: WorkCalendar) -> None:
     data = json.dumps(cal.to_dict())
     code = (
         "import json, sys\n"
-        "from complaintctl import calendar, deadlines\n"
+        "from complaintctl.time import calendar, deadlines\n"
         f"cal = calendar.WorkCalendar.from_dict(json.loads({data!r}))\n"
         "assert cal.is_working_day(__import__('datetime').date(2026, 2, 28))\n"
         "assert 'holidays' not in sys.modules, 'holidays was imported'\n"

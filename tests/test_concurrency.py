@@ -315,7 +315,7 @@ def test_writers_killed_mid_write_leave_a_consistent_ledger(run, db):
 
 def _die_after_first_event(db: str) -> None:
     """close --satisfied, killed by SIGKILL between its two events (same transaction)."""
-    from complaintctl import ledger
+    from complaintctl.store import ledger
 
     _environment(db, 1)
     original = ledger.Writer.record
@@ -418,7 +418,7 @@ def _open_and_close(db: str, stop: Any) -> None:
 def test_opening_while_another_terminal_closes(run, db):
     """The last connection out deletes the write-ahead log; a terminal opening the ledger at
     that moment must not see the log vanish between two looks at it ("cannot open")."""
-    from complaintctl.ledger import Ledger
+    from complaintctl.store.ledger import Ledger
 
     _prime(db)
     stop = CTX.Event()

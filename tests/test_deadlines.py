@@ -9,10 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from marks import needs_provisional_2027
 
-from complaintctl.calendar import WorkCalendar, build_calendar, parse_notice
-from complaintctl.deadlines import Duration, due_at, extend, parse_duration, warning_start
-from complaintctl.errors import InvalidInput
-from complaintctl.timeutil import CST, iso
+from complaintctl.domain.errors import InvalidInput
+from complaintctl.domain.timeutil import CST, iso
+from complaintctl.time.calendar import WorkCalendar, build_calendar, parse_notice
+from complaintctl.time.deadlines import Duration, due_at, extend, parse_duration, warning_start
 
 # Modest and deterministic enough to keep the suite fast.
 FAST = settings(max_examples=60, deadline=None)

@@ -237,13 +237,15 @@ def test_sql_states_agree_with_the_milestone_code(db):
     import random
     from datetime import timedelta
 
-    from complaintctl import admin, digest, linking, workflow
-    from complaintctl.ledger import Ledger
-    from complaintctl.milestones import milestones
-    from complaintctl.model import Complaint
-    from complaintctl.policy import DEFAULT_POLICY_TOML
-    from complaintctl.timeutil import from_epoch, parse_time, to_epoch
-    from complaintctl.vocab import MILESTONES
+    from complaintctl.domain.model import Complaint
+    from complaintctl.domain.timeutil import from_epoch, parse_time, to_epoch
+    from complaintctl.domain.vocab import MILESTONES
+    from complaintctl.reports import digest
+    from complaintctl.sla.milestones import milestones
+    from complaintctl.sla.policy import DEFAULT_POLICY_TOML
+    from complaintctl.store.ledger import Ledger
+    from complaintctl.workflow import admin, linking
+    from complaintctl.workflow import steps as workflow
 
     rng = random.Random(5)
     ledger = Ledger.open(db)
@@ -342,9 +344,9 @@ def test_output_never_overwrites_the_ledger(run, register, db):
 
 def _scene_at(db, steps):
     """Record ``steps`` (register/assign/contact) through the core, at any moment."""
-    from complaintctl import workflow
-    from complaintctl.ledger import Ledger
-    from complaintctl.timeutil import parse_time
+    from complaintctl.domain.timeutil import parse_time
+    from complaintctl.store.ledger import Ledger
+    from complaintctl.workflow import steps as workflow
 
     ledger = Ledger.open(db)
     for step, at, *args in steps:
@@ -412,10 +414,10 @@ def test_deadline_texts_agree_with_timeutil_and_display(db, run, register):
     midnights, seconds, and 48 hours either side (where working days take over)."""
     import random
 
-    from complaintctl import digest, digest_text
-    from complaintctl.display import remaining
-    from complaintctl.ledger import Ledger
-    from complaintctl.timeutil import from_epoch, iso, local_due, parse_time, to_epoch
+    from complaintctl.domain.timeutil import from_epoch, iso, local_due, parse_time, to_epoch
+    from complaintctl.reports import digest, digest_text
+    from complaintctl.reports.display import remaining
+    from complaintctl.store.ledger import Ledger
 
     register(at="2026-03-02 09:00")
     ledger = Ledger.open(db)
@@ -443,9 +445,9 @@ def test_deadline_texts_agree_with_timeutil_and_display(db, run, register):
 
 
 def test_colour_marks_how_late_or_how_close(db, scene):
-    from complaintctl import digest, digest_text
-    from complaintctl.ledger import Ledger
-    from complaintctl.timeutil import parse_time, to_epoch
+    from complaintctl.domain.timeutil import parse_time, to_epoch
+    from complaintctl.reports import digest, digest_text
+    from complaintctl.store.ledger import Ledger
 
     ledger = Ledger.open(db)
     found = digest.find(ledger, to_epoch(parse_time(AS_OF)))
@@ -458,7 +460,7 @@ def test_colour_marks_how_late_or_how_close(db, scene):
 
 def test_written_in_chunks_reads_the_same(run, scene, monkeypatch):
     """Output is written a few thousand lines at a time; the chunks join to the same text."""
-    from complaintctl import digest_text
+    from complaintctl.reports import digest_text
 
     outputs = {}
     for fmt in ("text", "markdown", "json"):
@@ -499,9 +501,9 @@ class _RegisterAfterMaxId:
 def test_a_complaint_registered_during_the_digest_is_left_for_the_next(run, db, tmp_path):
     """63 complaints: ids fit 6 bits.  #64, registered between the digest's two queries, would
     not; the digest reads one snapshot, so it lists the 63 and #64 waits for the next run."""
-    from complaintctl.digest import collect
-    from complaintctl.ledger import Ledger
-    from complaintctl.timeutil import parse_time, to_epoch
+    from complaintctl.domain.timeutil import parse_time, to_epoch
+    from complaintctl.reports.digest import collect
+    from complaintctl.store.ledger import Ledger
 
     rows = ["受理时间,房号,投诉内容,严重程度"]
     rows += [f"2026-03-02 09:00,{n}-1,漏水,重大" for n in range(63)]

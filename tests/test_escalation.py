@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from ledgertools import snapshot
 
-from complaintctl.escalation import clusters
-from complaintctl.timeutil import parse_time, to_epoch
+from complaintctl.domain.timeutil import parse_time, to_epoch
+from complaintctl.workflow.escalation import clusters
 
 
 def epoch(text: str) -> int:

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from complaintctl.import_rows import _moment
-from complaintctl.sheets import Bad
-from complaintctl.timeutil import CST, to_epoch
+from complaintctl.domain.timeutil import CST, to_epoch
+from complaintctl.transfer.rows import _moment
+from complaintctl.transfer.sheets import Bad
 
 
 @given(

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from ledgertools import snapshot
 
-from complaintctl.errors import InvalidInput, WorkerFailed
-from complaintctl.import_worker import ENV_WORKER, WORKER_ROWS, Job, in_worker, use_worker
-from complaintctl.policy import default_policy
-from complaintctl.sheets import Header, Table, find_header, open_table
+from complaintctl.domain.errors import InvalidInput, WorkerFailed
+from complaintctl.sla.policy import default_policy
+from complaintctl.transfer.sheets import Header, Table, find_header, open_table
+from complaintctl.transfer.worker import ENV_WORKER, WORKER_ROWS, Job, in_worker, use_worker
 
 HEADER = ["投诉日期", "投诉时间", "投诉人", "房号", "联系电话", "投诉内容", "投诉来源",
           "投诉类别", "是否紧急", "处理部门", "处理结果", "完成时间", "回访结果", "回访时间"]  # fmt: skip

@@ -10,7 +10,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from complaintctl import integrity
+from complaintctl.store import chain as integrity
 
 
 def reference_canonical(value: Any) -> str:

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from typer.main import get_command
 
-from complaintctl import integrity
-from complaintctl import ledger as ledger_mod
 from complaintctl.cli.app import app
-from complaintctl.retention import years_before
-from complaintctl.timeutil import now
+from complaintctl.domain.timeutil import now
+from complaintctl.store import chain as integrity
+from complaintctl.store import ledger as ledger_mod
+from complaintctl.workflow.retention import years_before
 
 
 def sql(db: Path, *statements: str) -> None:

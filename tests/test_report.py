@@ -32,12 +32,12 @@ import pytest
 from typer.testing import CliRunner
 
 from complaintctl.cli.app import app
-from complaintctl.ledger import Ledger
-from complaintctl.milestones import milestones
-from complaintctl.model import Event
-from complaintctl.report_code import floor_sql
-from complaintctl.report_figures import FIELDS, percent
-from complaintctl.timeutil import parse_time, to_epoch
+from complaintctl.domain.model import Event
+from complaintctl.domain.timeutil import parse_time, to_epoch
+from complaintctl.reports.code import floor_sql
+from complaintctl.reports.figures import FIELDS, percent
+from complaintctl.sla.milestones import milestones
+from complaintctl.store.ledger import Ledger
 
 AS_OF = "2026-04-10 12:00"
 MONTH = ("report", "--month", "2026-03", "--as-of", AS_OF)
@@ -462,7 +462,7 @@ def test_month_boundaries_by_local_date(run, month):
 
 @pytest.mark.parametrize("few", [50_000, 0], ids=["later-events-by-index", "period-checked"])
 def test_the_report_is_reproducible_as_of_a_moment(run, month, monkeypatch, few):
-    monkeypatch.setattr("complaintctl.report_asof.FEW", few)
+    monkeypatch.setattr("complaintctl.reports.asof.FEW", few)
     before = run.ok(*MONTH, "--json", "--by", "department")
     # things done after the report time must not change it
     run.ok("close", "5", "--resolution", "已修剪", "--at", "2026-04-15 10:00")
@@ -542,7 +542,7 @@ def test_csv_has_a_bom_and_the_same_numbers(run, month, tmp_path):
     rows = _csv(text)
     summary = rows[0]
     assert (summary["部分"], summary["维度"], summary["取值"]) == ("汇总", "", "")
-    from complaintctl.report_figures import label
+    from complaintctl.reports.figures import label
 
     for key in FIELDS:
         cell = summary[label(key, "zh")]
@@ -573,7 +573,7 @@ def test_xlsx_reads_back_with_the_same_figures(run, month, tmp_path):
     assert run.ok(*MONTH, "--by", "severity", "--output", str(target)) == f"已写入 {target}\n"
     book = openpyxl.load_workbook(target)
     assert book.sheetnames == ["汇总", "按级别", "按部门", "排名", "明细"]
-    from complaintctl.report_figures import label
+    from complaintctl.reports.figures import label
 
     summary = {row[0]: row[1] for row in book["汇总"].iter_rows(min_row=3, values_only=True)}
     assert summary == {label(k, "zh"): data[k] for k in FIELDS}
@@ -810,7 +810,7 @@ def _reference(ledger: Ledger, first: str, last: str, as_of: int) -> dict[str, A
     up to ``as_of`` with ``model.apply``, milestone states from ``milestones`` (as ``show``)."""
     from datetime import date
 
-    from complaintctl.model import apply
+    from complaintctl.domain.model import apply
 
     cal = ledger.calendar()
     start, end = date.fromisoformat(first), date.fromisoformat(last)
@@ -864,7 +864,7 @@ def _reference(ledger: Ledger, first: str, last: str, as_of: int) -> dict[str, A
 
 
 def _iso_local(epoch: int) -> str:
-    from complaintctl.timeutil import from_epoch, iso
+    from complaintctl.domain.timeutil import from_epoch, iso
 
     return iso(from_epoch(epoch))
 
@@ -873,10 +873,10 @@ def _random_ledger(ledger: Ledger, seed: int) -> None:
     import random
     from datetime import datetime, timedelta
 
-    from complaintctl import workflow
-    from complaintctl.errors import ComplaintError
-    from complaintctl.timeutil import CST
-    from complaintctl.workflow import Actor
+    from complaintctl.domain.errors import ComplaintError
+    from complaintctl.domain.timeutil import CST
+    from complaintctl.workflow import steps as workflow
+    from complaintctl.workflow.actor import Actor
 
     rng = random.Random(seed)
     policy = ledger.policy()
@@ -974,7 +974,7 @@ def _random_ledger(ledger: Ledger, seed: int) -> None:
 def test_a_random_month_agrees_with_the_reference(db, moment):
     from datetime import date
 
-    from complaintctl.report import build_report, month_period, range_period
+    from complaintctl.reports.monthly import build_report, month_period, range_period
 
     ledger = Ledger.open(db)
     _random_ledger(ledger, seed=6)
@@ -1083,8 +1083,8 @@ def test_the_screen_does_not_import_rich_tables(run, month):
 def test_top_list_tokens_that_cannot_be_read_back_are_refused():
     """_places reads the category/location tokens (a value; or char(state) + value when not
     timely) and refuses what it cannot read back exactly, for the SQL grouping to redo."""
-    from complaintctl.report import _places
-    from complaintctl.report_figures import Counts
+    from complaintctl.reports.figures import Counts
+    from complaintctl.reports.monthly import _places
 
     counts = Counts(total=3, timely=2, overdue=1)
     ok = _places(counts, b"A,\x03A,B", b"x,,\x03")

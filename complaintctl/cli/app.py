@@ -11,7 +11,7 @@ import typer
 from typer.core import TyperGroup
 
 from complaintctl import __version__
-from complaintctl.errors import ComplaintError
+from complaintctl.domain.errors import ComplaintError
 
 # Typer >= 0.29 carries its own copy of click; reach its UsageError through public names.
 UsageError: type[Exception] = typer.BadParameter.__mro__[1]

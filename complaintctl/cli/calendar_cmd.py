@@ -9,8 +9,8 @@ import typer
 
 from complaintctl.cli import render
 from complaintctl.cli.context import BY_OPTION, JSON_OPTION, actor, read_text, state
-from complaintctl.errors import InvalidInput
-from complaintctl.timeutil import iso, local_due, now, parse_time
+from complaintctl.domain.errors import InvalidInput
+from complaintctl.domain.timeutil import iso, local_due, now, parse_time
 
 app = typer.Typer(
     help="Working days, holiday notices and deadlines (工作日历).", no_args_is_help=True
@@ -55,7 +55,7 @@ def load(
 ) -> None:
     """Load a State Council holiday notice for a year; it overrides the package for that year."""
     text = read_text(file)
-    from complaintctl import admin
+    from complaintctl.workflow import admin
 
     year, reference, changes = admin.load_notice(state(ctx).ledger(), actor(None, by), text)
     typer.echo(f"{year} holiday notice loaded ({reference}); {len(changes)} deadline(s) recomputed")
@@ -69,7 +69,7 @@ def due(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """The deadline a duration gives from a start time."""
-    from complaintctl.deadlines import due_at, parse_duration
+    from complaintctl.time.deadlines import due_at, parse_duration
 
     moment = parse_time(start, "START")
     dur = parse_duration(duration, "DURATION")

@@ -9,16 +9,16 @@ import typer
 
 from complaintctl.cli import render
 from complaintctl.cli.context import AT_OPTION, BY_OPTION, JSON_OPTION, actor, state
-from complaintctl.display import complaint_json, remaining
-from complaintctl.errors import InvalidInput
-from complaintctl.milestones import milestones, next_milestone
-from complaintctl.model import Complaint
-from complaintctl.privacy import mask_name, mask_phone
-from complaintctl.timeutil import from_epoch, local, local_due, now, parse_time, to_epoch
-from complaintctl.vocab import SEVERITY, STATUS
+from complaintctl.domain.errors import InvalidInput
+from complaintctl.domain.model import Complaint
+from complaintctl.domain.privacy import mask_name, mask_phone
+from complaintctl.domain.timeutil import from_epoch, local, local_due, now, parse_time, to_epoch
+from complaintctl.domain.vocab import SEVERITY, STATUS
+from complaintctl.reports.display import complaint_json, remaining
+from complaintctl.sla.milestones import milestones, next_milestone
 
 if TYPE_CHECKING:
-    from complaintctl.ledger import Ledger
+    from complaintctl.store.ledger import Ledger
 
 ID = typer.Argument(..., help="Complaint number.", min=1, metavar="ID")
 
@@ -76,7 +76,7 @@ def register(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Register a complaint (受理) while the owner is on the phone."""
-    from complaintctl import workflow
+    from complaintctl.workflow import steps as workflow
 
     who = actor(at, by)
     ledger = state(ctx).ledger()
@@ -109,7 +109,7 @@ def classify(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Classify or reclassify (分类); a new severity recomputes every deadline."""
-    from complaintctl import workflow
+    from complaintctl.workflow import steps as workflow
 
     who = actor(at, by)
     c = workflow.classify(
@@ -133,7 +133,7 @@ def assign(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Assign to a department and handler (派单)."""
-    from complaintctl import workflow
+    from complaintctl.workflow import steps as workflow
 
     who = actor(at, by)
     c = workflow.assign(
@@ -165,7 +165,7 @@ def update(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Record contact, plan, progress, an escalation or an extension (处理)."""
-    from complaintctl import workflow
+    from complaintctl.workflow import steps as workflow
 
     who = actor(at, by)
     c = workflow.update(
@@ -197,7 +197,7 @@ def close(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Close with a resolution (反馈); awaits the follow-up call unless the owner confirmed."""
-    from complaintctl import workflow
+    from complaintctl.workflow import steps as workflow
 
     who = actor(at, by)
     c = workflow.close(
@@ -218,7 +218,7 @@ def followup(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Record the follow-up call (回访)."""
-    from complaintctl import workflow
+    from complaintctl.workflow import steps as workflow
 
     if satisfied is None:
         raise InvalidInput("followup", "give --satisfied or --unsatisfied")
@@ -236,7 +236,7 @@ def reopen(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Reopen for reconsideration (复议), within the window after the resolution."""
-    from complaintctl import workflow
+    from complaintctl.workflow import steps as workflow
 
     who = actor(at, by)
     c = workflow.reopen(state(ctx).ledger(), who, complaint_id, reason=reason)
@@ -266,11 +266,11 @@ def list_(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """List complaints with their next deadline."""
-    from complaintctl import workflow
+    from complaintctl.workflow import steps as workflow
 
     st = state(ctx)
     ledger = st.ledger()
-    from complaintctl.listing import find
+    from complaintctl.reports.listing import find
 
     items = find(
         ledger,

@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from complaintctl.errors import InvalidInput
+from complaintctl.domain.errors import InvalidInput
 
 if TYPE_CHECKING:  # imported when a command first needs them, not at start-up
-    from complaintctl.ledger import Ledger
-    from complaintctl.workflow import Actor
+    from complaintctl.store.ledger import Ledger
+    from complaintctl.workflow.actor import Actor
 
 
 @dataclass
@@ -26,7 +26,7 @@ class State:
 
     def ledger(self) -> Ledger:
         if self._ledger is None:
-            from complaintctl.ledger import Ledger
+            from complaintctl.store.ledger import Ledger
 
             self._ledger = Ledger.open(self.db)
         return self._ledger
@@ -57,8 +57,8 @@ def default_user() -> str:
 
 
 def actor(at: str | None, by: str | None) -> Actor:
-    from complaintctl.timeutil import parse_time
-    from complaintctl.workflow import Actor
+    from complaintctl.domain.timeutil import parse_time
+    from complaintctl.workflow.actor import Actor
 
     moment: datetime | None = parse_time(at) if at is not None else None
     return Actor.make(by if by is not None else default_user(), moment)

@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING
 import typer
 
 from complaintctl.cli.context import AT_OPTION, BY_OPTION, JSON_OPTION, actor, state
-from complaintctl.digest_text import Texts, json_chunks, markdown, plain
-from complaintctl.errors import InvalidInput
-from complaintctl.outfile import check_output, replacing
+from complaintctl.domain.errors import InvalidInput
+from complaintctl.reports.digest_text import Texts, json_chunks, markdown, plain
+from complaintctl.store.outfile import check_output, replacing
 
 if TYPE_CHECKING:
-    from complaintctl.escalation import Action
-    from complaintctl.ledger import Ledger
+    from complaintctl.store.ledger import Ledger
+    from complaintctl.workflow.escalation import Action
 
 FORMATS = ("text", "markdown", "json")
 _UNASSIGNED_INPUT = ("未派单", "unassigned", "none")
@@ -47,9 +47,9 @@ def digest(
     """Everything open that is breached or due soon, by department and handler, for cron.
 
     Prints nothing and exits 0 when nothing is at risk, so cron mails nothing."""
-    from complaintctl.deadlines import parse_duration
-    from complaintctl.digest import find, horizon
-    from complaintctl.timeutil import now, parse_time, to_epoch
+    from complaintctl.domain.timeutil import now, parse_time, to_epoch
+    from complaintctl.reports.digest import find, horizon
+    from complaintctl.time.deadlines import parse_duration
 
     fmt = "json" if as_json else fmt.strip().lower()
     if fmt not in FORMATS:
@@ -81,7 +81,7 @@ def digest(
 
 
 def _department(ledger: Ledger, value: str | None) -> tuple[str | None, bool]:
-    from complaintctl.workflow import department
+    from complaintctl.workflow.steps import department
 
     if value is None:
         return None, False
@@ -115,8 +115,8 @@ def escalate(
     """Apply the escalation rules of the policy (seed 004), recorded as events by ``system``.
 
     Prints nothing when no rule fires (with --json: an empty list)."""
-    from complaintctl import escalation
-    from complaintctl.timeutil import from_epoch, iso, not_future, now, parse_time, to_epoch
+    from complaintctl.domain.timeutil import from_epoch, iso, not_future, now, parse_time, to_epoch
+    from complaintctl.workflow import escalation
 
     reference = now()
     moment = parse_time(as_of, "--as-of") if as_of else reference
@@ -146,7 +146,7 @@ def escalate(
 
 def _action_line(a: Action, lang: str) -> str:
     from complaintctl.cli import render
-    from complaintctl.escalation import LEVEL_LABELS
+    from complaintctl.workflow.escalation import LEVEL_LABELS
 
     effects = []
     if "severity" in a.data:
@@ -174,7 +174,7 @@ def link(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Mark OTHER as a duplicate of ID (重复投诉并单): it follows ID from now on."""
-    from complaintctl import linking
+    from complaintctl.workflow import linking
 
     who = actor(at, by)
     st = state(ctx)
@@ -182,8 +182,8 @@ def link(
     c = linking.link(ledger, who, main_id, other_id)
     if as_json:
         from complaintctl.cli import render
-        from complaintctl.display import complaint_json
-        from complaintctl.timeutil import now, to_epoch
+        from complaintctl.domain.timeutil import now, to_epoch
+        from complaintctl.reports.display import complaint_json
 
         personal = ledger.personal(c.id)
         render.print_json(complaint_json(ledger, c, to_epoch(now()), personal=personal))

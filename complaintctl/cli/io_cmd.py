@@ -12,11 +12,11 @@ import typer
 
 from complaintctl.cli import render
 from complaintctl.cli.context import BY_OPTION, JSON_OPTION, actor, state
-from complaintctl.errors import InvalidInput
+from complaintctl.domain.errors import InvalidInput
 
 if TYPE_CHECKING:
-    from complaintctl.importer import Result
-    from complaintctl.sheets import Progress
+    from complaintctl.transfer.importer import Result
+    from complaintctl.transfer.sheets import Progress
 
 _PHASES = {"check": ("检查", "checking"), "write": ("导入", "importing")}
 
@@ -113,8 +113,8 @@ def import_(
     From 5,000 rows on, a second process reads and checks the rows while this one writes
     (COMPLAINTCTL_IMPORT_WORKER=0 keeps one process).
     """
-    from complaintctl.importer import import_file
-    from complaintctl.sheets import parse_map
+    from complaintctl.transfer.importer import import_file
+    from complaintctl.transfer.sheets import parse_map
 
     st = state(ctx)
     who = actor(None, by)
@@ -177,9 +177,9 @@ def export(
     end: str | None = typer.Option(None, "--to", help="Received on or before this date."),
 ) -> None:
     """Export the complaints with their milestones (CSV with BOM, xlsx, JSON lines)."""
-    from complaintctl.exporter import FORMATS, Selection
-    from complaintctl.exporter import export as write
-    from complaintctl.timeutil import now, parse_date, to_epoch
+    from complaintctl.domain.timeutil import now, parse_date, to_epoch
+    from complaintctl.transfer.exporter import FORMATS, Selection
+    from complaintctl.transfer.exporter import export as write
 
     if fmt is None:
         suffix = output.suffix.lower().lstrip(".") if output else ""

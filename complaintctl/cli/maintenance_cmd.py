@@ -8,7 +8,7 @@ import typer
 
 from complaintctl.cli import render
 from complaintctl.cli.context import BY_OPTION, JSON_OPTION, actor, state
-from complaintctl.errors import IntegrityFailure
+from complaintctl.domain.errors import IntegrityFailure
 
 
 def verify(
@@ -23,7 +23,7 @@ def verify(
 ) -> None:
     """Re-check the hash chain and rebuild every complaint from the log (exit 1 on any
     difference)."""
-    from complaintctl import verify as check
+    from complaintctl.store import verify as check
 
     ledger = state(ctx).ledger()
     with ledger.guard():
@@ -46,7 +46,7 @@ def backup(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Copy the ledger while others keep working, verify the copy, then put it at DEST."""
-    from complaintctl import verify as check
+    from complaintctl.store import verify as check
 
     ledger = state(ctx).ledger()
     report = check.backup(ledger, dest, force=force)
@@ -74,8 +74,8 @@ def purge_personal(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Erase names and phones of complaints closed longer ago than the retention period."""
-    from complaintctl.retention import purge_personal as purge
-    from complaintctl.timeutil import parse_date
+    from complaintctl.domain.timeutil import parse_date
+    from complaintctl.workflow.retention import purge_personal as purge
 
     day = parse_date(before, "--before")
     who = actor(None, by)

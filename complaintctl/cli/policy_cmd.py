@@ -33,7 +33,7 @@ def load(
 ) -> None:
     """Validate a policy file and store it as a new version."""
     text = read_text(file)
-    from complaintctl import admin
+    from complaintctl.workflow import admin
 
     version, policy = admin.load_policy(state(ctx).ledger(), actor(None, by), text)
     typer.echo(f"policy version {version} loaded: {policy.name}")

@@ -13,12 +13,12 @@ import typer
 
 from complaintctl.cli import render
 from complaintctl.cli.context import JSON_OPTION, state
-from complaintctl.errors import InvalidInput
-from complaintctl.outfile import check_output
+from complaintctl.domain.errors import InvalidInput
+from complaintctl.store.outfile import check_output
 
 if TYPE_CHECKING:
-    from complaintctl.report import Period, Report, TopEntry, TrendRow
-    from complaintctl.report_figures import Figures
+    from complaintctl.reports.figures import Figures
+    from complaintctl.reports.monthly import Period, Report, TopEntry, TrendRow
 
 FORMATS = ("table", "json", "csv", "xlsx")
 _SUFFIXES = {".json": "json", ".csv": "csv", ".xlsx": "xlsx"}
@@ -49,7 +49,7 @@ def _format(fmt: str | None, as_json: bool, output: Path | None) -> str:
 
 
 def _dimensions(values: list[str]) -> list[str]:
-    from complaintctl.report import DIMENSIONS
+    from complaintctl.reports.monthly import DIMENSIONS
 
     out: list[str] = []
     for value in values:
@@ -65,8 +65,8 @@ def _dimensions(values: list[str]) -> list[str]:
 
 
 def _period(month: str | None, first: str | None, last: str | None, as_of: int) -> Period:
-    from complaintctl.report import month_period, parse_month, range_period
-    from complaintctl.timeutil import from_epoch, parse_date
+    from complaintctl.domain.timeutil import from_epoch, parse_date
+    from complaintctl.reports.monthly import month_period, parse_month, range_period
 
     if month is not None and (first is not None or last is not None):
         raise InvalidInput("--month", "give either --month or --from/--to, not both")
@@ -78,7 +78,7 @@ def _period(month: str | None, first: str | None, last: str | None, as_of: int) 
 
 
 def _as_of(text: str | None) -> int:
-    from complaintctl.timeutil import not_future, now, parse_time, to_epoch
+    from complaintctl.domain.timeutil import not_future, now, parse_time, to_epoch
 
     if text is None:
         return to_epoch(now())
@@ -129,7 +129,7 @@ def report(
         _trend(ctx, month, months, moment, chosen, output)
         return
     period = _period(month, first, last, moment)
-    from complaintctl.report import build_report
+    from complaintctl.reports.monthly import build_report
 
     ledger = state(ctx).ledger()
     if chosen == "xlsx" and "department" not in dims:
@@ -144,7 +144,7 @@ def _text_out(text: str, output: Path | None, lang: str) -> None:
     if output is None:
         typer.echo(text, nl=False)
         return
-    from complaintctl import report_export as export
+    from complaintctl.reports import export
 
     export.write_text(output, text)
     _done(output, lang)
@@ -155,7 +155,7 @@ def _done(path: Path, lang: str) -> None:
 
 
 def _emit(ctx: typer.Context, result: Report, chosen: str, output: Path | None) -> None:
-    from complaintctl import report_export as export
+    from complaintctl.reports import export
 
     st = state(ctx)
     lang = st.lang
@@ -169,7 +169,7 @@ def _emit(ctx: typer.Context, result: Report, chosen: str, output: Path | None) 
         text = export.to_csv(header, rows)
         _text_out(text, output, lang)
     elif chosen == "xlsx":
-        from complaintctl.report import details
+        from complaintctl.reports.monthly import details
 
         assert output is not None
         ledger = st.ledger()
@@ -189,9 +189,9 @@ def _trend(
     chosen: str,
     output: Path | None,
 ) -> None:
-    from complaintctl import report_export as export
-    from complaintctl.report import build_trend, months_back, parse_month
-    from complaintctl.timeutil import from_epoch, iso
+    from complaintctl.domain.timeutil import from_epoch, iso
+    from complaintctl.reports import export
+    from complaintctl.reports.monthly import build_trend, months_back, parse_month
 
     last = parse_month(month) if month else from_epoch(moment).strftime("%Y-%m")
     months_back(last, count)  # refuse a bad --months before the ledger is opened
@@ -297,8 +297,8 @@ def _pairs(blocks: list[_Block], heading: str, pairs: list[tuple[str, Any]], lan
 
 
 def _screen(result: Report, lang: str) -> None:
-    from complaintctl import report_export as export
-    from complaintctl.report_figures import OTHER_MILESTONES, label
+    from complaintctl.reports import export
+    from complaintctl.reports.figures import OTHER_MILESTONES, label
 
     en = lang == "en"
     s = result.summary.as_dict()
@@ -367,8 +367,8 @@ def _screen(result: Report, lang: str) -> None:
 
 
 def _top(blocks: list[_Block], dim: str, entries: list[TopEntry], lang: str) -> None:
-    from complaintctl.report import TOP_FIELDS
-    from complaintctl.report_figures import label
+    from complaintctl.reports.figures import label
+    from complaintctl.reports.monthly import TOP_FIELDS
 
     en = lang == "en"
     title = (
@@ -402,7 +402,7 @@ BREAKDOWN_COLUMNS = (
 
 
 def _breakdown(blocks: list[_Block], dim: str, items: list[Figures], lang: str) -> None:
-    from complaintctl.report_figures import label, value_label
+    from complaintctl.reports.figures import label, value_label
 
     title = f"By {label(dim, 'en').lower()}" if lang == "en" else f"按{label(dim, 'zh')}"
     t = _Table(label(dim, lang), *(en if lang == "en" else zh for _, zh, en in BREAKDOWN_COLUMNS))
@@ -418,9 +418,9 @@ def _breakdown(blocks: list[_Block], dim: str, items: list[Figures], lang: str) 
 
 
 def _trend_screen(rows: list[TrendRow], moment: int, lang: str) -> None:
-    from complaintctl import report_export as export
-    from complaintctl.report import TREND_FIELDS
-    from complaintctl.report_figures import label
+    from complaintctl.reports import export
+    from complaintctl.reports.figures import label
+    from complaintctl.reports.monthly import TREND_FIELDS
 
     t = _Table(*(label(k, lang) for k in TREND_FIELDS))
     for r in rows:

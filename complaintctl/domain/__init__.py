@@ -1,0 +1,1 @@
+"""The model of a complaint and its fold, vocabularies, errors, times and masking."""

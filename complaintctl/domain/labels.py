@@ -1,0 +1,71 @@
+"""Labels of columns and coded values in Chinese and English, for every output."""
+
+from __future__ import annotations
+
+from complaintctl.domain.vocab import (
+    CHANNEL,
+    MILESTONE_LABELS,
+    MILESTONE_STATES,
+    NATURE,
+    SATISFACTION,
+    SEVERITY,
+    STATUS,
+)
+
+HEADERS = {
+    "id": ("编号", "ID"),
+    "received": ("受理时间", "Received"),
+    "unit": ("房号/铺位", "Unit"),
+    "name": ("投诉人", "Name"),
+    "phone": ("电话", "Phone"),
+    "category": ("类别", "Category"),
+    "severity": ("级别", "Severity"),
+    "department": ("部门", "Department"),
+    "handler": ("处理人", "Handler"),
+    "status": ("状态", "Status"),
+    "next": ("下一时限", "Next deadline"),
+    "left": ("剩余", "Remaining"),
+    "milestone": ("节点", "Milestone"),
+    "due": ("时限", "Due"),
+    "done": ("完成时间", "Done"),
+    "state": ("状态", "State"),
+    "seq": ("序号", "Seq"),
+    "kind": ("事件", "Event"),
+    "at": ("发生时间", "At"),
+    "by": ("经办人", "By"),
+    "details": ("内容", "Details"),
+    "field": ("字段", "Field"),
+    "value": ("内容", "Value"),
+    "channel": ("渠道", "Channel"),
+    "nature": ("性质", "Nature"),
+    "location": ("位置", "Location"),
+    "description": ("投诉内容", "Description"),
+    "resolution": ("处理结果", "Resolution"),
+    "satisfaction": ("满意度", "Satisfaction"),
+    "reopen_count": ("复议次数", "Reconsiderations"),
+    "escalation": ("升级", "Escalation"),
+    "duplicate_of": ("重复投诉并入", "Duplicate of"),
+    "policy_version": ("时限政策版本", "Policy version"),
+}
+
+
+def h(key: str, lang: str) -> str:
+    zh, en = HEADERS[key]
+    return en if lang == "en" else zh
+
+
+def label(kind: str, code: str | None, lang: str) -> str:
+    enums = {
+        "severity": SEVERITY,
+        "channel": CHANNEL,
+        "nature": NATURE,
+        "status": STATUS,
+        "satisfaction": SATISFACTION,
+    }
+    if code is None:
+        return "-"
+    if kind == "milestone":
+        return code if lang == "en" else MILESTONE_LABELS.get(code, code)
+    if kind == "state":
+        return code if lang == "en" else MILESTONE_STATES.get(code, code)
+    return enums[kind].label(code, lang)

@@ -1,0 +1,152 @@
+"""Enumerations and their Chinese and English names.
+
+Each closed enumeration has an English code (what the ledger stores and JSON carries) and a
+Chinese label (what duty staff see).  Input accepts either, case-insensitively, plus a few
+aliases staff actually type.  Categories and departments are open lists owned by the policy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from complaintctl.domain.errors import InvalidInput
+
+
+@dataclass(frozen=True)
+class Enum:
+    field: str
+    labels: Mapping[str, str]  # code -> Chinese label
+    aliases: Mapping[str, str]  # extra spelling (lower case) -> code
+
+    def parse(self, text: str, field: str | None = None) -> str:
+        key = text.strip()
+        if key in self.labels:
+            return key
+        lowered = key.lower()
+        if lowered in self.labels:
+            return lowered
+        for code, label in self.labels.items():
+            if key == label:
+                return code
+        if lowered in self.aliases:
+            return self.aliases[lowered]
+        raise InvalidInput(
+            field or self.field,
+            f"unknown value {text!r}" if key else "must not be empty",
+            accepted=[f"{code}/{label}" for code, label in self.labels.items()],
+        )
+
+    def label(self, code: str | None, lang: str = "zh") -> str:
+        if code is None:
+            return ""
+        if lang == "en":
+            return code
+        return self.labels.get(code, code)
+
+    @property
+    def codes(self) -> list[str]:
+        return list(self.labels)
+
+
+SEVERITY = Enum(
+    "--severity",
+    {"minor": "轻微", "moderate": "中度", "major": "重大"},
+    {"轻微投诉": "minor", "中度投诉": "moderate", "重大投诉": "major", "一般": "minor"},
+)
+SEVERITIES = tuple(SEVERITY.labels)
+
+CHANNEL = Enum(
+    "--channel",
+    {
+        "phone": "电话",
+        "visit": "来访",
+        "online": "网络",
+        "letter": "信函",
+        "relay": "转办",
+        "other": "其他",
+    },
+    {
+        "热线": "phone",
+        "电话投诉": "phone",
+        "tel": "phone",
+        "现场": "visit",
+        "来访投诉": "visit",
+        "walk-in": "visit",
+        "web": "online",
+        "app": "online",
+        "wechat": "online",
+        "微信": "online",
+        "网站": "online",
+        "邮件": "online",
+        "email": "online",
+        "来函": "letter",
+        "书面": "letter",
+        "居委会": "relay",
+        "业委会": "relay",
+    },
+)
+
+NATURE = Enum(
+    "--nature",
+    {"valid": "有效投诉", "assist": "协办事项", "excessive": "过高要求", "no_fault": "无责任投诉"},
+    {
+        "有效": "valid",
+        "责任投诉": "valid",
+        "协办": "assist",
+        "协助处理": "assist",
+        "过高": "excessive",
+        "无责任": "no_fault",
+        "nofault": "no_fault",
+        "no-fault": "no_fault",
+    },
+)
+
+STATUS = Enum(
+    "--status",
+    {
+        "registered": "已登记",
+        "assigned": "已派单",
+        "in_progress": "处理中",
+        "resolved": "待回访",
+        "closed": "已关闭",
+    },
+    {"open": "open", "in-progress": "in_progress", "inprogress": "in_progress"},
+)
+OPEN_STATUSES = ("registered", "assigned", "in_progress")
+
+SATISFACTION = Enum(
+    "--satisfaction",
+    {"satisfied": "满意", "unsatisfied": "不满意"},
+    {"满意度高": "satisfied"},
+)
+
+MILESTONES = ("respond", "assign", "plan", "resolve", "update")
+MILESTONE_LABELS = {
+    "respond": "首次联系",
+    "assign": "派单",
+    "plan": "处理方案",
+    "resolve": "处理完成",
+    "update": "进度反馈",
+}
+MILESTONE_STATES = {
+    "pending": "未到期",
+    "due_soon": "即将到期",
+    "breached": "已超时",
+    "met": "按时完成",
+    "late": "超时完成",
+}
+
+
+def parse_listed(text: str, field: str, allowed: Iterable[str], aliases: Mapping[str, str]) -> str:
+    """A value from a policy-owned list (categories, departments), or an English alias of one."""
+    key = text.strip()
+    allowed = list(allowed)
+    if key in allowed:
+        return key
+    alias = aliases.get(key.lower())
+    if alias is not None and alias in allowed:
+        return alias
+    raise InvalidInput(
+        field, f"unknown value {text!r}" if key else "must not be empty", accepted=allowed
+    )

@@ -1,0 +1,1 @@
+"""The monthly report, as-of rebuilding, the digest, listings and display values."""

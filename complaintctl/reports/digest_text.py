@@ -1,0 +1,358 @@
+"""The digest as text for people, Markdown for mail and JSON for machines.
+
+Each format is a generator of text chunks, so a digest of 150,000 lines is never held whole in
+memory; the CLI streams the chunks to stdout or into an atomically replaced file.  Knows
+nothing of Typer.
+"""
+
+from __future__ import annotations
+
+import json
+from bisect import bisect_left
+from collections.abc import Iterator
+from datetime import date
+from json.encoder import encode_basestring  # = json.dumps(str, ensure_ascii=False), in C
+from typing import TYPE_CHECKING, Any
+
+from complaintctl.domain import labels
+from complaintctl.domain.privacy import mask_name, mask_phone
+from complaintctl.domain.timeutil import OFFSET, from_epoch, iso, local
+from complaintctl.domain.vocab import MILESTONES, SEVERITIES
+from complaintctl.reports.digest import ID, NAME, PHONE, SEVERITY, UNIT
+from complaintctl.reports.display import remaining
+
+if TYPE_CHECKING:
+    from complaintctl.reports.digest import Found, Section
+    from complaintctl.time.calendar import WorkCalendar
+
+UNASSIGNED = {"zh": "未派单", "en": "unassigned"}
+_COLOUR = {"breached": "\x1b[1;31m", "due_soon": "\x1b[33m"}
+_WORDS = {
+    "zh": {
+        "breached": "超时",
+        "due_soon": "即将到期",
+        "title": "投诉督办 截至",
+        "none": "-",
+        "unclassified": "未分类",
+        "provisional": "* 该时限依赖尚未公布的节假日安排（暂定）。",
+    },
+    "en": {
+        "breached": "breached",
+        "due_soon": "due soon",
+        "title": "Complaint digest as of",
+        "none": "-",
+        "unclassified": "unclassified",
+        "provisional": "* provisional: depends on a year whose holiday notice is not yet "
+        "published.",
+    },
+}
+_FLAT = str.maketrans({"\n": " ", "\r": " ", "\t": " "})  # one row per line, whatever was typed
+_COLUMNS = ("handler", "id", "unit", "phone", "severity", "milestone", "due", "left")
+
+
+# -- formats --------------------------------------------------------------------------------
+# Each format is a generator of text chunks: the header (the totals are known once the query
+# has been read), then the lines a few thousand at a time, so a digest of 150,000 lines is
+# never held whole in memory.
+
+_DAY = 86400
+_EPOCH = date(1970, 1, 1).toordinal()
+_TWO_DAYS = 2 * _DAY  # display.remaining counts hours and minutes below this, then working days
+_BATCH = 4096  # lines per chunk written
+
+
+def _summary(breached: int, due_soon: int, lang: str) -> str:
+    w = _WORDS[lang]
+    return f"{breached} {w['breached']}, {due_soon} {w['due_soon']}"
+
+
+def _dept(name: str | None, lang: str) -> str:
+    return name if name is not None else UNASSIGNED[lang]
+
+
+def _title(found: Found, lang: str) -> str:
+    return f"{_WORDS[lang]['title']} {local(from_epoch(found.as_of))}"
+
+
+class _Days(dict[int, str]):
+    """``YYYY-MM-DD`` of each local day ``n`` (days since 1970-01-01), made on first use."""
+
+    def __missing__(self, n: int) -> str:
+        text = self[n] = date.fromordinal(_EPOCH + n).isoformat()
+        return text
+
+
+class _Clock:
+    """Deadlines as text without a ``datetime`` per deadline: ``due(t)`` is
+    ``timeutil.local_due(from_epoch(t))`` and ``iso(t)`` is ``timeutil.iso(from_epoch(t))``
+    (tests/test_digest.py compares them).  The loops below inline ``due`` and ``iso``."""
+
+    def __init__(self) -> None:
+        self.days = _Days()
+        self.minutes = [f"{h:02d}:{m:02d}" for h in range(24) for m in range(60)]
+        self.seconds = [f":{s:02d}+08:00" for s in range(60)]  # and the offset, for iso()
+
+    def due(self, moment: int) -> str:
+        n, s = divmod(moment + OFFSET, _DAY)
+        if s == 0:  # midnight is the end of the day before
+            return self.days[n - 1] + " 24:00"
+        return f"{self.days[n]} {self.minutes[s // 60]}"
+
+    def iso(self, moment: int) -> str:
+        n, s = divmod(moment + OFFSET, _DAY)
+        return f"{self.days[n]}T{self.minutes[s // 60]}{self.seconds[s % 60]}"
+
+
+class Texts(_Clock):
+    """Labels looked up once, and how late or how close each deadline is: the same as
+    ``display.remaining``, cached per day where it counts working days (they depend on the
+    two dates only)."""
+
+    def __init__(self, cal: WorkCalendar, lang: str, found: Found) -> None:
+        super().__init__()
+        self.cal = cal
+        self.lang = lang
+        self.as_of = found.as_of
+        self._remaining = remaining
+        words = _WORDS[lang]
+        self.none = words["none"]
+        self.severity: dict[str | None, str] = {
+            s: labels.label("severity", s, lang) for s in SEVERITIES
+        }
+        self.severity[None] = words["unclassified"]
+        self.milestone = [labels.label("milestone", m, lang) for m in MILESTONES]
+        self.heads = [labels.h(k, lang) for k in _COLUMNS]
+        # texts by the deadline's day (2 days or more late: read directly by _tables' loop;
+        # 2 days or more ahead), or by the whole minutes to go (negative: late) within 2 days
+        self.late: dict[int, str] = {}
+        self._ahead: dict[int, str] = {}
+        self._near: dict[int, str] = {}
+        # the earliest and the latest deadline span every date used: a date outside the
+        # calendar fails here, before anything is written
+        ends = [key for group in found.groups.values() for key in (group.keys[0], group.keys[-1])]
+        if ends:
+            self.left(min(ends) >> found.shift)
+            self.left(max(ends) >> found.shift)
+
+    def left(self, due: int) -> str:
+        delta = due - self.as_of
+        if delta <= -_TWO_DAYS:  # working days from the deadline's day to as_of
+            cache, n = self.late, (due + OFFSET) // _DAY
+        elif delta >= _TWO_DAYS:  # working days from as_of to the day before the deadline
+            cache, n = self._ahead, (due - 1 + OFFSET) // _DAY
+        else:  # hours and minutes: whole minutes ahead, or (below zero) late
+            cache, n = self._near, delta // 60 if delta >= 0 else ~(-delta // 60)
+        text = cache.get(n)
+        if text is None:
+            text = cache[n] = self._remaining(due, self.as_of, self.cal, self.lang)
+        return text
+
+
+def _width(text: str) -> int:
+    from rich.cells import cell_len  # start-up: Rich only where a wide character is measured
+
+    return len(text) if text.isascii() else cell_len(text)
+
+
+def _plain_ascii(text: str) -> bool:
+    return text.isascii() and not ("\n" in text or "\r" in text or "\t" in text)
+
+
+def _padded(values: list[str], head: str) -> tuple[list[str], str]:
+    """``values`` and ``head`` padded to one width in terminal cells, tabs and line breaks
+    flattened.  ASCII columns (numbers, units, phones, nearly always) take a fast path."""
+    if _plain_ascii("".join(values)):
+        size = max(_width(head), max(map(len, values), default=0))
+        return [v.ljust(size) for v in values], head + " " * (size - _width(head))
+    distinct = {head, *values}
+    size = max(map(_width, distinct))
+    pads = {v: v.translate(_FLAT) + " " * (size - _width(v)) for v in distinct}
+    return [pads[v] for v in values], pads[head]
+
+
+def _escaped(values: list[str], head: str) -> tuple[list[str], str]:
+    """Markdown cells: one line each, ``|`` escaped."""
+
+    def cell(text: str) -> str:
+        return text.translate(_FLAT).replace("|", r"\|")
+
+    joined = "".join(values)
+    if not ("\n" in joined or "\r" in joined or "\t" in joined or "|" in joined):
+        return values, cell(head)
+    return [cell(v) for v in values], cell(head)
+
+
+class _Table:
+    """One department's cells: the handlers', each complaint's (number, unit, phone, severity:
+    ``middle``, joined), the milestones' and the header's, padded (text) or escaped (Markdown)
+    once each; ``after[provisional]`` follows a deadline (``*`` and padding)."""
+
+    def __init__(self, section: Section, texts: Texts, *, markdown: bool) -> None:
+        rows = [c for _, group in section.handlers for c in group.complaints]
+        keys = [key for _, group in section.handlers for key in group.keys]
+        ids = [row[ID] for row in rows]
+        # ``key & 14`` is the milestone (shifted by one), ``key & 1`` the provisional mark;
+        # map() over a bound int method keeps these two passes over every milestone in C
+        present = sorted({bits >> 1 for bits in set(map((14).__and__, keys))})
+        self.starred = any(map((1).__and__, keys))
+        cell = _escaped if markdown else _padded
+        heads = texts.heads
+        handlers, handler_head = cell([h or texts.none for h, _ in section.handlers], heads[0])
+        numbers, number_head = cell([f"#{cid}" for cid in ids], heads[1])
+        units, unit_head = cell([row[UNIT] for row in rows], heads[2])
+        phones, phone_head = cell([mask_phone(row[PHONE]) for row in rows], heads[3])
+        codes = list({row[SEVERITY] for row in rows})  # the few labels, padded once each
+        labels, severity_head = cell([texts.severity[c] for c in codes], heads[4])
+        severity = dict(zip(codes, labels, strict=True))
+        severities = [severity[row[SEVERITY]] for row in rows]
+        labels, milestone_head = cell([texts.milestone[m] for m in present], heads[5])
+        join = (" | " if markdown else "  ").join
+        self.handlers = handlers
+        self.middle = dict(
+            zip(ids, map(join, zip(numbers, units, phones, severities, strict=True)), strict=True)
+        )
+        self.milestone = dict(zip(present, labels, strict=True))
+        due_head = heads[6]
+        if markdown:
+            self.after = ("", "*")
+        else:
+            size = max(_width(due_head), 17 if self.starred else 16)
+            self.after = (" " * (size - 16), "*" + " " * (size - 17))
+            due_head += " " * (size - _width(due_head))
+        self.heads = [
+            handler_head,
+            number_head,
+            unit_head,
+            phone_head,
+            severity_head,
+            milestone_head,
+            due_head,
+            heads[7],
+        ]
+
+
+def plain(found: Found, texts: Texts, *, colour: bool = False) -> Iterator[str]:
+    """Text for a terminal or a mail: a summary line per department, then its rows in
+    aligned columns (handler shown once per group); colour only when asked."""
+    summary = _summary(found.breached, found.due_soon, texts.lang)
+    yield f"{_title(found, texts.lang)}: {summary}\n"
+    yield from _tables(found, texts, markdown=False, colour=colour)
+
+
+def markdown(found: Found, texts: Texts) -> Iterator[str]:
+    """The same as Markdown: a heading per department and a table of its rows (the handler
+    on every row)."""
+    summary = _summary(found.breached, found.due_soon, texts.lang)
+    yield f"# {_title(found, texts.lang)}\n\n{summary}\n"
+    yield from _tables(found, texts, markdown=True, colour=False)
+
+
+def _tables(found: Found, texts: Texts, *, markdown: bool, colour: bool) -> Iterator[str]:
+    """Each department's summary and table, then the note on provisional deadlines."""
+    lang = texts.lang
+    shift, mask, as_of = found.shift, found.id_mask, found.as_of
+    days, minutes, late = texts.days, texts.minutes, texts.late
+    provisional = False
+    for s in found.sections():
+        t = _Table(s, texts, markdown=markdown)
+        provisional = provisional or t.starred
+        summary = f"{_dept(s.department, lang)}: {_summary(s.breached, s.due_soon, lang)}"
+        if markdown:
+            rule = "| " + " | ".join(["---"] * len(t.heads)) + " |"
+            lines = ["", f"## {summary}", "", "| " + " | ".join(t.heads) + " |", rule]
+        else:
+            lines = ["", summary, "  " + "  ".join(t.heads)]
+        middle, milestone, after = t.middle, t.milestone, t.after
+        blank = " " * _width(t.heads[0])
+        for (_, group), handler in zip(s.handlers, t.handlers, strict=True):
+            for key in group.keys:  # 150,000 times in a big digest: texts.due/left inlined
+                due = key >> shift
+                n, sec = divmod(due + OFFSET, _DAY)
+                day = f"{days[n]} {minutes[sec // 60]}" if sec else days[n - 1] + " 24:00"
+                left = late.get(n) if due - as_of <= -_TWO_DAYS else None
+                if left is None:
+                    left = texts.left(due)
+                if markdown:
+                    lines.append(
+                        f"| {handler} | {middle[key >> 4 & mask]} | {milestone[key >> 1 & 7]} "
+                        f"| {day}{after[key & 1]} | {left} |"
+                    )
+                    continue
+                if colour:
+                    left = f"{_COLOUR['breached' if due < as_of else 'due_soon']}{left}\x1b[0m"
+                lines.append(
+                    f"  {handler}  {middle[key >> 4 & mask]}  {milestone[key >> 1 & 7]}  "
+                    f"{day}{after[key & 1]}  {left}"
+                )
+                handler = blank  # the handler's name on their first row only
+            if len(lines) >= _BATCH:
+                yield "\n".join(lines) + "\n"
+                lines = []
+        if lines:
+            yield "\n".join(lines) + "\n"
+    if provisional:
+        yield "\n" + _WORDS[lang]["provisional"] + "\n"
+
+
+class _Strings(dict[str | None, str]):
+    """JSON strings of the few distinct departments, handlers and severities."""
+
+    def __missing__(self, value: str | None) -> str:
+        text = self[value] = "null" if value is None else json.dumps(value, ensure_ascii=False)
+        return text
+
+
+def json_chunks(found: Found) -> Iterator[str]:
+    """``{"as_of", "summary", "departments", "breached", "due_soon"}``: indented at the top,
+    one line per list item (readable, diffable), the entries written a batch at a time.
+    The fields that belong to the complaint are encoded once per complaint."""
+
+    def one(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+    summary = {"breached": found.breached, "due_soon": found.due_soon}
+    departments = ",\n".join(
+        "    " + one({"department": s.department, "breached": s.breached, "due_soon": s.due_soon})
+        for s in found.sections()
+    )
+    yield (
+        f'{{\n  "as_of": {one(iso(from_epoch(found.as_of)))},\n  "summary": {one(summary)},\n'
+        f'  "departments": [\n{departments}\n  ]'
+    )
+    strings = _Strings()
+    fields = {  # what belongs to the complaint, once per complaint
+        c[ID]: f'"department": {strings[dept]}, "handler": {strings[handler]}, '
+        f'"severity": {strings[c[SEVERITY]]}, "unit": {encode_basestring(c[UNIT])}, '
+        f'"name": {encode_basestring(mask_name(c[NAME]))}, '
+        f'"phone": {encode_basestring(mask_phone(c[PHONE]))}}}'
+        for (dept, handler), group in found.groups.items()
+        for c in group.complaints
+    }
+    clock, as_of, shift, mask = _Clock(), found.as_of, found.shift, found.id_mask
+    days, minutes, seconds = clock.days, clock.minutes, clock.seconds
+    keys = found.ordered()
+    late = bisect_left(keys, found.late())
+    for name, part in (("breached", keys[:late]), ("due_soon", keys[late:])):
+        if not part:
+            yield f',\n  "{name}": []'
+            continue
+        yield f',\n  "{name}": ['
+        # the text between the id and the deadline, by ``key & 15`` (milestone, provisional),
+        # and after the deadline, by ``key & 1``
+        before = [
+            f', "milestone": "{MILESTONES[i >> 1]}", "state": "{name}", "due_at": "'
+            for i in range(2 * len(MILESTONES))
+        ]
+        after = [f'", "provisional": {b}, "overdue_seconds": ' for b in ("false", "true")]
+        for start in range(0, len(part), _BATCH):
+            lines = []
+            for key in part[start : start + _BATCH]:
+                due, cid = key >> shift, key >> 4 & mask
+                n, sec = divmod(due + OFFSET, _DAY)
+                lines.append(
+                    f'{{"id": {cid}{before[key & 15]}{days[n]}T{minutes[sec // 60]}'
+                    f"{seconds[sec % 60]}{after[key & 1]}{as_of - due}, {fields[cid]}"
+                )
+            yield ("\n    " if start == 0 else ",\n    ") + ",\n    ".join(lines)
+        yield "\n  ]"
+    yield "\n}\n"

@@ -1,0 +1,108 @@
+"""Plain-data views of complaints: JSON objects and human phrases for remaining time.
+
+Used by the CLI, the digest and the exports; knows nothing of Rich."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from complaintctl.domain.model import Complaint, Event
+from complaintctl.domain.privacy import mask_name, mask_phone
+from complaintctl.domain.timeutil import from_epoch, iso
+from complaintctl.sla.milestones import Milestone, milestones
+from complaintctl.store.ledger import Ledger
+
+if TYPE_CHECKING:
+    from complaintctl.time.calendar import WorkCalendar
+
+_FIELDS = (
+    "id",
+    "status",
+    "severity",
+    "category",
+    "nature",
+    "channel",
+    "department",
+    "handler",
+    "unit",
+    "location",
+    "description",
+    "satisfaction",
+    "resolution",
+    "reopen_count",
+    "extension_count",
+    "escalation_level",
+    "escalations",
+    "duplicate_of",
+    "collective_of",
+    "policy_version",
+)
+
+
+def _iso(epoch: int | None) -> str | None:
+    return iso(from_epoch(epoch)) if epoch is not None else None
+
+
+def milestone_json(m: Milestone) -> dict[str, Any]:
+    return {
+        "name": m.name,
+        "due_at": _iso(m.due),
+        "done_at": _iso(m.done),
+        "state": m.state,
+        "provisional": m.provisional,
+    }
+
+
+def complaint_json(
+    ledger: Ledger,
+    c: Complaint,
+    as_of: int,
+    *,
+    personal: tuple[str | None, str | None],
+    masked: bool = True,
+    events: list[Event] | None = None,
+) -> dict[str, Any]:
+    out: dict[str, Any] = {k: getattr(c, k) for k in _FIELDS}
+    name, phone = personal
+    out["name"] = mask_name(name) if masked else name
+    out["phone"] = mask_phone(phone) if masked else phone
+    out["received_at"] = _iso(c.received_at)
+    out["resolved_at"] = _iso(c.resolved_at)
+    out["followed_up_at"] = _iso(c.followed_up_at)
+    policy = ledger.policy(c.policy_version)
+    out["milestones"] = [milestone_json(m) for m in milestones(c, policy, as_of)]
+    if events is not None:
+        out["events"] = [
+            {
+                "seq": e.seq,
+                "kind": e.kind,
+                "at": _iso(e.at),
+                "recorded_at": _iso(e.recorded_at),
+                "by": e.by,
+                "data": e.data,
+            }
+            for e in events
+        ]
+    return out
+
+
+def remaining(due: int, as_of: int, cal: WorkCalendar | None, lang: str = "zh") -> str:
+    """How long until (or since) a deadline: hours and minutes up to two days, else working
+    days on the Chinese calendar."""
+    delta = due - as_of
+    late = delta < 0
+    span = abs(delta)
+    if span < 48 * 3600 or cal is None:
+        hours, minutes = divmod(span // 60, 60)
+        if lang == "en":
+            body = f"{hours}h{minutes:02d}m" if hours else f"{minutes}m"
+        else:
+            body = f"{hours}小时{minutes:02d}分" if hours else f"{minutes}分钟"
+    else:
+        start = from_epoch(min(due, as_of)).date()
+        end = from_epoch(max(due, as_of) - 1).date()
+        days = cal.working_days_between(start, end)
+        body = f"{days} wd" if lang == "en" else f"{days}个工作日"
+    if lang == "en":
+        return f"{body} overdue" if late else f"{body} left"
+    return f"超时{body}" if late else f"剩余{body}"

@@ -1,0 +1,249 @@
+"""The report's figures: the counts of one cohort (:class:`Counts`), its rates and working
+days to resolve (:class:`Figures`), their order and their labels in Chinese and English.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field, fields
+
+from complaintctl.domain.vocab import CHANNEL, SEVERITY
+from complaintctl.reports.code import MANY, MILESTONE_STATES, NATURES, RESOLVE_STATES, tally
+
+OTHER_MILESTONES = ("respond", "assign", "plan", "update")
+
+
+def percent(num: int, den: int) -> float | None:
+    """``num / den * 100`` rounded half up to one decimal (exact, in integers); None if den is 0."""
+    if den == 0:
+        return None
+    return ((num * 2000 + den) // (2 * den)) / 10
+
+
+@dataclass
+class Counts:
+    """Raw counts of one cohort.  Everything after ``duplicates`` excludes linked duplicates."""
+
+    received: int = 0
+    duplicates: int = 0
+    total: int = 0
+    timely: int = 0
+    late: int = 0
+    overdue: int = 0
+    pending: int = 0
+    respond_met: int = 0
+    respond_late: int = 0
+    respond_breached: int = 0
+    respond_pending: int = 0
+    assign_met: int = 0
+    assign_late: int = 0
+    assign_breached: int = 0
+    assign_pending: int = 0
+    plan_met: int = 0
+    plan_late: int = 0
+    plan_breached: int = 0
+    plan_pending: int = 0
+    update_met: int = 0
+    update_late: int = 0
+    update_breached: int = 0
+    update_pending: int = 0
+    resolved: int = 0
+    followed_up: int = 0
+    satisfied: int = 0
+    unsatisfied: int = 0
+    ever_resolved: int = 0
+    reopened: int = 0
+    reopenings: int = 0
+    extended: int = 0
+    extensions: int = 0
+    escalated: int = 0
+    escalated_manager: int = 0
+    escalated_senior: int = 0
+    nature_valid: int = 0
+    nature_assist: int = 0
+    nature_excessive: int = 0
+    nature_no_fault: int = 0
+    nature_unclassified: int = 0
+
+    def add_codes(self, codes: Counter[bytes]) -> bool:
+        """Count rows by their state codes (``codes``: code text -> how many rows).  False
+        when a 复议 or 延期 count was 7 or more: ``reopenings``/``extensions`` are then short
+        and must be summed in SQL."""
+        t, ever = tally(codes)
+        self.duplicates += t["duplicate"][1]
+        total = t["duplicate"][0]
+        self.received += total + t["duplicate"][1]
+        self.total += total
+        for state, n in zip(RESOLVE_STATES, t["resolve"], strict=True):
+            setattr(self, state, getattr(self, state) + n)
+        self.resolved += t["resolve"][0] + t["resolve"][1]
+        for m in OTHER_MILESTONES:
+            for m_state, n in zip(MILESTONE_STATES, t[m], strict=True):
+                if m_state is not None:
+                    name = f"{m}_{m_state}"
+                    setattr(self, name, getattr(self, name) + n)
+        self.followed_up += t["followup"][1] + t["followup"][2]
+        self.satisfied += t["followup"][1]
+        self.unsatisfied += t["followup"][2]
+        self.reopened += total - t["reopenings"][0]
+        self.reopenings += sum(k * n for k, n in enumerate(t["reopenings"]))
+        self.ever_resolved += ever
+        self.extended += total - t["extensions"][0]
+        self.extensions += sum(k * n for k, n in enumerate(t["extensions"]))
+        self.escalated += t["escalation"][1] + t["escalation"][2]
+        self.escalated_manager += t["escalation"][1]
+        self.escalated_senior += t["escalation"][2]
+        for nature, n in zip(NATURES, t["nature"], strict=True):
+            name = f"nature_{nature or 'unclassified'}"
+            setattr(self, name, getattr(self, name) + n)
+        return not (t["reopenings"][MANY] or t["extensions"][MANY])
+
+
+COUNT_FIELDS = tuple(f.name for f in fields(Counts))
+
+
+@dataclass
+class Figures:
+    """One cohort's counts, its working-day durations to resolve, and every derived rate."""
+
+    value: str | None
+    counts: Counts
+    days: Counter[int] = field(default_factory=Counter)  # working days to resolve -> how many
+
+    def rates(self) -> dict[str, float | int | None]:
+        c = self.counts
+        out: dict[str, float | int | None] = {
+            "timely_rate": percent(c.timely, c.timely + c.late + c.overdue)
+        }
+        for m in OTHER_MILESTONES:
+            met, late, breached = (getattr(c, f"{m}_{s}") for s in ("met", "late", "breached"))
+            out[f"{m}_rate"] = percent(met, met + late + breached)
+        out["followup_rate"] = percent(c.followed_up, c.resolved)
+        out["satisfaction_rate"] = percent(c.satisfied, c.followed_up)
+        out["reopen_rate"] = percent(c.reopened, c.ever_resolved)
+        n = sum(self.days.values())
+        total = sum(d * k for d, k in self.days.items())
+        out["resolve_days_mean"] = (total * 20 + n) // (2 * n) / 10 if n else None
+        out["resolve_days_p90"] = _nearest_rank(self.days, 90) if n else None
+        return out
+
+    def as_dict(self) -> dict[str, float | int | None]:
+        """Every figure, in FIELDS order."""
+        merged: dict[str, float | int | None] = {k: getattr(self.counts, k) for k in COUNT_FIELDS}
+        merged.update(self.rates())
+        return {k: merged[k] for k in FIELDS}
+
+
+def _nearest_rank(days: Counter[int], pct: int) -> int:
+    """The nearest-rank percentile: the smallest value with at least pct% of values <= it."""
+    n = sum(days.values())
+    rank = (pct * n + 99) // 100
+    seen = 0
+    for value in sorted(days):
+        seen += days[value]
+        if seen >= rank:
+            return value
+    raise AssertionError("unreachable")
+
+
+def _field_order() -> tuple[str, ...]:
+    order = ["received", "duplicates", "total", "timely", "late", "overdue", "pending"]
+    order.append("timely_rate")
+    for m in OTHER_MILESTONES:
+        order += [f"{m}_{s}" for s in ("met", "late", "breached", "pending")] + [f"{m}_rate"]
+    order += ["resolved", "followed_up", "followup_rate", "satisfied", "unsatisfied"]
+    order += ["satisfaction_rate", "ever_resolved", "reopened", "reopenings", "reopen_rate"]
+    order += ["extended", "extensions", "escalated", "escalated_manager", "escalated_senior"]
+    order += [f"nature_{n}" for n in ("valid", "assist", "excessive", "no_fault", "unclassified")]
+    order += ["resolve_days_mean", "resolve_days_p90"]
+    return tuple(order)
+
+
+FIELDS = _field_order()
+RATE_FIELDS = frozenset(k for k in FIELDS if k.endswith("_rate"))
+
+_MS_ZH = {"respond": "首次联系", "assign": "派单", "plan": "处理方案", "update": "进度反馈"}
+_MS_EN = {"respond": "Respond", "assign": "Assign", "plan": "Plan", "update": "Update"}
+_STATE_ZH = {"met": "按时", "late": "超时完成", "breached": "已超时", "pending": "未到期"}
+LABELS: dict[str, tuple[str, str]] = {
+    "received": ("受理件数", "Received"),
+    "duplicates": ("重复投诉", "Duplicates"),
+    "total": ("计入件数", "Counted"),
+    "timely": ("及时处理", "Timely"),
+    "late": ("超时完成", "Late"),
+    "overdue": ("逾期未完成", "Overdue"),
+    "pending": ("未到期", "Pending"),
+    "timely_rate": ("处理及时率%", "Timely rate %"),
+    **{
+        f"{m}_{s}": (f"{_MS_ZH[m]}{_STATE_ZH[s]}", f"{_MS_EN[m]} {s}")
+        for m in OTHER_MILESTONES
+        for s in ("met", "late", "breached", "pending")
+    },
+    **{f"{m}_rate": (f"{_MS_ZH[m]}按时率%", f"{_MS_EN[m]} on-time %") for m in OTHER_MILESTONES},
+    "resolved": ("已办结", "Resolved"),
+    "followed_up": ("已回访", "Followed up"),
+    "followup_rate": ("回访率%", "Follow-up rate %"),
+    "satisfied": ("满意", "Satisfied"),
+    "unsatisfied": ("不满意", "Unsatisfied"),
+    "satisfaction_rate": ("满意率%", "Satisfaction rate %"),
+    "ever_resolved": ("曾办结", "Ever resolved"),
+    "reopened": ("复议件数", "Reconsidered"),
+    "reopenings": ("复议次数", "Reconsiderations"),
+    "reopen_rate": ("复议率%", "Reconsideration rate %"),
+    "extended": ("延期件数", "Extended"),
+    "extensions": ("延期次数", "Extensions"),
+    "escalated": ("升级件数", "Escalated"),
+    "escalated_manager": ("升级至经理", "To manager"),
+    "escalated_senior": ("升级至高层", "To senior management"),
+    "nature_valid": ("有效投诉", "Valid"),
+    "nature_assist": ("协办事项", "Assistance"),
+    "nature_excessive": ("过高要求", "Excessive demand"),
+    "nature_no_fault": ("无责任投诉", "No fault"),
+    "nature_unclassified": ("未定性", "Nature not set"),
+    "resolve_days_mean": ("平均办结工作日", "Mean working days to resolve"),
+    "resolve_days_p90": ("办结工作日P90", "P90 working days to resolve"),
+    # words used around the figures
+    "share": ("占比%", "Share %"),
+    "month": ("月份", "Month"),
+    "section": ("部分", "Section"),
+    "dimension": ("维度", "Dimension"),
+    "value": ("取值", "Value"),
+    "summary": ("汇总", "Summary"),
+    "breakdown": ("分项", "Breakdown"),
+    "top": ("排名", "Top"),
+    "trend": ("趋势", "Trend"),
+    "severity": ("级别", "Severity"),
+    "category": ("类别", "Category"),
+    "department": ("部门", "Department"),
+    "handler": ("处理人", "Handler"),
+    "channel": ("渠道", "Channel"),
+    "location": ("位置", "Location"),
+}
+assert all(k in LABELS for k in FIELDS)
+
+
+def label(key: str, lang: str) -> str:
+    zh, en = LABELS[key]
+    return en if lang == "en" else zh
+
+
+_UNSET = {
+    "severity": ("未分级", "unclassified"),
+    "category": ("未分类", "no category"),
+    "department": ("未派单", "unassigned"),
+    "handler": ("未指定", "no handler"),
+    "channel": ("-", "-"),
+    "location": ("-", "-"),
+}
+
+
+def value_label(dimension: str, value: str | None, lang: str) -> str:
+    """How a breakdown value reads: 重大 for major, 未派单 for no department, ..."""
+    if value is None:
+        zh, en = _UNSET[dimension]
+        return en if lang == "en" else zh
+    if dimension == "severity":
+        return SEVERITY.label(value, lang)
+    if dimension == "channel":
+        return CHANNEL.label(value, lang)
+    return value

@@ -1,0 +1,1 @@
+"""The SLA policy, the milestone rules and their states."""

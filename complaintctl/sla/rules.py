@@ -1,0 +1,56 @@
+"""The SLA: a complaint's milestone deadlines from the policy and the working-day calendar.
+
+Pure: no ledger, no I/O.  The workflow, notice loading and imports all compute deadlines here,
+so there is one rule for each milestone.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from complaintctl.domain.model import provisional_mask
+from complaintctl.domain.timeutil import to_epoch
+from complaintctl.domain.vocab import MILESTONES
+from complaintctl.sla.policy import Policy
+from complaintctl.time.calendar import WorkCalendar
+from complaintctl.time.deadlines import due_at
+
+
+def milestone_due(
+    policy: Policy,
+    cal: WorkCalendar,
+    start: datetime,
+    severity: str | None,
+    channel: str,
+    milestone: str,
+) -> tuple[datetime, bool] | None:
+    """One milestone's deadline counted from ``start``, or None when it does not apply.
+
+    ``respond`` follows the channel's own limit before classification; afterwards the
+    channel only tightens the severity's limit (the earlier deadline wins)."""
+    limit = policy.limit(severity, milestone)
+    if limit is None:
+        return None
+    moment, prov = due_at(start, limit, cal, policy.day_ends_at)
+    if milestone == "respond" and channel in policy.channel_respond:
+        other, other_prov = due_at(start, policy.channel_respond[channel], cal, policy.day_ends_at)
+        if severity is None or other < moment:
+            moment, prov = other, other_prov
+    return moment, prov
+
+
+def deadlines(
+    policy: Policy, cal: WorkCalendar, received: datetime, severity: str | None, channel: str
+) -> tuple[dict[str, int | None], int]:
+    """Every milestone's deadline from the moment of receipt, and the provisional mask."""
+    due: dict[str, int | None] = {}
+    provisional: set[str] = set()
+    for milestone in MILESTONES:
+        result = milestone_due(policy, cal, received, severity, channel, milestone)
+        if result is None:
+            due[milestone] = None
+            continue
+        due[milestone] = to_epoch(result[0])
+        if result[1]:
+            provisional.add(milestone)
+    return due, provisional_mask(provisional)

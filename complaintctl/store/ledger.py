@@ -1,0 +1,502 @@
+"""The ledger: one SQLite file holding the event log and the state rebuilt from it.
+
+Opening a ledger sets WAL mode and a busy timeout, applies missing migrations (after a backup
+beside the file), and refuses files that are not complaintctl ledgers or come from a newer
+version.  Every write goes through ``Ledger.write()``: one ``BEGIN IMMEDIATE`` transaction, so
+concurrent terminals and cron wait for each other instead of failing, and a process killed
+mid-write leaves the ledger as it was before.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import random
+import sqlite3
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from complaintctl.domain.errors import LedgerUnavailable, NotFound
+from complaintctl.domain.model import COLUMNS, Complaint, Event, apply
+from complaintctl.store.schema import MIGRATIONS, SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    from complaintctl.sla.policy import Policy
+    from complaintctl.time.calendar import WorkCalendar
+
+APPLICATION_ID = 0x43504C54  # "CPLT"
+ENV_DB = "COMPLAINTCTL_DB"
+ENV_TIMEOUT = "COMPLAINTCTL_BUSY_TIMEOUT"
+MAX_ID = 2**63 - 1  # SQLite's largest integer
+# Pages of a new ledger: rows of a few hundred bytes and long texts; half the WAL frames and
+# write calls of SQLite's 4096 (a 100,000-row import: 1.2 s less; docs/performance.md).
+# A ledger keeps the size it was made with (WAL mode cannot change it).
+PAGE_SIZE = 8192
+
+
+def default_path() -> Path:
+    """``--db``, else ``$COMPLAINTCTL_DB``, else the per-user data folder (platformdirs)."""
+    env = os.environ.get(ENV_DB)
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_data_path  # start-up: only without --db
+
+    return user_data_path("complaintctl", appauthor=False) / "ledger.db"
+
+
+def _busy_timeout() -> float:
+    try:
+        return max(0.0, float(os.environ.get(ENV_TIMEOUT, "30")))
+    except ValueError:
+        return 30.0
+
+
+def _check_length(path: Path) -> None:
+    """Refuse a file shorter than its own header says (cut short by a copy or a full disk).
+
+    Other terminals may be checkpointing meanwhile, and the last one to close deletes the
+    write-ahead log, so the log is looked at once, after the header is read: pages reach the
+    file only through a checkpoint, which holds the log until it has written them all.  A log
+    with pages in it (they may not have reached the file yet) skips the check."""
+    with path.open("rb") as handle:
+        header = handle.read(100)
+    if _wal_size(path) > 0:
+        return
+    if len(header) < 100 or not header.startswith(b"SQLite format 3\x00"):
+        return  # SQLite itself says "not a database"
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    pages = int.from_bytes(header[28:32], "big")
+    sane = 512 <= page_size <= 65536 and page_size & (page_size - 1) == 0
+    valid = sane and pages > 0 and header[24:28] == header[92:96]
+    size = path.stat().st_size
+    if valid and size < pages * page_size:
+        raise LedgerUnavailable(
+            f"ledger {path}: truncated ({size} of {pages * page_size} bytes); "
+            "restore it from a backup"
+        )
+
+
+def _wal_size(path: Path) -> int:
+    """The write-ahead log's size, 0 when there is none (it may vanish at any moment)."""
+    try:
+        return path.with_name(f"{path.name}-wal").stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
+@contextlib.contextmanager
+def _guard(path: Path) -> Iterator[None]:
+    """Turn a damaged or locked file met after opening into a one-line ``LedgerUnavailable``
+    (constraint violations stay what they are: the caller may expect them)."""
+    try:
+        yield
+    except sqlite3.IntegrityError:
+        raise
+    except sqlite3.DatabaseError as exc:
+        raise _explain(exc, path) from exc
+
+
+def _explain(exc: sqlite3.Error, path: Path) -> LedgerUnavailable:
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return LedgerUnavailable(
+            f"ledger {path}: locked by another process for over {_busy_timeout():g} s; "
+            "try again, or look for a stuck complaintctl or sqlite3 process"
+        )
+    if "not a database" in text or "malformed" in text or "disk image" in text:
+        return LedgerUnavailable(
+            f"ledger {path}: not a readable SQLite ledger ({text}); restore it from a backup"
+        )
+    return LedgerUnavailable(f"ledger {path}: {text}")
+
+
+class Ledger:
+    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+        self.path = path
+        self.conn = conn
+        self._calendar: WorkCalendar | None = None
+        self._policies: dict[int, Policy] = {}
+
+    # -- opening -----------------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: Path | str | None = None) -> Ledger:
+        path = Path(path).expanduser() if path is not None else default_path()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if not path.exists():
+                os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+            elif path.is_dir():
+                raise LedgerUnavailable(f"ledger {path}: is a folder, not a file")
+            else:
+                _check_length(path)
+        except OSError as exc:
+            raise LedgerUnavailable(f"ledger {path}: cannot open ({exc.strerror})") from exc
+        try:
+            conn = sqlite3.connect(path, timeout=_busy_timeout(), isolation_level=None)
+        except sqlite3.Error as exc:
+            raise _explain(exc, path) from exc
+        conn.row_factory = sqlite3.Row
+        ledger = cls(path, conn)
+        # Terminals opening a new ledger at the same moment race to switch it to WAL and
+        # create the tables; SQLite answers a lock upgrade that could deadlock with an
+        # immediate SQLITE_BUSY rather than waiting, so the whole preparation is retried
+        # until the busy timeout has passed.
+        deadline = time.monotonic() + _busy_timeout()
+        while True:
+            try:
+                ledger._prepare()
+                return ledger
+            except sqlite3.OperationalError as exc:
+                busy = "locked" in str(exc) or "busy" in str(exc)
+                if busy and time.monotonic() < deadline:
+                    time.sleep(0.02 + random.random() * 0.05)
+                    continue
+                conn.close()
+                raise _explain(exc, path) from exc
+            except sqlite3.Error as exc:
+                conn.close()
+                raise _explain(exc, path) from exc
+            except LedgerUnavailable:
+                conn.close()
+                raise
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def guard(self) -> contextlib.AbstractContextManager[None]:
+        """Around direct use of ``conn``: a damaged or locked file becomes one clear
+        ``LedgerUnavailable`` naming this ledger."""
+        return _guard(self.path)
+
+    def _prepare(self) -> None:
+        c = self.conn
+        c.execute(f"PRAGMA busy_timeout = {int(_busy_timeout() * 1000)}")
+        # one statement, one snapshot: a terminal creating the ledger at this very moment
+        # cannot be seen half-way (tables there, version not yet)
+        version, app, tables = c.execute(
+            "SELECT (SELECT user_version FROM pragma_user_version), "
+            "(SELECT application_id FROM pragma_application_id), "
+            "(SELECT count(*) FROM sqlite_master)"
+        ).fetchone()
+        if version == 0:
+            if tables:
+                raise LedgerUnavailable(
+                    f"ledger {self.path}: a SQLite file, but not a complaintctl ledger"
+                )
+        elif app != APPLICATION_ID:
+            raise LedgerUnavailable(
+                f"ledger {self.path}: a SQLite file, but not a complaintctl ledger"
+            )
+        if version > SCHEMA_VERSION:
+            raise LedgerUnavailable(
+                f"ledger {self.path}: made by a newer complaintctl (schema {version}, this "
+                f"version knows {SCHEMA_VERSION}); upgrade complaintctl, the ledger was not touched"
+            )
+        if c.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            if version == 0:  # a new file: its page size is chosen before its first page
+                c.execute(f"PRAGMA page_size = {PAGE_SIZE}")
+            c.execute("PRAGMA journal_mode = WAL")
+        c.execute("PRAGMA synchronous = FULL")
+        c.execute("PRAGMA foreign_keys = ON")
+        if version < SCHEMA_VERSION:
+            self._migrate(version)
+
+    def _migrate(self, version: int) -> None:
+        if version > 0:
+            stamp = time.strftime("%Y%m%d-%H%M%S")
+            self.backup(self.path.with_name(f"{self.path.name}.before-v{SCHEMA_VERSION}-{stamp}"))
+        c = self.conn
+        c.execute("BEGIN IMMEDIATE")  # outside the try: nothing to roll back if it fails
+        try:
+            current = c.execute("PRAGMA user_version").fetchone()[0]
+            for number in range(current, SCHEMA_VERSION):
+                for statement in _split(MIGRATIONS[number]):
+                    c.execute(statement)
+            c.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            c.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            c.execute("COMMIT")
+        except BaseException:
+            c.execute("ROLLBACK")
+            raise
+        self._compact()
+
+    def _compact(self) -> None:
+        """Give back the space a migration freed by copying a table (SQLite keeps freed pages
+        in the file), once, when it is over a quarter of the file.  Only a matter of size: a
+        terminal keeping it busy just leaves the pages for new events to fill."""
+        c = self.conn
+        free, pages = c.execute(
+            "SELECT (SELECT freelist_count FROM pragma_freelist_count), "
+            "(SELECT page_count FROM pragma_page_count)"
+        ).fetchone()
+        if free * 4 > pages:
+            with contextlib.suppress(sqlite3.OperationalError):
+                c.execute("VACUUM")
+
+    # -- transactions ------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Writer]:
+        """One write transaction, taking the write lock up front."""
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise _explain(exc, self.path) from exc
+        writer = Writer(self)
+        try:
+            with _guard(self.path):
+                yield writer
+        except BaseException:
+            self._rollback()
+            raise
+        else:
+            try:
+                self.conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self._rollback()
+                raise _explain(exc, self.path) from exc
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[None]:
+        """One read transaction: every query inside sees the same ledger, whatever other
+        terminals write meanwhile (a digest's or a report's several queries).  Inside a
+        transaction already, it is that one."""
+        conn = self.conn
+        with _guard(self.path):
+            if conn.in_transaction:
+                yield
+                return
+            conn.execute("BEGIN")
+            try:
+                yield
+            finally:
+                if conn.in_transaction:
+                    conn.execute("COMMIT")
+
+    def _rollback(self) -> None:
+        """Undo the open transaction (SQLite may already have, after some errors)."""
+        self._calendar = None
+        if self.conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                self.conn.execute("ROLLBACK")
+
+    def backup(self, dest: Path) -> None:
+        """A consistent copy while others write (SQLite's online backup API), owner-only.
+
+        The copy is one self-contained file (rollback journal, no ``-wal``); opening it with
+        complaintctl switches it back to WAL."""
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if not dest.exists():
+            os.close(os.open(dest, os.O_CREAT | os.O_WRONLY, 0o600))
+        os.chmod(dest, 0o600)
+        target = sqlite3.connect(dest, isolation_level=None)
+        try:
+            self.conn.backup(target)
+            target.execute("PRAGMA journal_mode = DELETE")
+        finally:
+            target.close()
+
+    # -- reading -----------------------------------------------------------------------------
+    def get(self, complaint_id: int) -> Complaint:
+        if not 0 < complaint_id <= MAX_ID:
+            raise NotFound(f"ID: no complaint #{complaint_id} in {self.path}")
+        with _guard(self.path):
+            row = self.conn.execute(
+                "SELECT * FROM complaints WHERE id = ?", (complaint_id,)
+            ).fetchone()
+        if row is None:
+            raise NotFound(f"ID: no complaint #{complaint_id} in {self.path}")
+        return Complaint.from_row(dict(row))
+
+    def personal(self, complaint_id: int) -> tuple[str | None, str | None]:
+        with _guard(self.path):
+            row = self.conn.execute(
+                "SELECT name, phone FROM personal WHERE complaint_id = ?", (complaint_id,)
+            ).fetchone()
+        return (row["name"], row["phone"]) if row else (None, None)
+
+    def events(self, complaint_id: int | None = None) -> list[Event]:
+        with _guard(self.path):
+            if complaint_id is None:
+                rows = self.conn.execute("SELECT * FROM events ORDER BY seq").fetchall()
+            else:
+                rows = self.conn.execute(
+                    "SELECT * FROM events WHERE complaint_id = ? ORDER BY seq", (complaint_id,)
+                ).fetchall()
+        return [row_to_event(r) for r in rows]
+
+    def query(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> list[sqlite3.Row]:
+        with _guard(self.path):
+            return self.conn.execute(sql, params).fetchall()
+
+    # -- policy and calendar -----------------------------------------------------------------
+    def policy_version(self) -> int:
+        with _guard(self.path):
+            row = self.conn.execute("SELECT max(version) FROM policies").fetchone()
+        return int(row[0] or 0)
+
+    def policy(self, version: int | None = None) -> Policy:
+        from complaintctl.sla.policy import default_policy, parse_policy  # start-up: tomllib
+
+        if version is None:
+            version = self.policy_version()
+        if version not in self._policies:
+            if version == 0:
+                self._policies[0] = default_policy()
+            else:
+                row = self.conn.execute(
+                    "SELECT text FROM policies WHERE version = ?", (version,)
+                ).fetchone()
+                self._policies[version] = parse_policy(row["text"])
+        return self._policies[version]
+
+    def calendar(self) -> WorkCalendar:
+        """The working-day calendar, from the cache in the ledger when it is current."""
+        if self._calendar is not None:
+            return self._calendar
+        # start-up: the calendar module only for commands that compute deadlines
+        from complaintctl.time.calendar import (
+            DEFAULT_FIRST_YEAR,
+            DEFAULT_LAST_YEAR,
+            WorkCalendar,
+            build_calendar,
+            parse_notice,
+        )
+
+        notices = self.conn.execute(
+            "SELECT id, year, text FROM notices WHERE id IN "
+            "(SELECT max(id) FROM notices GROUP BY year) ORDER BY year"
+        ).fetchall()
+        key = f"{_holidays_version()}|{','.join(str(n['id']) for n in notices)}"
+        row = self.conn.execute("SELECT data FROM calendar_cache WHERE key = ?", (key,)).fetchone()
+        if row is not None:
+            self._calendar = WorkCalendar.from_dict(json.loads(row["data"]))
+            return self._calendar
+        cal = build_calendar(
+            DEFAULT_FIRST_YEAR, DEFAULT_LAST_YEAR, [parse_notice(n["text"]) for n in notices]
+        )
+        with contextlib.suppress(sqlite3.OperationalError):
+            self.conn.execute(
+                "INSERT OR REPLACE INTO calendar_cache (key, data) VALUES (?, ?)",
+                (key, json.dumps(cal.to_dict(), separators=(",", ":"))),
+            )
+        self._calendar = cal
+        return cal
+
+
+def _holidays_version() -> str:
+    """The installed holidays package's version, from its dist-info folder name, without
+    importing the package or importlib.metadata (both cost milliseconds per command)."""
+    from importlib.util import find_spec  # start-up: only when the cache is checked
+
+    spec = find_spec("holidays")
+    if spec is None or spec.origin is None:
+        return "missing"
+    package = Path(spec.origin).parent
+    for info in package.parent.glob("holidays-*.dist-info"):
+        return info.name[len("holidays-") : -len(".dist-info")]
+    return f"mtime-{package.stat().st_mtime_ns}"
+
+
+def row_to_event(row: sqlite3.Row) -> Event:
+    return Event(
+        kind=row["kind"],
+        complaint_id=row["complaint_id"],
+        at=row["at"],
+        by=row["by"],
+        data=json.loads(row["data"]),
+        recorded_at=row["recorded_at"],
+        seq=row["seq"],
+        pii=row["pii"],
+    )
+
+
+def _split(script: str) -> list[str]:
+    """Statements of a migration (triggers keep their inner semicolons)."""
+    out: list[str] = []
+    buf = ""
+    for line in script.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            if buf.strip():
+                out.append(buf.strip())
+            buf = ""
+    if buf.strip():
+        out.append(buf.strip())
+    return out
+
+
+class Writer:
+    """What a write transaction may do: append events and store the state they lead to."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self.conn = ledger.conn
+        self.now = int(time.time())
+
+    def next_id(self) -> int:
+        return int(
+            self.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM complaints").fetchone()[0]
+        )
+
+    def append(self, event: Event) -> Event:
+        """Chain the event to the log and return it with its sequence number."""
+        last = self.conn.execute(
+            "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1"
+        ).fetchone()
+        seq = (last["seq"] + 1) if last else 1
+        from complaintctl.store import chain as integrity  # hashing is needed only by writers
+
+        prev = last["hash"] if last else integrity.GENESIS
+        data = integrity.canonical(event.data)
+        digest = integrity.event_hash(
+            prev, seq, event.complaint_id, event.kind, event.at, self.now, event.by, data, event.pii
+        )
+        self.conn.execute(
+            "INSERT INTO events (seq, complaint_id, kind, at, recorded_at, by, data, pii, "
+            "prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                seq,
+                event.complaint_id,
+                event.kind,
+                event.at,
+                self.now,
+                event.by,
+                data,
+                event.pii,
+                prev,
+                digest,
+            ),
+        )
+        return replace(event, seq=seq, recorded_at=self.now)
+
+    def record(self, state: Complaint | None, event: Event) -> Complaint:
+        """Append ``event`` for a complaint and store the state it leads to."""
+        stored = self.append(event)
+        new = apply(state, stored)
+        values = new.to_values()
+        if state is None:
+            names = ", ".join(COLUMNS)
+            marks = ", ".join("?" for _ in COLUMNS)
+            self.conn.execute(f"INSERT INTO complaints ({names}) VALUES ({marks})", values)
+        else:
+            sets = ", ".join(f"{k} = ?" for k in COLUMNS if k != "id")
+            self.conn.execute(
+                f"UPDATE complaints SET {sets} WHERE id = ?",
+                [v for k, v in zip(COLUMNS, values, strict=True) if k != "id"] + [new.id],
+            )
+        return new
+
+    def store_personal(self, complaint_id: int, name: str, phone: str) -> str:
+        from complaintctl.store import chain as integrity  # hashing is needed only by writers
+
+        salt = integrity.new_salt()
+        self.conn.execute(
+            "INSERT INTO personal (complaint_id, name, phone, salt) VALUES (?, ?, ?, ?)",
+            (complaint_id, name, phone, salt),
+        )
+        return integrity.personal_digest(salt, name, phone)

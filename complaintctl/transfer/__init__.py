@@ -1,0 +1,1 @@
+"""Import (readers, rows, events, worker) and export."""

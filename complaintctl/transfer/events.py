@@ -1,0 +1,112 @@
+"""Checked rows turned into complaints: the events a row stands for, with the data and the
+deadlines ``workflow`` gives a complaint typed at the terminal, folded into a
+:class:`~complaintctl.store.bulk.NewComplaint` ready for the ledger's bulk writer.  Like
+:mod:`complaintctl.transfer.rows` it needs no ledger, only the policy and the calendar.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from complaintctl.domain.timeutil import from_epoch
+from complaintctl.sla import rules as sla
+from complaintctl.sla.policy import Policy
+from complaintctl.store.bulk import NewComplaint, new_complaint
+from complaintctl.time.calendar import WorkCalendar
+from complaintctl.transfer.rows import Record
+from complaintctl.workflow import steps as workflow
+
+CACHED = 4096  # receipt times whose deadlines are kept
+
+
+class _Deadlines:
+    """Deadlines as ``register`` computes them (``sla.deadlines``), with the calendar loaded
+    once and a cache: registers repeat receipt times (a date alone is 00:00)."""
+
+    def __init__(self, policy: Policy, calendar: WorkCalendar) -> None:
+        self.policy = policy
+        self.calendar = calendar
+        self.cache: dict[tuple[int, str | None, str], tuple[dict[str, int | None], int]] = {}
+
+    def __call__(self, rec: Record) -> tuple[dict[str, int | None], int]:
+        key = (rec.received, rec.severity, rec.channel)
+        found = self.cache.get(key)
+        if found is None:
+            received = from_epoch(rec.received)
+            found = sla.deadlines(self.policy, self.calendar, received, rec.severity, rec.channel)
+            if len(self.cache) >= CACHED:
+                self.cache.clear()  # rows come roughly in date order: old days do not return
+            self.cache[key] = found
+        return dict(found[0]), found[1]
+
+
+def events_for(
+    rec: Record,
+    policy: Policy,
+    version: int,
+    deadlines: _Deadlines,
+    by: str,
+    source: dict[str, Any],
+) -> Iterator[tuple[str, int, str, dict[str, Any]]]:
+    """(kind, at, by, data) of the events a row stands for, with the data ``workflow`` writes
+    and ``source`` (where the row came from) in each."""
+    due, provisional = deadlines(rec)
+    registered: dict[str, Any] = {
+        "channel": rec.channel,
+        "unit": rec.unit,
+        "description": rec.description,
+        "location": rec.location,
+        "category": rec.category,
+        "severity": rec.severity,
+        "nature": rec.nature,
+        "policy_version": version,
+        "due": due,
+        "provisional": provisional,
+        "source_key": rec.key,
+        **source,
+    }
+    yield "registered", rec.received, by, registered
+    steps: list[tuple[str, int, dict[str, Any]]] = []
+    # a contact or a plan at the moment of the resolution is what the resolution marks anyway
+    contacted = rec.contacted_at if rec.contacted_at != rec.resolved_at else None
+    planned = rec.planned_at if rec.planned_at != rec.resolved_at else None
+    for at in sorted({t for t in (contacted, planned) if t is not None}):
+        update = {
+            "contacted": at == contacted,
+            "plan": (rec.plan or "（导入）") if at == planned else None,
+            "note": None,
+            "update_due": workflow._update_clock(policy, rec.severity, at),
+            **source,
+        }
+        steps.append(("updated", at, update))
+    if rec.department is not None:
+        # assigned before the contact and plan (a complaint being handled is 处理中), unless
+        # the status column says it is only 已派单: then contact came before the assignment
+        at = rec.assigned_at if rec.assigned_at is not None else rec.received
+        data = {"department": rec.department, "handler": rec.handler, **source}
+        assigned = ("assigned", at, data)
+        steps.insert(len(steps) if rec.status == "assigned" else 0, assigned)
+    for kind, at, data in steps:
+        yield kind, at, by, data
+    if rec.resolved_at is not None and rec.resolution is not None:
+        yield "resolved", rec.resolved_at, by, {"resolution": rec.resolution, **source}
+        if rec.satisfaction is not None and rec.followed_up_at is not None:
+            verdict = {"satisfaction": rec.satisfaction, "note": rec.followup_note, **source}
+            yield "followed_up", rec.followed_up_at, by, verdict
+
+
+class Builder:
+    """Checked rows into new complaints, as the file's import by ``by`` writes them: every
+    event's data names the file and the row (``source``)."""
+
+    def __init__(
+        self, policy: Policy, version: int, calendar: WorkCalendar, by: str, file: str
+    ) -> None:
+        self.policy, self.version, self.by, self.file = policy, version, by, file
+        self.deadlines = _Deadlines(policy, calendar)
+
+    def __call__(self, rec: Record) -> NewComplaint:
+        source = {"source": "import", "file": self.file, "row": rec.row}
+        steps = events_for(rec, self.policy, self.version, self.deadlines, self.by, source)
+        return new_complaint(rec.name, rec.phone, steps)

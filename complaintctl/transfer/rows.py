@@ -1,0 +1,395 @@
+"""The rows of a register checked one by one (issue 7): each becomes a :class:`Record` or a
+list of :class:`Problem` naming the row, the column, the value and why.
+
+Nothing here touches the ledger: a :class:`RowReader` needs only the policy, the time of the
+import and the default channel, so rows can be checked in a worker process
+(:mod:`complaintctl.transfer.worker`).  The rules for dates without a time, 是否紧急, missing
+phones and the rest are in docs/import-export.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+
+from complaintctl.domain.errors import InvalidInput
+from complaintctl.domain.timeutil import CST, EARLIEST, OFFSET, from_epoch, local, to_epoch
+from complaintctl.domain.vocab import CHANNEL, NATURE, SATISFACTION, SEVERITY, STATUS
+from complaintctl.sla.policy import Policy
+from complaintctl.store import chain as integrity
+from complaintctl.transfer.sheets import Bad, Cell, Header, cell_text, clock, usual_header, when
+from complaintctl.workflow import steps as workflow
+from complaintctl.workflow.actor import MAX_SHORT
+
+MAX_SHOWN = 40  # characters of a cell quoted in a problem
+STEPS = ("assigned_at", "contacted_at", "planned_at", "resolved_at", "followed_up_at")
+OPEN = ("open", "registered", "assigned", "in_progress")
+
+# Words registers use beyond the vocabularies' own.
+_CHANNELS = {
+    **dict.fromkeys(("来电", "热线电话"), "phone"),
+    **dict.fromkeys(("上门", "前台", "来人"), "visit"),
+    **dict.fromkeys(("信件", "书信"), "letter"),
+    **dict.fromkeys(("公众号", "小程序", "网上"), "online"),
+    **dict.fromkeys(("12345", "市长热线"), "relay"),
+}
+_SEVERITIES = {"紧急": "major", "严重": "major", "重要": "moderate", "普通": "minor"}
+_YES = ("是", "紧急", "急", "y", "yes", "true", "1", "√", "✓")
+_NO = ("否", "不紧急", "n", "no", "false", "0", "×")
+_STATUS_WORDS = {
+    **dict.fromkeys(("已完成", "完成", "已办结", "办结", "已处理", "已解决"), "resolved"),
+    **dict.fromkeys(("未完成", "未处理", "待处理", "跟进中"), "open"),
+    "已回访": "closed",
+}
+
+
+# -- rows -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Problem:
+    row: int
+    column: str
+    value: str
+    reason: str
+
+    def text(self) -> str:
+        shown = self.value if len(self.value) <= MAX_SHOWN else self.value[: MAX_SHOWN - 1] + "…"
+        return f"{self.column} {shown!r}: {self.reason}"
+
+
+@dataclass
+class BadRow:
+    row: int
+    cells: list[str]
+    problems: list[Problem]
+
+    @property
+    def reason(self) -> str:
+        return "; ".join(p.text() for p in self.problems)
+
+    def line(self, label: str) -> str:
+        """``投诉记录表.csv:7: 联系电话 '1381234': ... is not a phone number; ...``"""
+        return f"{label}:{self.row}: {self.reason}"
+
+
+@dataclass(slots=True)
+class Record:
+    """A valid row: everything its events need; times in epoch seconds."""
+
+    row: int
+    received: int
+    channel: str
+    name: str
+    phone: str
+    unit: str
+    description: str
+    key: str = ""
+    location: str | None = None
+    category: str | None = None
+    severity: str | None = None
+    nature: str | None = None
+    department: str | None = None
+    handler: str | None = None
+    plan: str | None = None
+    resolution: str | None = None
+    satisfaction: str | None = None
+    followup_note: str | None = None
+    status: str | None = None  # what a status column says
+    assigned_at: int | None = None
+    contacted_at: int | None = None
+    planned_at: int | None = None
+    resolved_at: int | None = None
+    followed_up_at: int | None = None
+
+
+def source_key(received: int, unit: str, name: str, description: str) -> str:
+    """What identifies a complaint in a register however the sheet is sorted, edited later or
+    re-exported: when it was received, the unit, who and what (NFKC, case and spaces folded)."""
+
+    def fold(text: str) -> str:
+        return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+    body = integrity.canonical([1, received, fold(unit), fold(name), fold(description)])
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def _reason(exc: InvalidInput) -> str:
+    """A core validation error without its CLI option name (the column is named instead)."""
+    text, prefix = str(exc), f"{exc.field}: "
+    return text[len(prefix) :] if text.startswith(prefix) else text
+
+
+_EPOCH_DAY = date(1970, 1, 1).toordinal()
+_EARLIEST = to_epoch(EARLIEST)
+
+
+def _moment(day: date, at: time) -> int:
+    """Epoch seconds of a local day and time (what ``to_epoch(datetime.combine(day, at,
+    CST))`` gives, by arithmetic: a register has hundreds of thousands of them)."""
+    epoch = (day.toordinal() - _EPOCH_DAY) * 86400 + at.hour * 3600 + at.minute * 60 + at.second
+    epoch -= OFFSET
+    if epoch < _EARLIEST:
+        raise Bad(f"{local(datetime.combine(day, at, CST))} is before 1992")
+    return epoch
+
+
+class RowReader:
+    """Parses and validates rows against the recognised columns, the policy and the clock."""
+
+    def __init__(self, header: Header, policy: Policy, now: int, default_channel: str) -> None:
+        self.columns = header.columns
+        self.headers = header.headers
+        self.position = {h: i for i, h in reversed(list(enumerate(header.headers)))}
+        self.policy = policy
+        self.now = now
+        self.default_channel = default_channel
+        # how each field's cell is read and checked (the receipt is read by _received)
+        self.convert: dict[str, Callable[[Cell], Any]] = {
+            "channel": _channel,
+            "name": _short,
+            "phone": _phone,
+            "unit": _short,
+            "description": _long,
+            "severity": _severity,
+            "urgent": _urgent,
+            "location": _short,
+            "category": lambda v: workflow.category(policy, cell_text(v)),
+            "nature": lambda v: NATURE.parse(cell_text(v)),
+            "department": lambda v: workflow.department(policy, cell_text(v)),
+            "handler": _short,
+            "plan": _long,
+            "resolution": _long,
+            "satisfaction": _satisfaction,
+            "status": _status,
+            **dict.fromkeys(STEPS, self._later),
+        }
+        # each recognised column: its field, its index and how its cell is read (None: the
+        # receipt, read with its companion column by _received)
+        self.plan = [(name, i, self.convert.get(name)) for name, i in header.columns.items()]
+
+    def column(self, name: str) -> str:
+        """The header of a field's column, or the field's usual header if the sheet has none."""
+        index = self.columns.get(name)
+        return self.headers[index] if index is not None else usual_header(name)
+
+    def parse(self, row: int, cells: Sequence[Cell]) -> Record | list[Problem]:
+        values: dict[str, Cell] = {}  # the row's non-blank cells by field
+        given: dict[str, Any] = {}  # the other fields, converted (only the non-blank ones)
+        unread: list[tuple[str, str]] = []  # (field, why its cell could not be read)
+        width = len(cells)
+        for name, index, convert in self.plan:
+            if index >= width:
+                continue
+            value = cells[index]
+            if value is None or (type(value) is str and not value.strip()):
+                continue
+            values[name] = value
+            if convert is not None:
+                try:
+                    given[name] = convert(value)
+                except Bad as exc:
+                    unread.append((name, str(exc)))
+                except InvalidInput as exc:
+                    unread.append((name, _reason(exc)))
+        problems: list[Problem] = []
+
+        def fail(name: str, reason: str) -> None:
+            problems.append(Problem(row, self.column(name), cell_text(values.get(name)), reason))
+
+        received = self._received(values, fail)
+        for name in ("unit", "description"):
+            if name not in values:
+                fail(name, "must not be empty")
+        for name, reason in unread:
+            fail(name, reason)
+        get = given.get
+        rec = Record(
+            row,
+            received or 0,
+            get("channel") or self.default_channel,
+            get("name") or "",
+            get("phone") or "",
+            get("unit") or "",
+            get("description") or "",
+        )
+        rec.severity = get("severity") or ("major" if get("urgent") else None)
+        rec.location = get("location")
+        rec.category = get("category")
+        rec.nature = get("nature")
+        rec.department = get("department")
+        rec.handler = get("handler")
+        rec.plan = get("plan")
+        rec.resolution = get("resolution")
+        rec.satisfaction, rec.followup_note = get("satisfaction") or (None, None)
+        rec.assigned_at = get("assigned_at")
+        rec.contacted_at = get("contacted_at")
+        rec.planned_at = get("planned_at")
+        rec.resolved_at = get("resolved_at")
+        rec.followed_up_at = get("followed_up_at")
+        if received is not None:
+            self._order(rec, fail)
+        rec.status = get("status")
+        self._consistent(rec.status, values, fail)
+        if problems:
+            return sorted(problems, key=lambda p: self.position.get(p.column, len(self.headers)))
+        if rec.followed_up_at is None and rec.satisfaction is not None:
+            rec.followed_up_at = rec.resolved_at
+        rec.key = source_key(rec.received, rec.unit, rec.name, rec.description)
+        return rec
+
+    # -- the pieces of a row ------------------------------------------------------------------
+    def _received(self, values: dict[str, Cell], fail: Callable[[str, str], None]) -> int | None:
+        """The receipt: a date (with or without a time) and/or a time-of-day column."""
+        day_cell, time_cell = values.get("received_at"), values.get("received_time")
+        name = "received_at"
+        try:
+            day: date | None = None
+            at: time | None = None
+            if day_cell is not None:
+                day, at = when(day_cell)
+            if time_cell is not None:
+                name = "received_time"
+                moment = clock(time_cell)
+                if isinstance(moment, datetime):
+                    if day is not None and moment.date() != day:
+                        raise Bad(f"another day than {self.column('received_at')}")
+                    day, at = moment.date(), moment.time()
+                else:
+                    at = moment
+            if day is None:
+                name = "received_at" if "received_at" in self.columns else "received_time"
+                raise Bad("must not be empty" if time_cell is None else "no date given")
+            epoch = _moment(day, at or time())
+            if epoch > self.now + 60:
+                raise Bad(f"{local(from_epoch(epoch))} is in the future")
+            return epoch
+        except Bad as exc:
+            fail(name, str(exc))
+            return None
+
+    def _later(self, value: Cell) -> int:
+        """A step's time; a date alone is the end of that day (23:59, or now if that is today)."""
+        day, at = when(value)
+        epoch = min(_moment(day, time(23, 59)), self.now) if at is None else _moment(day, at)
+        if epoch > self.now + 60:
+            raise Bad(f"{local(from_epoch(epoch))} is in the future")
+        return epoch
+
+    def _order(self, rec: Record, fail: Callable[[str, str], None]) -> None:
+        """Each step after the receipt; assignment, contact and plan not after the
+        resolution; the follow-up not before it."""
+
+        def bad(name: str, reason: str, other: int) -> None:
+            moment = local(from_epoch(getattr(rec, name)))
+            fail(name, f"{moment} is {reason} ({local(from_epoch(other))})")
+
+        done = rec.resolved_at
+        for name in STEPS:
+            moment = getattr(rec, name)
+            if moment is None:
+                continue
+            if moment < rec.received:
+                bad(name, "before the complaint was received", rec.received)
+            elif done is not None and name != "followed_up_at" and moment > done:
+                bad(name, "after the resolution", done)
+            elif done is not None and name == "followed_up_at" and moment < done:
+                bad(name, "before the resolution", done)
+
+    def _consistent(
+        self, status: str | None, values: dict[str, Cell], fail: Callable[[str, str], None]
+    ) -> None:
+        """What a resolution, a follow-up or an assignment needs, and what a status column
+        claims, must be in the row."""
+
+        for name, other, what in _NEEDS:
+            if name in values and other not in values:
+                fail(name, f"needs {what} ({self.column(other)})")
+        if status in OPEN and "resolution" in values:
+            fail("status", "says open, but a resolution is given")
+        elif status in ("resolved", "closed") and "resolution" not in values:
+            fail("status", "says done, but no resolution is given")
+        elif status == "closed" and "satisfaction" not in values:
+            fail("status", "says closed, but no follow-up verdict is given")
+
+
+# (a field, the field it needs, what that one is): the cells a row must give together
+_NEEDS = (
+    ("resolution", "resolved_at", "the time it was done"),
+    ("resolved_at", "resolution", "the resolution"),
+    ("satisfaction", "resolution", "a resolution first"),
+    ("followed_up_at", "satisfaction", "the follow-up verdict"),
+    ("handler", "department", "the department"),
+    ("assigned_at", "department", "the department"),
+)
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")  # what workflow.text refuses
+
+
+def _text(value: Cell, limit: int) -> str:
+    """A text cell checked as ``workflow.text`` checks typed text (its message on failure)."""
+    text = cell_text(value).strip()
+    if len(text) <= limit and not _CONTROL.search(text):
+        return text
+    checked = workflow.text(text, "text", limit=limit)
+    assert checked is not None
+    return checked
+
+
+def _short(value: Cell) -> str:
+    return _text(value, MAX_SHORT)
+
+
+def _long(value: Cell) -> str:
+    return _text(value, workflow.MAX_TEXT)
+
+
+def _phone(value: Cell) -> str:
+    text = cell_text(value).strip()
+    if "*" in text:
+        raise Bad("a masked number (export --with-personal-data to re-import)")
+    try:
+        return workflow.phone(text)
+    except InvalidInput as exc:
+        raise Bad(_reason(exc)) from exc
+
+
+def _channel(value: Cell) -> str:
+    text = cell_text(value).strip()
+    return _CHANNELS.get(text) or CHANNEL.parse(text)
+
+
+def _severity(value: Cell) -> str:
+    text = cell_text(value).strip()
+    return _SEVERITIES.get(text) or SEVERITY.parse(text)
+
+
+def _urgent(value: Cell) -> bool:
+    text = cell_text(value).strip().lower()
+    if text in _YES:
+        return True
+    if text in _NO:
+        return False
+    raise Bad("unknown value (accepted: 是/紧急 = major, 否)")
+
+
+def _satisfaction(value: Cell) -> tuple[str, str | None]:
+    """满意/不满意 (satisfied/unsatisfied); a longer verdict is kept as the follow-up note."""
+    text = cell_text(value).strip()
+    try:
+        return SATISFACTION.parse(text), None
+    except InvalidInput:
+        pass
+    verdict = "unsatisfied" if "不满" in text else "satisfied" if "满意" in text else None
+    if verdict is None:
+        raise Bad("unknown verdict (accepted: 满意/satisfied, 不满意/unsatisfied)")
+    return verdict, _long(text)
+
+
+def _status(value: Cell) -> str:
+    """A status code (or "open") from a status column: codes, labels or register words."""
+    text = cell_text(value).strip()
+    return _STATUS_WORDS.get(text) or STATUS.parse(text)

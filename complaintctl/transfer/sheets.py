@@ -1,0 +1,464 @@
+"""Registers as rows of cells: reading CSV, .xlsx and JSON lines, the header row, cell values.
+
+CSV may be UTF-8 (with or without BOM) or GB18030 (what Chinese Excel writes); an .xlsx sheet is
+read with openpyxl in read-only mode; JSON lines are what ``export --format jsonl`` writes.
+Rows keep the numbers the spreadsheet shows.  The header row is the one among the first rows
+naming the most known columns (:data:`FIELDS`); ``--map 'COLUMN=field'`` names the others.
+Used by :mod:`complaintctl.transfer.importer`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import csv
+import itertools
+import json
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import IO, Any
+
+from complaintctl.domain.errors import InvalidInput
+from complaintctl.domain.timeutil import _OFFICE, CST, parse_time
+from complaintctl.domain.vocab import MILESTONES
+
+Cell = str | int | float | datetime | date | time | None
+# progress(phase, done, total): "check" (a dry run) or "write"; total None if unknown.
+Progress = Callable[[str, int, int | None], None]
+
+
+# -- columns ----------------------------------------------------------------------------------
+# Each field and the headers that name it (compared after _key: no case, spaces, "_", "*").
+FIELDS: dict[str, tuple[str, ...]] = {
+    name: tuple(headers.split())
+    for name, headers in {
+        "received_at": "received_at received date 受理时间 投诉日期 受理日期 登记时间 登记日期 "
+        "来电时间 来访时间 日期",
+        "received_time": "received_time time 投诉时间 时间",
+        "channel": "channel source 投诉来源 渠道 投诉渠道 来源 投诉方式 受理方式 受理渠道",
+        "name": "name complainant 投诉人 姓名 投诉人姓名 业主姓名 客户姓名 联系人 业主",
+        "unit": "unit room 房号 铺位号 房间号 铺位 门牌号 房屋 单元房号 商铺号 房号/铺位",
+        "phone": "phone tel mobile telephone 联系电话 电话 手机 手机号 手机号码 电话号码 联系方式",
+        "location": "location place 位置 地点 投诉位置 发生地点 具体位置",
+        "description": "description content details 投诉内容 投诉事项 事项 内容 问题描述 "
+        "投诉事由 投诉问题",
+        "category": "category type 投诉类别 类别 投诉类型 类型 分类 投诉分类",
+        "severity": "severity level 严重程度 级别 投诉级别 等级 紧急程度",
+        "urgent": "urgent 是否紧急 紧急",
+        "nature": "nature 投诉性质 性质",
+        "department": "department dept 处理部门 责任部门 部门 承办部门",
+        "handler": "handler assignee 处理人 责任人 经办人 跟进人 负责人",
+        "assigned_at": "assigned_at assign_done 派单时间",
+        "contacted_at": "contacted_at respond_done 首次联系时间 首次回复时间",
+        "plan": "plan 处理方案 方案",
+        "planned_at": "planned_at plan_done 方案时间",
+        "resolution": "resolution result 处理结果 处理情况 处理措施",
+        "resolved_at": "resolved_at completed_at 完成时间 处理完成时间 办结时间 完成日期",
+        "satisfaction": "satisfaction followup follow_up 回访结果 满意度 回访意见 回访情况 "
+        "业主评价",
+        "followed_up_at": "followed_up_at followup_at 回访时间 回访日期",
+        "status": "status 状态 处理状态",
+    }.items()
+}
+# Columns that ``export`` writes and the import derives itself (ids, counters, deadlines,
+# states), and those of a rejects file: known, so not reported as ignored.
+DERIVED: tuple[str, ...] = (
+    *"""id 编号 序号 no source_row reason reopen_count 复议次数 extension_count 延期次数
+    escalation_level 升级 escalations duplicate_of 重复投诉并入 collective_of policy_version
+    时限政策版本 resolve_done update_done 实际完成时间 反馈时间""".split(),  # noqa: SIM905
+    *(f"{m}_{part}" for m in MILESTONES for part in ("due", "state")),
+    *(f"{m}{p}" for m in ("首次联系", "派单", "方案", "完成", "反馈") for p in ("时限", "状态")),
+)
+IGNORE = "ignore"
+REQUIRED = ("unit", "description")
+HEADER_SCAN = 20
+
+
+def usual_header(name: str) -> str:
+    """The Chinese header a register usually gives a field (for messages)."""
+    return _examples(name)[0]
+
+
+def _examples(name: str) -> list[str]:
+    return [h for h in FIELDS[name] if not h.isascii()][:3]
+
+
+def _key(text: object) -> str:
+    """A header as compared: NFKC, lower case, no spaces, underscores, stars or colons."""
+    folded = unicodedata.normalize("NFKC", str(text)).strip().lower()
+    return re.sub(r"[\s_\-*:：]+", "", folded)
+
+
+_BY_HEADER: dict[str, str] = {_key(h): f for f, headers in FIELDS.items() for h in headers}
+_DERIVED = {_key(h) for h in DERIVED}
+_PAREN = re.compile(r"[(（][^)）]*[)）]")
+
+
+def field_for(header: str) -> str | None:
+    """The field a header names (``投诉日期`` -> received_at), or None."""
+    key = _key(header)
+    found = _BY_HEADER.get(key)
+    if found is None and _PAREN.search(key):
+        found = _BY_HEADER.get(_PAREN.sub("", key))
+    return found
+
+
+# -- reading ----------------------------------------------------------------------------------
+Row = tuple[int, list[Cell]]  # (row number as the spreadsheet shows it, cells)
+
+
+@dataclass
+class Table:
+    """A file's rows, streamed: the first :data:`HEADER_SCAN` rows in ``head`` (where the header
+    row is looked for), the others read as ``rest`` is consumed."""
+
+    label: str  # the file name, and the sheet for a workbook
+    head: list[Row]
+    rest: Iterator[Row]
+    total: int | None = None  # rows in the file, when known (for progress)
+
+    def body(self, header_row: int) -> Iterator[Row]:
+        """The rows below the header row."""
+        return itertools.chain((r for r in self.head if r[0] > header_row), self.rest)
+
+
+def _table(label: str, rows: Iterator[Row], total: int | None) -> Table:
+    return Table(label, list(itertools.islice(rows, HEADER_SCAN)), rows, total)
+
+
+@contextlib.contextmanager
+def open_table(path: Path, sheet: str | None = None) -> Iterator[Table]:
+    """The rows of a .csv, .xlsx or .jsonl file (a workbook stays open until the block ends)."""
+    if not path.is_file():
+        raise InvalidInput("FILE", f"no such file {str(path)!r}")
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        with _open_xlsx(path, sheet) as table:
+            yield table
+        return
+    if sheet is not None:
+        raise InvalidInput("--sheet", "only an .xlsx workbook has sheets")
+    if suffix in (".csv", ".txt", ".tsv"):
+        with _read_csv(path) as table:
+            yield table
+    elif suffix in (".jsonl", ".ndjson"):
+        yield _read_jsonl(path)
+    elif suffix == ".xls":
+        raise InvalidInput("FILE", f"{path.name}: the old .xls format; save it as .xlsx or CSV")
+    else:
+        accepted = [".csv", ".xlsx", ".jsonl"]
+        raise InvalidInput("FILE", f"{path.name}: unknown kind of file", accepted=accepted)
+
+
+def _encoding(path: Path) -> str:
+    """UTF-8 (a BOM is skipped) if the whole file decodes as UTF-8, else GB18030 if it does."""
+    try:
+        with path.open("rb") as raw:
+            start = raw.read(4)
+            if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+                raise InvalidInput(
+                    "FILE", f"{path.name} is UTF-16 text; save it as 'CSV UTF-8' or .xlsx"
+                )
+            for encoding in ("utf-8-sig", "gb18030"):
+                raw.seek(0)
+                decoder = codecs.getincrementaldecoder(encoding)()
+                try:
+                    while chunk := raw.read(1 << 20):
+                        decoder.decode(chunk)
+                    decoder.decode(b"", final=True)
+                    return encoding
+                except UnicodeDecodeError:
+                    continue
+    except OSError as exc:
+        raise InvalidInput("FILE", f"cannot read {path.name}: {exc.strerror}") from exc
+    raise InvalidInput("FILE", f"{path.name} is neither UTF-8 nor GB18030 text")
+
+
+@contextlib.contextmanager
+def _text(path: Path) -> Iterator[IO[str]]:
+    with path.open(encoding=_encoding(path), newline="") as text:
+        yield text
+
+
+@contextlib.contextmanager
+def _read_csv(path: Path) -> Iterator[Table]:
+    with _text(path) as text:
+        sample = text.read(65536)
+        first = next((line for line in sample.splitlines() if line.strip()), "")
+        delimiter = "\t" if first.count("\t") > first.count(",") else ","
+        with path.open("rb") as raw:
+            lines = sum(chunk.count(b"\n") for chunk in iter(lambda: raw.read(1 << 20), b""))
+        text.seek(0)
+        reader = csv.reader(text, delimiter=delimiter)
+        rows: Iterator[Row] = ((n, [*cells]) for n, cells in enumerate(reader, start=1))
+        yield _table(path.name, rows, lines or None)
+
+
+def _read_jsonl(path: Path) -> Table:
+    """JSON lines as ``export`` writes them: the keys of the first object are the header."""
+    objects: list[tuple[int, dict[str, Any]]] = []
+    with _text(path) as text:
+        lines = text.read().splitlines()
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InvalidInput("FILE", f"{path.name} line {number}: not JSON ({exc.msg})") from exc
+        if not isinstance(value, dict):
+            raise InvalidInput("FILE", f"{path.name} line {number}: not a JSON object")
+        objects.append((number, _flatten(value)))
+    header: list[str] = []
+    for _, obj in objects:
+        header += [k for k in obj if k not in header]
+    rows: list[Row] = [(0, list(header))]
+    rows += [(n, [_json_cell(obj.get(k)) for k in header]) for n, obj in objects]
+    return _table(path.name, iter(rows), len(rows))
+
+
+def _flatten(obj: dict[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in obj.items() if k not in ("milestones", "events")}
+    for m in obj.get("milestones") or ():
+        if isinstance(m, dict) and "name" in m:
+            out[f"{m['name']}_due"] = m.get("due_at")
+            out[f"{m['name']}_done"] = m.get("done_at")
+            out[f"{m['name']}_state"] = m.get("state")
+    return out
+
+
+def _json_cell(value: Any) -> Cell:
+    if value is None or isinstance(value, str | int | float):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+@contextlib.contextmanager
+def _open_xlsx(path: Path, sheet: str | None) -> Iterator[Table]:
+    from openpyxl import load_workbook  # start-up: only for xlsx
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises zip, XML and key errors alike
+        raise InvalidInput("FILE", f"{path.name}: not a readable .xlsx workbook ({exc})") from exc
+    try:
+        if sheet is None:
+            ws = book.worksheets[0]
+        elif sheet in book.sheetnames:
+            ws = book[sheet]
+        else:
+            raise InvalidInput("--sheet", f"no sheet {sheet!r} in {path.name}", book.sheetnames)
+        rows = (
+            (number, [_xlsx_cell(c) for c in cells])
+            for number, cells in enumerate(ws.iter_rows(min_row=1), start=1)
+        )
+        yield _table(f"{path.name} [{ws.title}]", rows, ws.max_row)
+    finally:
+        book.close()
+
+
+def _xlsx_cell(cell: Any) -> Cell:
+    """A cell's value; a date-time formatted without hours is a date (the sheet gave no time)."""
+    value = cell.value
+    if isinstance(value, datetime) and "h" not in str(getattr(cell, "number_format", "")).lower():
+        return value.date()
+    if isinstance(value, str | int | float | datetime | time | date) or value is None:
+        return value
+    return str(value)
+
+
+# -- cell values ------------------------------------------------------------------------------
+class Bad(Exception):
+    """One cell's problem (the reason only; the caller knows the row and column)."""
+
+
+def cell_text(value: Cell) -> str:
+    """A cell as text, the way the sheet shows it."""
+    if type(value) is str:
+        return value if "\r" not in value else value.replace("\r\n", "\n").replace("\r", "\n")
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    if isinstance(value, datetime):
+        return f"{value:%Y-%m-%d %H:%M:%S}" if value.second else f"{value:%Y-%m-%d %H:%M}"
+    if isinstance(value, date | time):
+        return value.isoformat()
+    text = str(value)
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
+_NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
+_CLOCK = re.compile(r"^(\d{1,2})\s*[:：时点]\s*(\d{1,2})(?:\s*[:：分]\s*(\d{1,2}))?\s*秒?$")
+_EXCEL_EPOCH = datetime(1899, 12, 30)
+
+
+def _serial(number: float) -> datetime | date:
+    """An Excel serial day number (46086.5 = 2026-03-05 12:00); whole numbers are dates."""
+    if not 1 <= number < 2958466:
+        raise Bad(f"{cell_text(number)} is not a date")
+    days = int(number)
+    seconds = round((number - days) * 86400)
+    moment = _EXCEL_EPOCH + timedelta(days=days, seconds=seconds)
+    return moment.date() if seconds == 0 and float(number).is_integer() else moment
+
+
+def when(value: Cell) -> tuple[date, time | None]:
+    """A cell as a day and, when the cell gives one, a time of day (local)."""
+    if type(value) is str:  # most cells of a CSV register: straight to the office formats
+        match = _OFFICE.match(value)
+        if match:
+            return _office(value, match)
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(CST).replace(tzinfo=None)
+        if value.microsecond:
+            value = (value + timedelta(microseconds=500_000)).replace(microsecond=0)
+        return value.date(), value.time()
+    if isinstance(value, date):
+        return value, None
+    if isinstance(value, time):
+        raise Bad("a time of day without a date")
+    if isinstance(value, int | float):
+        return when(_serial(float(value)))
+    text = cell_text(value).strip()
+    if _NUMBER.match(text):
+        return when(_serial(float(text)))
+    match = _OFFICE.match(text)  # the office formats parse_time reads, with or without a time
+    if match:
+        return _office(text, match)
+    try:
+        moment = parse_time(text, "")
+    except InvalidInput as exc:
+        raise Bad(f"cannot read {text!r} as a date; use e.g. 2026-03-05 14:30") from exc
+    return moment.date(), moment.time()
+
+
+def _office(text: str, match: re.Match[str]) -> tuple[date, time | None]:
+    y, mo, d, h, mi, sec = match.groups()
+    try:
+        day = date(int(y), int(mo), int(d))
+        return day, None if h is None else time(int(h), int(mi), int(sec or 0))
+    except ValueError as exc:
+        raise Bad(f"no such date or time {text.strip()!r}") from exc
+
+
+def clock(value: Cell) -> time | datetime:
+    """A time-of-day cell (``14:30``, a time cell, a day fraction); a full date-time is
+    returned whole."""
+    if isinstance(value, time):
+        return value.replace(microsecond=0)
+    if isinstance(value, datetime) and value.year > 1900:
+        return value
+    if isinstance(value, datetime):
+        return value.time().replace(microsecond=0)
+    if isinstance(value, int | float) and 0 <= value < 1:
+        seconds = round(value * 86400)
+        return time(seconds // 3600 % 24, seconds // 60 % 60, seconds % 60)
+    text = cell_text(value).strip()
+    match = _CLOCK.match(text)
+    if match:
+        try:
+            return time(int(match.group(1)), int(match.group(2)), int(match.group(3) or 0))
+        except ValueError as exc:
+            raise Bad(f"no such time of day {text!r}") from exc
+    day, at = when(value)
+    if at is None:
+        raise Bad(f"{text!r} has no time of day")
+    return datetime.combine(day, at)
+
+
+# -- the header row ---------------------------------------------------------------------------
+@dataclass
+class Header:
+    row: int
+    headers: list[str]
+    columns: dict[str, int]  # field -> column index
+    ignored: list[str]  # headers neither recognised nor mapped (derived ones not listed)
+
+
+def parse_map(entries: Iterable[str]) -> dict[str, str]:
+    """``--map 'COLUMN=field'`` entries -> {column header key: field}."""
+    mapping: dict[str, str] = {}
+    accepted = [*FIELDS, IGNORE]
+    for entry in entries:
+        column, sep, target = entry.rpartition("=")
+        if not sep or not column.strip() or not target.strip():
+            raise InvalidInput("--map", f"{entry!r}: use COLUMN=field, e.g. '备注=location'")
+        name = target.strip()
+        if name in ("-", IGNORE):
+            name = IGNORE
+        elif name not in FIELDS:
+            found = field_for(name)
+            if found is None:
+                raise InvalidInput("--map", f"{entry!r}: unknown field {name!r}", accepted)
+            name = found
+        mapping[_key(column)] = name
+    return mapping
+
+
+def find_header(table: Table, mapping: dict[str, str]) -> Header:
+    """The header row: among the first rows, the one naming the most known columns."""
+    best: tuple[int, int] | None = None  # (count, index)
+    for index, (_, cells) in enumerate(table.head):
+        keys = [_key(cell_text(c)) for c in cells if cell_text(c).strip()]
+        count = sum(1 for k in keys if k in mapping or field_for(k) is not None)
+        if count >= 2 and (best is None or count > best[0]):
+            best = (count, index)
+    if best is None:
+        raise InvalidInput(
+            "FILE",
+            f"{table.label}: no header row in the first {HEADER_SCAN} rows (looked for e.g. "
+            "投诉日期, 房号, 投诉内容); use --map 'COLUMN=field' to name the columns",
+        )
+    number, cells = table.head[best[1]]
+    headers = [cell_text(c).strip() for c in cells]
+    columns: dict[str, int] = {}
+    ignored: list[str] = []
+    unused = dict(mapping)
+    for index, header in enumerate(headers):
+        if not header:
+            continue
+        key = _key(header)
+        target = unused.pop(key, None) or mapping.get(key)
+        mapped = target is not None
+        target = target or field_for(header)
+        if target == IGNORE:
+            continue
+        if target is None:
+            if key not in _DERIVED:
+                ignored.append(header)
+            continue
+        if target in columns:
+            other = headers[columns[target]]
+            if mapped and _key(other) not in mapping:
+                columns[target] = index  # --map wins over a recognised header
+                ignored.append(other)
+            elif mapped:
+                raise InvalidInput(
+                    "--map", f"columns {other!r} and {header!r} both map to {target}"
+                )
+            else:
+                ignored.append(header)
+            continue
+        columns[target] = index
+    if unused:
+        names = ", ".join(h for h in headers if h)
+        raise InvalidInput("--map", f"no column {next(iter(unused))!r} in the header row ({names})")
+    missing = [f for f in REQUIRED if f not in columns]
+    if "received_at" not in columns and "received_time" not in columns:
+        missing.insert(0, "received_at")
+    if missing:
+        need = missing[0]
+        raise InvalidInput(
+            "FILE",
+            f"{table.label}: no column for {need} (e.g. {', '.join(_examples(need))}); "
+            f"columns: {', '.join(h for h in headers if h)}; use --map 'COLUMN={need}'",
+        )
+    return Header(number, headers, columns, ignored)

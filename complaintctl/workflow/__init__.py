@@ -1,0 +1,1 @@
+"""The steps of a complaint, linking, escalation, retention, notice and policy loading."""

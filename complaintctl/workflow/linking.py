@@ -1,0 +1,109 @@
+"""Duplicates (重复投诉并单): ``link`` makes one complaint follow another.
+
+A linked duplicate takes over its main complaint's deadlines and done marks when it is linked,
+and from then on has no clock of its own (its ``next_due`` is empty, see ``model.apply``).
+Whenever the main is resolved, followed up, reopened or extended, the same transaction records
+the same event on each duplicate that still follows it, with ``data["via"]`` = the main's id.
+Reports count a duplicate once, through its main (``duplicate_of IS NOT NULL`` rows are left
+out of the 及时率 cohort).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from complaintctl.domain.errors import DomainError, InvalidInput
+from complaintctl.domain.model import Complaint, Event, provisional_mask
+from complaintctl.domain.timeutil import from_epoch, iso
+from complaintctl.domain.vocab import MILESTONES, OPEN_STATUSES
+from complaintctl.store.ledger import Ledger, Writer
+
+if TYPE_CHECKING:
+    from complaintctl.workflow.actor import Actor
+
+#: Which duplicates follow the main for each kind of event: those in these statuses.
+FOLLOWERS: dict[str, tuple[str, ...]] = {
+    "resolved": OPEN_STATUSES,
+    "extended": OPEN_STATUSES,
+    "followed_up": ("resolved",),
+    "reopened": ("resolved", "closed"),
+}
+_OWN_KEYS = ("due", "provisional", "previous_due", "from")
+
+
+def link(ledger: Ledger, actor: Actor, main_id: int, other_id: int) -> Complaint:
+    """Record OTHER as a duplicate of the main complaint; returns OTHER's new state."""
+    if main_id == other_id:
+        raise InvalidInput("OTHER", f"#{other_id} cannot be a duplicate of itself")
+    with ledger.write() as w:
+        main = ledger.get(main_id)
+        other = ledger.get(other_id)
+        _check(ledger, main, other)
+        for c in (main, other):
+            if actor.epoch < c.received_at:
+                raise InvalidInput(
+                    "--at",
+                    f"{iso(actor.at)} is before #{c.id} was received "
+                    f"({iso(from_epoch(c.received_at))})",
+                )
+        return w.record(other, Event("linked", other.id, actor.epoch, actor.by, _data(main, other)))
+
+
+def _check(ledger: Ledger, main: Complaint, other: Complaint) -> None:
+    if main.duplicate_of is not None:
+        raise DomainError(
+            f"cannot link to #{main.id}: it is itself a duplicate of #{main.duplicate_of}; "
+            f"link #{other.id} to #{main.duplicate_of}"
+        )
+    if not main.is_open:
+        raise DomainError(
+            f"cannot link to #{main.id}: it is {main.status}; a main complaint must still be open"
+        )
+    if other.duplicate_of is not None:
+        raise DomainError(f"#{other.id} is already a duplicate of #{other.duplicate_of}")
+    if not other.is_open:
+        raise DomainError(f"cannot link #{other.id}: it is {other.status}; only open complaints")
+    rows = ledger.query(
+        "SELECT id FROM complaints WHERE duplicate_of = ? ORDER BY id LIMIT 5", (other.id,)
+    )
+    if rows:
+        ids = ", ".join(f"#{r['id']}" for r in rows)
+        raise DomainError(f"cannot link #{other.id}: it is the main of {ids}; link those first")
+
+
+def _data(main: Complaint, other: Complaint) -> dict[str, Any]:
+    """The duplicate takes the main's deadlines, and its done marks where it has none."""
+    done = {m: at for m in MILESTONES if (at := main.done(m)) is not None and other.done(m) is None}
+    return {
+        "main": main.id,
+        "previous_due": {m: other.due(m) for m in MILESTONES},
+        "due": {m: main.due(m) for m in MILESTONES},
+        "done": done,
+        "provisional": main.provisional,
+    }
+
+
+def propagate(w: Writer, main: Complaint, event: Event) -> list[Complaint]:
+    """Record ``event`` (just recorded on ``main``) on every duplicate that follows it."""
+    statuses = FOLLOWERS.get(event.kind)
+    if statuses is None:
+        return []
+    marks = ", ".join("?" for _ in statuses)
+    rows = w.ledger.query(
+        f"SELECT * FROM complaints WHERE duplicate_of = ? AND status IN ({marks}) ORDER BY id",
+        (main.id, *statuses),
+    )
+    out = []
+    for row in rows:
+        dup = Complaint.from_row(dict(row))
+        data = {k: v for k, v in event.data.items() if k not in _OWN_KEYS}
+        data["via"] = main.id
+        due = event.data.get("due")
+        if due:
+            bits = provisional_mask(set(due))
+            data["due"] = due
+            data["provisional"] = (dup.provisional & ~bits) | (main.provisional & bits)
+        if "from" in event.data:
+            data["from"] = dup.resolve_due
+        out.append(w.record(dup, Event(event.kind, dup.id, event.at, event.by, data)))
+    return out

@@ -1,0 +1,96 @@
+"""Retention: erase the personal data of complaints closed longer ago than the policy keeps it.
+
+Only the ``personal`` row is cleared (name, phone and the salt of their digest); the event log
+never held them, so the hash chain still verifies, and no statistic changes.  Each erasure is a
+``personal_data_erased`` event of the complaint, all in one transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from complaintctl.domain.errors import InvalidInput
+from complaintctl.domain.model import Event
+from complaintctl.domain.timeutil import CST, to_epoch
+from complaintctl.store.ledger import Ledger
+from complaintctl.workflow.actor import Actor
+
+
+@dataclass(frozen=True)
+class Purge:
+    before: date
+    latest: date  # the latest --before the policy in force allows
+    retention_years: int
+    ids: list[int]
+    dry_run: bool
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "before": self.before.isoformat(),
+            "latest_allowed": self.latest.isoformat(),
+            "retention_years": self.retention_years,
+            "count": len(self.ids),
+            "ids": self.ids,
+            "dry_run": self.dry_run,
+        }
+
+
+def years_before(day: date, years: int) -> date:
+    """The same calendar day ``years`` earlier (29 February becomes the 28th)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+def _midnight(day: date) -> int:
+    return to_epoch(datetime(day.year, day.month, day.day, tzinfo=CST))
+
+
+def eligible(ledger: Ledger, before: date, today: date) -> list[int]:
+    """Closed complaints whose personal data is still stored, closed before ``before`` and
+    longer ago than their own policy's retention period."""
+    rows = ledger.query(
+        "SELECT c.id, c.policy_version, coalesce(c.followed_up_at, c.resolved_at) AS closed_at "
+        "FROM complaints c JOIN personal p ON p.complaint_id = c.id "
+        "WHERE c.status = 'closed' AND p.erased_at IS NULL "
+        "AND coalesce(c.followed_up_at, c.resolved_at) < ? ORDER BY c.id",
+        (_midnight(before),),
+    )
+    out: list[int] = []
+    for row in rows:
+        years = ledger.policy(row["policy_version"]).retention_years
+        if row["closed_at"] < _midnight(years_before(today, years)):
+            out.append(int(row["id"]))
+    return out
+
+
+def purge_personal(ledger: Ledger, actor: Actor, before: date, *, dry_run: bool = False) -> Purge:
+    """Erase (or, with ``dry_run``, count) the personal data that may go."""
+    today = actor.at.astimezone(CST).date()
+    version = ledger.policy_version()
+    years = ledger.policy(version).retention_years
+    latest = years_before(today, years)
+    if before > latest:
+        raise InvalidInput(
+            "--before",
+            f"{before.isoformat()} is within the retention period ({years} years, policy "
+            f"version {version}); personal data of complaints closed on or after "
+            f"{latest.isoformat()} must be kept: give --before {latest.isoformat()} or earlier",
+        )
+    if dry_run:
+        return Purge(before, latest, years, eligible(ledger, before, today), True)
+    with ledger.write() as w:
+        ids = eligible(ledger, before, today)
+        for cid in ids:
+            ledger.conn.execute(
+                "UPDATE personal SET name = NULL, phone = NULL, salt = NULL, erased_at = ? "
+                "WHERE complaint_id = ?",
+                (actor.epoch, cid),
+            )
+            data = {"reason": "retention", "before": before.isoformat(), "retention_years": years}
+            w.record(
+                ledger.get(cid), Event("personal_data_erased", cid, actor.epoch, actor.by, data)
+            )
+    return Purge(before, latest, years, ids, False)

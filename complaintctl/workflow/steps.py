@@ -1,0 +1,404 @@
+"""The complaint workflow: 受理 → 分类 → 派单 → 处理 → 反馈 → 回访 → 复议.
+
+Each step validates its input against the current state and the policy, computes the
+deadlines it changes, and records its event(s) and the resulting state in one transaction.
+Nothing here knows about Typer or Rich.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from complaintctl.domain.errors import DomainError, InvalidInput
+from complaintctl.domain.model import Complaint, Event, provisional_mask
+from complaintctl.domain.timeutil import from_epoch, iso, to_epoch
+from complaintctl.domain.vocab import CHANNEL, MILESTONES, NATURE, SEVERITY, STATUS, parse_listed
+from complaintctl.sla import rules as sla
+from complaintctl.sla.policy import Policy
+from complaintctl.store.ledger import Ledger, Writer
+from complaintctl.time.deadlines import Duration, due_at, extend, parse_duration
+from complaintctl.workflow.actor import MAX_SHORT, Actor
+from complaintctl.workflow.linking import propagate
+
+MAX_TEXT = 4000
+_PHONE = re.compile(r"^(?:\+?86[- ]?)?(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(?:-\d{1,6})?|\d{7,8})$")
+
+ALLOWED_STEPS = {
+    "registered": ("classify", "assign", "update", "close"),
+    "assigned": ("classify", "assign", "update", "close"),
+    "in_progress": ("classify", "assign", "update", "close"),
+    "resolved": ("classify", "followup", "reopen"),
+    "closed": ("reopen",),
+}
+
+
+# -- validation helpers ---------------------------------------------------------------------
+def text(
+    value: str | None, field: str, *, required: bool = True, limit: int = MAX_TEXT
+) -> str | None:
+    if value is None or not value.strip():
+        if required:
+            raise InvalidInput(field, "must not be empty")
+        return None
+    value = value.strip()
+    if len(value) > limit:
+        raise InvalidInput(field, f"longer than {limit} characters ({len(value)})")
+    if any(ord(ch) < 32 and ch not in "\n\t" for ch in value):
+        raise InvalidInput(field, "contains control characters")
+    return value
+
+
+def phone(value: str) -> str:
+    cleaned = re.sub(r"[\s()（）]", "", value or "")
+    if not cleaned:
+        raise InvalidInput("--phone", "must not be empty")
+    if not _PHONE.match(cleaned):
+        raise InvalidInput(
+            "--phone",
+            f"{value!r} is not a phone number; use a mobile (13812345678) or a landline "
+            "(021-12345678)",
+        )
+    return cleaned
+
+
+def category(policy: Policy, value: str) -> str:
+    return parse_listed(value, "--category", policy.categories, policy.aliases)
+
+
+def department(policy: Policy, value: str) -> str:
+    return parse_listed(value, "--department", policy.departments, policy.aliases)
+
+
+def refuse(state: Complaint, step: str) -> DomainError:
+    allowed = ALLOWED_STEPS[state.status]
+    return DomainError(
+        f"cannot {step} #{state.id}: it is {state.status} ({STATUS.label(state.status)}); "
+        f"allowed now: {', '.join(allowed)}"
+    )
+
+
+def _require(state: Complaint, step: str) -> None:
+    if step not in ALLOWED_STEPS[state.status]:
+        raise refuse(state, step)
+
+
+def _not_before(state: Complaint, actor: Actor, since: int | None = None) -> None:
+    floor = since if since is not None else state.received_at
+    if actor.epoch < floor:
+        raise InvalidInput(
+            "--at",
+            f"{iso(actor.at)} is before #{state.id} reached this step ({iso(from_epoch(floor))})",
+        )
+
+
+# -- deadlines ------------------------------------------------------------------------------
+def deadlines(
+    ledger: Ledger, policy: Policy, received: datetime, severity: str | None, channel: str
+) -> tuple[dict[str, int | None], int]:
+    """Every milestone's deadline from the moment of receipt, and the provisional mask."""
+    return sla.deadlines(policy, ledger.calendar(), received, severity, channel)
+
+
+def _update_clock(policy: Policy, severity: str | None, start: int) -> int | None:
+    limit = policy.limit(severity, "update")
+    if limit is None:
+        return None
+    return start + limit.seconds  # the policy allows only m or h for update
+
+
+def recompute(
+    ledger: Ledger, policy: Policy, state: Complaint, severity: str | None
+) -> tuple[dict[str, int | None], int]:
+    """Every milestone's deadline for ``state`` at ``severity``, as the workflow would set it
+    today: from receipt; ``resolve`` from the last reopening with later extensions replayed;
+    the recurring ``update`` clock from the last progress report.  Used when the severity
+    changes (classify, escalation) and when a holiday notice changes the calendar."""
+    cal = ledger.calendar()
+    received = from_epoch(state.received_at)
+    resolve_start, progress = received, state.received_at
+    extensions: list[Duration] = []
+    for e in ledger.events(state.id):
+        if e.kind == "reopened":
+            resolve_start, extensions, progress = from_epoch(e.at), [], e.at
+        elif e.kind == "extended":
+            extensions.append(parse_duration(str(e.data["duration"])))
+        elif e.kind == "updated":
+            progress = e.at
+    due: dict[str, int | None] = {}
+    provisional: set[str] = set()
+    for milestone in MILESTONES:
+        if milestone == "update":
+            keep = state.update_done is not None and state.update_due is not None
+            due["update"] = state.update_due if keep else _update_clock(policy, severity, progress)
+            continue
+        start = resolve_start if milestone == "resolve" else received
+        result = sla.milestone_due(policy, cal, start, severity, state.channel, milestone)
+        if result is None:
+            due[milestone] = None
+            continue
+        moment, prov = result
+        if milestone == "resolve":
+            for duration in extensions:
+                moment, prov = extend(moment, duration, cal, policy.day_ends_at)
+        due[milestone] = to_epoch(moment)
+        if prov:
+            provisional.add(milestone)
+    return due, provisional_mask(provisional)
+
+
+def severity_deadlines(
+    ledger: Ledger, policy: Policy, state: Complaint, severity: str | None
+) -> dict[str, object]:
+    """The deadline part of an event that changes ``state``'s severity, the old ones kept."""
+    due, mask = recompute(ledger, policy, state, severity)
+    return {
+        "previous_due": {m: state.due(m) for m in MILESTONES},
+        "due": due,
+        "provisional": mask,
+    }
+
+
+def _followed(w: Writer, state: Complaint, event: Event) -> Complaint:
+    """Record ``event`` on ``state`` and on the duplicates linked to it (see linking)."""
+    new = w.record(state, event)
+    propagate(w, new, event)
+    return new
+
+
+# -- steps ----------------------------------------------------------------------------------
+def register(
+    ledger: Ledger,
+    actor: Actor,
+    *,
+    channel: str,
+    name: str,
+    unit: str,
+    phone_number: str,
+    description: str,
+    category_name: str | None = None,
+    severity: str | None = None,
+    location: str | None = None,
+    nature: str | None = None,
+    source_key: str | None = None,
+) -> Complaint:
+    policy = ledger.policy()
+    data: dict[str, object] = {
+        "channel": CHANNEL.parse(channel),
+        "unit": text(unit, "--unit", limit=MAX_SHORT),
+        "description": text(description, "--description"),
+        "location": text(location, "--location", required=False, limit=MAX_SHORT),
+        "category": category(policy, category_name) if category_name else None,
+        "severity": SEVERITY.parse(severity) if severity else None,
+        "nature": NATURE.parse(nature) if nature else None,
+    }
+    person = text(name, "--name", limit=MAX_SHORT)
+    number = phone(phone_number)
+    assert person is not None
+    with ledger.write() as w:
+        if source_key is not None:
+            data["source_key"] = source_key
+        version = ledger.policy_version()
+        policy = ledger.policy(version)
+        data["policy_version"] = version
+        due, mask = deadlines(ledger, policy, actor.at, data["severity"], str(data["channel"]))  # type: ignore[arg-type]
+        data["due"] = due
+        data["provisional"] = mask
+        return _register_in(w, actor, person, number, data)
+
+
+def _register_in(
+    w: Writer, actor: Actor, person: str, number: str, data: dict[str, object]
+) -> Complaint:
+    cid = w.next_id()
+    pii = w.store_personal(cid, person, number)
+    event = Event("registered", cid, actor.epoch, actor.by, data, pii=pii)
+    return w.record(None, event)
+
+
+def classify(
+    ledger: Ledger,
+    actor: Actor,
+    complaint_id: int,
+    *,
+    severity: str | None = None,
+    category_name: str | None = None,
+    nature: str | None = None,
+) -> Complaint:
+    if severity is None and category_name is None and nature is None:
+        raise InvalidInput("classify", "give at least one of --severity, --category, --nature")
+    with ledger.write() as w:
+        state = ledger.get(complaint_id)
+        _require(state, "classify")
+        _not_before(state, actor)
+        policy = ledger.policy(state.policy_version)
+        new = {
+            "severity": SEVERITY.parse(severity) if severity else None,
+            "category": category(policy, category_name) if category_name else None,
+            "nature": NATURE.parse(nature) if nature else None,
+        }
+        data: dict[str, object] = {k: v for k, v in new.items() if v is not None}
+        data["before"] = {k: getattr(state, k) for k in new if new[k] is not None}
+        target = new["severity"] or state.severity
+        if target != state.severity:
+            data.update(severity_deadlines(ledger, policy, state, target))
+        return w.record(state, Event("classified", state.id, actor.epoch, actor.by, data))
+
+
+def assign(
+    ledger: Ledger, actor: Actor, complaint_id: int, *, department_name: str, handler: str | None
+) -> Complaint:
+    with ledger.write() as w:
+        state = ledger.get(complaint_id)
+        _require(state, "assign")
+        _not_before(state, actor)
+        policy = ledger.policy(state.policy_version)
+        data = {
+            "department": department(policy, department_name),
+            "handler": text(handler, "--handler", required=False, limit=MAX_SHORT),
+        }
+        return w.record(state, Event("assigned", state.id, actor.epoch, actor.by, data))
+
+
+def update(
+    ledger: Ledger,
+    actor: Actor,
+    complaint_id: int,
+    *,
+    contacted: bool = False,
+    plan: str | None = None,
+    note: str | None = None,
+    escalate: str | None = None,
+    extend_by: str | None = None,
+    reason: str | None = None,
+    approved_by: str | None = None,
+) -> Complaint:
+    plan = text(plan, "--plan", required=False)
+    note = text(note, "--note", required=False)
+    escalate = text(escalate, "--escalate", required=False)
+    duration = parse_duration(extend_by, "--extend") if extend_by is not None else None
+    if duration is not None:
+        reason = text(reason, "--reason")
+        approved_by = text(approved_by, "--approved-by", limit=MAX_SHORT)
+    elif reason is not None or approved_by is not None:
+        raise InvalidInput("--reason", "goes with --extend")
+    if not (contacted or plan or note or escalate or duration):
+        raise InvalidInput(
+            "update", "give at least one of --contacted, --plan, --note, --escalate, --extend"
+        )
+    with ledger.write() as w:
+        state = ledger.get(complaint_id)
+        _require(state, "update")
+        _not_before(state, actor)
+        policy = ledger.policy(state.policy_version)
+        if contacted or plan or note:
+            data: dict[str, object] = {
+                "contacted": contacted,
+                "plan": plan,
+                "note": note,
+                "update_due": _update_clock(policy, state.severity, actor.epoch),
+            }
+            state = w.record(state, Event("updated", state.id, actor.epoch, actor.by, data))
+        if escalate:
+            data = {"reason": escalate, "level": "manager"}
+            state = w.record(state, Event("escalated", state.id, actor.epoch, actor.by, data))
+        if duration is not None:
+            if state.resolve_due is None:
+                raise DomainError(f"cannot extend #{state.id}: it has no resolve deadline")
+            moved, prov = extend(
+                from_epoch(state.resolve_due), duration, ledger.calendar(), policy.day_ends_at
+            )
+            mask = state.provisional | (1 << MILESTONES.index("resolve"))
+            if not prov:
+                mask ^= 1 << MILESTONES.index("resolve")
+            data = {
+                "milestone": "resolve",
+                "duration": str(duration),
+                "from": state.resolve_due,
+                "reason": reason,
+                "approved_by": approved_by,
+                "due": {"resolve": to_epoch(moved)},
+                "provisional": mask,
+            }
+            state = _followed(w, state, Event("extended", state.id, actor.epoch, actor.by, data))
+        return state
+
+
+def close(
+    ledger: Ledger,
+    actor: Actor,
+    complaint_id: int,
+    *,
+    resolution: str,
+    satisfied: bool | None = None,
+) -> Complaint:
+    resolution_text = text(resolution, "--resolution")
+    with ledger.write() as w:
+        state = ledger.get(complaint_id)
+        _require(state, "close")
+        _not_before(state, actor)
+        state = _followed(
+            w,
+            state,
+            Event("resolved", state.id, actor.epoch, actor.by, {"resolution": resolution_text}),
+        )
+        if satisfied is not None:
+            state = _followup_in(w, actor, state, satisfied, "confirmed when closing")
+        return state
+
+
+def _followup_in(
+    w: Writer, actor: Actor, state: Complaint, satisfied: bool, note: str | None
+) -> Complaint:
+    data = {"satisfaction": "satisfied" if satisfied else "unsatisfied", "note": note}
+    return _followed(w, state, Event("followed_up", state.id, actor.epoch, actor.by, data))
+
+
+def followup(
+    ledger: Ledger, actor: Actor, complaint_id: int, *, satisfied: bool, note: str | None = None
+) -> Complaint:
+    note = text(note, "--note", required=False)
+    with ledger.write() as w:
+        state = ledger.get(complaint_id)
+        _require(state, "followup")
+        _not_before(state, actor, state.resolved_at)
+        return _followup_in(w, actor, state, satisfied, note)
+
+
+def reconsideration_deadline(ledger: Ledger, state: Complaint) -> datetime | None:
+    if state.resolved_at is None:
+        return None
+    policy = ledger.policy(state.policy_version)
+    moment, _ = due_at(
+        from_epoch(state.resolved_at), policy.reconsideration, ledger.calendar(), None
+    )
+    return moment
+
+
+def reopen(ledger: Ledger, actor: Actor, complaint_id: int, *, reason: str) -> Complaint:
+    why = text(reason, "--reason")
+    with ledger.write() as w:
+        state = ledger.get(complaint_id)
+        _require(state, "reopen")
+        _not_before(state, actor, state.resolved_at)
+        policy = ledger.policy(state.policy_version)
+        window_end = reconsideration_deadline(ledger, state)
+        assert window_end is not None
+        if actor.at >= window_end:
+            raise DomainError(
+                f"cannot reopen #{state.id}: the reconsideration window ({policy.reconsideration} "
+                f"after the resolution) ended {iso(window_end)}"
+            )
+        limit = policy.limit(state.severity, "resolve")
+        assert limit is not None
+        moment, prov = due_at(actor.at, limit, ledger.calendar(), policy.day_ends_at)
+        bit = 1 << MILESTONES.index("resolve")
+        data: dict[str, object] = {
+            "reason": why,
+            "due": {
+                "resolve": to_epoch(moment),
+                "update": _update_clock(policy, state.severity, actor.epoch),
+            },
+            "provisional": (state.provisional | bit) if prov else (state.provisional & ~bit),
+        }
+        return _followed(w, state, Event("reopened", state.id, actor.epoch, actor.by, data))
