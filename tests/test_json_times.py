@@ -44,7 +44,18 @@ def test_every_event_kind_shows_iso_times(run, register) -> None:
     run.ok("update", "1", "--contacted", "--at", "2026-03-02 09:12")
     run.ok("update", "1", "--plan", "更换灯管", "--at", "2026-03-02 10:00")
     run.ok("update", "1", "--note", "配件已到", "--at", "2026-03-02 11:00")
-    run.ok("update", "1", "--extend", "2wd", "--reason", "等配件", "--approved-by", "陈经理", "--at", "2026-03-02 11:30")
+    run.ok(
+        "update",
+        "1",
+        "--extend",
+        "2wd",
+        "--reason",
+        "等配件",
+        "--approved-by",
+        "陈经理",
+        "--at",
+        "2026-03-02 11:30",
+    )
     run.ok("link", "1", "2", "--at", "2026-03-02 11:40")
     run.ok("close", "1", "--resolution", "已更换", "--at", "2026-03-03 10:00")
     run.ok("followup", "1", "--unsatisfied", "--at", "2026-03-04 10:00")
@@ -57,7 +68,9 @@ def test_every_event_kind_shows_iso_times(run, register) -> None:
     assert {"followed_up", "reopened", "escalated"} <= kinds
     assert walk(shown) == []
     extended = next(e for e in shown["events"] if e["kind"] == "extended")
-    assert extended["data"]["from"] == "2026-03-10T00:00:00+08:00"  # 中度: 5 wd after 03-02 end 03-09 24:00
+    assert (
+        extended["data"]["from"] == "2026-03-10T00:00:00+08:00"
+    )  # 中度: 5 wd after 03-02 end 03-09 24:00
     assert extended["data"]["due"]["resolve"] == "2026-03-12T00:00:00+08:00"
     linked = run.json("show", "2")
     assert walk(linked) == []
