@@ -39,6 +39,14 @@ def emit(*renderables: Any) -> None:
     if is_terminal():
         out.print(*renderables)
         return
+    # Never a cut value off a terminal: widen the page to the widest renderable rather than
+    # fold or crop a cell (a pipe has no width to respect; a script must read every value whole).
+    from rich.measure import Measurement
+
+    wide = out.options.update_width(1 << 16)
+    need = max((Measurement.get(out, wide, r).maximum for r in renderables), default=0)
+    if need > out.width:
+        out.width = need
     with out.capture() as cap:
         out.print(*renderables)
     text = "\n".join(line.rstrip() for line in cap.get().splitlines())
