@@ -52,3 +52,43 @@ def test_show_prints_every_value_whole(run, many, monkeypatch, columns):
     assert LONG in out
     assert "李工程师" in out
     assert "2026-03-16 09:15" in out
+
+
+def test_desk_layout_at_80_columns_on_a_terminal(run, many, monkeypatch):
+    """On an 80-column terminal `list --open` is one line per complaint with the desk's
+    columns; a linked duplicate shows its main and no clock of its own."""
+    from complaintctl.cli import render
+
+    monkeypatch.setattr(render, "is_terminal", lambda: True)
+    monkeypatch.setenv("COLUMNS", "80")
+    run.ok("link", "15", "14", "--at", "2026-03-17 10:05")
+    lines = run.ok("list", "--open", "--as-of", "2026-03-17 12:00").splitlines()
+    assert lines[0].split() == ["编号", "房号/铺位", "级别", "状态", "下一时限", "剩余"]
+    assert set(lines[1]) == {"─"}
+    assert len(lines) == 2 + 15
+    assert all(len(line) <= 80 for line in lines)
+    row = {line.split()[0]: line.split() for line in lines[2:]}
+    assert row["1"] == [
+        "1",
+        "4-3-301",
+        "-",
+        "已登记",
+        "首次联系",
+        "2026-03-03",
+        "09:01",
+        "超时10个工作日",
+    ]
+    assert row["15"][:4] == ["15", "4-3-315", "-", "已派单"]
+    assert row["14"] == ["14", "4-3-314", "-", "并单→#15", "-", "-"]
+
+
+def test_full_layout_from_120_columns_on_a_terminal(run, many, monkeypatch):
+    from complaintctl.cli import render
+
+    monkeypatch.setattr(render, "is_terminal", lambda: True)
+    monkeypatch.setenv("COLUMNS", "160")
+    lines = run.ok("list", "--open", "--as-of", "2026-03-17 12:00").splitlines()
+    assert lines[0].split() == [
+        "编号", "受理时间", "房号/铺位", "投诉人", "电话", "类别", "级别", "部门", "状态", "下一时限", "剩余",
+    ]  # fmt: skip
+    assert len(lines) == 2 + 15

@@ -70,7 +70,15 @@ def console(stderr: bool = False) -> Console:
     )
 
 
-def table(*columns: str, title: str | None = None) -> Table:
+def page_width() -> int:
+    """The width layouts are chosen for: the terminal's, or unbounded off a terminal (where
+    the page widens to the widest row, see :func:`emit`)."""
+    return console().width if is_terminal() else 1 << 16
+
+
+def table(*columns: str, title: str | None = None, whole: set[int] | None = None) -> Table:
+    """A table; ``whole`` names the columns (by index) whose values must never be split across
+    lines on a terminal: they end in … if the terminal is too narrow."""
     from rich import box
     from rich.table import Table
 
@@ -83,8 +91,9 @@ def table(*columns: str, title: str | None = None) -> Table:
         title_justify="left",
         header_style="bold" if tty else "",
     )
-    for col in columns:
-        t.add_column(col, overflow="fold", no_wrap=not tty)
+    for n, col in enumerate(columns):
+        keep = not tty or (whole is not None and n in whole)
+        t.add_column(col, overflow="ellipsis" if keep else "fold", no_wrap=keep)
     return t
 
 
