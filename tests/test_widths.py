@@ -92,3 +92,17 @@ def test_full_layout_from_120_columns_on_a_terminal(run, many, monkeypatch):
         "编号", "受理时间", "房号/铺位", "投诉人", "电话", "类别", "级别", "部门", "状态", "下一时限", "剩余",
     ]  # fmt: skip
     assert len(lines) == 2 + 15
+
+
+def test_confirmation_warns_when_the_next_deadline_is_already_breached(run, register):
+    """A complaint typed in late (a paper register) is already overdue: the line says so."""
+    out = run.ok(
+        "register", "--channel", "电话", "--name", "张三", "--unit", "3-1-502", "--phone",
+        "13812345678", "--description", "灯不亮", "--severity", "中度", "--at", "2026-03-02 09:00",
+    )  # fmt: skip
+    assert out == "#1 已登记，状态：已登记；下一时限：首次联系 2026-03-02 10:00（已超时）\n"
+    out = run.ok("--lang", "en", "update", "1", "--contacted", "--at", "2026-03-02 09:30")
+    assert (
+        out
+        == "#1 updated; status registered; next: assign due 2026-03-02 11:00 (already overdue)\n"
+    )

@@ -63,11 +63,15 @@ def test_register_human_output(run):
         "--at",
         "2026-11-20 10:00",
     )
-    assert out == "#1 已登记，状态：已登记；下一时限：首次联系 2026-11-21 10:00\n"
+    # typed in after the fact: the first contact was due on 11-21, so the line warns
+    assert out == "#1 已登记，状态：已登记；下一时限：首次联系 2026-11-21 10:00（已超时）\n"
     out = run.ok(
         "--lang", "en", "assign", "1", "--department", "保洁部", "--at", "2026-11-20 10:05"
     )
-    assert out == "#1 assigned; status assigned; next: respond due 2026-11-21 10:00\n"
+    assert (
+        out
+        == "#1 assigned; status assigned; next: respond due 2026-11-21 10:00 (already overdue)\n"
+    )
 
 
 def test_full_lifecycle(run, register):

@@ -31,11 +31,15 @@ def _done(ledger: Ledger, c: Complaint, lang: str, what_zh: str, what_en: str) -
         line = f"#{c.id} {what_en}; status {c.status}"
         if nxt:
             line += f"; next: {nxt.name} due {local_due(from_epoch(nxt.due))}"
+            if nxt.state == "breached":
+                line += " (already overdue)"
     else:
         line = f"#{c.id} {what_zh}，状态：{render.label('status', c.status, lang)}"
         if nxt:
             milestone = render.label("milestone", nxt.name, lang)
             line += f"；下一时限：{milestone} {local_due(from_epoch(nxt.due))}"
+            if nxt.state == "breached":
+                line += "（已超时）"
     typer.echo(line)
 
 
