@@ -359,7 +359,7 @@ def test_show_full_contact_and_history(run, register):
     lines = out.splitlines()
     assert "首次联系  2026-11-03 10:00  -         未到期  剩余23小时00分" in lines
     assert "处理完成  2026-11-05 24:00  -         未到期  剩余3个工作日" in lines
-    assert "2     2026-11-02 10:30  updated     王芳    note=已联系维修" in lines
+    assert "2     2026-11-02 10:30  处理进展  王芳    进展 已联系维修" in lines
 
 
 def test_db_option_and_parent_folders(run, tmp_path):

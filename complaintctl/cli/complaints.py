@@ -14,6 +14,7 @@ from complaintctl.domain.model import Complaint
 from complaintctl.domain.privacy import mask_name, mask_phone
 from complaintctl.domain.timeutil import from_epoch, local, local_due, now, parse_time, to_epoch
 from complaintctl.domain.vocab import SEVERITY, STATUS
+from complaintctl.reports import history
 from complaintctl.reports.display import complaint_json, remaining
 from complaintctl.sla.milestones import milestones, next_milestone
 
@@ -404,13 +405,13 @@ def show(
     render.emit(ms)
     ev = render.table(*(render.h(k, lang) for k in ("seq", "at", "kind", "by", "details")))
     for e in events:
-        details = "; ".join(
-            f"{k}={v}"
-            for k, v in e.data.items()
-            if k not in ("due", "provisional", "previous_due", "update_due", "source_key")
-            and v not in (None, False)
+        ev.add_row(
+            str(e.seq),
+            local(from_epoch(e.at)),
+            history.kind_label(e.kind, lang),
+            e.by,
+            history.details(e.kind, e.data, lang).replace("[", r"\["),
         )
-        ev.add_row(str(e.seq), local(from_epoch(e.at)), e.kind, e.by, details.replace("[", r"\["))
     render.emit(ev)
 
 
