@@ -66,3 +66,33 @@ def test_history_in_chinese_and_english(run, register):
     ]
     lines = history(run.ok("show", "1")) + history(run.ok("show", "2"))
     assert not [line for line in lines if re.search(r"\w=\S|True|False|None|\{|\d{10}", line)]
+
+
+def test_show_as_of_is_the_complaint_as_it_stood_then(run, register):
+    """One meaning of --as-of (issue 15 item 2): steps done after T are not done, deadlines are
+    those in force at T (before a later reclassification), states are judged at T."""
+    register(at="2026-03-05 10:00")  # unclassified: respond within 24 h
+    run.ok("update", "1", "--contacted", "--at", "2026-03-05 10:30")
+    run.ok("classify", "1", "--severity", "重大", "--at", "2026-03-05 11:00")
+    register(at="2026-03-06 09:00", unit="3-1-602")
+    then = run.json("show", "1", "--as-of", "2026-03-05 10:10")
+    assert then["severity"] is None
+    respond = next(m for m in then["milestones"] if m["name"] == "respond")
+    assert (respond["due_at"], respond["done_at"], respond["state"]) == (
+        "2026-03-06T10:00:00+08:00",
+        None,
+        "pending",
+    )
+    assert [e["kind"] for e in then["events"]] == ["registered"]
+    now = run.json("show", "1")
+    respond = next(m for m in now["milestones"] if m["name"] == "respond")
+    assert (respond["due_at"], respond["done_at"], respond["state"]) == (
+        "2026-03-05T10:15:00+08:00",
+        "2026-03-05T10:30:00+08:00",
+        "late",
+    )
+    out = run("show", "2", "--as-of", "2026-03-05 12:00")
+    assert out.exit_code == 2
+    assert (
+        out.stderr == "complaintctl: ID: complaint #2 was received after --as-of 2026-03-05 12:00\n"
+    )

@@ -15,6 +15,7 @@ from complaintctl.domain.privacy import mask_name, mask_phone
 from complaintctl.domain.timeutil import from_epoch, local, local_due, now, parse_time, to_epoch
 from complaintctl.domain.vocab import SEVERITY, STATUS
 from complaintctl.reports import history
+from complaintctl.reports.asof import complaint_as_of
 from complaintctl.reports.display import complaint_json, remaining
 from complaintctl.sla.milestones import milestones, next_milestone
 
@@ -349,16 +350,21 @@ def show(
     ctx: typer.Context,
     complaint_id: int = ID,
     as_of: str | None = typer.Option(
-        None, "--as-of", help="Judge deadlines at this time instead of now."
+        None,
+        "--as-of",
+        help="The complaint as it stood at this time: later steps undone, deadlines judged then.",
     ),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Show one complaint: its record, every milestone and the whole event history."""
     st = state(ctx)
     ledger = st.ledger()
-    c = ledger.get(complaint_id)
     moment = _as_of(as_of)
-    events = ledger.events(c.id)
+    if as_of is None:
+        c = ledger.get(complaint_id)
+        events = ledger.events(c.id)
+    else:  # the complaint as it stood then: later steps not done, deadlines then in force
+        c, events = complaint_as_of(ledger, complaint_id, moment)
     personal = ledger.personal(c.id)
     if as_json:
         render.print_json(

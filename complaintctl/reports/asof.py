@@ -1,7 +1,7 @@
-"""The ledger as it was at a moment, for the report: the complaints table, with the rows of
-complaints that changed after ``as_of`` replaced by their state as of then, rebuilt from their
-events (``model.apply``) into a temporary table, all in one read transaction
-(``Ledger.reading``).
+"""The ledger as it was at a moment.  For ``show --as-of``: one complaint folded again from
+its events up to then.  For the report: the complaints table, with the rows of complaints that
+changed after ``as_of`` replaced by their state as of then, rebuilt from their events
+(``model.apply``) into a temporary table, all in one read transaction (``Ledger.reading``).
 """
 
 from __future__ import annotations
@@ -11,7 +11,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from complaintctl.domain.model import COLUMNS, Complaint, apply
+from complaintctl.domain.errors import NotFound
+from complaintctl.domain.model import COLUMNS, Complaint, Event, apply
+from complaintctl.domain.timeutil import from_epoch, local
 from complaintctl.store.ledger import row_to_event
 
 if TYPE_CHECKING:
@@ -137,3 +139,20 @@ def snapshot(ledger: Ledger, as_of: int, start: int, end: int) -> Iterator[Sourc
     """A consistent read of the ledger as of ``as_of`` for complaints received in [start, end)."""
     with ledger.reading():
         yield Source(as_of, _fold_changed(ledger.conn, as_of, start, end))
+
+
+def complaint_as_of(ledger: Ledger, complaint_id: int, as_of: int) -> tuple[Complaint, list[Event]]:
+    """One complaint as it stood at ``as_of``: its events that happened by then (``at`` at or
+    before it, whenever they were recorded, as the report counts them) folded again, and those
+    events.  A complaint received after ``as_of`` did not exist then: :class:`NotFound`."""
+    ledger.get(complaint_id)  # NotFound for an id the ledger never had
+    events = [e for e in ledger.events(complaint_id) if e.at <= as_of]
+    if not events or events[0].kind != "registered":
+        raise NotFound(
+            f"ID: complaint #{complaint_id} was received after --as-of {local(from_epoch(as_of))}"
+        )
+    state: Complaint | None = None
+    for event in events:
+        state = apply(state, event)
+    assert state is not None
+    return state, events
