@@ -1,0 +1,219 @@
+"""The digest as group-robot messages for 企业微信 (WeCom) and 钉钉 (DingTalk): pure text, no
+network (``transfer/robots.py`` delivers them).
+
+A robot accepts a Markdown subset without tables and limits a message's size, so the digest is
+rewritten as **one line per complaint** (编号, 房号, category, the start of the description, its
+most overdue milestone and how far past or how close it is, the handler), breached first, under
+a header line of counts, and split into as many messages as needed without cutting a line.
+Each department gets its own part; the ``"*"`` part is the summary of all departments (each
+with its counts line and its complaints).  Text typed by people (units, descriptions,
+categories, handlers) cannot inject markup: the robots' markup characters are replaced by
+their full-width forms, and runs of digits that look like a phone number are masked as the
+digest masks phones."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Final
+
+from complaintctl.domain.privacy import mask_phone
+from complaintctl.reports.digest import ID, UNIT
+from complaintctl.reports.digest_text import _dept, _summary, _title
+
+if TYPE_CHECKING:
+    from complaintctl.reports.digest import Found, Section
+    from complaintctl.reports.digest_text import Texts
+    from complaintctl.store.ledger import Ledger
+
+KINDS: Final = ("wecom", "dingtalk")  # room for feishu
+# Bytes of UTF-8 Markdown a message may carry.  WeCom refuses content over 4,096 bytes;
+# DingTalk's limit is larger (about 20,000 bytes): stay well below it.
+LIMITS: Final = {"wecom": 4096, "dingtalk": 16000}
+ALL: Final = "*"  # the robot of the summary of all departments
+
+_DESCRIPTION = 16  # characters of the description shown
+_FIELD = 20  # at most this many characters of a unit, category or handler
+# Markup of the robots' Markdown subsets (WeCom also reads <font> tags), and line breaks.
+_SAFE = str.maketrans(
+    {
+        "*": "＊",
+        "_": "＿",
+        "`": "｀",
+        "#": "＃",
+        "<": "＜",
+        ">": "＞",
+        "[": "［",
+        "]": "］",
+        "|": "｜",
+        "\\": "＼",
+        "\n": " ",
+        "\r": " ",
+        "\t": " ",
+    }
+)
+# a phone number in a description: 7 digits or more, perhaps after an area code and a dash
+_PHONE = re.compile(r"(?<![\d-])(?:\d{3,4}-)?\d{7,}(?!\d)")
+_WORDS = {
+    "zh": {"title": "投诉督办", "more": "（另{}项）", "part": "（{}/{}）"},
+    "en": {"title": "Complaint digest", "more": " (+{} more)", "part": " ({}/{})"},
+}
+
+
+def safe(text: str, size: int, *, phones: bool = False) -> str:
+    """Typed text as one line of plain characters, at most ``size`` characters (``…`` when
+    cut); with ``phones``, numbers that look like a phone masked as the digest masks phones."""
+    if phones:
+        text = _PHONE.sub(lambda m: mask_phone(m.group()), text)
+    text = " ".join(text.translate(_SAFE).split())
+    return text if len(text) <= size else text[: size - 1] + "…"
+
+
+@dataclass
+class Part:
+    """What one group receives: ``department`` (a policy department, None for 未派单, or
+    ``"*"``), its heading (counts) and its items, each one line (or, in the summary, a
+    department's counts line followed by its first complaint, so a heading never ends a
+    message alone)."""
+
+    department: str | None
+    heading: str
+    title: str
+    items: list[str] = field(default_factory=list)
+    complaints: int = 0
+
+
+def details(ledger: Ledger, found: Found) -> dict[int, tuple[str | None, str]]:
+    """Category and description of every complaint in the digest, in one query."""
+    import json
+
+    ids = [c[ID] for g in found.groups.values() for c in g.complaints]
+    rows = ledger.conn.execute(
+        "SELECT id, category, description FROM complaints "
+        "WHERE id IN (SELECT value FROM json_each(?))",
+        (json.dumps(ids),),
+    )
+    return {int(r[0]): (r[1], str(r[2])) for r in rows}
+
+
+def _lines(
+    section: Section,
+    found: Found,
+    texts: Texts,
+    info: dict[int, tuple[str | None, str]],
+    kind: str,
+) -> list[str]:
+    """One line per complaint of the section, by its most overdue milestone at risk."""
+    shift, mask, as_of = found.shift, found.id_mask, found.as_of
+    keys: list[tuple[int, str | None]] = []
+    rows: dict[int, tuple[Any, ...]] = {}
+    for handler, group in section.handlers:
+        keys += [(key, handler) for key in group.keys]
+        rows.update((c[ID], c) for c in group.complaints)
+    keys.sort()
+    first: dict[int, tuple[int, str | None]] = {}
+    count: dict[int, int] = {}
+    for key, handler in keys:
+        cid = key >> 4 & mask
+        first.setdefault(cid, (key, handler))
+        count[cid] = count.get(cid, 0) + 1
+    more = _WORDS[texts.lang]["more"]
+    out = []
+    for cid, (key, handler) in first.items():
+        due = key >> shift
+        category, description = info.get(cid, (None, ""))
+        left = texts.left(due)
+        if due < as_of:
+            left = f'<font color="warning">{left}</font>' if kind == "wecom" else f"**{left}**"
+        cells = [f"#{cid}", safe(rows[cid][UNIT], _FIELD)]
+        if category:
+            cells.append(safe(category, _FIELD))
+        if description.strip():
+            cells.append(safe(description, _DESCRIPTION, phones=True))
+        cells.append(texts.milestone[key >> 1 & 7])
+        cells.append(left + (more.format(count[cid] - 1) if count[cid] > 1 else ""))
+        if handler:
+            cells.append(safe(handler, _FIELD))
+        out.append(("- " if kind == "dingtalk" else "") + " ".join(cells))
+    return out
+
+
+def parts(
+    found: Found,
+    texts: Texts,
+    info: dict[int, tuple[str | None, str]],
+    kind: str,
+    wanted: set[str | None],
+) -> list[Part]:
+    """The parts for the robots of one ``kind``: one per wanted department with something at
+    risk (None: 未派单), and the summary of all when ``"*"`` is wanted."""
+    lang = texts.lang
+    name = _WORDS[lang]["title"]
+    when = _title(found, lang)[len(name) :].strip()  # "截至 2026-03-02 12:00"
+    out = []
+    summary = Part(ALL, f"{when}: {_summary(found.breached, found.due_soon, lang)}", name)
+    for s in found.sections():
+        lines = _lines(s, found, texts, info, kind)
+        counts = _summary(s.breached, s.due_soon, lang)
+        dept = _dept(s.department, lang)
+        if s.department in wanted:
+            title = f"{name} {safe(dept, _FIELD)}"
+            out.append(Part(s.department, f"{when}: {counts}", title, list(lines), len(lines)))
+        if ALL in wanted and lines:
+            # DingTalk needs a blank line between a paragraph and a list
+            gap = ("\n", "\n\n") if kind == "dingtalk" else ("", "\n")
+            summary.items.append(f"{gap[0]}**{safe(dept, _FIELD)}**: {counts}{gap[1]}{lines[0]}")
+            summary.items += lines[1:]
+            summary.complaints += len(lines)
+    if ALL in wanted and summary.items:
+        out.append(summary)
+    return out
+
+
+def messages(part: Part, kind: str, lang: str, limit: int | None = None) -> list[tuple[str, str]]:
+    """The part as Markdown messages (title, text) of at most ``limit`` bytes of text (the
+    robot's), each starting with the heading and, when there are several, ``（2/3）``; items
+    are never cut.  An item too
+    long for any message (it cannot be: fields are shortened) would be cut at a character."""
+    limit = LIMITS[kind] if limit is None else limit
+    words = _WORDS[lang]
+    marker = words["part"]
+
+    def number(i: int, n: int) -> str:
+        return marker.format(i, n) if n > 1 else ""
+
+    def head(i: int, n: int) -> str:
+        if kind == "dingtalk":
+            return f"#### {part.title}{number(i, n)}\n\n{part.heading}\n\n"
+        return f"**{part.title}**{number(i, n)}\n{part.heading}\n"
+
+    reserve = len(head(99999, 99999).encode())  # the longest heading, numbers included
+    room = limit - reserve
+    if room < 200:
+        raise ValueError(f"limit {limit} leaves no room for the lines")
+    chunks: list[list[str]] = [[]]
+    used = 0
+    for item in part.items:
+        size = len(item.encode()) + 1  # and its line break
+        if size > room:  # cannot happen with the shortened fields; never send too much
+            item = item.encode()[: room - 4].decode(errors="ignore") + "…"
+            size = len(item.encode()) + 1
+        if used + size > room and chunks[-1]:
+            chunks.append([])
+            used = 0
+        chunks[-1].append(item)
+        used += size
+    n = len(chunks)
+    return [
+        (part.title + number(i, n), head(i, n) + "\n".join(lines))
+        for i, lines in enumerate(chunks, 1)
+    ]
+
+
+def envelope(kind: str, title: str, text: str) -> dict[str, Any]:
+    """The JSON body a robot of ``kind`` expects for a Markdown message."""
+    if kind == "wecom":
+        return {"msgtype": "markdown", "markdown": {"content": text}}
+    if kind == "dingtalk":
+        return {"msgtype": "markdown", "markdown": {"title": title, "text": text}}
+    raise ValueError(f"unknown robot kind {kind!r}")
