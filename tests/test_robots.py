@@ -417,6 +417,18 @@ def test_large_digest_is_split_under_the_limits(run, db, server, waits, tmp_path
     assert len(dingtalk) == 1  # DingTalk takes longer messages
     assert len(dingtalk[0].encode()) <= 16000
     assert dingtalk[0].count("\n- #") == 120
+    # at most two messages per robot: the last one says how many were left out
+    server.requests.clear()
+    result = run("digest", "--as-of", "2026-03-03 15:00", "--send", "--max-messages", "2")
+    assert (result.exit_code, result.stderr) == (0, "")
+    wecom = server.texts("okwecom")
+    assert len(wecom) == 2
+    assert all(len(t.encode()) <= 4096 for t in wecom)
+    listed = sum(1 for t in wecom for line in t.split("\n") if line.startswith("#"))
+    assert wecom[1].endswith(f"\n……另有{120 - listed}件未列出，见完整督办")
+    assert server.texts("okdt") == dingtalk  # one message: nothing left out
+    bad = run("digest", "--max-messages", "2")
+    assert (bad.exit_code, bad.stderr) == (2, "complaintctl: --max-messages: only with --send\n")
 
 
 # -- the pure parts --------------------------------------------------------------------------
@@ -445,6 +457,31 @@ def test_messages_split_without_cutting_a_line(items, kind, limit):
         assert [title for title, _ in msgs] == [
             f"投诉督办 工程部（{i}/{len(msgs)}）" for i in range(1, len(msgs) + 1)
         ]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    count=st.integers(min_value=0, max_value=200),
+    kind=st.sampled_from(robot_text.KINDS),
+    most=st.integers(min_value=1, max_value=4),
+)
+def test_at_most_n_messages_count_what_is_left_out(count, kind, most):
+    items = [f"#{i} 3-1-{i} 设施设备 楼道灯不亮 首次联系 超时{i}分钟 李工" for i in range(count)]
+    part = robot_text.Part(
+        "工程部", "截至 2026-03-02 12:00: 1 超时, 1 即将到期", "投诉督办 工程部", items
+    )
+    msgs = robot_text.messages(part, kind, "zh", 1000, most=most)
+    assert len(msgs) <= most
+    assert all(len(text.encode()) <= 1000 for _, text in msgs)
+    lines = [line.removeprefix("- ") for _, text in msgs for line in text.split("\n")]
+    shown = [line for line in lines if line.startswith("#") and not line.startswith("####")]
+    assert shown == items[: len(shown)]
+    notes = [line for line in lines if line.startswith("……")]
+    if len(shown) < count:
+        assert notes == [f"……另有{count - len(shown)}件未列出，见完整督办"]
+        assert msgs[-1][1].endswith(notes[0])
+    else:
+        assert notes == []
 
 
 def test_typed_text_cannot_inject_markup():

@@ -53,6 +53,13 @@ def digest(
     dry_run: bool = typer.Option(
         False, "--dry-run", help="With --send: print the messages instead (URLs masked)."
     ),
+    max_messages: int | None = typer.Option(
+        None,
+        "--max-messages",
+        min=1,
+        help="With --send: at most N messages per robot, the last one counting the "
+        "complaints left out (default: as many as needed).",
+    ),
 ) -> None:
     """Everything open that is breached or due soon, by department and handler, for cron.
 
@@ -70,8 +77,9 @@ def digest(
     ledger = st.ledger()
     if output is not None:
         check_output(output, ledger.path)
-    if dry_run and not send:
-        raise InvalidInput("--dry-run", "only with --send")
+    for flag, given in (("--dry-run", dry_run), ("--max-messages", max_messages is not None)):
+        if given and not send:
+            raise InvalidInput(flag, "only with --send")
     robots = digest_send.load(ledger) if send else None
     name, unassigned = _department(ledger, department)
     until = horizon(ledger, moment, within) if within is not None else None
@@ -81,7 +89,7 @@ def digest(
     failed: list[str] = []
     if found and robots is not None:
         texts = Texts(ledger.calendar(), st.lang, found)  # checks every date first
-        messages, failed = digest_send.plan(ledger, found, texts, robots)
+        messages, failed = digest_send.plan(ledger, found, texts, robots, max_messages)
         if dry_run:
             digest_send.dry_run(messages, st.lang)
             return

@@ -61,10 +61,10 @@ def load(ledger: Ledger) -> Robots:
 
 
 def plan(
-    ledger: Ledger, found: Found, texts: Texts, configured: Robots
+    ledger: Ledger, found: Found, texts: Texts, configured: Robots, most: int | None = None
 ) -> tuple[list[tuple[Robot, list[tuple[str, str]]]], list[str]]:
-    """Each robot's messages, and the departments with something at risk that no robot
-    receives (when there is no ``"*"`` robot)."""
+    """Each robot's messages (at most ``most`` each), and the departments with something at
+    risk that no robot receives (when there is no ``"*"`` robot)."""
     from complaintctl.reports import robot_text
 
     info = robot_text.details(ledger, found)
@@ -75,7 +75,8 @@ def plan(
         if robot.kind not in by_kind:
             parts = robot_text.parts(found, texts, info, robot.kind, wanted)
             by_kind[robot.kind] = {
-                p.department: robot_text.messages(p, robot.kind, texts.lang) for p in parts
+                p.department: robot_text.messages(p, robot.kind, texts.lang, most=most)
+                for p in parts
             }
         out.append((robot, by_kind[robot.kind].get(dept, [])))
     missing = []

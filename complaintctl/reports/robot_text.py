@@ -55,8 +55,18 @@ _SAFE = str.maketrans(
 # a phone number in a description: 7 digits or more, perhaps after an area code and a dash
 _PHONE = re.compile(r"(?<![\d-])(?:\d{3,4}-)?\d{7,}(?!\d)")
 _WORDS = {
-    "zh": {"title": "投诉督办", "more": "（另{}项）", "part": "（{}/{}）"},
-    "en": {"title": "Complaint digest", "more": " (+{} more)", "part": " ({}/{})"},
+    "zh": {
+        "title": "投诉督办",
+        "more": "（另{}项）",
+        "part": "（{}/{}）",
+        "rest": "……另有{}件未列出，见完整督办",
+    },
+    "en": {
+        "title": "Complaint digest",
+        "more": " (+{} more)",
+        "part": " ({}/{})",
+        "rest": "… and {} more complaints, not listed here: see the full digest",
+    },
 }
 
 
@@ -80,7 +90,6 @@ class Part:
     heading: str
     title: str
     items: list[str] = field(default_factory=list)
-    complaints: int = 0
 
 
 def details(ledger: Ledger, found: Found) -> dict[int, tuple[str | None, str]]:
@@ -158,23 +167,25 @@ def parts(
         dept = _dept(s.department, lang)
         if s.department in wanted:
             title = f"{name} {safe(dept, _FIELD)}"
-            out.append(Part(s.department, f"{when}: {counts}", title, list(lines), len(lines)))
+            out.append(Part(s.department, f"{when}: {counts}", title, list(lines)))
         if ALL in wanted and lines:
             # DingTalk needs a blank line between a paragraph and a list
             gap = ("\n", "\n\n") if kind == "dingtalk" else ("", "\n")
             summary.items.append(f"{gap[0]}**{safe(dept, _FIELD)}**: {counts}{gap[1]}{lines[0]}")
             summary.items += lines[1:]
-            summary.complaints += len(lines)
     if ALL in wanted and summary.items:
         out.append(summary)
     return out
 
 
-def messages(part: Part, kind: str, lang: str, limit: int | None = None) -> list[tuple[str, str]]:
+def messages(
+    part: Part, kind: str, lang: str, limit: int | None = None, most: int | None = None
+) -> list[tuple[str, str]]:
     """The part as Markdown messages (title, text) of at most ``limit`` bytes of text (the
     robot's), each starting with the heading and, when there are several, ``（2/3）``; items
-    are never cut.  An item too
-    long for any message (it cannot be: fields are shortened) would be cut at a character."""
+    are never cut (an item too long for any message cannot occur, fields being shortened;
+    it would be cut at a character).  With ``most``, at most that many messages: the last
+    one ends with a line counting the complaints left out."""
     limit = LIMITS[kind] if limit is None else limit
     words = _WORDS[lang]
     marker = words["part"]
@@ -203,11 +214,29 @@ def messages(part: Part, kind: str, lang: str, limit: int | None = None) -> list
             used = 0
         chunks[-1].append(item)
         used += size
+    if most is not None and len(chunks) > most:
+        chunks = _cut(chunks, most, room, kind, words["rest"])
     n = len(chunks)
     return [
         (part.title + number(i, n), head(i, n) + "\n".join(lines))
         for i, lines in enumerate(chunks, 1)
     ]
+
+
+def _cut(chunks: list[list[str]], most: int, room: int, kind: str, rest: str) -> list[list[str]]:
+    """The first ``most`` chunks, the last ending with the count of the items left out."""
+    left_out = sum(map(len, chunks[most:]))
+    kept = chunks[:most]
+    last = kept[-1]
+    gap = "\n" if kind == "dingtalk" else ""  # DingTalk: a paragraph after a list
+    while True:
+        note = gap + rest.format(left_out)
+        if not last or sum(len(i.encode()) + 1 for i in [*last, note]) <= room:
+            break
+        last.pop()
+        left_out += 1
+    last.append(note)
+    return kept
 
 
 def envelope(kind: str, title: str, text: str) -> dict[str, Any]:
