@@ -233,7 +233,7 @@ def test_too_fast_waits_and_tries_again(run, scene, server, waits, tmp_path, mon
     result = run("digest", "--as-of", AS_OF, "--send", "--department", "工程部")
     assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
     assert server.seen["busy"] == 2
-    assert waits == [60.0, 2.0]  # the robot's "too fast", then the backoff
+    assert waits == [60.0]  # the robot's "too fast" wait, instead of the backoff
     assert server.texts("busy") == [ENGINEERING_WECOM, ENGINEERING_WECOM]
 
 
@@ -283,6 +283,22 @@ def test_nothing_at_risk_sends_nothing(run, register, server, waits, tmp_path, m
     notify(tmp_path, monkeypatch, {"department": "*", "kind": "wecom", "url": server.wecom("ok")})
     result = run("digest", "--as-of", AS_OF, "--send")
     assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+    assert server.seen == {}
+    # a dry run still shows the robots it read, so a new file can be checked on a quiet day
+    out = run.ok("digest", "--as-of", AS_OF, "--send", "--dry-run")
+    port = server.port
+    assert (
+        out
+        == f"== 企业微信 robot 1 (*) http://127.0.0.1:{port}/cgi-bin/webhook/send?key=****: 0 条消息\n"
+    )
+
+
+def test_dry_run_names_what_no_robot_gets(run, scene, server, waits, tmp_path, monkeypatch):
+    notify(
+        tmp_path, monkeypatch, {"department": "工程部", "kind": "wecom", "url": server.wecom("ok")}
+    )
+    out = run.ok("digest", "--as-of", AS_OF, "--send", "--dry-run")
+    assert out.endswith('\n!! 未派单: no robot for it (and no "*" robot); 1 complaints not sent\n')
     assert server.seen == {}
 
 

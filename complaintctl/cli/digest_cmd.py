@@ -87,11 +87,11 @@ def digest(
         ledger, moment, until=until, department=name, unassigned=unassigned, names=fmt == "json"
     )
     failed: list[str] = []
-    if found and robots is not None:
+    if robots is not None and (found or dry_run):
         texts = Texts(ledger.calendar(), st.lang, found)  # checks every date first
         messages, failed = digest_send.plan(ledger, found, texts, robots, max_messages)
-        if dry_run:
-            digest_send.dry_run(messages, st.lang)
+        if dry_run:  # every robot, even one with nothing to send, and what no robot gets
+            digest_send.dry_run(messages, failed, st.lang)
             return
         failed = digest_send.failures(digest_send.send(messages), failed)
     if found and (robots is None or failed or output is not None):

@@ -90,8 +90,10 @@ def plan(
     return out, missing
 
 
-def dry_run(messages: list[tuple[Robot, list[tuple[str, str]]]], lang: str) -> None:
-    """What would be sent, URLs masked, secrets never shown."""
+def dry_run(
+    messages: list[tuple[Robot, list[tuple[str, str]]]], missing: list[str], lang: str
+) -> None:
+    """What would be sent, URLs masked, secrets never shown; then what no robot would get."""
     from complaintctl.transfer.robots import masked
 
     for robot, msgs in messages:
@@ -103,6 +105,8 @@ def dry_run(messages: list[tuple[Robot, list[tuple[str, str]]]], lang: str) -> N
             size = len(text.encode())
             typer.echo(f"-- {i}/{len(msgs)}, {size:,} " + ("字节" if lang == "zh" else "bytes"))
             typer.echo(text)
+    for line in missing:
+        typer.echo(f"!! {line}")
 
 
 def send(messages: list[tuple[Robot, list[tuple[str, str]]]]) -> list[Outcome]:

@@ -229,13 +229,15 @@ class Sender:
     def _send(self, robot: Robot, body: dict[str, Any]) -> None:
         data = json.dumps(body, ensure_ascii=False).encode()
         reason = ""
+        pause = 0.0  # before the next try: the backoff, or the robot's "too fast" wait
         for attempt in range(self.attempts):
-            if attempt:
-                self.sleep(self.backoff * 2 ** (attempt - 1))
+            if pause:
+                self.sleep(pause)
             wait = self._wait(robot.url)
             if wait > 0:
                 self.sleep(wait)
             self._sent[robot.url].append(self.clock())
+            pause = self.backoff * 2**attempt
             try:
                 answer = self._post(robot, data)
             except _Failed as exc:
@@ -249,7 +251,7 @@ class Sender:
             reason = f"errcode {code} ({_scrub(str(answer.get('errmsg', '')), robot)})"
             if not isinstance(code, int) or code not in _TOO_FAST:
                 raise _Failed(reason, again=False)
-            self.sleep(self.too_fast_wait)
+            pause = self.too_fast_wait
         tries = f"{self.attempts} tries" if self.attempts > 1 else "1 try"
         raise _Failed(f"{reason}, after {tries}", again=False)
 
