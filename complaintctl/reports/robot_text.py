@@ -161,19 +161,24 @@ def parts(
     when = _title(found, lang)[len(name) :].strip()  # "截至 2026-03-02 12:00"
     out = []
     summary = Part(ALL, f"{when}: {_summary(found.breached, found.due_soon, lang)}", name)
-    for s in found.sections():
+    overview = []  # the summary's first lines: each department's counts
+    bullet = "- " if kind == "dingtalk" else ""
+    # a blank line before each department; DingTalk needs one between a paragraph and a list
+    gap = ("\n", "\n\n") if kind == "dingtalk" else ("\n", "\n")
+    sections = found.sections()
+    for s in sections:
         lines = _lines(s, found, texts, info, kind)
         counts = _summary(s.breached, s.due_soon, lang)
-        dept = _dept(s.department, lang)
+        dept = safe(_dept(s.department, lang), _FIELD)
         if s.department in wanted:
-            title = f"{name} {safe(dept, _FIELD)}"
-            out.append(Part(s.department, f"{when}: {counts}", title, list(lines)))
+            out.append(Part(s.department, f"{when}: {counts}", f"{name} {dept}", list(lines)))
         if ALL in wanted and lines:
-            # DingTalk needs a blank line between a paragraph and a list
-            gap = ("\n", "\n\n") if kind == "dingtalk" else ("", "\n")
-            summary.items.append(f"{gap[0]}**{safe(dept, _FIELD)}**: {counts}{gap[1]}{lines[0]}")
+            overview.append(f"{bullet}{dept}: {counts}")
+            summary.items.append(f"{gap[0]}**{dept}**{gap[1]}{lines[0]}")
             summary.items += lines[1:]
     if ALL in wanted and summary.items:
+        if len(overview) > 1:  # so that every department's counts are in the first message
+            summary.items[:0] = overview
         out.append(summary)
     return out
 
