@@ -5,14 +5,15 @@ A robot accepts a Markdown subset without tables and limits a message's size, so
 rewritten as **one line per complaint** (编号, 房号, category, the start of the description, its
 most overdue milestone and how far past or how close it is, the handler), breached first, under
 a header line of counts, and split into as many messages as needed without cutting a line.
-Each department gets its own part; the ``"*"`` part is the summary of all departments (each
-with its counts line and its complaints).  Text typed by people (units, descriptions,
-categories, handlers) cannot inject markup: the robots' markup characters are replaced by
-their full-width forms, and runs of digits that look like a phone number are masked as the
-digest masks phones."""
+Each department gets its own part; the ``"*"`` part is the summary of all departments (first
+each department's counts, then each department's complaints under its name).  Text typed by
+people (units, descriptions, categories, handlers) cannot inject markup: the robots' markup
+characters are replaced by their full-width forms, and runs of digits that look like a phone
+number are masked as the digest masks phones."""
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
@@ -83,8 +84,8 @@ def safe(text: str, size: int, *, phones: bool = False) -> str:
 class Part:
     """What one group receives: ``department`` (a policy department, None for 未派单, or
     ``"*"``), its heading (counts) and its items, each one line (or, in the summary, a
-    department's counts line followed by its first complaint, so a heading never ends a
-    message alone)."""
+    department's name followed by its first complaint, so a name never ends a message
+    alone)."""
 
     department: str | None
     heading: str
@@ -94,8 +95,6 @@ class Part:
 
 def details(ledger: Ledger, found: Found) -> dict[int, tuple[str | None, str]]:
     """Category and description of every complaint in the digest, in one query."""
-    import json
-
     ids = [c[ID] for g in found.groups.values() for c in g.complaints]
     rows = ledger.conn.execute(
         "SELECT id, category, description FROM complaints "
