@@ -93,31 +93,43 @@ class Part:
     items: list[str] = field(default_factory=list)
 
 
-def details(ledger: Ledger, found: Found) -> dict[int, tuple[str | None, str]]:
-    """Category and description of every complaint in the digest, in one query."""
-    ids = [c[ID] for g in found.groups.values() for c in g.complaints]
+class _Short(dict[str, str]):
+    """:func:`safe` of the few distinct units, categories and handlers, once each."""
+
+    def __missing__(self, text: str) -> str:
+        value = self[text] = safe(text, _FIELD)
+        return value
+
+
+def details(ledger: Ledger, found: Found) -> dict[int, str]:
+    """Each complaint's cells before its milestone, made safe once for every robot: 编号, 房号,
+    the category (when classified) and the start of the description (one query)."""
+    units = {c[ID]: c[UNIT] for g in found.groups.values() for c in g.complaints}
     rows = ledger.conn.execute(
         "SELECT id, category, description FROM complaints "
         "WHERE id IN (SELECT value FROM json_each(?))",
-        (json.dumps(ids),),
+        (json.dumps(list(units)),),
     )
-    return {int(r[0]): (r[1], str(r[2])) for r in rows}
+    short = _Short()
+    out = {}
+    for cid, category, description in rows:
+        cells = [f"#{cid}", short[units[cid]]]
+        if category:
+            cells.append(short[category])
+        if description and description.strip():
+            cells.append(safe(description, _DESCRIPTION, phones=True))
+        out[cid] = " ".join(cells)
+    return out
 
 
 def _lines(
-    section: Section,
-    found: Found,
-    texts: Texts,
-    info: dict[int, tuple[str | None, str]],
-    kind: str,
+    section: Section, found: Found, texts: Texts, info: dict[int, str], kind: str
 ) -> list[str]:
     """One line per complaint of the section, by its most overdue milestone at risk."""
     shift, mask, as_of = found.shift, found.id_mask, found.as_of
     keys: list[tuple[int, str | None]] = []
-    rows: dict[int, tuple[Any, ...]] = {}
     for handler, group in section.handlers:
         keys += [(key, handler) for key in group.keys]
-        rows.update((c[ID], c) for c in group.complaints)
     keys.sort()
     first: dict[int, tuple[int, str | None]] = {}
     count: dict[int, int] = {}
@@ -126,30 +138,25 @@ def _lines(
         first.setdefault(cid, (key, handler))
         count[cid] = count.get(cid, 0) + 1
     more = _WORDS[texts.lang]["more"]
+    bullet = "- " if kind == "dingtalk" else ""
+    handlers = {h: " " + safe(h, _FIELD) if h else "" for h, _ in section.handlers}
+    milestones = texts.milestone
     out = []
     for cid, (key, handler) in first.items():
         due = key >> shift
-        category, description = info.get(cid, (None, ""))
         left = texts.left(due)
         if due < as_of:
             left = f'<font color="warning">{left}</font>' if kind == "wecom" else f"**{left}**"
-        cells = [f"#{cid}", safe(rows[cid][UNIT], _FIELD)]
-        if category:
-            cells.append(safe(category, _FIELD))
-        if description.strip():
-            cells.append(safe(description, _DESCRIPTION, phones=True))
-        cells.append(texts.milestone[key >> 1 & 7])
-        cells.append(left + (more.format(count[cid] - 1) if count[cid] > 1 else ""))
-        if handler:
-            cells.append(safe(handler, _FIELD))
-        out.append(("- " if kind == "dingtalk" else "") + " ".join(cells))
+        if count[cid] > 1:
+            left += more.format(count[cid] - 1)
+        out.append(f"{bullet}{info[cid]} {milestones[key >> 1 & 7]} {left}{handlers[handler]}")
     return out
 
 
 def parts(
     found: Found,
     texts: Texts,
-    info: dict[int, tuple[str | None, str]],
+    info: dict[int, str],
     kind: str,
     wanted: set[str | None],
 ) -> list[Part]:
@@ -166,6 +173,8 @@ def parts(
     gap = ("\n", "\n\n") if kind == "dingtalk" else ("\n", "\n")
     sections = found.sections()
     for s in sections:
+        if s.department not in wanted and ALL not in wanted:
+            continue
         lines = _lines(s, found, texts, info, kind)
         counts = _summary(s.breached, s.due_soon, lang)
         dept = safe(_dept(s.department, lang), _FIELD)
