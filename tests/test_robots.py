@@ -137,6 +137,24 @@ def test_each_department_its_part_and_the_summary_to_star(
     (signed,) = [r for r in server.requests if r.token == "oksigned"]
     assert signed.body["markdown"]["title"] == "投诉督办"
     assert waits == []
+    # nothing of the robots reaches the ledger
+    stored = b"".join(p.read_bytes() for p in tmp_path.glob("ledger.db*"))
+    assert SECRET.encode() not in stored and b"okeng" not in stored
+
+
+def test_english(run, scene, server, waits, tmp_path, monkeypatch):
+    notify(
+        tmp_path, monkeypatch, {"department": "工程部", "kind": "wecom", "url": server.wecom("ok")}
+    )
+    result = run("--lang", "en", "digest", "--as-of", AS_OF, "--send", "--department", "工程部")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+    assert server.texts("ok") == [
+        "**Complaint digest 工程部**\n"
+        "as of 2026-03-02 12:00: 1 breached, 1 due soon\n"
+        "#2 5-2-101 设施设备 厨房水管漏水 ＊严重＊ ＜fo… respond "
+        '<font color="warning">30m overdue</font> 李工\n'
+        "#3 A-08 噪音 respond 2h00m left 张工"
+    ]
 
 
 def test_an_error_code_fails_that_group_only(run, scene, server, waits, tmp_path, monkeypatch):
