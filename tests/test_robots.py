@@ -266,7 +266,7 @@ def test_department_without_robot_is_reported(run, scene, server, waits, tmp_pat
     result = run("digest", "--as-of", AS_OF, "--send")
     assert result.exit_code == 5
     assert result.stderr == (
-        'complaintctl: --send: 未派单: no robot for it (and no "*" robot); 1 complaints not sent\n'
+        'complaintctl: --send: 未派单: no robot for it (and no "*" robot); not sent: 1 breached, 0 due soon\n'
     )
     assert server.texts("ok") == [ENGINEERING_WECOM]
 
@@ -318,7 +318,9 @@ def test_dry_run_names_what_no_robot_gets(run, scene, server, waits, tmp_path, m
         tmp_path, monkeypatch, {"department": "工程部", "kind": "wecom", "url": server.wecom("ok")}
     )
     out = run.ok("digest", "--as-of", AS_OF, "--send", "--dry-run")
-    assert out.endswith('\n!! 未派单: no robot for it (and no "*" robot); 1 complaints not sent\n')
+    assert out.endswith(
+        '\n!! 未派单: no robot for it (and no "*" robot); not sent: 1 breached, 0 due soon\n'
+    )
     assert server.seen == {}
 
 

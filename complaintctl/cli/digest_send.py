@@ -82,8 +82,8 @@ def plan(
     missing = []
     if robot_text.ALL not in wanted:
         missing = [
-            f'{s.department or "未派单"}: no robot for it (and no "*" robot); '
-            f"{s.breached + s.due_soon} complaints not sent"
+            f'{s.department or "未派单"}: no robot for it (and no "*" robot); not sent: '
+            f"{s.breached} breached, {s.due_soon} due soon"
             for s in found.sections()
             if s.department not in wanted
         ]
