@@ -38,8 +38,8 @@ ENV: Final = "COMPLAINTCTL_NOTIFY"
 FILE_NAME: Final = "notify.toml"
 _TOKEN = {"wecom": "key", "dingtalk": "access_token"}  # the query parameter naming the robot
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
-# answers that mean "too fast, try again later": WeCom 45009, DingTalk 130101 / 410100
-_TOO_FAST = {45009, 130101, 410100}
+# answers that mean "too fast, try again later": WeCom 45009, DingTalk 130101
+_TOO_FAST = {45009, 130101}
 _ANSWER_LIMIT = 65536  # bytes of an answer read
 
 
