@@ -532,6 +532,18 @@ def test_typed_text_cannot_inject_markup():
     assert robot_text.safe("一二三四五六七八九十", 5) == "一二三四…"
 
 
+def test_masked_urls_show_no_credentials():
+    assert (
+        robots_module.masked(
+            "https://user:pw@qyapi.weixin.qq.com:8443/cgi-bin/webhook/send?key=abc&debug=1#x"
+        )
+        == "https://qyapi.weixin.qq.com:8443/cgi-bin/webhook/send?key=****&debug=****"
+    )
+    assert robots_module.masked("http://[::1]:9000/robot/send?access_token=t") == (
+        "http://[::1]:9000/robot/send?access_token=****"
+    )
+
+
 def test_dingtalk_signature():
     # HMAC-SHA256 of "1700000000000\nSECabc" keyed by "SECabc", Base64, URL-encoded
     import base64

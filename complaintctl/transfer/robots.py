@@ -133,14 +133,19 @@ def _robot(where: str, number: int, table: Any) -> Robot:
         raise InvalidInput(f"{here}: url", "must be an https:// webhook URL")
     if not parse_qs(parts.query).get(_TOKEN[kind]):
         raise InvalidInput(f"{here}: url", f"a {kind} webhook URL has ?{_TOKEN[kind]}=…")
-    return Robot(number, table["department"].strip(), kind, url, secret or None)
+    return Robot(number, table["department"].strip(), kind, url, (secret or "").strip() or None)
 
 
 def masked(url: str) -> str:
     """The URL with every query value hidden: ``…/send?key=****``."""
     parts = urlsplit(url)
     query = "&".join(f"{p.split('=', 1)[0]}=****" for p in parts.query.split("&") if p)
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
+    host = parts.hostname or ""  # never a user or password written into the URL
+    if ":" in host:
+        host = f"[{host}]"
+    if parts.port is not None:
+        host += f":{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, query, ""))
 
 
 def sign(secret: str, timestamp_ms: int) -> str:
