@@ -35,6 +35,7 @@ class Waits(list[float]):
     """A fake clock: ``sleep`` records the wait and moves the clock on."""
 
     now = 1000.0
+    timeout = 5.0  # seconds the command's sender waits for an answer
 
     def sleep(self, seconds: float) -> None:
         self.append(round(seconds, 3))
@@ -46,11 +47,11 @@ class Waits(list[float]):
 
 @pytest.fixture
 def waits(monkeypatch: pytest.MonkeyPatch) -> Waits:
-    """The command's sender: short timeout, waits recorded instead of slept."""
+    """The command's sender: waits recorded instead of slept."""
     w = Waits()
 
     def sender() -> Sender:
-        return Sender(timeout=0.5, sleep=w.sleep, clock=w.clock)
+        return Sender(timeout=w.timeout, sleep=w.sleep, clock=w.clock)
 
     monkeypatch.setattr(robots_module, "sender", sender)
     return w
@@ -206,6 +207,7 @@ def test_a_wrong_secret_is_refused_by_dingtalk(run, scene, server, waits, tmp_pa
 
 
 def test_slow_reply_is_retried_with_backoff(run, scene, server, waits, tmp_path, monkeypatch):
+    waits.timeout, server.slow = 1.0, 2.5  # a reply 1.5 s late: no flake on a busy machine
     notify(
         tmp_path,
         monkeypatch,
@@ -215,7 +217,7 @@ def test_slow_reply_is_retried_with_backoff(run, scene, server, waits, tmp_path,
     result = run("digest", "--as-of", AS_OF, "--send")
     assert result.exit_code == 5
     assert result.stderr == (
-        "complaintctl: --send: robot 2 (wecom, *): no answer within 0.5 s, after 3 tries; "
+        "complaintctl: --send: robot 2 (wecom, *): no answer within 1 s, after 3 tries; "
         "0 of 1 messages sent\n"
     )
     # the first request was answered too late, the second in time
