@@ -138,6 +138,13 @@ def test_each_department_its_part_and_the_summary_to_star(
     (signed,) = [r for r in server.requests if r.token == "oksigned"]
     assert signed.body["markdown"]["title"] == "投诉督办"
     assert waits == []
+    # with --output the file is written all the same, and stdout stays silent
+    out = tmp_path / "digest.md"
+    result = run("digest", "--as-of", AS_OF, "--send", "--format", "markdown", "--output", str(out))
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+    assert out.read_text(encoding="utf-8") == run.ok(
+        "digest", "--as-of", AS_OF, "--format", "markdown"
+    )
     # nothing of the robots reaches the ledger
     stored = b"".join(p.read_bytes() for p in tmp_path.glob("ledger.db*"))
     assert SECRET.encode() not in stored and b"okeng" not in stored
