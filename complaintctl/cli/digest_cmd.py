@@ -57,6 +57,7 @@ def digest(
         None,
         "--max-messages",
         min=1,
+        metavar="N",
         help="With --send: at most N messages per robot, the last one counting the "
         "complaints left out (default: as many as needed).",
     ),
