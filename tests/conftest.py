@@ -18,6 +18,8 @@ from complaintctl.cli.app import app
 def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     db = tmp_path / "ledger.db"
     monkeypatch.setenv("COMPLAINTCTL_DB", str(db))
+    # never the user's own robots: a notifications file only where a test writes one
+    monkeypatch.setenv("COMPLAINTCTL_NOTIFY", str(tmp_path / "notify.toml"))
     monkeypatch.setenv("COMPLAINTCTL_USER", "王芳")
     monkeypatch.setenv("COLUMNS", "160")
     monkeypatch.setenv("NO_COLOR", "1")

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from complaintctl.cli import digest_send
 from complaintctl.cli.context import AT_OPTION, BY_OPTION, JSON_OPTION, actor, state
 from complaintctl.domain.errors import InvalidInput
 from complaintctl.reports.digest_text import Texts, json_chunks, markdown, plain
@@ -43,6 +44,23 @@ def digest(
     fail_on_breach: bool = typer.Option(
         False, "--fail-on-breach", help="Exit 3 when anything is breached (after printing)."
     ),
+    send: bool = typer.Option(
+        False,
+        "--send",
+        help="Post each department its part to the group robots of the notifications file "
+        "($COMPLAINTCTL_NOTIFY); print the digest only if a group was not reached (exit 5).",
+    ),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="With --send: print the messages instead (URLs masked)."
+    ),
+    max_messages: int | None = typer.Option(
+        None,
+        "--max-messages",
+        min=1,
+        metavar="N",
+        help="With --send: at most N messages per robot, the last one counting the "
+        "complaints left out (default: as many as needed).",
+    ),
 ) -> None:
     """Everything open that is breached or due soon, by department and handler, for cron.
 
@@ -60,12 +78,24 @@ def digest(
     ledger = st.ledger()
     if output is not None:
         check_output(output, ledger.path)
+    for flag, given in (("--dry-run", dry_run), ("--max-messages", max_messages is not None)):
+        if given and not send:
+            raise InvalidInput(flag, "only with --send")
+    robots = digest_send.load(ledger) if send else None
     name, unassigned = _department(ledger, department)
     until = horizon(ledger, moment, within) if within is not None else None
     found = find(
         ledger, moment, until=until, department=name, unassigned=unassigned, names=fmt == "json"
     )
-    if found:
+    failed: list[str] = []
+    if robots is not None and (found or dry_run):
+        texts = Texts(ledger.calendar(), st.lang, found)  # checks every date first
+        messages, failed = digest_send.plan(ledger, found, texts, robots, max_messages)
+        if dry_run:  # every robot, even one with nothing to send, and what no robot gets
+            digest_send.dry_run(messages, failed, st.lang)
+            return
+        failed = digest_send.failures(digest_send.send(messages), failed)
+    if found and (robots is None or failed or output is not None):
         if fmt == "json":
             chunks = json_chunks(found)
         else:
@@ -76,6 +106,10 @@ def digest(
                 colour = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
                 chunks = plain(found, texts, colour=colour)
         _write(chunks, output)
+    for line in failed:
+        typer.echo(f"complaintctl: --send: {line}", err=True)
+    if failed:
+        raise typer.Exit(digest_send.EXIT_NOT_DELIVERED)
     if fail_on_breach and found.breached:
         raise typer.Exit(3)
 
