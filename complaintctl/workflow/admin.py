@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 
-from complaintctl.domain.model import Event, provisional_mask
-from complaintctl.domain.vocab import MILESTONES, OPEN_STATUSES
+from complaintctl.domain.model import Event
 from complaintctl.sla.policy import Policy, parse_policy
 from complaintctl.store.ledger import Ledger
 from complaintctl.time.calendar import parse_notice
 from complaintctl.workflow.actor import Actor
-from complaintctl.workflow.steps import recompute
+from complaintctl.workflow.recalc import Outcome, recalculate
 
 
 def load_policy(ledger: Ledger, actor: Actor, text: str) -> tuple[int, Policy]:
@@ -36,25 +34,19 @@ def load_policy(ledger: Ledger, actor: Actor, text: str) -> tuple[int, Policy]:
     return version, policy
 
 
-@dataclass(frozen=True)
-class Recalculated:
-    complaint_id: int
-    milestone: str
-    before: int
-    after: int
-
-
-def load_notice(ledger: Ledger, actor: Actor, text: str) -> tuple[int, str, list[Recalculated]]:
-    """Store a holiday notice, make its year official, and recompute the provisional deadlines
-    of open complaints (each change an event)."""
+def load_notice(ledger: Ledger, actor: Actor, text: str) -> tuple[int, str, Outcome]:
+    """Store a holiday notice (its year becomes ``local``; the days it names in December of the
+    year before or January of the year after change too) and recompute every deadline the
+    change touches, each change an event (see workflow/recalc)."""
     notice = parse_notice(text)
-    changes: list[Recalculated] = []
     with ledger.write() as w:
+        before = ledger.calendar()
         ledger.conn.execute(
             "INSERT INTO notices (year, reference, loaded_at, by, text) VALUES (?, ?, ?, ?, ?)",
             (notice.year, notice.reference, actor.epoch, actor.by, text),
         )
         ledger._calendar = None  # the next calendar() includes the new notice
+        after = ledger.calendar()
         w.append(
             Event(
                 "calendar_loaded",
@@ -68,44 +60,15 @@ def load_notice(ledger: Ledger, actor: Actor, text: str) -> tuple[int, str, list
                 },
             )
         )
-        marks = ", ".join("?" for _ in OPEN_STATUSES)
-        rows = ledger.query(
-            f"SELECT id FROM complaints WHERE provisional != 0 AND status IN ({marks})",
-            tuple(OPEN_STATUSES),
-        )
-        for row in rows:
-            state = ledger.get(row["id"])
-            policy = ledger.policy(state.policy_version)
-            fresh, fresh_mask = recompute(ledger, policy, state, state.severity)
-            due: dict[str, int | None] = {}
-            still: set[str] = set()
-            for m in MILESTONES:
-                if not state.is_provisional(m):
-                    continue
-                if state.done(m) is not None:
-                    still.add(m)  # a done milestone keeps the deadline it was judged by
-                    continue
-                if fresh_mask & provisional_mask([m]):
-                    still.add(m)
-                new = fresh[m]
-                if new is not None and new != state.due(m):
-                    due[m] = new
-                    changes.append(Recalculated(state.id, m, state.due(m) or 0, new))
-            mask = provisional_mask(still)
-            if due or mask != state.provisional:
-                w.record(
-                    state,
-                    Event(
-                        "recalculated",
-                        state.id,
-                        actor.epoch,
-                        actor.by,
-                        {
-                            "reason": f"holiday notice {notice.year} loaded ({notice.reference})",
-                            "previous_due": {m: state.due(m) for m in due},
-                            "due": due,
-                            "provisional": mask,
-                        },
-                    ),
-                )
-    return notice.year, notice.reference, changes
+        reason = f"holiday notice {notice.year} loaded ({notice.reference})"
+        outcome = recalculate(ledger, w, actor, reason, before.changed_span(after))
+    return notice.year, notice.reference, outcome
+
+
+def recompute_all(ledger: Ledger, actor: Actor) -> Outcome:
+    """Bring every deadline in line with the calendar in force (after a ``holidays`` upgrade
+    that turned a provisional year official, say); each change an event."""
+    with ledger.write() as w:
+        ledger._calendar = None
+        cal = ledger.calendar()
+        return recalculate(ledger, w, actor, f"calendar recomputed ({cal.source})", None)
