@@ -351,7 +351,7 @@ class Ledger:
                 row = self.conn.execute(
                     "SELECT text FROM policies WHERE version = ?", (version,)
                 ).fetchone()
-                self._policies[version] = parse_policy(row["text"])
+                self._policies[version] = parse_policy(row["text"], strict=False)
         return self._policies[version]
 
     def calendar(self) -> WorkCalendar:
