@@ -371,7 +371,7 @@ class Ledger:
             "SELECT id, year, text FROM notices WHERE id IN "
             "(SELECT max(id) FROM notices GROUP BY year) ORDER BY year"
         ).fetchall()
-        key = f"{_holidays_version()}|{','.join(str(n['id']) for n in notices)}"
+        key = f"{holidays_version()}|{','.join(str(n['id']) for n in notices)}"
         row = self.conn.execute("SELECT data FROM calendar_cache WHERE key = ?", (key,)).fetchone()
         if row is not None:
             self._calendar = WorkCalendar.from_dict(json.loads(row["data"]))
@@ -384,11 +384,14 @@ class Ledger:
                 "INSERT OR REPLACE INTO calendar_cache (key, data) VALUES (?, ?)",
                 (key, json.dumps(cal.to_dict(), separators=(",", ":"))),
             )
+            # one cache: a row left for another package version would be trusted unchecked
+            # if that version came back (verify rebuilds only the installed version's)
+            self.conn.execute("DELETE FROM calendar_cache WHERE key != ?", (key,))
         self._calendar = cal
         return cal
 
 
-def _holidays_version() -> str:
+def holidays_version() -> str:
     """The installed holidays package's version, from its dist-info folder name, without
     importing the package or importlib.metadata (both cost milliseconds per command)."""
     from importlib.util import find_spec  # start-up: only when the cache is checked

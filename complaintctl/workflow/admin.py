@@ -66,9 +66,11 @@ def load_notice(ledger: Ledger, actor: Actor, text: str) -> tuple[int, str, Outc
 
 
 def recompute_all(ledger: Ledger, actor: Actor) -> Outcome:
-    """Bring every deadline in line with the calendar in force (after a ``holidays`` upgrade
-    that turned a provisional year official, say); each change an event."""
+    """Rebuild the cached calendar from the package and the notices, and bring every deadline
+    in line with it (after a ``holidays`` upgrade that turned a provisional year official,
+    or a cache that verify found edited); each change an event."""
     with ledger.write() as w:
+        ledger.conn.execute("DELETE FROM calendar_cache")  # rebuilt, never trusted
         ledger._calendar = None
         cal = ledger.calendar()
         return recalculate(ledger, w, actor, f"calendar recomputed ({cal.source})", None)
