@@ -28,13 +28,13 @@ def _edit(db: Path, sql: str, *params: object) -> None:
         conn.close()
 
 
-def _december_off(data: str) -> str:
-    """The cached calendar with every day of December 2026 made a rest day."""
+def _edited(data: str, first: date, last: date, last_official_year: int | None = None) -> str:
+    """The cached calendar with the days ``first..last`` made rest days."""
     d = json.loads(data)
     cal = WorkCalendar.from_dict(d)
     flags = [cal.is_working_day(date.fromordinal(o)) for o in _ordinals(cal)]
     base = date(cal.first_year, 1, 1).toordinal()
-    for o in range(date(2026, 12, 1).toordinal(), date(2026, 12, 31).toordinal() + 1):
+    for o in range(first.toordinal(), last.toordinal() + 1):
         flags[o - base] = False
     names = {date.fromisoformat(k): v for k, v in d["holidays"].items()}
     edited = WorkCalendar(
@@ -42,12 +42,16 @@ def _december_off(data: str) -> str:
         cal.last_year,
         flags,
         names,
-        last_official_year=cal.last_official_year,
+        last_official_year=last_official_year or cal.last_official_year,
         local_years=cal.local_years,
         references=cal.references,
         source=cal.source,
     )
     return json.dumps(edited.to_dict())
+
+
+def _december_off(data: str) -> str:
+    return _edited(data, date(2026, 12, 1), date(2026, 12, 31))
 
 
 def _ordinals(cal: WorkCalendar) -> range:
@@ -120,16 +124,49 @@ def test_a_cache_key_naming_a_missing_notice_or_unreadable_data(run, register, d
     _edit(db, "UPDATE calendar_cache SET key = ?, data = ?", key, '{"format": 1}')
     (line,) = _verify_lines(run)
     assert line.startswith(f"calendar cache '{key}' data: unreadable (")
-    _edit(db, "UPDATE calendar_cache SET key = ?", "garbage")
+    _edit(db, "UPDATE calendar_cache SET key = ?", key + "x")
     assert _verify_lines(run) == [
-        "calendar cache 'garbage' key: is not a cache key (holidays version|notice ids)"
+        f"calendar cache '{key}x' key: is not a cache key (holidays version|notice ids)"
     ]
+    # the calendar is rebuilt (never trusted) by calendar recompute
+    _edit(db, "UPDATE calendar_cache SET key = ?", key)
+    assert run("calendar", "due", "2026-11-02 09:00", "1wd").stderr == (
+        "complaintctl: the cached working-day calendar is unreadable ('first_year'); "
+        "rebuild it with 'complaintctl calendar recompute'\n"
+    )
+    run.ok("calendar", "recompute")
+    assert run.ok("calendar", "due", "2026-11-02 09:00", "1wd") == "2026-11-03 24:00\n"
+    assert run.ok("verify").startswith("ok: ")
 
 
-def test_a_cache_for_another_package_version_is_dropped_when_rebuilt(run, register, db: Path):
-    register(severity="minor", at="2026-11-02 09:00")
+def test_a_package_upgrade_recomputes_once(run, register, db: Path):
+    kept = register(severity="minor", at="2026-11-02 09:00")
     ((key, data),) = _cache(db)
-    _edit(db, "UPDATE calendar_cache SET key = ?", "0.1|")  # as after an upgrade
-    assert run.ok("verify").startswith("ok: ")  # not this package's: never read, not checked
-    register(severity="minor", at="2026-11-02 10:00")  # rebuilds for the installed version
+    # what an older package gave: 2026 not yet official, Wednesday 11-04 off
+    _edit(db, "UPDATE calendar_cache SET data = ?", _edited(data, *[date(2026, 11, 4)] * 2, 2025))
+    cid = register(severity="minor", at="2026-11-02 09:00")
+    done = register(severity="minor", at="2026-11-02 09:00")
+    run.ok("close", str(done), "--resolution", "已修复", "--at", "2026-11-03 09:00")
+    assert _resolve(run, cid) == "2026-11-07T00:00:00+08:00"
+    assert run.json("show", str(cid))["milestones"][1]["provisional"] is True
+    _edit(db, "UPDATE calendar_cache SET key = ?", "0.1|")  # the package is upgraded
+    result = run("show", str(cid), "--json")
+    assert result.exit_code == 0
+    assert result.stderr == (
+        f"complaintctl: holidays package 0.1 -> {holidays_version()}; complaints recomputed: "
+        "1 open, 1 closed; deadlines moved: 2; provisional flags cleared: 2\n"
+    )
+    shown = json.loads(result.stdout)
+    resolve = shown["milestones"][1]
+    assert (resolve["due_at"], resolve["provisional"]) == ("2026-11-06T00:00:00+08:00", False)
+    assert shown["events"][-1]["data"]["reason"] == (
+        f"holidays package 0.1 -> {holidays_version()}"
+    )
+    assert _resolve(run, done) == "2026-11-06T00:00:00+08:00"
+    assert _resolve(run, kept) == "2026-11-06T00:00:00+08:00"
+    assert run.json("show", str(kept))["events"][-1]["kind"] == "registered"
+    again = run("show", str(cid))
+    assert again.stderr == ""  # once
     assert _cache(db) == [(key, data)]
+    assert run.ok("verify").startswith("ok: ")
+    assert run.ok("calendar", "check") == "ok: every deadline agrees with the calendar in force\n"

@@ -354,6 +354,17 @@ class Ledger:
                 self._policies[version] = parse_policy(row["text"], strict=False)
         return self._policies[version]
 
+    def calendar_outdated(self) -> bool:
+        """True when the cached calendar was built by another ``holidays`` version than the
+        installed one: the deadlines may need recomputing (workflow/admin.follow_package)."""
+        mark = holidays_version() + "|"
+        with _guard(self.path):
+            row = self.conn.execute(
+                "SELECT 1 FROM calendar_cache WHERE substr(key, 1, ?) != ? LIMIT 1",
+                (len(mark), mark),
+            ).fetchone()
+        return row is not None
+
     def calendar(self) -> WorkCalendar:
         """The working-day calendar, from the cache in the ledger when it is current."""
         if self._calendar is not None:
@@ -384,9 +395,14 @@ class Ledger:
                 "INSERT OR REPLACE INTO calendar_cache (key, data) VALUES (?, ?)",
                 (key, json.dumps(cal.to_dict(), separators=(",", ":"))),
             )
-            # one cache: a row left for another package version would be trusted unchecked
-            # if that version came back (verify rebuilds only the installed version's)
-            self.conn.execute("DELETE FROM calendar_cache WHERE key != ?", (key,))
+            # one row per package version: the rows for other notice sets are stale; a row
+            # for another version is the calendar the deadlines were computed under until
+            # workflow/admin.follow_package recomputes them and removes it
+            version = key.partition("|")[0]
+            self.conn.execute(
+                "DELETE FROM calendar_cache WHERE key != ? AND substr(key, 1, ?) = ?",
+                (key, len(version) + 1, version + "|"),
+            )
         self._calendar = cal
         return cal
 

@@ -513,7 +513,8 @@ class WorkCalendar:
             CalendarError,
         ) as exc:
             raise CalendarError(
-                f"the cached working-day calendar is unreadable ({_one_line(str(exc))}); rebuild it"
+                f"the cached working-day calendar is unreadable ({_one_line(str(exc))}); "
+                "rebuild it with 'complaintctl calendar recompute'"
             ) from None
         return cls(
             first_year,

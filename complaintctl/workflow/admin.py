@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import json
 
+from complaintctl.domain.errors import CalendarError
 from complaintctl.domain.model import Event
 from complaintctl.sla.policy import Policy, parse_policy
-from complaintctl.store.ledger import Ledger
-from complaintctl.time.calendar import parse_notice
+from complaintctl.store.ledger import Ledger, holidays_version
+from complaintctl.time.calendar import WorkCalendar, parse_notice
 from complaintctl.workflow.actor import Actor
 from complaintctl.workflow.recalc import Outcome, recalculate
 
@@ -74,3 +76,37 @@ def recompute_all(ledger: Ledger, actor: Actor) -> Outcome:
         ledger._calendar = None
         cal = ledger.calendar()
         return recalculate(ledger, w, actor, f"calendar recomputed ({cal.source})", None)
+
+
+def follow_package(ledger: Ledger, actor: Actor) -> tuple[str, Outcome] | None:
+    """After a ``holidays`` upgrade (or downgrade): recompute what the new package changes,
+    once, and drop the old version's cached calendar; None when nothing is to do.
+
+    The cached calendar of the previous version is the calendar the deadlines were computed
+    under; its difference from the new one is what a recomputation must revisit (all
+    candidates when it is unreadable)."""
+    if not ledger.calendar_outdated():
+        return None
+    mark = holidays_version() + "|"
+    with ledger.write() as w:
+        rows = ledger.query(
+            "SELECT key, data FROM calendar_cache WHERE substr(key, 1, ?) != ?",
+            (len(mark), mark),
+        )
+        if not rows:
+            return None  # another terminal got here first
+        reason = f"holidays package {str(rows[0]['key']).partition('|')[0]} -> {mark[:-1]}"
+        before: WorkCalendar | None
+        try:
+            before = WorkCalendar.from_dict(json.loads(rows[0]["data"]))
+        except (CalendarError, ValueError, TypeError):
+            before = None
+        ledger._calendar = None
+        after = ledger.calendar()
+        ledger.conn.execute(
+            "DELETE FROM calendar_cache WHERE substr(key, 1, ?) != ?", (len(mark), mark)
+        )
+        span = before.changed_span(after) if before is not None else None
+        if before is not None and span is None:
+            return reason, Outcome()
+        return reason, recalculate(ledger, w, actor, reason, span)
