@@ -19,7 +19,10 @@ app = typer.Typer(
 
 @app.command("status")
 def status(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
-    """Every year with a loaded notice, the years around today, and the official range."""
+    """Official, local and provisional years.
+
+    Lists every year with a loaded notice and the years around today, then the package's
+    official range and the provisional years ahead."""
     st = state(ctx)
     ledger = st.ledger()
     cal = ledger.calendar()
@@ -50,15 +53,13 @@ def status(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     for r in rows:
         t.add_row(str(r["year"]), str(r["status"]), str(r["reference"] or "-"))
     render.console().print(t)
-    typer.echo(
-        f"official ({cal.source}): {cal.first_year}..{official}; provisional unless a notice is "
-        f"loaded: {official + 1}..{cal.last_year}"
-    )
+    typer.echo(f"official ({cal.source}): {cal.first_year}..{official}")
+    typer.echo(f"provisional unless a notice is loaded: {official + 1}..{cal.last_year}")
     if ahead:
         typer.echo(
-            f"provisional years ahead: {', '.join(map(str, ahead))}: rule-based guesses without "
-            "调休; load the State Council notice with 'complaintctl calendar load FILE.toml' "
-            "when it is published."
+            f"provisional years ahead: {', '.join(map(str, ahead))} (rule-based guesses, "
+            "no 调休 yet):\nload the State Council notice with 'complaintctl calendar load "
+            "FILE.toml'\nwhen it is published."
         )
 
 
@@ -68,7 +69,11 @@ def load(
     file: Path = typer.Argument(..., help="A notice TOML file."),
     by: str | None = BY_OPTION,
 ) -> None:
-    """Load a State Council holiday notice; every deadline it changes is recomputed."""
+    """Load a notice, recompute what it changes.
+
+    A State Council holiday notice for a year (it may name days of December of the year
+    before and January of the year after).  Every deadline the change touches is
+    recomputed, each change a recalculated event."""
     text = read_text(file)
     from complaintctl.workflow import admin
 
@@ -78,7 +83,10 @@ def load(
 
 @app.command("check")
 def check(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
-    """List complaints whose deadlines differ from the calendar in force (exit 1 if any)."""
+    """Deadlines the calendar no longer gives.
+
+    Lists every complaint whose stored deadlines or provisional flags differ from what the
+    calendar in force gives; exits 1 when there is one."""
     from complaintctl.workflow.recalc import drift
 
     found = drift(state(ctx).ledger())
@@ -116,7 +124,11 @@ def check(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
 
 @app.command("recompute")
 def recompute(ctx: typer.Context, by: str | None = BY_OPTION) -> None:
-    """Rewrite every deadline the calendar in force changes (e.g. after a holidays upgrade)."""
+    """Rewrite deadlines to the calendar in force.
+
+    Rebuilds the calendar cache first; each change is a recalculated event.  The first
+    command after a holidays upgrade does this by itself; run it after 'verify' found the
+    cache edited."""
     from complaintctl.workflow import admin
 
     outcome = admin.recompute_all(state(ctx).ledger(), actor(None, by))
