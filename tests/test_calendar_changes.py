@@ -210,8 +210,12 @@ def test_the_2019_notice_through_the_cli(run, tmp_path: Path):
         "years"
     ]
     assert status["official_years"] == [2000, status["last_official_year"]]
-    text = run.ok("calendar", "status")
-    assert "2019  local" in text
+    lines = run.ok("calendar", "status").splitlines()
+    assert lines[1].split() == ["2019", "local", "国办发明电〔2018〕15号"]  # before today - 2
+    last = status["last_official_year"]
+    assert f"official ({status['source']}): 2000..{last}" in lines
+    assert f"provisional unless a notice is loaded: {last + 1}..2040" in lines
+    assert all(len(line) <= 80 for line in lines)
 
 
 def test_a_notice_reaches_one_month_either_side(run, tmp_path: Path):

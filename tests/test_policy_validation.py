@@ -78,13 +78,22 @@ CASES = [
 
 
 @pytest.mark.parametrize(("text", "key", "words"), CASES)
-def test_each_bad_value_is_refused_naming_its_key(text: str, key: str, words: str) -> None:
+def test_each_bad_value_is_refused_naming_its_key(
+    run, tmp_path: Path, text: str, key: str, words: str
+) -> None:
     with pytest.raises(PolicyError) as caught:
         parse_policy(text)
     message = str(caught.value)
     assert message.startswith(f"{key}: ") or message.startswith(f"{key} "), message
     assert words in message
     assert "\n" not in message
+    # policy load says the same in one line, exits 2 and stores nothing
+    path = tmp_path / "policy.toml"
+    path.write_text(text, encoding="utf-8")
+    result = run("policy", "load", str(path))
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == f"complaintctl: {message}\n"
+    assert run.json("policy", "show")["version"] == 0
 
 
 def test_the_cli_refuses_a_day_that_ends_at_midnight_and_stays_usable(
