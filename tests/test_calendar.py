@@ -415,7 +415,8 @@ def test_from_dict_behaves_the_same(cal27: WorkCalendar, day: date, n: int) -> N
 
 def test_the_documented_example_notice_parses() -> None:
     text = (ROOT / "docs" / "calendar.md").read_text(encoding="utf-8")
-    block = text.split("```toml\n", 1)[1].split("```", 1)[0]
+    blocks = [part.split("```", 1)[0] for part in text.split("```toml\n")[1:]]
+    (block,) = [b for b in blocks if "year = 2027" in b]
     documented = parse_notice(block)
     assert documented == parse_notice(NOTICE_2027)
     assert documented.reference.endswith("（示例）")

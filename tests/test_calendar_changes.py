@@ -194,6 +194,13 @@ def test_the_2019_notice_as_published_matches_the_official_calendar():
     assert loaded.year_status(2018) == "official"
 
 
+def test_docs_show_the_2019_notice_as_published():
+    text = (Path(__file__).resolve().parent.parent / "docs" / "calendar.md").read_text("utf-8")
+    blocks = [part.split("```", 1)[0] for part in text.split("```toml\n")[1:]]
+    (block,) = [b for b in blocks if "year = 2019" in b]
+    assert parse_notice(block) == parse_notice(NOTICE_2019)
+
+
 def test_the_2019_notice_through_the_cli(run, tmp_path: Path):
     out = run.ok("calendar", "load", _write(tmp_path, "2019.toml", NOTICE_2019))
     assert out.splitlines()[0] == "2019 holiday notice loaded (国办发明电〔2018〕15号)"
