@@ -150,6 +150,9 @@ def test_a_package_upgrade_recomputes_once(run, register, db: Path):
     assert _resolve(run, cid) == "2026-11-07T00:00:00+08:00"
     assert run.json("show", str(cid))["milestones"][1]["provisional"] is True
     _edit(db, "UPDATE calendar_cache SET key = ?", "0.1|")  # the package is upgraded
+    # verify looks at the ledger as it is: another version's cache is not checked
+    assert run("verify").stderr == ""
+    assert _cache(db)[0][0] == "0.1|"
     result = run("show", str(cid), "--json")
     assert result.exit_code == 0
     assert result.stderr == (

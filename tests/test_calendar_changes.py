@@ -236,3 +236,24 @@ def test_a_notice_reaches_one_month_either_side(run, tmp_path: Path):
     assert run.json("calendar", "status")["years"] == [
         y for y in run.json("calendar", "status")["years"] if y["reference"] is None
     ]
+
+
+def test_the_later_notice_decides_a_day_two_notices_name():
+    notice_2026 = parse_notice(
+        'year = 2026\nreference = "甲"\n[[holidays]]\nname = "元旦"\n'
+        'dates = ["2026-01-01", "2027-01-04"]\n'
+    )
+    notice_2027 = parse_notice(
+        'year = 2027\nreference = "乙"\nworkdays = ["2026-12-27"]\n[[holidays]]\n'
+        'name = "元旦"\ndates = ["2026-12-31..2027-01-01"]\n'
+    )
+    both = build_calendar(2026, 2027, [notice_2026, notice_2027])
+    # December 2026: the 2027 notice, published after the 2026 one, decides its days
+    assert not both.is_working_day(date(2026, 12, 31))
+    assert both.is_makeup_workday(date(2026, 12, 27))
+    assert both.is_working_day(date(2026, 12, 30))  # not named: the 2026 notice's weekday
+    # January 2027: the 2027 notice is the later one, so the 2026 notice's 01-04 does not count
+    assert both.is_working_day(date(2027, 1, 4))
+    alone = build_calendar(2026, 2027, [notice_2026])
+    assert not alone.is_working_day(date(2027, 1, 4))  # without a 2027 notice it does
+    assert alone.year_status(2027) == "provisional"

@@ -24,12 +24,15 @@ class State:
     lang: str = "zh"
     _ledger: Ledger | None = field(default=None, repr=False)
 
-    def ledger(self) -> Ledger:
+    def ledger(self, *, follow: bool = True) -> Ledger:
+        """The ledger, opened once.  After a ``holidays`` upgrade the first command that
+        opens it recomputes what the new package changes, unless ``follow`` is False
+        (``verify`` and ``backup`` look at the ledger as it is)."""
         if self._ledger is None:
             from complaintctl.store.ledger import Ledger
 
             self._ledger = Ledger.open(self.db)
-            if self._ledger.calendar_outdated():  # the holidays package changed: once
+            if follow and self._ledger.calendar_outdated():  # the package changed: once
                 _follow_package(self._ledger)
         return self._ledger
 

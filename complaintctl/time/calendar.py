@@ -574,6 +574,15 @@ def _last_official_year(package_calendar: Any, first_year: int) -> int:
     return first_year - 1  # nothing confirmed: every year is provisional
 
 
+def _neighbour(day: date, year: int, by_year: Mapping[int, Notice]) -> bool:
+    """True for a day of another year that the notice for ``year`` decides: December of the
+    year before always (this notice was published after that year's); January of the year
+    after only while that year has no notice of its own (which was published later)."""
+    if day.year == year:
+        return False
+    return day.year < year or day.year not in by_year
+
+
 def build_calendar(
     first_year: int = DEFAULT_FIRST_YEAR,
     last_year: int = DEFAULT_LAST_YEAR,
@@ -584,9 +593,10 @@ def build_calendar(
     Package years follow ``holidays.China.is_working_day``: weekends off, statutory holidays
     off, the package's ``weekend_workdays`` on.  A notice for year Y replaces the package for
     all of Y: a day is worked if it is a weekday not among the notice's holidays, or one of
-    its make-up workdays.  The days it names in December Y-1 or January Y+1 then override
-    those single days, whatever decided the rest of that year (a notice published later
-    knows better).  If two notices share a year, the later one wins.
+    its make-up workdays.  The days it names in December Y-1 then override those single
+    days, whatever decided the rest of that year (a notice published later knows better);
+    the days it names in January Y+1 too, unless Y+1 has a notice of its own.  If two
+    notices share a year, the later one wins.
     """
     _check_years(first_year, last_year)
     by_year: dict[int, Notice] = {}
@@ -630,11 +640,11 @@ def build_calendar(
         names.update((d, n) for d, n in notice_off.items() if d.year == year)
     for _year, notice in sorted(by_year.items()):  # neighbours' days, in publication order
         for day, name in notice.holidays:
-            if day.year != notice.year and base <= day.toordinal() <= last:
+            if _neighbour(day, notice.year, by_year) and base <= day.toordinal() <= last:
                 bits[day.toordinal() - base] = 0
                 names[day] = name
         for day in notice.workdays:
-            if day.year != notice.year and base <= day.toordinal() <= last:
+            if _neighbour(day, notice.year, by_year) and base <= day.toordinal() <= last:
                 bits[day.toordinal() - base] = 1
                 names.pop(day, None)
 
