@@ -87,3 +87,20 @@ def test_update_warning_runs_from_the_last_progress_report(run, register):
     # update every 12 h: due 03-03 02:00, warning from 23:00 (the last 3 h)
     assert _state(run, cid, "2026-03-02 22:59", "update") == "pending"
     assert _state(run, cid, "2026-03-02 23:00", "update") == "due_soon"
+
+
+def test_verify_names_an_edited_reopening(run, register, db):
+    import sqlite3
+
+    cid = _reopened(run, register)
+    assert run.ok("verify").startswith("ok: ")
+    conn = sqlite3.connect(db, isolation_level=None)
+    try:
+        conn.execute("UPDATE complaints SET reopened_at = reopened_at - 86400 WHERE id = ?", (cid,))
+    finally:
+        conn.close()
+    result = run("verify")
+    assert result.exit_code == 1
+    assert result.stdout == (
+        f"#{cid} reopened_at: log says 2026-03-09 10:00, table says 2026-03-08 10:00\n"
+    )

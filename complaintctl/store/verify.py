@@ -39,7 +39,7 @@ from complaintctl.store.ledger import APPLICATION_ID, Ledger, holidays_version
 HEAD_CHARS = 16
 TRIGGERS = ("events_append_only_update", "events_append_only_delete")
 _TIME_COLUMNS = frozenset(
-    ["received_at", "resolved_at", "followed_up_at", "next_due"]
+    ["received_at", "resolved_at", "followed_up_at", "next_due", "reopened_at"]
     + [f"{m}_{part}" for m in MILESTONES for part in ("due", "done")]
 )
 
