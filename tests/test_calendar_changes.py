@@ -257,3 +257,14 @@ def test_the_later_notice_decides_a_day_two_notices_name():
     alone = build_calendar(2026, 2027, [notice_2026])
     assert not alone.is_working_day(date(2027, 1, 4))  # without a 2027 notice it does
     assert alone.year_status(2027) == "provisional"
+
+
+def test_a_notice_that_changes_no_day_revisits_nothing(run, register, tmp_path: Path):
+    cid = register(severity="minor", at="2018-12-28 10:00")
+    assert _resolve(run, cid) == ("2019-01-04T00:00:00+08:00", False)  # 12-29 is worked
+    out = run.ok("calendar", "load", _write(tmp_path, "2019.toml", NOTICE_2019))
+    assert out.splitlines()[1:] == [
+        "complaints recomputed: 0 open, 0 closed",
+        "deadlines moved: 0; provisional flags cleared: 0",
+    ]
+    assert run.json("show", str(cid))["events"][-1]["kind"] == "registered"

@@ -5,6 +5,7 @@ recurring update clock runs from the last progress report."""
 from __future__ import annotations
 
 import json
+import sqlite3
 
 
 def _state(run, cid: int, as_of: str, name: str) -> str:
@@ -90,8 +91,6 @@ def test_update_warning_runs_from_the_last_progress_report(run, register):
 
 
 def test_verify_names_an_edited_reopening(run, register, db):
-    import sqlite3
-
     cid = _reopened(run, register)
     assert run.ok("verify").startswith("ok: ")
     conn = sqlite3.connect(db, isolation_level=None)

@@ -63,7 +63,8 @@ def load_notice(ledger: Ledger, actor: Actor, text: str) -> tuple[int, str, Outc
             )
         )
         reason = f"holiday notice {notice.year} loaded ({notice.reference})"
-        outcome = recalculate(ledger, w, actor, reason, before.changed_span(after))
+        span = before.changed_span(after)  # None: not a day changed, nothing to revisit
+        outcome = Outcome() if span is None else recalculate(ledger, w, actor, reason, span)
     return notice.year, notice.reference, outcome
 
 
