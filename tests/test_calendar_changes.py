@@ -7,9 +7,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from marks import needs_provisional_2027
 
-from complaintctl.time.calendar import build_calendar, parse_notice
+from complaintctl.time.calendar import WorkCalendar, build_calendar, in_reach, parse_notice
 
 # The 2019 notice as the State Council published it (国办发明电〔2018〕15号), with the Labour
 # Day change of 国办发明电〔2019〕4号: its 元旦 starts on 2018-12-30 and Saturday 2018-12-29
@@ -268,3 +270,35 @@ def test_a_notice_that_changes_no_day_revisits_nothing(run, register, tmp_path: 
         "deadlines moved: 0; provisional flags cleared: 0",
     ]
     assert run.json("show", str(cid))["events"][-1]["kind"] == "registered"
+
+
+_BASE = build_calendar(2025, 2028)
+_DAYS = st.dates(min_value=date(2025, 1, 1), max_value=date(2028, 12, 31))
+
+
+def _flipped(cal: WorkCalendar, days: set[date], last_official_year: int) -> WorkCalendar:
+    first = date(cal.first_year, 1, 1).toordinal()
+    flags = [
+        cal.is_working_day(date.fromordinal(o)) != (date.fromordinal(o) in days)
+        for o in range(first, date(cal.last_year, 12, 31).toordinal() + 1)
+    ]
+    return WorkCalendar(cal.first_year, cal.last_year, flags, last_official_year=last_official_year)
+
+
+@settings(max_examples=60, deadline=None)
+@given(days=st.sets(_DAYS, max_size=6), official=st.integers(2024, 2028))
+def test_changed_span_is_the_first_and_last_day_that_differs(days: set[date], official: int):
+    other = _flipped(_BASE, days, official)
+    changed = set(days)
+    for year in range(2025, 2029):
+        if _BASE.is_provisional_year(year) != other.is_provisional_year(year):
+            changed |= {date(year, 1, 1), date(year, 12, 31)}
+    span = _BASE.changed_span(other)
+    assert span == ((min(changed), max(changed)) if changed else None)
+    assert other.changed_span(_BASE) == span
+
+
+@settings(max_examples=200, deadline=None)
+@given(day=st.dates(min_value=date(2000, 1, 1), max_value=date(2040, 12, 31)))
+def test_a_notice_reaches_december_before_and_january_after(day: date):
+    assert in_reach(day, 2019) == (date(2018, 12, 1) <= day <= date(2020, 1, 31))
