@@ -269,9 +269,19 @@ ONE_HOLIDAY = '[[holidays]]\nname = "春节"\ndates = ["2027-02-05..2027-02-13"]
             "cannot read date",
         ),
         (
-            GOOD_HEAD + '[[holidays]]\nname = "元旦"\ndates = ["2026-12-31..2027-01-01"]\n',
+            GOOD_HEAD + '[[holidays]]\nname = "元旦"\ndates = ["2026-11-30..2027-01-01"]\n',
             "holidays[1].dates",
-            "2026-12-31 is not in 2027",
+            "2026-11-30 is outside the reach of a 2027 notice (2026-12-01..2028-01-31)",
+        ),
+        (
+            GOOD_HEAD + '[[holidays]]\nname = "元旦"\ndates = ["2028-02-01"]\n',
+            "holidays[1].dates",
+            "2028-02-01 is outside the reach of a 2027 notice (2026-12-01..2028-01-31)",
+        ),
+        (
+            'year = 2027\nreference = "x"\nworkdays = ["2026-12-25"]\n' + ONE_HOLIDAY,
+            "workdays",
+            "2026-12-25 is a Friday; a make-up working day (调休上班) must be a Saturday",
         ),
         (
             GOOD_HEAD + '[[holidays]]\nname = "春节"\ndates = ["2027-02-13..2027-02-05"]\n',
@@ -280,9 +290,9 @@ ONE_HOLIDAY = '[[holidays]]\nname = "春节"\ndates = ["2027-02-05..2027-02-13"]
         ),
         (GOOD_HEAD + '[[holidays]]\ndates = ["2027-02-05"]\n', "holidays[1].name", "missing"),
         (
-            'year = 2027\nreference = "x"\nworkdays = ["2026-12-27"]\n' + ONE_HOLIDAY,
+            'year = 2027\nreference = "x"\nworkdays = ["2026-11-29"]\n' + ONE_HOLIDAY,
             "workdays",
-            "not in 2027",
+            "outside the reach of a 2027 notice",
         ),
         (
             'year = 2027\nreference = "x"\nworkdays = ["2027-02-16"]\n' + ONE_HOLIDAY,
@@ -405,7 +415,8 @@ def test_from_dict_behaves_the_same(cal27: WorkCalendar, day: date, n: int) -> N
 
 def test_the_documented_example_notice_parses() -> None:
     text = (ROOT / "docs" / "calendar.md").read_text(encoding="utf-8")
-    block = text.split("```toml\n", 1)[1].split("```", 1)[0]
+    blocks = [part.split("```", 1)[0] for part in text.split("```toml\n")[1:]]
+    (block,) = [b for b in blocks if "year = 2027" in b]
     documented = parse_notice(block)
     assert documented == parse_notice(NOTICE_2027)
     assert documented.reference.endswith("（示例）")

@@ -196,7 +196,9 @@ def test_provisional_deadline_then_loaded_notice(run, register, tmp_path: Path):
     notice = tmp_path / "2027.toml"
     notice.write_text(NOTICE_2027, encoding="utf-8")
     assert run.ok("calendar", "load", str(notice)) == (
-        "2027 holiday notice loaded (国办发明电〔2026〕99号（示例）); 1 deadline(s) recomputed\n"
+        "2027 holiday notice loaded (国办发明电〔2026〕99号（示例）)\n"
+        "complaints recomputed: 1 open, 0 closed\n"
+        "deadlines moved: 1; provisional flags cleared: 1\n"
     )
     shown = run.json("show", str(cid))
     resolve = next(m for m in shown["milestones"] if m["name"] == "resolve")

@@ -10,7 +10,7 @@ import typer
 from complaintctl.cli import render
 from complaintctl.cli.context import BY_OPTION, JSON_OPTION, actor, read_text, state
 from complaintctl.domain.errors import InvalidInput
-from complaintctl.domain.timeutil import iso, local_due, now, parse_time
+from complaintctl.domain.timeutil import from_epoch, iso, local_due, now, parse_time
 
 app = typer.Typer(
     help="Working days, holiday notices and deadlines (工作日历).", no_args_is_help=True
@@ -19,12 +19,14 @@ app = typer.Typer(
 
 @app.command("status")
 def status(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
-    """Which years are official (package), loaded locally (notice), or provisional."""
+    """Official, local and provisional years.
+
+    Lists every year with a loaded notice and the years around today, then the package's
+    official range and the provisional years ahead."""
     st = state(ctx)
     ledger = st.ledger()
     cal = ledger.calendar()
     today = now().year
-    years = list(range(today - 2, today + 3))
     notices = {
         r["year"]: r["reference"]
         for r in ledger.query(
@@ -32,18 +34,32 @@ def status(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
             "WHERE id IN (SELECT max(id) FROM notices GROUP BY year)"
         )
     }
+    years = sorted(set(range(today - 2, today + 3)) | set(notices))
+    years = [y for y in years if cal.first_year <= y <= cal.last_year]
     rows = [{"year": y, "status": cal.year_status(y), "reference": notices.get(y)} for y in years]
+    official = min(cal.last_official_year, cal.last_year)
+    ahead = [y for y in years if y >= today and cal.is_provisional_year(y)]
     if as_json:
-        render.print_json({"last_official_year": cal.last_official_year, "years": rows})
+        render.print_json(
+            {
+                "last_official_year": cal.last_official_year,
+                "official_years": [cal.first_year, official] if official >= cal.first_year else [],
+                "source": cal.source,
+                "years": rows,
+            }
+        )
         return
     t = render.table("year", "status", "notice")
     for r in rows:
         t.add_row(str(r["year"]), str(r["status"]), str(r["reference"] or "-"))
     render.emit(t)
-    if any(r["status"] == "provisional" for r in rows):
+    typer.echo(f"official ({cal.source}): {cal.first_year}..{official}")
+    typer.echo(f"provisional unless a notice is loaded: {official + 1}..{cal.last_year}")
+    if ahead:
         typer.echo(
-            "provisional years: rule-based guesses without 调休; load the State Council "
-            "notice with 'complaintctl calendar load FILE.toml' when it is published."
+            f"provisional years ahead: {', '.join(map(str, ahead))} (rule-based guesses, "
+            "no 调休 yet):\nload the State Council notice with 'complaintctl calendar load "
+            "FILE.toml'\nwhen it is published."
         )
 
 
@@ -53,12 +69,70 @@ def load(
     file: Path = typer.Argument(..., help="A notice TOML file."),
     by: str | None = BY_OPTION,
 ) -> None:
-    """Load a State Council holiday notice for a year; it overrides the package for that year."""
+    """Load a notice, recompute what it changes.
+
+    A State Council holiday notice for a year (it may name days of December of the year
+    before and January of the year after).  Every deadline the change touches is
+    recomputed, each change a recalculated event."""
     text = read_text(file)
     from complaintctl.workflow import admin
 
-    year, reference, changes = admin.load_notice(state(ctx).ledger(), actor(None, by), text)
-    typer.echo(f"{year} holiday notice loaded ({reference}); {len(changes)} deadline(s) recomputed")
+    year, reference, outcome = admin.load_notice(state(ctx).ledger(), actor(None, by), text)
+    typer.echo(f"{year} holiday notice loaded ({reference})\n{outcome.summary()}")
+
+
+@app.command("check")
+def check(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
+    """Deadlines the calendar no longer gives.
+
+    Lists every complaint whose stored deadlines or provisional flags differ from what the
+    calendar in force gives; exits 1 when there is one."""
+    from complaintctl.workflow.recalc import drift
+
+    found = drift(state(ctx).ledger())
+    rows = [
+        {
+            "id": r.state.id,
+            "status": r.state.status,
+            "due": {m: iso(from_epoch(v)) for m, v in r.due.items()},
+            "previous_due": {m: iso(from_epoch(r.state.due(m) or 0)) for m in r.due},
+            "provisional_cleared": r.cleared,
+        }
+        for r in found
+    ]
+    if as_json:
+        render.print_json({"ok": not found, "complaints": rows})
+    else:
+        for r in found:
+            moves = ", ".join(
+                f"{m} {local_due(from_epoch(r.state.due(m) or 0))} -> {local_due(from_epoch(v))}"
+                for m, v in r.due.items()
+            )
+            flags = f"{r.cleared} provisional flag(s) to clear" if r.cleared else ""
+            typer.echo(
+                f"#{r.state.id} ({r.state.status}): " + "; ".join(filter(None, [moves, flags]))
+            )
+        typer.echo(
+            f"{len(found)} complaint(s) differ from the calendar in force; "
+            "'complaintctl calendar recompute' rewrites them"
+            if found
+            else "ok: every deadline agrees with the calendar in force"
+        )
+    if found:
+        raise typer.Exit(1)
+
+
+@app.command("recompute")
+def recompute(ctx: typer.Context, by: str | None = BY_OPTION) -> None:
+    """Rewrite deadlines to the calendar in force.
+
+    Rebuilds the calendar cache first; each change is a recalculated event.  The first
+    command after a holidays upgrade does this by itself; run it after 'verify' found the
+    cache edited."""
+    from complaintctl.workflow import admin
+
+    outcome = admin.recompute_all(state(ctx).ledger(), actor(None, by))
+    typer.echo(outcome.summary())
 
 
 @app.command("due")

@@ -24,11 +24,16 @@ class State:
     lang: str = "zh"
     _ledger: Ledger | None = field(default=None, repr=False)
 
-    def ledger(self) -> Ledger:
+    def ledger(self, *, follow: bool = True) -> Ledger:
+        """The ledger, opened once.  After a ``holidays`` upgrade the first command that
+        opens it recomputes what the new package changes, unless ``follow`` is False
+        (``verify`` and ``backup`` look at the ledger as it is)."""
         if self._ledger is None:
             from complaintctl.store.ledger import Ledger
 
             self._ledger = Ledger.open(self.db)
+            if follow and self._ledger.calendar_outdated():  # the package changed: once
+                _follow_package(self._ledger)
         return self._ledger
 
     def close(self) -> None:
@@ -36,6 +41,17 @@ class State:
         if self._ledger is not None:
             self._ledger.close()
             self._ledger = None
+
+
+def _follow_package(ledger: Ledger) -> None:
+    """The ``holidays`` package changed since the calendar was cached: recompute the
+    deadlines the new package changes (once, each an event) and say so on stderr."""
+    from complaintctl.workflow import admin  # start-up: only after a package upgrade
+
+    done = admin.follow_package(ledger, actor(None, None))
+    if done is not None:
+        reason, outcome = done
+        typer.echo(f"complaintctl: {reason}; " + outcome.summary().replace("\n", "; "), err=True)
 
 
 def state(ctx: typer.Context) -> State:

@@ -25,7 +25,7 @@ def verify(
     difference)."""
     from complaintctl.store import verify as check
 
-    ledger = state(ctx).ledger()
+    ledger = state(ctx).ledger(follow=False)
     with ledger.guard():
         report = check.verify(ledger.conn, anchor or ())
     if as_json:
@@ -48,7 +48,7 @@ def backup(
     """Copy the ledger while others keep working, verify the copy, then put it at DEST."""
     from complaintctl.store import verify as check
 
-    ledger = state(ctx).ledger()
+    ledger = state(ctx).ledger(follow=False)
     report = check.backup(ledger, dest, force=force)
     if as_json:
         render.print_json({"dest": str(dest), **report.to_json()})

@@ -75,6 +75,7 @@ class Complaint:
     next_due: int | None = None
     source_key: str | None = None
     last_seq: int = 0
+    reopened_at: int | None = None  # the last 复议 reopening: the start of resolve's span
 
     # -- conversions -------------------------------------------------------------------------
     def to_row(self) -> dict[str, Any]:
@@ -240,6 +241,7 @@ def advance(
         elif kind == "reopened":
             new.status = "in_progress"
             new.reopen_count += 1
+            new.reopened_at = at
             new.resolution = None
             new.resolved_at = None
             new.satisfaction = None

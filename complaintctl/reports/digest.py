@@ -169,6 +169,8 @@ def _at_risk(milestone: str, fraction: str, update: str) -> str:
     """The milestone's deadline when it is breached or due soon (or due by the horizon)."""
     due = f"c.{milestone}_due"
     span = f"{due} - c.received_at"
+    if milestone == "resolve":  # after 复议 the span starts at the reopening
+        span = f"{due} - coalesce(c.reopened_at, c.received_at)"
     if milestone == "update":  # the progress update's span is its own interval
         span = f"coalesce({update}, {span})"
     return (

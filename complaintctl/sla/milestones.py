@@ -20,10 +20,15 @@ class Milestone:
 
 
 def _start(c: Complaint, policy: Policy, name: str, due: int) -> int:
+    """The start of the milestone's current span: the last progress report (or reopening)
+    for ``update``, the last 复议 reopening for ``resolve``, else receipt.  An extension
+    moves the deadline, not the start."""
     if name == "update":
         limit = policy.limit(c.severity, "update")
         if limit is not None:
             return due - limit.seconds
+    if name == "resolve" and c.reopened_at is not None:
+        return c.reopened_at
     return c.received_at
 
 

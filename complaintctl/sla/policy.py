@@ -139,18 +139,60 @@ class Policy:
         }
 
 
-def _positive(raw: Any, where: str) -> Duration:
+#: The longest limit or window a policy may set in each unit: a year.  A longer one would only
+#: run deadlines off the end of the working-day calendar and make every registration fail.
+MAX_POLICY_AMOUNT = {"m": 366 * 24 * 60, "h": 366 * 24, "d": 366, "wd": 260}
+
+
+def _positive(raw: Any, where: str, strict: bool = True) -> Duration:
     if not isinstance(raw, str):
         raise PolicyError(f'{where}: expected a duration such as "2h" or "3wd", got {raw!r}')
     try:
-        return parse_duration(raw, where)
+        duration = parse_duration(raw, where)
     except InvalidInput as exc:
         raise PolicyError(str(exc)) from exc
+    if strict and duration.amount > MAX_POLICY_AMOUNT[duration.unit]:
+        most = ", ".join(f"{n}{u}" for u, n in MAX_POLICY_AMOUNT.items())
+        raise PolicyError(f"{where}: {duration} is longer than a year (at most {most})")
+    return duration
 
 
-def _int(raw: Any, where: str, minimum: int = 1) -> int:
+def _table(doc: dict[str, Any], key: str, known: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """A section that must be a table, with only ``known`` keys when given."""
+    value = doc.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise PolicyError(f"{key}: expected a table ([{key}]), got {value!r}")
+    for name in value:
+        if known is not None and name not in known:
+            raise PolicyError(f"{key}.{name}: unknown key (accepted: {', '.join(known)})")
+    return value
+
+
+def _day_end(raw: Any) -> time | None:
+    """``windows.day_ends_at``: after 00:00 and at most 24:00 ("24:00" is midnight, None)."""
+    where = "windows.day_ends_at"
+    text = raw if isinstance(raw, str) else None
+    parts = text.strip().split(":") if text is not None else []
+    if len(parts) != 2 or not all(p.isdigit() and len(p) <= 2 for p in parts):
+        raise PolicyError(f'{where}: expected "HH:MM" between "00:01" and "24:00", got {raw!r}')
+    hh, mm = int(parts[0]), int(parts[1])
+    if (hh, mm) == (24, 0):
+        return None
+    if hh > 23 or mm > 59 or (hh, mm) == (0, 0):
+        raise PolicyError(
+            f'{where}: {raw!r} is not a time after "00:00" and at most "24:00" '
+            "(a day that ends at its start has no time in it)"
+        )
+    return time(hh, mm)
+
+
+def _int(raw: Any, where: str, minimum: int = 1, maximum: int | None = None) -> int:
     if not isinstance(raw, int) or isinstance(raw, bool) or raw < minimum:
         raise PolicyError(f"{where}: expected a whole number >= {minimum}, got {raw!r}")
+    if maximum is not None and raw > maximum:
+        raise PolicyError(f"{where}: expected a whole number {minimum}..{maximum}, got {raw!r}")
     return raw
 
 
@@ -163,10 +205,16 @@ def _names(raw: Any, where: str) -> tuple[str, ...]:
 
 
 _KNOWN_TOP = {"name", "limits", "channels", "windows", "escalation", "lists", "aliases"}
+_WINDOWS = ("reconsideration", "warning_fraction", "day_ends_at", "retention_years")
+_ESCALATION = ("unresolved_months", "collective_units", "collective_window", "reopen_limit")
 
 
-def parse_policy(text: str) -> Policy:
-    """Validate a policy document; every error is one line naming the key."""
+def parse_policy(text: str, *, strict: bool = True) -> Policy:
+    """Validate a policy document; every error is one line naming the key.
+
+    ``strict=False`` reads a version stored before the checks added in issue 13 (unknown keys
+    in a section, alias targets, limits longer than a year, bounds on whole numbers, the
+    name) without refusing it: the ledger keeps working with the policy it already has."""
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -194,7 +242,7 @@ def parse_policy(text: str) -> Policy:
                     f"limits.{severity}.{milestone}: unknown milestone "
                     f"(accepted: {', '.join(MILESTONES)})"
                 )
-            limits[severity][milestone] = _positive(raw, f"limits.{severity}.{milestone}")
+            limits[severity][milestone] = _positive(raw, f"limits.{severity}.{milestone}", strict)
     for severity in _SEVERITY_KEYS:
         if severity not in limits:
             raise PolicyError(f"limits.{severity}: missing (every severity needs its limits)")
@@ -204,49 +252,69 @@ def parse_policy(text: str) -> Policy:
         if "update" in limits[severity] and limits[severity]["update"].unit in ("d", "wd"):
             raise PolicyError(f"limits.{severity}.update: a recurring limit must be in m or h")
     channels: dict[str, Duration] = {}
-    for channel, raw in (doc.get("channels") or {}).items():
+    for channel, raw in _table(doc, "channels").items():
         if channel not in CHANNEL.labels:
             raise PolicyError(
                 f"channels.{channel}: unknown channel (accepted: {', '.join(CHANNEL.labels)})"
             )
-        channels[channel] = _positive(raw, f"channels.{channel}")
-    windows = doc.get("windows") or {}
+        channels[channel] = _positive(raw, f"channels.{channel}", strict)
+    windows = _table(doc, "windows", _WINDOWS if strict else None)
     fraction = windows.get("warning_fraction", 0.25)
     if not isinstance(fraction, int | float) or isinstance(fraction, bool) or not 0 < fraction < 1:
         raise PolicyError(
             f"windows.warning_fraction: expected a number between 0 and 1, got {fraction!r}"
         )
-    ends = windows.get("day_ends_at", "24:00")
-    day_ends_at: time | None
-    if ends in ("24:00", None):
-        day_ends_at = None
-    else:
-        try:
-            hh, mm = str(ends).split(":")
-            day_ends_at = time(int(hh), int(mm))
-        except ValueError as exc:
-            raise PolicyError(f"windows.day_ends_at: expected HH:MM, got {ends!r}") from exc
-    esc = doc.get("escalation") or {}
-    lists = doc.get("lists") or {}
-    aliases = doc.get("aliases") or {}
-    if not isinstance(aliases, dict) or not all(isinstance(v, str) for v in aliases.values()):
+    day_ends_at = _day_end(windows.get("day_ends_at", "24:00"))
+    esc = _table(doc, "escalation", _ESCALATION if strict else None)
+    lists = _table(doc, "lists", ("categories", "departments") if strict else None)
+    aliases = _table(doc, "aliases")
+    if not all(isinstance(v, str) for v in aliases.values()):
         raise PolicyError('aliases: expected a table of name = "列表中的名称"')
+    name = doc.get("name", "unnamed")
+    if not strict:
+        name = str(name)
+    elif not isinstance(name, str) or not name.strip():
+        raise PolicyError(f'name: expected a non-empty string such as "2027 版", got {name!r}')
+    categories = _names(lists.get("categories", []), "lists.categories")
+    departments = _names(lists.get("departments", []), "lists.departments")
+    for alias, target in aliases.items() if strict else ():
+        if target not in categories and target not in departments:
+            raise PolicyError(
+                f"aliases.{alias}: {target!r} is neither in lists.categories nor in "
+                "lists.departments"
+            )
     return Policy(
-        name=str(doc.get("name", "unnamed")),
+        name=name,
         limits=limits,
         channel_respond=channels,
-        reconsideration=_positive(windows.get("reconsideration", "7d"), "windows.reconsideration"),
+        reconsideration=_positive(
+            windows.get("reconsideration", "7d"), "windows.reconsideration", strict
+        ),
         warning_fraction=float(fraction),
         day_ends_at=day_ends_at,
-        retention_years=_int(windows.get("retention_years", 3), "windows.retention_years"),
-        unresolved_months=_int(esc.get("unresolved_months", 1), "escalation.unresolved_months"),
-        collective_units=_int(esc.get("collective_units", 5), "escalation.collective_units", 2),
-        collective_window=_positive(
-            esc.get("collective_window", "7d"), "escalation.collective_window"
+        retention_years=_int(
+            windows.get("retention_years", 3), "windows.retention_years", 1, 100 if strict else None
         ),
-        reopen_limit=_int(esc.get("reopen_limit", 2), "escalation.reopen_limit"),
-        categories=_names(lists.get("categories", []), "lists.categories"),
-        departments=_names(lists.get("departments", []), "lists.departments"),
+        unresolved_months=_int(
+            esc.get("unresolved_months", 1),
+            "escalation.unresolved_months",
+            1,
+            120 if strict else None,
+        ),
+        collective_units=_int(
+            esc.get("collective_units", 5),
+            "escalation.collective_units",
+            2,
+            10_000 if strict else None,
+        ),
+        collective_window=_positive(
+            esc.get("collective_window", "7d"), "escalation.collective_window", strict
+        ),
+        reopen_limit=_int(
+            esc.get("reopen_limit", 2), "escalation.reopen_limit", 1, 100 if strict else None
+        ),
+        categories=categories,
+        departments=departments,
         aliases={k.lower(): v for k, v in aliases.items()},
         text=text,
     )

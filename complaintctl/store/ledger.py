@@ -351,8 +351,19 @@ class Ledger:
                 row = self.conn.execute(
                     "SELECT text FROM policies WHERE version = ?", (version,)
                 ).fetchone()
-                self._policies[version] = parse_policy(row["text"])
+                self._policies[version] = parse_policy(row["text"], strict=False)
         return self._policies[version]
+
+    def calendar_outdated(self) -> bool:
+        """True when the cached calendar was built by another ``holidays`` version than the
+        installed one: the deadlines may need recomputing (workflow/admin.follow_package)."""
+        mark = holidays_version() + "|"
+        with _guard(self.path):
+            row = self.conn.execute(
+                "SELECT 1 FROM calendar_cache WHERE substr(key, 1, ?) != ? LIMIT 1",
+                (len(mark), mark),
+            ).fetchone()
+        return row is not None
 
     def calendar(self) -> WorkCalendar:
         """The working-day calendar, from the cache in the ledger when it is current."""
@@ -371,7 +382,7 @@ class Ledger:
             "SELECT id, year, text FROM notices WHERE id IN "
             "(SELECT max(id) FROM notices GROUP BY year) ORDER BY year"
         ).fetchall()
-        key = f"{_holidays_version()}|{','.join(str(n['id']) for n in notices)}"
+        key = f"{holidays_version()}|{','.join(str(n['id']) for n in notices)}"
         row = self.conn.execute("SELECT data FROM calendar_cache WHERE key = ?", (key,)).fetchone()
         if row is not None:
             self._calendar = WorkCalendar.from_dict(json.loads(row["data"]))
@@ -384,11 +395,19 @@ class Ledger:
                 "INSERT OR REPLACE INTO calendar_cache (key, data) VALUES (?, ?)",
                 (key, json.dumps(cal.to_dict(), separators=(",", ":"))),
             )
+            # one row per package version: the rows for other notice sets are stale; a row
+            # for another version is the calendar the deadlines were computed under until
+            # workflow/admin.follow_package recomputes them and removes it
+            version = key.partition("|")[0]
+            self.conn.execute(
+                "DELETE FROM calendar_cache WHERE key != ? AND substr(key, 1, ?) = ?",
+                (key, len(version) + 1, version + "|"),
+            )
         self._calendar = cal
         return cal
 
 
-def _holidays_version() -> str:
+def holidays_version() -> str:
     """The installed holidays package's version, from its dist-info folder name, without
     importing the package or importlib.metadata (both cost milliseconds per command)."""
     from importlib.util import find_spec  # start-up: only when the cache is checked

@@ -129,6 +129,15 @@ BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
 CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
 BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
 """,
+    # 3: complaints.reopened_at, the start of the resolve span after a 复议 reopening, so the
+    # warning window measures the current span (issue 13); filled in from the log.
+    """
+ALTER TABLE complaints ADD COLUMN reopened_at INTEGER;
+UPDATE complaints SET reopened_at = (
+    SELECT e.at FROM events e WHERE e.complaint_id = complaints.id AND e.kind = 'reopened'
+    ORDER BY e.seq DESC LIMIT 1
+) WHERE reopen_count > 0;
+""",
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

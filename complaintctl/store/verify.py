@@ -1,6 +1,6 @@
 """``verify``: prove the ledger was not edited behind the tool's back.
 
-Three checks, all on one read snapshot:
+Four checks, all on one read snapshot:
 
 1. the hash chain: sequence numbers contiguous from 1, each ``prev_hash`` equal to the previous
    event's hash, each hash recomputed from the event's own fields;
@@ -9,7 +9,9 @@ Three checks, all on one read snapshot:
    field;
 3. the side tables: personal rows against the ``pii`` digest their registered event commits
    to (an erased row needs a ``personal_data_erased`` event), policies and holiday notices
-   against the hashes their load events carry, and the append-only triggers still in place.
+   against the hashes their load events carry, and the append-only triggers still in place;
+4. the working-day calendar cached in the ledger, rebuilt from the installed ``holidays``
+   package and the notices its key names, and compared day by day.
 
 Each difference names the complaint (or event, policy, notice) and the field.
 """
@@ -27,17 +29,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from complaintctl.domain.errors import InvalidInput, LedgerUnavailable
+from complaintctl.domain.errors import CalendarError, InvalidInput, LedgerUnavailable
 from complaintctl.domain.model import Complaint, advance
 from complaintctl.domain.timeutil import from_epoch
 from complaintctl.domain.vocab import MILESTONES
 from complaintctl.store import chain as integrity
-from complaintctl.store.ledger import APPLICATION_ID, Ledger
+from complaintctl.store.ledger import APPLICATION_ID, Ledger, holidays_version
 
 HEAD_CHARS = 16
 TRIGGERS = ("events_append_only_update", "events_append_only_delete")
 _TIME_COLUMNS = frozenset(
-    ["received_at", "resolved_at", "followed_up_at", "next_due"]
+    ["received_at", "resolved_at", "followed_up_at", "next_due", "reopened_at"]
     + [f"{m}_{part}" for m in MILESTONES for part in ("due", "done")]
 )
 
@@ -165,6 +167,7 @@ def _verify(conn: sqlite3.Connection, anchors: list[str]) -> Report:
     _compare(conn, states, report)
     _check_personal(conn, events, report)
     _check_ledger_tables(conn, events, report)
+    _check_calendar_cache(conn, report)
     return report
 
 
@@ -442,6 +445,66 @@ def _check_ledger_tables(
     for name in TRIGGERS:
         if name not in present:
             report.add("ledger", "triggers", f"{name} is missing: events are no longer append-only")
+
+
+def _check_calendar_cache(conn: sqlite3.Connection, report: Report) -> None:
+    """Each cached working-day calendar the installed ``holidays`` could have built is built
+    again from the package and the notices its key names, and compared day by day (a cache
+    edited to make December non-working would move every deadline counted across it)."""
+    rows = _rows(conn, "SELECT key, data FROM calendar_cache ORDER BY key")
+    if not rows:
+        return
+    # start-up: the calendar module and the holidays package only when there is a cache
+    from complaintctl.time.calendar import (
+        DEFAULT_FIRST_YEAR,
+        DEFAULT_LAST_YEAR,
+        WorkCalendar,
+        build_calendar,
+        parse_notice,
+    )
+
+    texts = {int(r["id"]): str(r["text"]) for r in _rows(conn, "SELECT id, text FROM notices")}
+    version = holidays_version()
+    for row in rows:
+        key = str(row["key"])
+        where = f"calendar cache {key!r}"
+        package, bar, listed = key.partition("|")
+        if not bar or not all(part.isdigit() for part in listed.split(",") if part):
+            report.add(where, "key", "is not a cache key (holidays version|notice ids)")
+            continue
+        if package != version:
+            continue  # another package version's: never read while this one is installed
+        ids = [int(part) for part in listed.split(",") if part]
+        missing = [str(i) for i in ids if i not in texts]
+        if missing:
+            report.add(where, "key", f"names notice(s) {', '.join(missing)}, not in the ledger")
+            continue
+        try:
+            built = build_calendar(
+                DEFAULT_FIRST_YEAR, DEFAULT_LAST_YEAR, [parse_notice(texts[i]) for i in ids]
+            )
+        except CalendarError as exc:
+            report.add(where, "key", f"cannot be rebuilt from its notices ({exc})")
+            continue
+        try:
+            cached = WorkCalendar.from_dict(json.loads(row["data"]))
+        except (CalendarError, ValueError, TypeError, AttributeError) as exc:
+            report.add(where, "data", f"unreadable ({exc})")
+            continue
+        if cached == built:
+            continue
+        span = built.changed_span(cached)
+        if span is not None:
+            days = span[0].isoformat() + ("" if span[0] == span[1] else f"..{span[1]}")
+            detail = f"working days differ on {days}"
+        else:
+            detail = "holiday names, official years or notice references differ"
+        report.add(
+            where,
+            "data",
+            f"does not match the calendar rebuilt from {built.source} and the notices: "
+            f"{detail} (edited behind the tool)",
+        )
 
 
 # -- files ------------------------------------------------------------------------------------

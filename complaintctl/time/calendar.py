@@ -46,6 +46,7 @@ __all__ = [
     "WorkCalendar",
     "YearStatus",
     "build_calendar",
+    "in_reach",
     "parse_notice",
 ]
 
@@ -116,14 +117,28 @@ def _expand(item: object, field: str) -> list[date]:
     return [date.fromordinal(o) for o in range(first.toordinal(), last.toordinal() + 1)]
 
 
+def in_reach(day: date, year: int) -> bool:
+    """True for a day a notice for ``year`` may name: the year itself, December of the year
+    before (the 2019 notice set 2018-12-29..31) or January of the year after."""
+    return (
+        day.year == year
+        or (day.year == year - 1 and day.month == 12)
+        or (day.year == year + 1 and day.month == 1)
+    )
+
+
 def _date_list(value: object, field: str, year: int) -> list[date]:
     if not isinstance(value, list):
         raise _fail(field, 'must be a list of dates, e.g. ["2027-02-05..2027-02-11"]')
     days: list[date] = []
     for item in value:
         for day in _expand(item, field):
-            if day.year != year:
-                raise _fail(field, f"{day.isoformat()} is not in {year}, the notice's year")
+            if not in_reach(day, year):
+                raise _fail(
+                    field,
+                    f"{day.isoformat()} is outside the reach of a {year} notice "
+                    f"({year - 1}-12-01..{year + 1}-01-31)",
+                )
             days.append(day)
     return days
 
@@ -141,9 +156,11 @@ def parse_notice(text: str) -> Notice:
         name = "春节"
         dates = ["2027-02-05..2027-02-13"]              # single dates or FROM..TO ranges
 
-    Dates are ``YYYY-MM-DD`` strings (TOML dates are accepted too) and must all lie in
-    ``year``.  Any problem raises :class:`CalendarError` with a one-line message naming the
-    field (``holidays[N]`` counts from 1).
+    Dates are ``YYYY-MM-DD`` strings (TOML dates are accepted too) and must lie in ``year``,
+    in December of the year before or in January of the year after, as published notices
+    do (the 2019 notice made Saturday 2018-12-29 a working day).  Any problem raises
+    :class:`CalendarError` with a one-line message naming the field (``holidays[N]`` counts
+    from 1).
     """
     try:
         data = tomllib.loads(text)
@@ -417,6 +434,27 @@ class WorkCalendar:
             return "provisional"
         return "official"
 
+    def changed_span(self, other: WorkCalendar) -> tuple[date, date] | None:
+        """The first and last day on which ``other`` differs from this calendar (working or
+        not, or whether the day's year is provisional), or None when they agree on every day
+        both cover.  A recomputation after a calendar change need only revisit deadlines whose
+        period touches this span."""
+        first = max(self._base, other._base)
+        last = min(self._last, other._last)
+        if first > last:
+            return None
+        mine = self._bits[first - self._base : last - self._base + 1]
+        theirs = other._bits[first - other._base : last - other._base + 1]
+        changed = [i for i, (a, b) in enumerate(zip(mine, theirs, strict=True)) if a != b]
+        low = date.fromordinal(first + changed[0]) if changed else None
+        high = date.fromordinal(first + changed[-1]) if changed else None
+        for year in range(date.fromordinal(first).year, date.fromordinal(last).year + 1):
+            if self.is_provisional_year(year) != other.is_provisional_year(year):
+                jan1, dec31 = date(year, 1, 1), date(year, 12, 31)
+                low = jan1 if low is None else min(low, jan1)
+                high = dec31 if high is None else max(high, dec31)
+        return None if low is None or high is None else (low, high)
+
     # -- serialisation ---------------------------------------------------------------------
 
     def to_dict(self) -> dict[str, Any]:
@@ -475,7 +513,8 @@ class WorkCalendar:
             CalendarError,
         ) as exc:
             raise CalendarError(
-                f"the cached working-day calendar is unreadable ({_one_line(str(exc))}); rebuild it"
+                f"the cached working-day calendar is unreadable ({_one_line(str(exc))}); "
+                "rebuild it with 'complaintctl calendar recompute'"
             ) from None
         return cls(
             first_year,
@@ -535,6 +574,15 @@ def _last_official_year(package_calendar: Any, first_year: int) -> int:
     return first_year - 1  # nothing confirmed: every year is provisional
 
 
+def _neighbour(day: date, year: int, by_year: Mapping[int, Notice]) -> bool:
+    """True for a day of another year that the notice for ``year`` decides: December of the
+    year before always (this notice was published after that year's); January of the year
+    after only while that year has no notice of its own (which was published later)."""
+    if day.year == year:
+        return False
+    return day.year < year or day.year not in by_year
+
+
 def build_calendar(
     first_year: int = DEFAULT_FIRST_YEAR,
     last_year: int = DEFAULT_LAST_YEAR,
@@ -545,7 +593,10 @@ def build_calendar(
     Package years follow ``holidays.China.is_working_day``: weekends off, statutory holidays
     off, the package's ``weekend_workdays`` on.  A notice for year Y replaces the package for
     all of Y: a day is worked if it is a weekday not among the notice's holidays, or one of
-    its make-up workdays.  If two notices share a year, the later one wins.
+    its make-up workdays.  The days it names in December Y-1 then override those single
+    days, whatever decided the rest of that year (a notice published later knows better);
+    the days it names in January Y+1 too, unless Y+1 has a notice of its own.  If two
+    notices share a year, the later one wins.
     """
     _check_years(first_year, last_year)
     by_year: dict[int, Notice] = {}
@@ -586,7 +637,16 @@ def build_calendar(
             day = date.fromordinal(ordinal)
             working = (day.weekday() < 5 and day not in notice_off) or day in notice_on
             bits[ordinal - base] = working
-        names.update(notice_off)
+        names.update((d, n) for d, n in notice_off.items() if d.year == year)
+    for _year, notice in sorted(by_year.items()):  # neighbours' days, in publication order
+        for day, name in notice.holidays:
+            if _neighbour(day, notice.year, by_year) and base <= day.toordinal() <= last:
+                bits[day.toordinal() - base] = 0
+                names[day] = name
+        for day in notice.workdays:
+            if _neighbour(day, notice.year, by_year) and base <= day.toordinal() <= last:
+                bits[day.toordinal() - base] = 1
+                names.pop(day, None)
 
     version = getattr(holidays, "__version__", "?")
     return WorkCalendar(

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+import json
 
-from complaintctl.domain.model import Event, provisional_mask
-from complaintctl.domain.vocab import MILESTONES, OPEN_STATUSES
+from complaintctl.domain.errors import CalendarError
+from complaintctl.domain.model import Event
 from complaintctl.sla.policy import Policy, parse_policy
-from complaintctl.store.ledger import Ledger
-from complaintctl.time.calendar import parse_notice
+from complaintctl.store.ledger import Ledger, holidays_version
+from complaintctl.time.calendar import WorkCalendar, parse_notice
 from complaintctl.workflow.actor import Actor
-from complaintctl.workflow.steps import recompute
+from complaintctl.workflow.recalc import Outcome, recalculate
 
 
 def load_policy(ledger: Ledger, actor: Actor, text: str) -> tuple[int, Policy]:
@@ -36,25 +36,19 @@ def load_policy(ledger: Ledger, actor: Actor, text: str) -> tuple[int, Policy]:
     return version, policy
 
 
-@dataclass(frozen=True)
-class Recalculated:
-    complaint_id: int
-    milestone: str
-    before: int
-    after: int
-
-
-def load_notice(ledger: Ledger, actor: Actor, text: str) -> tuple[int, str, list[Recalculated]]:
-    """Store a holiday notice, make its year official, and recompute the provisional deadlines
-    of open complaints (each change an event)."""
+def load_notice(ledger: Ledger, actor: Actor, text: str) -> tuple[int, str, Outcome]:
+    """Store a holiday notice (its year becomes ``local``; the days it names in December of the
+    year before or January of the year after change too) and recompute every deadline the
+    change touches, each change an event (see workflow/recalc)."""
     notice = parse_notice(text)
-    changes: list[Recalculated] = []
     with ledger.write() as w:
+        before = ledger.calendar()
         ledger.conn.execute(
             "INSERT INTO notices (year, reference, loaded_at, by, text) VALUES (?, ?, ?, ?, ?)",
             (notice.year, notice.reference, actor.epoch, actor.by, text),
         )
         ledger._calendar = None  # the next calendar() includes the new notice
+        after = ledger.calendar()
         w.append(
             Event(
                 "calendar_loaded",
@@ -68,44 +62,52 @@ def load_notice(ledger: Ledger, actor: Actor, text: str) -> tuple[int, str, list
                 },
             )
         )
-        marks = ", ".join("?" for _ in OPEN_STATUSES)
+        reason = f"holiday notice {notice.year} loaded ({notice.reference})"
+        span = before.changed_span(after)  # None: not a day changed, nothing to revisit
+        outcome = Outcome() if span is None else recalculate(ledger, w, actor, reason, span)
+    return notice.year, notice.reference, outcome
+
+
+def recompute_all(ledger: Ledger, actor: Actor) -> Outcome:
+    """Rebuild the cached calendar from the package and the notices, and bring every deadline
+    in line with it (after a ``holidays`` upgrade that turned a provisional year official,
+    or a cache that verify found edited); each change an event."""
+    with ledger.write() as w:
+        ledger.conn.execute("DELETE FROM calendar_cache")  # rebuilt, never trusted
+        ledger._calendar = None
+        cal = ledger.calendar()
+        return recalculate(ledger, w, actor, f"calendar recomputed ({cal.source})", None)
+
+
+def follow_package(ledger: Ledger, actor: Actor) -> tuple[str, Outcome] | None:
+    """After a ``holidays`` upgrade (or downgrade): recompute what the new package changes,
+    once, and drop the old version's cached calendar; None when nothing is to do.
+
+    The cached calendar of the previous version is the calendar the deadlines were computed
+    under; its difference from the new one is what a recomputation must revisit (all
+    candidates when it is unreadable)."""
+    if not ledger.calendar_outdated():
+        return None
+    mark = holidays_version() + "|"
+    with ledger.write() as w:
         rows = ledger.query(
-            f"SELECT id FROM complaints WHERE provisional != 0 AND status IN ({marks})",
-            tuple(OPEN_STATUSES),
+            "SELECT key, data FROM calendar_cache WHERE substr(key, 1, ?) != ?",
+            (len(mark), mark),
         )
-        for row in rows:
-            state = ledger.get(row["id"])
-            policy = ledger.policy(state.policy_version)
-            fresh, fresh_mask = recompute(ledger, policy, state, state.severity)
-            due: dict[str, int | None] = {}
-            still: set[str] = set()
-            for m in MILESTONES:
-                if not state.is_provisional(m):
-                    continue
-                if state.done(m) is not None:
-                    still.add(m)  # a done milestone keeps the deadline it was judged by
-                    continue
-                if fresh_mask & provisional_mask([m]):
-                    still.add(m)
-                new = fresh[m]
-                if new is not None and new != state.due(m):
-                    due[m] = new
-                    changes.append(Recalculated(state.id, m, state.due(m) or 0, new))
-            mask = provisional_mask(still)
-            if due or mask != state.provisional:
-                w.record(
-                    state,
-                    Event(
-                        "recalculated",
-                        state.id,
-                        actor.epoch,
-                        actor.by,
-                        {
-                            "reason": f"holiday notice {notice.year} loaded ({notice.reference})",
-                            "previous_due": {m: state.due(m) for m in due},
-                            "due": due,
-                            "provisional": mask,
-                        },
-                    ),
-                )
-    return notice.year, notice.reference, changes
+        if not rows:
+            return None  # another terminal got here first
+        reason = f"holidays package {str(rows[0]['key']).partition('|')[0]} -> {mark[:-1]}"
+        before: WorkCalendar | None
+        try:
+            before = WorkCalendar.from_dict(json.loads(rows[0]["data"]))
+        except (CalendarError, ValueError, TypeError):
+            before = None
+        ledger._calendar = None
+        after = ledger.calendar()
+        ledger.conn.execute(
+            "DELETE FROM calendar_cache WHERE substr(key, 1, ?) != ?", (len(mark), mark)
+        )
+        span = before.changed_span(after) if before is not None else None
+        if before is not None and span is None:
+            return reason, Outcome()
+        return reason, recalculate(ledger, w, actor, reason, span)
