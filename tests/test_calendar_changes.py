@@ -116,8 +116,8 @@ def test_a_second_notice_for_a_year_recomputes(run, register, tmp_path: Path):
     assert event["kind"] == "recalculated"
     assert event["data"] == {
         "reason": "holiday notice 2027 loaded (B（更正，示例）)",
-        "previous_due": {"resolve": 1799856000},  # 2027-01-14T00:00+08:00
-        "due": {"resolve": 1800288000},  # 2027-01-19T00:00+08:00
+        "previous_due": {"resolve": "2027-01-14T00:00:00+08:00"},
+        "due": {"resolve": "2027-01-19T00:00:00+08:00"},
         "previous_provisional": 0,
         "provisional": 0,
     }
