@@ -71,11 +71,25 @@ def register(
         "--nature",
         help="有效投诉 valid, 协办事项 assist, 过高要求 excessive, 无责任投诉 no_fault.",
     ),
+    kind: str | None = typer.Option(
+        None,
+        "--kind",
+        help="投诉 complaint (default), 报修 repair, 服务 service, 咨询 inquiry, 建议 suggestion.",
+    ),
+    appointment: str | None = typer.Option(
+        None,
+        "--appointment",
+        help="Repair or service: the time agreed with the owner (预约时间), its deadline.",
+    ),
+    urgent: bool = typer.Option(
+        False, "--urgent", help="Emergency repair (急修): someone on site within minutes."
+    ),
     at: str | None = AT_OPTION,
     by: str | None = BY_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Register a complaint (受理) while the owner is on the phone."""
+    """Register a complaint (受理) while the owner is on the phone; with --kind, a repair,
+    service request, inquiry or suggestion."""
     from complaintctl.workflow import steps as workflow
 
     who = actor(at, by)
@@ -92,6 +106,9 @@ def register(
         severity=severity,
         location=location,
         nature=nature,
+        kind=kind,
+        urgent=urgent,
+        appointment=appointment,
     )
     _emit(ctx, c, as_json, "已登记", "registered")
 
@@ -339,6 +356,20 @@ def list_(
         )
 
 
+def _kind_rows(c: Complaint, lang: str) -> list[tuple[str, str]]:
+    """The rows ``show`` adds for a record that is not a plain complaint (issue 20)."""
+    rows: list[tuple[str, str]] = []
+    if c.kind != "complaint":
+        rows.append(("record_kind", render.label("record_kind", c.kind, lang)))
+    if c.urgent:
+        rows.append(("urgent", "是" if lang == "zh" else "yes"))
+    if c.appointment_at is not None:
+        rows.append(("appointment", local(from_epoch(c.appointment_at))))
+    if c.about is not None:
+        rows.append(("about", f"#{c.about}"))
+    return rows
+
+
 def show(
     ctx: typer.Context,
     complaint_id: int = ID,
@@ -383,6 +414,7 @@ def show(
         ("duplicate_of", f"#{c.duplicate_of}" if c.duplicate_of else "-"),
         ("policy_version", str(c.policy_version)),
     ]
+    rows[1:1] = _kind_rows(c, lang)
     for key, value in rows:
         record.add_row(render.h(key, lang), value.replace("[", r"\["))
     render.emit(record)

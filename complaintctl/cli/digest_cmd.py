@@ -17,6 +17,7 @@ from complaintctl.store.outfile import check_output, replacing
 
 if TYPE_CHECKING:
     from complaintctl.store.ledger import Ledger
+    from complaintctl.workflow.actor import Actor
     from complaintctl.workflow.escalation import Action
 
 FORMATS = ("text", "markdown", "json")
@@ -168,17 +169,29 @@ def _action_line(a: Action, lang: str) -> str:
 def link(
     ctx: typer.Context,
     main_id: int = typer.Argument(..., help="The main complaint.", min=1, metavar="ID"),
-    other_id: int = typer.Argument(..., help="Its duplicate.", min=1, metavar="OTHER"),
+    other_id: int | None = typer.Argument(None, help="Its duplicate.", min=1, metavar="OTHER"),
+    about: int | None = typer.Option(
+        None,
+        "--about",
+        min=1,
+        help="Instead: complaint ID is about this repair, service request, inquiry or suggestion.",
+    ),
     at: str | None = AT_OPTION,
     by: str | None = BY_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Mark OTHER as a duplicate of ID (重复投诉并单): it follows ID from now on."""
+    """Mark OTHER as a duplicate of ID (重复投诉并单): it follows ID from now on.  With
+    --about, record that complaint ID is about another record (a complaint about a repair)."""
     from complaintctl.workflow import linking
 
     who = actor(at, by)
     st = state(ctx)
     ledger = st.ledger()
+    if about is not None:
+        _link_about(ctx, main_id, other_id, about, who, as_json)
+        return
+    if other_id is None:
+        raise InvalidInput("OTHER", "give the duplicate's number, or --about RECORD")
     c = linking.link(ledger, who, main_id, other_id)
     if as_json:
         from complaintctl.cli import render
@@ -192,6 +205,33 @@ def link(
         typer.echo(f"#{c.id} linked as a duplicate of #{main_id}")
     else:
         typer.echo(f"#{c.id} 已作为重复投诉并入 #{main_id}")
+
+
+def _link_about(
+    ctx: typer.Context,
+    complaint_id: int,
+    other_id: int | None,
+    about: int,
+    who: Actor,
+    as_json: bool,
+) -> None:
+    from complaintctl.cli import render
+    from complaintctl.domain.timeutil import now, to_epoch
+    from complaintctl.reports.display import complaint_json
+    from complaintctl.workflow.about import link_about
+
+    if other_id is not None:
+        raise InvalidInput("--about", "give either OTHER (a duplicate) or --about, not both")
+    st = state(ctx)
+    ledger = st.ledger()
+    c = link_about(ledger, who, complaint_id, about)
+    if as_json:
+        personal = ledger.personal(c.id)
+        render.print_json(complaint_json(ledger, c, to_epoch(now()), personal=personal))
+    elif st.lang == "en":
+        typer.echo(f"#{c.id} linked: it is about #{about}")
+    else:
+        typer.echo(f"#{c.id} 已关联：涉及 #{about}")
 
 
 def register(app: typer.Typer) -> None:

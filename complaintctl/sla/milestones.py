@@ -21,7 +21,11 @@ class Milestone:
 
 def _start(c: Complaint, policy: Policy, name: str, due: int) -> int:
     if name == "update":
-        limit = policy.limit(c.severity, "update")
+        limit = (
+            policy.limit(c.severity, "update")
+            if c.kind == "complaint"
+            else policy.kind_limit(c.kind, bool(c.urgent), "update")
+        )
         if limit is not None:
             return due - limit.seconds
     return c.received_at
