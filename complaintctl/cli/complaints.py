@@ -13,7 +13,7 @@ from complaintctl.domain.errors import InvalidInput
 from complaintctl.domain.model import Complaint
 from complaintctl.domain.privacy import mask_name, mask_phone
 from complaintctl.domain.timeutil import from_epoch, local, local_due, now, parse_time, to_epoch
-from complaintctl.domain.vocab import SEVERITY, STATUS
+from complaintctl.domain.vocab import KIND, SEVERITY, STATUS
 from complaintctl.reports.display import complaint_json, remaining
 from complaintctl.sla.milestones import milestones, next_milestone
 
@@ -280,6 +280,9 @@ def list_(
     as_of: str | None = typer.Option(
         None, "--as-of", help="Judge deadlines at this time instead of now."
     ),
+    kind: str | None = typer.Option(
+        None, "--kind", help="Only this kind: 投诉 complaint, 报修 repair, 服务, 咨询, 建议."
+    ),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """List complaints with their next deadline."""
@@ -296,6 +299,7 @@ def list_(
         department=workflow.department(ledger.policy(), department) if department else None,
         open_only=open_only,
         limit=limit,
+        kind=KIND.parse(kind) if kind else None,
     )
     moment = _as_of(as_of)
     if as_json:

@@ -44,17 +44,22 @@ def digest(
     fail_on_breach: bool = typer.Option(
         False, "--fail-on-breach", help="Exit 3 when anything is breached (after printing)."
     ),
+    kind: str | None = typer.Option(
+        None, "--kind", help="Only this kind: 投诉 complaint, 报修 repair, 服务, 咨询, 建议."
+    ),
 ) -> None:
     """Everything open that is breached or due soon, by department and handler, for cron.
 
     Prints nothing and exits 0 when nothing is at risk, so cron mails nothing."""
     from complaintctl.domain.timeutil import now, parse_time, to_epoch
+    from complaintctl.domain.vocab import KIND
     from complaintctl.reports.digest import find, horizon
     from complaintctl.time.deadlines import parse_duration
 
     fmt = "json" if as_json else fmt.strip().lower()
     if fmt not in FORMATS:
         raise InvalidInput("--format", f"unknown format {fmt!r}", accepted=FORMATS)
+    record_kind = KIND.parse(kind) if kind is not None else None
     moment = to_epoch(parse_time(as_of, "--as-of")) if as_of else to_epoch(now())
     within = parse_duration(due_within, "--due-within") if due_within else None
     st = state(ctx)
@@ -64,7 +69,13 @@ def digest(
     name, unassigned = _department(ledger, department)
     until = horizon(ledger, moment, within) if within is not None else None
     found = find(
-        ledger, moment, until=until, department=name, unassigned=unassigned, names=fmt == "json"
+        ledger,
+        moment,
+        until=until,
+        department=name,
+        unassigned=unassigned,
+        names=fmt == "json",
+        kind=record_kind,
     )
     if found:
         if fmt == "json":

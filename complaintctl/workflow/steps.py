@@ -264,9 +264,7 @@ def register(
         return _register_in(w, actor, person, number, data)
 
 
-def _appointment(
-    kind: str, urgent: bool, appointment: str | None, actor: Actor
-) -> datetime | None:
+def _appointment(kind: str, urgent: bool, appointment: str | None, actor: Actor) -> datetime | None:
     """Check ``--urgent`` and ``--appointment`` against the kind; the agreed time, if any."""
     if urgent and kind != "repair":
         raise InvalidInput("--urgent", "only for a repair (--kind 报修/repair)")
