@@ -88,8 +88,9 @@ def register(
     by: str | None = BY_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Register a complaint (受理) while the owner is on the phone; with --kind, a repair,
-    service request, inquiry or suggestion."""
+    """Register a complaint (受理) while the owner is on the phone.
+
+    With --kind: a repair (报修), service request, inquiry or suggestion."""
     from complaintctl.workflow import steps as workflow
 
     who = actor(at, by)

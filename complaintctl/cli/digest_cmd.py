@@ -191,8 +191,9 @@ def link(
     by: str | None = BY_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Mark OTHER as a duplicate of ID (重复投诉并单): it follows ID from now on.  With
-    --about, record that complaint ID is about another record (a complaint about a repair)."""
+    """Mark OTHER as a duplicate of ID (重复投诉并单): it follows ID from now on.
+
+    With --about instead: complaint ID is about that record (e.g. a repair)."""
     from complaintctl.workflow import linking
 
     who = actor(at, by)
