@@ -141,6 +141,15 @@ def test_repair_assign_close_and_owner_confirmation(run):
     assert [(m["name"], m["state"]) for m in out["milestones"]] == [("resolve", "met")]
 
 
+def test_extended_appointment_survives_a_recomputation(run):
+    _reg(run, kind="报修", appointment="2026-03-03 14:00", at="2026-03-02 09:00")
+    args = ("--reason", "等配件", "--approved-by", "主管", "--at", "2026-03-02 10:00")
+    out = run.json("update", "1", "--extend", "2wd", *args)
+    assert _due(out) == {"resolve": "2026-03-06T00:00:00+08:00"}  # 2 wd after: 03-05 24:00
+    out = run.json("classify", "1", "--severity", "中度", "--at", "2026-03-02 11:00")
+    assert _due(out) == {"resolve": "2026-03-06T00:00:00+08:00"}  # 2 wd after: 03-05 24:00
+
+
 def test_reopened_repair_gets_its_kinds_limit_again(run):
     _reg(run, kind="报修", appointment="2026-03-03 14:00", at="2026-03-02 09:00")
     run.ok("close", "1", "--resolution", "已修", "--at", "2026-03-03 13:00")

@@ -157,18 +157,18 @@ def recompute(
             continue
         start = resolve_start if milestone == "resolve" else received
         if milestone == "resolve" and state.appointment_at is not None and start == received:
-            due["resolve"] = state.appointment_at  # the time agreed with the owner (预约时间)
-            continue
-        result = sla.milestone_due(
-            policy,
-            cal,
-            start,
-            severity,
-            state.channel,
-            milestone,
-            kind=state.kind,
-            urgent=bool(state.urgent),
-        )
+            result: tuple[datetime, bool] | None = (from_epoch(state.appointment_at), False)
+        else:
+            result = sla.milestone_due(
+                policy,
+                cal,
+                start,
+                severity,
+                state.channel,
+                milestone,
+                kind=state.kind,
+                urgent=bool(state.urgent),
+            )
         if result is None:
             due[milestone] = None
             continue
