@@ -13,6 +13,7 @@ import pytest
 from typer.main import get_command
 
 from complaintctl.cli.app import app
+from complaintctl.domain.model import COLUMNS
 from complaintctl.domain.timeutil import now
 from complaintctl.store import chain as integrity
 from complaintctl.store import ledger as ledger_mod
@@ -226,7 +227,7 @@ def test_verify_names_a_complaint_added_by_hand(run, db, history):
         "escalation_level, escalations, duplicate_of, collective_of, policy_version, "
         "respond_due, respond_done, assign_due, assign_done, plan_due, plan_done, resolve_due, "
         "resolve_done, update_due, update_done, update_missed, provisional, next_due, NULL, "
-        "last_seq, reopened_at FROM complaints WHERE id = 1",
+        "last_seq, reopened_at, kind, urgent, appointment_at, about FROM complaints WHERE id = 1",
     )
     assert _verify_fails(run) == ["#4 row: in the complaints table but never registered in the log"]
 
@@ -363,21 +364,34 @@ def test_upgrade_migrates_after_a_backup_beside_the_ledger(run, db, history, mon
 
 
 @pytest.fixture
-def version_1(run, register, monkeypatch, db):
+def version_1(run, db, register, monkeypatch):
     """A ledger made by the version whose schema was migration 1 alone (hash UNIQUE), with
     the three complaints of ``history`` and 20 long progress notes on #2 (the event log most
     of the file, as in a ledger in use), before this version opens it."""
-    # today's code writes complaints.reopened_at (migration 3): the column is there while the
-    # history is made and dropped afterwards, leaving the file that version wrote
-    first = ledger_mod.MIGRATIONS[0] + "ALTER TABLE complaints ADD COLUMN reopened_at INTEGER;\n"
+    # this version writes the complaints columns later migrations added: they are there
+    # while the history is written, and dropped before this version opens the file
+    later = _columns_after_1()
+    added = "".join(f"ALTER TABLE complaints ADD COLUMN {c};\n" for c in later)
     with monkeypatch.context() as patch:
-        patch.setattr(ledger_mod, "MIGRATIONS", [first])
+        patch.setattr(ledger_mod, "MIGRATIONS", [ledger_mod.MIGRATIONS[0] + added])
         patch.setattr(ledger_mod, "SCHEMA_VERSION", 1)
         patch.setattr(ledger_mod, "PAGE_SIZE", 4096)  # SQLite's, which that version kept
         make_history(run, register)
         for n in range(20):
             run.ok("update", "2", "--note", f"第{n}次巡查：" + "保洁已到场" * 400)
-    sql(db, "ALTER TABLE complaints DROP COLUMN reopened_at")
+    if later:
+        sql(db, *(f"ALTER TABLE complaints DROP COLUMN {c}" for c in later), "VACUUM")
+
+
+def _columns_after_1() -> list[str]:
+    """The complaints columns added by migrations after the first (e.g. kind, issue 20)."""
+    conn = sqlite3.connect(":memory:")
+    try:
+        conn.executescript(ledger_mod.MIGRATIONS[0])
+        first = {r[1] for r in conn.execute("PRAGMA table_info(complaints)")}
+    finally:
+        conn.close()
+    return [c for c in COLUMNS if c not in first]
 
 
 def test_upgrade_from_1_keeps_every_event_and_drops_the_hash_index(run, db, version_1):

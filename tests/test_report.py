@@ -734,7 +734,7 @@ def test_percent_rounds_half_up_exactly():
         (
             ("--by", "foo"),
             "complaintctl: --by: unknown dimension 'foo' "
-            "(accepted: severity, category, department, handler, channel)",
+            "(accepted: severity, category, department, handler, channel, kind)",
         ),
         (
             ("--format", "xlsx"),

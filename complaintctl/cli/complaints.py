@@ -13,7 +13,7 @@ from complaintctl.domain.errors import InvalidInput
 from complaintctl.domain.model import Complaint
 from complaintctl.domain.privacy import mask_name, mask_phone
 from complaintctl.domain.timeutil import from_epoch, local, local_due, now, parse_time, to_epoch
-from complaintctl.domain.vocab import SEVERITY, STATUS
+from complaintctl.domain.vocab import KIND, SEVERITY, STATUS
 from complaintctl.reports import history
 from complaintctl.reports.asof import complaint_as_of
 from complaintctl.reports.display import complaint_json, remaining
@@ -77,11 +77,26 @@ def register(
         "--nature",
         help="有效投诉 valid, 协办事项 assist, 过高要求 excessive, 无责任投诉 no_fault.",
     ),
+    kind: str | None = typer.Option(
+        None,
+        "--kind",
+        help="投诉 complaint (default), 报修 repair, 服务 service, 咨询 inquiry, 建议 suggestion.",
+    ),
+    appointment: str | None = typer.Option(
+        None,
+        "--appointment",
+        help="Repair or service: the time agreed with the owner (预约时间), its deadline.",
+    ),
+    urgent: bool = typer.Option(
+        False, "--urgent", help="Emergency repair (急修): someone on site within minutes."
+    ),
     at: str | None = AT_OPTION,
     by: str | None = BY_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Register a complaint (受理) while the owner is on the phone."""
+    """Register a complaint (受理) while the owner is on the phone.
+
+    With --kind: a repair (报修), service request, inquiry or suggestion."""
     from complaintctl.workflow import steps as workflow
 
     who = actor(at, by)
@@ -98,6 +113,9 @@ def register(
         severity=severity,
         location=location,
         nature=nature,
+        kind=kind,
+        urgent=urgent,
+        appointment=appointment,
     )
     _emit(ctx, c, as_json, "已登记", "registered")
 
@@ -269,6 +287,9 @@ def list_(
     as_of: str | None = typer.Option(
         None, "--as-of", help="Judge deadlines at this time instead of now."
     ),
+    kind: str | None = typer.Option(
+        None, "--kind", help="Only this kind: 投诉 complaint, 报修 repair, 服务, 咨询, 建议."
+    ),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """List complaints with their next deadline."""
@@ -285,6 +306,7 @@ def list_(
         department=workflow.department(ledger.policy(), department) if department else None,
         open_only=open_only,
         limit=limit,
+        kind=KIND.parse(kind) if kind else None,
     )
     moment = _as_of(as_of)
     if as_json:
@@ -346,6 +368,20 @@ _LIST_WIDE_FROM = 120
 _LIST_WHOLE = {"id", "received", "unit", "phone", "severity", "status", "next", "left"}
 
 
+def _kind_rows(c: Complaint, lang: str) -> list[tuple[str, str]]:
+    """The rows ``show`` adds for a record that is not a plain complaint (issue 20)."""
+    rows: list[tuple[str, str]] = []
+    if c.kind != "complaint":
+        rows.append(("record_kind", render.label("record_kind", c.kind, lang)))
+    if c.urgent:
+        rows.append(("urgent", "是" if lang == "zh" else "yes"))
+    if c.appointment_at is not None:
+        rows.append(("appointment", local(from_epoch(c.appointment_at))))
+    if c.about is not None:
+        rows.append(("about", f"#{c.about}"))
+    return rows
+
+
 def show(
     ctx: typer.Context,
     complaint_id: int = ID,
@@ -395,6 +431,7 @@ def show(
         ("duplicate_of", f"#{c.duplicate_of}" if c.duplicate_of else "-"),
         ("policy_version", str(c.policy_version)),
     ]
+    rows[1:1] = _kind_rows(c, lang)
     for key, value in rows:
         record.add_row(render.h(key, lang), value.replace("[", r"\["))
     render.emit(record)

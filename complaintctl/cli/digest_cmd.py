@@ -18,6 +18,7 @@ from complaintctl.store.outfile import check_output, replacing
 
 if TYPE_CHECKING:
     from complaintctl.store.ledger import Ledger
+    from complaintctl.workflow.actor import Actor
     from complaintctl.workflow.escalation import Action
 
 FORMATS = ("text", "markdown", "json")
@@ -61,17 +62,22 @@ def digest(
         help="With --send: at most N messages per robot, the last one counting the "
         "complaints left out (default: as many as needed).",
     ),
+    kind: str | None = typer.Option(
+        None, "--kind", help="Only this kind: 投诉 complaint, 报修 repair, 服务, 咨询, 建议."
+    ),
 ) -> None:
     """Everything open that is breached or due soon, by department and handler, for cron.
 
     Prints nothing and exits 0 when nothing is at risk, so cron mails nothing."""
     from complaintctl.domain.timeutil import now, parse_time, to_epoch
+    from complaintctl.domain.vocab import KIND
     from complaintctl.reports.digest import find, horizon
     from complaintctl.time.deadlines import parse_duration
 
     fmt = "json" if as_json else fmt.strip().lower()
     if fmt not in FORMATS:
         raise InvalidInput("--format", f"unknown format {fmt!r}", accepted=FORMATS)
+    record_kind = KIND.parse(kind) if kind is not None else None
     moment = to_epoch(parse_time(as_of, "--as-of")) if as_of else to_epoch(now())
     within = parse_duration(due_within, "--due-within") if due_within else None
     st = state(ctx)
@@ -85,7 +91,13 @@ def digest(
     name, unassigned = _department(ledger, department)
     until = horizon(ledger, moment, within) if within is not None else None
     found = find(
-        ledger, moment, until=until, department=name, unassigned=unassigned, names=fmt == "json"
+        ledger,
+        moment,
+        until=until,
+        department=name,
+        unassigned=unassigned,
+        names=fmt == "json",
+        kind=record_kind,
     )
     failed: list[str] = []
     if robots is not None and (found or dry_run):
@@ -202,17 +214,30 @@ def _action_line(a: Action, lang: str) -> str:
 def link(
     ctx: typer.Context,
     main_id: int = typer.Argument(..., help="The main complaint.", min=1, metavar="ID"),
-    other_id: int = typer.Argument(..., help="Its duplicate.", min=1, metavar="OTHER"),
+    other_id: int | None = typer.Argument(None, help="Its duplicate.", min=1, metavar="OTHER"),
+    about: int | None = typer.Option(
+        None,
+        "--about",
+        min=1,
+        help="Instead: complaint ID is about this repair, service request, inquiry or suggestion.",
+    ),
     at: str | None = AT_OPTION,
     by: str | None = BY_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Mark OTHER as a duplicate of ID (重复投诉并单): it follows ID from now on."""
+    """Mark OTHER as a duplicate of ID (重复投诉并单): it follows ID from now on.
+
+    With --about instead: complaint ID is about that record (e.g. a repair)."""
     from complaintctl.workflow import linking
 
     who = actor(at, by)
     st = state(ctx)
     ledger = st.ledger()
+    if about is not None:
+        _link_about(ctx, main_id, other_id, about, who, as_json)
+        return
+    if other_id is None:
+        raise InvalidInput("OTHER", "give the duplicate's number, or --about RECORD")
     c = linking.link(ledger, who, main_id, other_id)
     if as_json:
         from complaintctl.cli import render
@@ -226,6 +251,33 @@ def link(
         typer.echo(f"#{c.id} linked as a duplicate of #{main_id}")
     else:
         typer.echo(f"#{c.id} 已作为重复投诉并入 #{main_id}")
+
+
+def _link_about(
+    ctx: typer.Context,
+    complaint_id: int,
+    other_id: int | None,
+    about: int,
+    who: Actor,
+    as_json: bool,
+) -> None:
+    from complaintctl.cli import render
+    from complaintctl.domain.timeutil import now, to_epoch
+    from complaintctl.reports.display import complaint_json
+    from complaintctl.workflow.about import link_about
+
+    if other_id is not None:
+        raise InvalidInput("--about", "give either OTHER (a duplicate) or --about, not both")
+    st = state(ctx)
+    ledger = st.ledger()
+    c = link_about(ledger, who, complaint_id, about)
+    if as_json:
+        personal = ledger.personal(c.id)
+        render.print_json(complaint_json(ledger, c, to_epoch(now()), personal=personal))
+    elif st.lang == "en":
+        typer.echo(f"#{c.id} linked: it is about #{about}")
+    else:
+        typer.echo(f"#{c.id} 已关联：涉及 #{about}")
 
 
 def register(app: typer.Typer) -> None:

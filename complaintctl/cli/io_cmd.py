@@ -175,9 +175,13 @@ def export(
     ),
     start: str | None = typer.Option(None, "--from", help="Received on or after this date."),
     end: str | None = typer.Option(None, "--to", help="Received on or before this date."),
+    kind: str | None = typer.Option(
+        None, "--kind", help="Only this kind: 投诉 complaint, 报修 repair, 服务, 咨询, 建议."
+    ),
 ) -> None:
     """Export the complaints with their milestones (CSV with BOM, xlsx, JSON lines)."""
     from complaintctl.domain.timeutil import now, parse_date, to_epoch
+    from complaintctl.domain.vocab import KIND
     from complaintctl.transfer.exporter import FORMATS, Selection
     from complaintctl.transfer.exporter import export as write
 
@@ -189,7 +193,9 @@ def export(
     if fmt == "xlsx" and output is None:
         raise InvalidInput("--output", "an xlsx export needs a file, e.g. --output 台账.xlsx")
     selection = Selection(
-        parse_date(start, "--from") if start else None, parse_date(end, "--to") if end else None
+        parse_date(start, "--from") if start else None,
+        parse_date(end, "--to") if end else None,
+        KIND.parse(kind) if kind is not None else None,
     )
     if selection.start and selection.end and selection.end < selection.start:
         raise InvalidInput("--to", f"{selection.end} is before --from {selection.start}")

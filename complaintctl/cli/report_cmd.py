@@ -64,6 +64,12 @@ def _dimensions(values: list[str]) -> list[str]:
     return out
 
 
+def _kind(value: str | None) -> str | None:
+    from complaintctl.domain.vocab import KIND
+
+    return KIND.parse(value) if value is not None else None
+
+
 def _period(month: str | None, first: str | None, last: str | None, as_of: int) -> Period:
     from complaintctl.domain.timeutil import from_epoch, parse_date
     from complaintctl.reports.monthly import month_period, parse_month, range_period
@@ -100,7 +106,14 @@ def report(
         None, "--as-of", help="Report time (default now): later events count as not yet done."
     ),
     by: list[str] = typer.Option(
-        [], "--by", help="Breakdown: severity, category, department, handler, channel (repeatable)."
+        [],
+        "--by",
+        help="Breakdown: severity, category, department, handler, channel, kind (repeatable).",
+    ),
+    kind: str | None = typer.Option(
+        None,
+        "--kind",
+        help="Only this kind: 投诉 complaint, 报修 repair, 服务, 咨询, 建议 (default: all).",
     ),
     months: int | None = typer.Option(
         None, "--months", help="Trend: 及时率 and 满意率 of the last N months up to --month."
@@ -113,6 +126,7 @@ def report(
     """The monthly 及时率 report (处理及时率 = 及时处理件数 ÷ 总件数 × 100%), with breakdowns,
     top categories and locations, a trend, and CSV/Excel export."""
     chosen = _format(fmt, as_json, output)
+    record_kind = _kind(kind)
     if output is not None:
         check_output(output, state(ctx).ledger().path)
     dims = _dimensions(by)
@@ -126,7 +140,7 @@ def report(
             )
         if dims:
             raise InvalidInput("--by", "not with --months (the trend has no breakdowns)")
-        _trend(ctx, month, months, moment, chosen, output)
+        _trend(ctx, month, months, moment, chosen, output, record_kind)
         return
     period = _period(month, first, last, moment)
     from complaintctl.reports.monthly import build_report
@@ -135,7 +149,7 @@ def report(
     if chosen == "xlsx" and "department" not in dims:
         dims.append("department")  # the workbook always charts 及时率 by department
     with ledger.reading():  # the figures and the workbook's detail rows: one view of the ledger
-        result = build_report(ledger, period, moment, dims, top)
+        result = build_report(ledger, period, moment, dims, top, record_kind)
         _emit(ctx, result, chosen, output)
 
 
@@ -174,7 +188,10 @@ def _emit(ctx: typer.Context, result: Report, chosen: str, output: Path | None) 
         assert output is not None
         ledger = st.ledger()
         export.write_xlsx(
-            output, result, lambda: details(ledger, result.period, result.as_of), lang
+            output,
+            result,
+            lambda: details(ledger, result.period, result.as_of, result.kind),
+            lang,
         )
         _done(output, lang)
     else:
@@ -188,6 +205,7 @@ def _trend(
     moment: int,
     chosen: str,
     output: Path | None,
+    kind: str | None = None,
 ) -> None:
     from complaintctl.domain.timeutil import from_epoch, iso
     from complaintctl.reports import export
@@ -197,13 +215,14 @@ def _trend(
     months_back(last, count)  # refuse a bad --months before the ledger is opened
     st = state(ctx)
     lang = st.lang
-    rows = build_trend(st.ledger(), last, count, moment)
+    rows = build_trend(st.ledger(), last, count, moment, kind)
     if chosen == "json":
         import json
 
         data = {
             "period": f"{rows[0].month}..{rows[-1].month}",
             "as_of": iso(from_epoch(moment)),
+            "kind": kind,
             "months": [r.as_dict() for r in rows],
         }
         text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from complaintctl.domain.vocab import (
     CHANNEL,
+    KIND,
     MILESTONE_LABELS,
     MILESTONE_STATES,
     NATURE,
@@ -46,6 +47,10 @@ HEADERS = {
     "escalation": ("升级", "Escalation"),
     "duplicate_of": ("重复投诉并入", "Duplicate of"),
     "policy_version": ("时限政策版本", "Policy version"),
+    "record_kind": ("类型", "Kind"),
+    "urgent": ("紧急", "Urgent"),
+    "appointment": ("预约时间", "Appointment"),
+    "about": ("所涉工单", "About"),
 }
 
 
@@ -79,6 +84,7 @@ def label(kind: str, code: str | None, lang: str) -> str:
         "nature": NATURE,
         "status": STATUS,
         "satisfaction": SATISFACTION,
+        "record_kind": KIND,
     }
     if code is None:
         return "-"

@@ -76,6 +76,11 @@ class Complaint:
     source_key: str | None = None
     last_seq: int = 0
     reopened_at: int | None = None  # the last 复议 reopening: the start of resolve's span
+    # issue 20: what the record is (投诉 by default), an emergency repair, the agreed time
+    kind: str = "complaint"
+    urgent: int = 0
+    appointment_at: int | None = None
+    about: int | None = None  # the record a complaint is about (``link --about``)
 
     # -- conversions -------------------------------------------------------------------------
     def to_row(self) -> dict[str, Any]:
@@ -191,6 +196,9 @@ def advance(
             severity=data.get("severity"),
             nature=data.get("nature"),
             source_key=data.get("source_key"),
+            kind=data.get("kind", "complaint"),
+            urgent=1 if data.get("urgent") else 0,
+            appointment_at=data.get("appointment"),
         )
     else:
         if state is None:
@@ -253,6 +261,8 @@ def advance(
             new.duplicate_of = data["main"]
             for milestone, done_at in (data.get("done") or {}).items():
                 _mark_done(new, milestone, done_at)
+        elif kind == "related":
+            new.about = data["about"]
         elif kind in ("recalculated", "personal_data_erased", "noted"):
             pass
         else:

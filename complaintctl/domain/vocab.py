@@ -121,6 +121,31 @@ SATISFACTION = Enum(
     {"满意度高": "satisfied"},
 )
 
+KIND = Enum(
+    "--kind",
+    {
+        "complaint": "投诉",
+        "repair": "报修",
+        "service": "服务",
+        "inquiry": "咨询",
+        "suggestion": "建议",
+    },
+    {
+        "维修": "repair",
+        "急修": "repair",
+        "服务需求": "service",
+        "服务请求": "service",
+        "求助": "service",
+        "询问": "inquiry",
+        "意见": "suggestion",
+        "request": "service",
+        "question": "inquiry",
+    },
+)
+KINDS = tuple(KIND.labels)  # every record has one; "complaint" is the default (issue 20)
+# The kinds whose resolve deadline may be an appointment agreed with the owner (预约时间).
+APPOINTMENT_KINDS = ("repair", "service")
+
 MILESTONES = ("respond", "assign", "plan", "resolve", "update")
 MILESTONE_LABELS = {
     "respond": "首次联系",

@@ -204,6 +204,7 @@ def find(
     department: str | None = None,
     unassigned: bool = False,
     names: bool = False,
+    kind: str | None = None,
 ) -> Found:
     """Everything open that is breached or due soon at ``as_of``.  A pending milestone due by
     ``until`` counts as due soon too.  ``department`` (or ``unassigned``) narrows the result;
@@ -213,12 +214,15 @@ def find(
         where = "AND c.department IS NULL"
     elif department is not None:
         where = "AND c.department = :department"
+    if kind is not None:  # issue 20: only repairs, only complaints, ...
+        where += " AND c.kind = :kind"
     sql, ratio = _sql(ledger, where, names)
     params = {
         "as_of": as_of,
         "horizon": max(as_of, until) if until is not None else as_of,
         "ratio": ratio,
         "department": department,
+        "kind": kind,
     }
     groups: dict[tuple[str | None, str | None], Group] = {}
     # one snapshot for the highest id and the rows: an id past it (a complaint registered

@@ -45,7 +45,7 @@ def _iso(epoch: int | None) -> str | None:
 
 # Keys of event data whose integers are moments (stored as Unix seconds in the ledger), and
 # keys whose dict values are moments by milestone.  JSON shows them as ISO 8601 +08:00.
-_TIME_KEYS = frozenset({"from", "update_due", "received_at", "at", "resolved_at"})
+_TIME_KEYS = frozenset({"from", "update_due", "received_at", "at", "resolved_at", "appointment"})
 _TIME_MAPS = frozenset({"due", "previous_due", "done"})
 
 
@@ -90,6 +90,10 @@ def complaint_json(
     out["received_at"] = _iso(c.received_at)
     out["resolved_at"] = _iso(c.resolved_at)
     out["followed_up_at"] = _iso(c.followed_up_at)
+    out["kind"] = c.kind  # issue 20: complaint, repair, service, inquiry, suggestion
+    out["urgent"] = bool(c.urgent)
+    out["appointment_at"] = _iso(c.appointment_at)
+    out["about"] = c.about
     policy = ledger.policy(c.policy_version)
     out["milestones"] = [milestone_json(m) for m in milestones(c, policy, as_of)]
     if events is not None:

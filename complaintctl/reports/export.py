@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from complaintctl.domain.timeutil import from_epoch, local
-from complaintctl.domain.vocab import CHANNEL, NATURE, SATISFACTION, SEVERITY, STATUS
+from complaintctl.domain.vocab import CHANNEL, KIND, NATURE, SATISFACTION, SEVERITY, STATUS
 from complaintctl.reports.figures import FIELDS, RATE_FIELDS, Figures, label, value_label
 from complaintctl.reports.monthly import (
     DETAIL_FIELDS,
@@ -52,6 +52,7 @@ DETAIL_LABELS: dict[str, tuple[str, str]] = {
     "extension_count": ("延期次数", "Extensions"),
     "escalation_level": ("升级", "Escalation"),
     "duplicate_of": ("重复投诉并入", "Duplicate of"),
+    "kind": ("类型", "Kind"),
 }
 OUTCOME_LABELS = {
     "timely": "及时处理",
@@ -65,9 +66,10 @@ LEVEL_LABELS = {"manager": "经理", "senior": "高层"}
 
 def title(report: Report, lang: str) -> str:
     moment = local(from_epoch(report.as_of))
+    only = f" {KIND.label(report.kind, lang)}" if report.kind is not None else ""
     if lang == "en":
-        return f"Complaint report {report.period.label} (as of {moment})"
-    return f"投诉处理报表 {report.period.label}（统计截至 {moment}）"
+        return f"Complaint report {report.period.label}{only} (as of {moment})"
+    return f"投诉处理报表 {report.period.label}{only}（统计截至 {moment}）"
 
 
 def trend_title(rows: Sequence[TrendRow], as_of: int, lang: str) -> str:
@@ -88,6 +90,7 @@ def detail_value(key: str, value: Any, lang: str) -> Any:
         "nature": NATURE,
         "status": STATUS,
         "satisfaction": SATISFACTION,
+        "kind": KIND,
     }
     if key in enums:
         return enums[key].label(value, lang)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field, fields
 
-from complaintctl.domain.vocab import CHANNEL, SEVERITY
+from complaintctl.domain.vocab import CHANNEL, KIND, SEVERITY
 from complaintctl.reports.code import MANY, MILESTONE_STATES, NATURES, RESOLVE_STATES, tally
 
 OTHER_MILESTONES = ("respond", "assign", "plan", "update")
@@ -218,6 +218,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "handler": ("处理人", "Handler"),
     "channel": ("渠道", "Channel"),
     "location": ("位置", "Location"),
+    "kind": ("类型", "Kind"),
 }
 assert all(k in LABELS for k in FIELDS)
 
@@ -234,6 +235,7 @@ _UNSET = {
     "handler": ("未指定", "no handler"),
     "channel": ("-", "-"),
     "location": ("-", "-"),
+    "kind": ("-", "-"),
 }
 
 
@@ -246,4 +248,6 @@ def value_label(dimension: str, value: str | None, lang: str) -> str:
         return SEVERITY.label(value, lang)
     if dimension == "channel":
         return CHANNEL.label(value, lang)
+    if dimension == "kind":
+        return KIND.label(value, lang)
     return value

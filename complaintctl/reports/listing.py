@@ -19,6 +19,7 @@ def find(
     department: str | None = None,
     open_only: bool = False,
     limit: int = 50,
+    kind: str | None = None,
 ) -> list[Row]:
     """Complaints matching every filter given, with the complainant's contact.
 
@@ -34,6 +35,9 @@ def find(
     if department is not None:
         extra.append("department = ?")
         params.append(department)
+    if kind is not None:
+        extra.append("kind = ?")
+        params.append(kind)
     select = (
         "SELECT c.*, p.name AS p_name, p.phone AS p_phone FROM complaints c "
         "LEFT JOIN personal p ON p.complaint_id = c.id"

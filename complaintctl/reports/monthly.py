@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from complaintctl.domain.errors import InvalidInput
 from complaintctl.domain.privacy import mask_name, mask_phone
 from complaintctl.domain.timeutil import CST, from_epoch, iso, local, local_due, to_epoch
-from complaintctl.domain.vocab import CHANNEL, SEVERITY
+from complaintctl.domain.vocab import CHANNEL, KIND, SEVERITY
 from complaintctl.reports.asof import Source, snapshot
 from complaintctl.reports.code import CODE_SQL, DAYS_SQL, RESOLVE_SQL, RESOLVE_STATES, TOPS_SQL
 from complaintctl.reports.figures import Counts, Figures, percent, value_label
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from complaintctl.store.ledger import Ledger
     from complaintctl.time.calendar import WorkCalendar
 
-DIMENSIONS = ("severity", "category", "department", "handler", "channel")
+DIMENSIONS = ("severity", "category", "department", "handler", "channel", "kind")
 TOP = 5
 MAX_MONTHS = 120
 _EPOCH_DAY = date(1970, 1, 1).toordinal()
@@ -293,6 +293,7 @@ class Report:
     breakdowns: dict[str, list[Figures]]
     top_categories: list[TopEntry]
     top_locations: list[TopEntry]
+    kind: str | None = None  # issue 20: the kind the report is filtered to (None: every kind)
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON contract (docs/report.md)."""
@@ -301,6 +302,7 @@ class Report:
             "from": self.period.first.isoformat(),
             "to": self.period.last.isoformat(),
             "as_of": iso(from_epoch(self.as_of)),
+            "kind": self.kind,
             **self.summary.as_dict(),
             "breakdowns": {
                 dim: [
@@ -316,7 +318,9 @@ class Report:
 
 def _order(dimension: str, rows: dict[str | None, Figures]) -> list[Figures]:
     """Severity and channel in their fixed order, other values by count; unset last."""
-    fixed = {"severity": SEVERITY.codes, "channel": CHANNEL.codes}.get(dimension)
+    fixed = {"severity": SEVERITY.codes, "channel": CHANNEL.codes, "kind": KIND.codes}.get(
+        dimension
+    )
 
     def key(f: Figures) -> tuple[int, int, str]:
         if f.value is None:
@@ -329,13 +333,19 @@ def _order(dimension: str, rows: dict[str | None, Figures]) -> list[Figures]:
 
 
 def build_report(
-    ledger: Ledger, period: Period, as_of: int, by: Sequence[str] = (), top: int = TOP
+    ledger: Ledger,
+    period: Period,
+    as_of: int,
+    by: Sequence[str] = (),
+    top: int = TOP,
+    kind: str | None = None,
 ) -> Report:
-    """Every figure of ``period`` as of ``as_of`` (epoch seconds)."""
+    """Every figure of ``period`` as of ``as_of`` (epoch seconds); with ``kind``, of the
+    records of that kind only (issue 20: every kind counts in the 及时率 by default)."""
     for dim in by:
         if dim not in DIMENSIONS:
             raise InvalidInput("--by", f"unknown dimension {dim!r}", accepted=DIMENSIONS)
-    condition, params = period.condition()
+    condition, params = of_kind(period, kind)
     cal = ledger.calendar()
     with snapshot(ledger, as_of, period.start, period.end) as source:
         conn = ledger.conn
@@ -353,7 +363,16 @@ def build_report(
         breakdowns,
         _top(places[0], total, top),
         _top(places[1], total, top),
+        kind,
     )
+
+
+def of_kind(period: Period, kind: str | None) -> tuple[str, dict[str, Any]]:
+    """The period's condition, narrowed to one kind of record when ``kind`` is given."""
+    condition, params = period.condition()
+    if kind is None:
+        return condition, params
+    return f"{condition} AND kind = :kind", {**params, "kind": kind}
 
 
 @dataclass(frozen=True)
@@ -394,13 +413,18 @@ TREND_FIELDS = (
 )
 
 
-def build_trend(ledger: Ledger, last: str, count: int, as_of: int) -> list[TrendRow]:
+def build_trend(
+    ledger: Ledger, last: str, count: int, as_of: int, kind: str | None = None
+) -> list[TrendRow]:
     """及时率 and 满意率 of each of the ``count`` months up to ``last``, as of ``as_of``."""
     months = months_back(last, count)
     start = _midnight(_month_start(months[0]))
     end = _midnight(_next_month(_month_start(months[-1])))
     condition = "received_month >= :m0 AND received_month <= :m1"
-    params = {"m0": months[0], "m1": months[-1]}
+    params: dict[str, Any] = {"m0": months[0], "m1": months[-1]}
+    if kind is not None:
+        condition += " AND kind = :kind"
+        params["kind"] = kind
     with snapshot(ledger, as_of, start, end) as source:
         rows, _ = _aggregate(ledger.conn, source, condition, params, None, key="received_month")
     return [TrendRow(m, rows.get(m) or Figures(m, Counts())) for m in months]
@@ -431,13 +455,16 @@ DETAIL_FIELDS = (
     "extension_count",
     "escalation_level",
     "duplicate_of",
+    "kind",
 )
 
 
-def details(ledger: Ledger, period: Period, as_of: int) -> Iterator[dict[str, Any]]:
+def details(
+    ledger: Ledger, period: Period, as_of: int, kind: str | None = None
+) -> Iterator[dict[str, Any]]:
     """Each complaint of the period as of ``as_of``, contacts masked, with its outcome
     (timely/late/overdue/pending, or duplicate) by the same SQL as the counts."""
-    condition, params = period.condition()
+    condition, params = of_kind(period, kind)
     cal = ledger.calendar()
     with snapshot(ledger, as_of, period.start, period.end) as source:
         sql = (
@@ -480,4 +507,5 @@ def details(ledger: Ledger, period: Period, as_of: int) -> Iterator[dict[str, An
                 "extension_count": row["extension_count"],
                 "escalation_level": row["escalation_level"],
                 "duplicate_of": row["duplicate_of"],
+                "kind": row["kind"],
             }

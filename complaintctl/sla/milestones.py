@@ -24,7 +24,11 @@ def _start(c: Complaint, policy: Policy, name: str, due: int) -> int:
     for ``update``, the last 复议 reopening for ``resolve``, else receipt.  An extension
     moves the deadline, not the start."""
     if name == "update":
-        limit = policy.limit(c.severity, "update")
+        limit = (
+            policy.limit(c.severity, "update")
+            if c.kind == "complaint"
+            else policy.kind_limit(c.kind, bool(c.urgent), "update")
+        )
         if limit is not None:
             return due - limit.seconds
     if name == "resolve" and c.reopened_at is not None:

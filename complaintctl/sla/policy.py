@@ -15,7 +15,7 @@ from datetime import time
 from typing import Any
 
 from complaintctl.domain.errors import InvalidInput, PolicyError
-from complaintctl.domain.vocab import CHANNEL, MILESTONES, SEVERITIES
+from complaintctl.domain.vocab import CHANNEL, KINDS, MILESTONES, SEVERITIES
 from complaintctl.time.deadlines import Duration, parse_duration
 
 UNCLASSIFIED = "unclassified"
@@ -89,6 +89,25 @@ cleaning = "保洁部"
 landscaping = "绿化部"
 guards = "秩序维护部"
 finance = "财务部"
+
+# Clocks of the other kinds of record (issue 20).  A complaint (投诉) follows [limits] by its
+# severity; every other kind follows its own table whatever its severity.  A kind or a table
+# left out keeps the built-in values shown here.
+[kinds.repair]                 # 报修: done at the time agreed with the owner (register
+resolve = "3d"                 # --appointment); without one, seed 003 5.2: 一般不应超过三天
+
+[kinds.repair.urgent]          # 急修 (register --urgent), e.g. 水管爆裂, 电梯困人 (seed 001)
+respond = "15m"                # on site within 15 minutes (Beijing 住宅物业服务标准, 急修)
+resolve = "24h"
+
+[kinds.service]                # 服务: the same three-day rule (seed 003 5.2)
+resolve = "3d"
+
+[kinds.inquiry]                # 咨询: answered within 1 working day
+resolve = "1wd"
+
+[kinds.suggestion]             # 建议: a reply within 5 working days (12345 hotline practice)
+resolve = "5wd"
 """
 
 _SEVERITY_KEYS = (UNCLASSIFIED, *SEVERITIES)
@@ -111,6 +130,9 @@ class Policy:
     departments: tuple[str, ...]
     aliases: dict[str, str] = field(default_factory=dict)
     text: str = ""
+    # issue 20: the clocks of kinds other than complaints: "repair", "repair.urgent",
+    # "service", "inquiry", "suggestion" -> milestone -> limit (see kind_limits)
+    kinds: dict[str, dict[str, Duration]] = field(default_factory=dict)
 
     @property
     def digest(self) -> str:
@@ -118,6 +140,11 @@ class Policy:
 
     def limit(self, severity: str | None, milestone: str) -> Duration | None:
         return self.limits[severity or UNCLASSIFIED].get(milestone)
+
+    def kind_limit(self, kind: str, urgent: bool, milestone: str) -> Duration | None:
+        """A milestone's limit for a record that is not a complaint (None: does not apply)."""
+        table = self.kinds.get(f"{kind}.urgent" if urgent else kind, {})
+        return table.get(milestone)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -136,6 +163,7 @@ class Policy:
             },
             "categories": list(self.categories),
             "departments": list(self.departments),
+            "kinds": {k: {m: str(d) for m, d in ms.items()} for k, ms in self.kinds.items()},
         }
 
 
@@ -204,7 +232,7 @@ def _names(raw: Any, where: str) -> tuple[str, ...]:
     return tuple(raw)
 
 
-_KNOWN_TOP = {"name", "limits", "channels", "windows", "escalation", "lists", "aliases"}
+_KNOWN_TOP = {"name", "limits", "channels", "windows", "escalation", "lists", "aliases", "kinds"}
 _WINDOWS = ("reconsideration", "warning_fraction", "day_ends_at", "retention_years")
 _ESCALATION = ("unresolved_months", "collective_units", "collective_window", "reopen_limit")
 
@@ -317,7 +345,65 @@ def parse_policy(text: str, *, strict: bool = True) -> Policy:
         departments=departments,
         aliases={k.lower(): v for k, v in aliases.items()},
         text=text,
+        kinds=kind_limits(doc.get("kinds")),
     )
+
+
+#: The tables of ``[kinds]``: a kind, and the emergency repair beneath ``[kinds.repair]``.
+KIND_TABLES = tuple(k for k in KINDS if k != "complaint") + ("repair.urgent",)
+_KIND_DEFAULTS: dict[str, dict[str, Duration]] | None = None
+
+
+def kind_limits(raw: Any, *, defaults: bool = True) -> dict[str, dict[str, Duration]]:
+    """``[kinds]`` of a policy, each table left out taking the built-in one (a policy written
+    before kinds existed gets the seed-based defaults; its complaint clocks are untouched)."""
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise PolicyError("kinds: expected a table per kind")
+    out: dict[str, dict[str, Duration]] = {}
+    for kind, table in raw.items():
+        if kind not in KIND_TABLES:
+            accepted = ", ".join(k for k in KIND_TABLES if "." not in k)
+            raise PolicyError(f"kinds.{kind}: unknown kind (accepted: {accepted})")
+        if not isinstance(table, dict):
+            raise PolicyError(f"kinds.{kind}: expected a table of milestones")
+        for name, value in table.items():
+            key = f"{kind}.{name}"
+            if kind == "repair" and name == "urgent":
+                if not isinstance(value, dict):
+                    raise PolicyError("kinds.repair.urgent: expected a table of milestones")
+                out[key] = _kind_table(value, key)
+        out[kind] = _kind_table({k: v for k, v in table.items() if k != "urgent"}, kind)
+    if defaults:
+        built_in = _built_in_kinds()
+        for kind in KIND_TABLES:
+            out.setdefault(kind, built_in[kind])
+    return out
+
+
+def _kind_table(table: dict[str, Any], kind: str) -> dict[str, Duration]:
+    out: dict[str, Duration] = {}
+    for milestone, value in table.items():
+        if milestone not in MILESTONES:
+            raise PolicyError(
+                f"kinds.{kind}.{milestone}: unknown milestone (accepted: {', '.join(MILESTONES)})"
+            )
+        out[milestone] = _positive(value, f"kinds.{kind}.{milestone}")
+    if "resolve" not in out:
+        raise PolicyError(f"kinds.{kind}.resolve: missing (every kind needs its resolve limit)")
+    if "update" in out and out["update"].unit in ("d", "wd"):
+        raise PolicyError(f"kinds.{kind}.update: a recurring limit must be in m or h")
+    return out
+
+
+def _built_in_kinds() -> dict[str, dict[str, Duration]]:
+    """The ``[kinds]`` tables of DEFAULT_POLICY_TOML, parsed once."""
+    global _KIND_DEFAULTS
+    if _KIND_DEFAULTS is None:
+        raw = tomllib.loads(DEFAULT_POLICY_TOML)["kinds"]
+        _KIND_DEFAULTS = kind_limits(raw, defaults=False)
+    return _KIND_DEFAULTS
 
 
 _DEFAULT: Policy | None = None

@@ -23,11 +23,21 @@ def milestone_due(
     severity: str | None,
     channel: str,
     milestone: str,
+    *,
+    kind: str = "complaint",
+    urgent: bool = False,
 ) -> tuple[datetime, bool] | None:
     """One milestone's deadline counted from ``start``, or None when it does not apply.
 
     ``respond`` follows the channel's own limit before classification; afterwards the
-    channel only tightens the severity's limit (the earlier deadline wins)."""
+    channel only tightens the severity's limit (the earlier deadline wins).  A record of
+    another kind than a complaint follows its kind's limits (``[kinds]``) whatever its
+    severity and channel."""
+    if kind != "complaint":
+        other_limit = policy.kind_limit(kind, urgent, milestone)
+        if other_limit is None:
+            return None
+        return due_at(start, other_limit, cal, policy.day_ends_at)
     limit = policy.limit(severity, milestone)
     if limit is None:
         return None
@@ -40,13 +50,28 @@ def milestone_due(
 
 
 def deadlines(
-    policy: Policy, cal: WorkCalendar, received: datetime, severity: str | None, channel: str
+    policy: Policy,
+    cal: WorkCalendar,
+    received: datetime,
+    severity: str | None,
+    channel: str,
+    *,
+    kind: str = "complaint",
+    urgent: bool = False,
+    appointment: datetime | None = None,
 ) -> tuple[dict[str, int | None], int]:
-    """Every milestone's deadline from the moment of receipt, and the provisional mask."""
+    """Every milestone's deadline from the moment of receipt, and the provisional mask.
+
+    A repair or service request with an ``appointment`` (预约时间) is due to be done then."""
     due: dict[str, int | None] = {}
     provisional: set[str] = set()
     for milestone in MILESTONES:
-        result = milestone_due(policy, cal, received, severity, channel, milestone)
+        if milestone == "resolve" and appointment is not None:
+            due[milestone] = to_epoch(appointment)
+            continue
+        result = milestone_due(
+            policy, cal, received, severity, channel, milestone, kind=kind, urgent=urgent
+        )
         if result is None:
             due[milestone] = None
             continue

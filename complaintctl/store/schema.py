@@ -138,6 +138,15 @@ UPDATE complaints SET reopened_at = (
     ORDER BY e.seq DESC LIMIT 1
 ) WHERE reopen_count > 0;
 """,
+    # 4 (issue 20): what each record is: 投诉 complaint (every existing row), 报修 repair,
+    # 服务 service request, 咨询 inquiry, 建议 suggestion; an emergency repair; the time agreed
+    # with the owner (预约时间); the record a complaint is about (``link --about``).
+    """
+ALTER TABLE complaints ADD COLUMN kind TEXT NOT NULL DEFAULT 'complaint';
+ALTER TABLE complaints ADD COLUMN urgent INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE complaints ADD COLUMN appointment_at INTEGER;
+ALTER TABLE complaints ADD COLUMN about INTEGER;
+""",
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -30,6 +30,17 @@ class _Deadlines:
         self.cache: dict[tuple[int, str | None, str], tuple[dict[str, int | None], int]] = {}
 
     def __call__(self, rec: Record) -> tuple[dict[str, int | None], int]:
+        if rec.kind != "complaint":  # issue 20: few, and their clocks depend on more
+            return sla.deadlines(
+                self.policy,
+                self.calendar,
+                from_epoch(rec.received),
+                rec.severity,
+                rec.channel,
+                kind=rec.kind,
+                urgent=rec.urgent,
+                appointment=from_epoch(rec.appointment_at) if rec.appointment_at else None,
+            )
         key = (rec.received, rec.severity, rec.channel)
         found = self.cache.get(key)
         if found is None:
@@ -66,6 +77,12 @@ def events_for(
         "source_key": rec.key,
         **source,
     }
+    if rec.kind != "complaint":  # as register writes it
+        registered["kind"] = rec.kind
+        if rec.urgent:
+            registered["urgent"] = True
+        if rec.appointment_at is not None:
+            registered["appointment"] = rec.appointment_at
     yield "registered", rec.received, by, registered
     steps: list[tuple[str, int, dict[str, Any]]] = []
     # a contact or a plan at the moment of the resolution is what the resolution marks anyway
@@ -76,7 +93,9 @@ def events_for(
             "contacted": at == contacted,
             "plan": (rec.plan or "（导入）") if at == planned else None,
             "note": None,
-            "update_due": workflow._update_clock(policy, rec.severity, at),
+            "update_due": workflow._update_clock(policy, rec.severity, at)
+            if rec.kind == "complaint"
+            else _kind_update(policy, rec, at),
             **source,
         }
         steps.append(("updated", at, update))
@@ -94,6 +113,12 @@ def events_for(
         if rec.satisfaction is not None and rec.followed_up_at is not None:
             verdict = {"satisfaction": rec.satisfaction, "note": rec.followup_note, **source}
             yield "followed_up", rec.followed_up_at, by, verdict
+
+
+def _kind_update(policy: Policy, rec: Record, at: int) -> int | None:
+    """The recurring update clock of a record that is not a complaint (its kind's limit)."""
+    limit = policy.kind_limit(rec.kind, rec.urgent, "update")
+    return at + limit.seconds if limit is not None else None
 
 
 class Builder:

@@ -23,6 +23,7 @@ from complaintctl.domain.privacy import mask_name, mask_phone
 from complaintctl.domain.timeutil import CST, from_epoch, to_epoch
 from complaintctl.domain.vocab import (
     CHANNEL,
+    KIND,
     MILESTONE_STATES,
     MILESTONES,
     NATURE,
@@ -62,6 +63,12 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("escalation_level", "升级"),
     ("duplicate_of", "重复投诉并入"),
     ("policy_version", "时限政策版本"),
+    # issue 20: what the record is, an emergency repair, the time agreed with the owner, and
+    # the record a complaint is about (not re-imported: link --about again)
+    ("kind", "工单类型"),
+    ("urgent", "是否紧急"),
+    ("appointment_at", "预约时间"),
+    ("about", "所涉工单"),
 )
 # milestone -> Chinese headers of its deadline, the time it was met, its state.  The "done"
 # headers of respond, assign and plan are the importer's contacted_at, assigned_at, planned_at.
@@ -78,8 +85,9 @@ _ENUMS: dict[str, Enum] = {
     "nature": NATURE,
     "status": STATUS,
     "satisfaction": SATISFACTION,
+    "kind": KIND,
 }
-_TIMES = ("received_at", "resolved_at", "followed_up_at")
+_TIMES = ("received_at", "resolved_at", "followed_up_at", "appointment_at")
 
 
 def headers(lang: str) -> list[str]:
@@ -98,9 +106,14 @@ class Selection:
 
     start: date | None = None
     end: date | None = None
+    kind: str | None = None
 
-    def where(self) -> tuple[str, list[int]]:
-        clauses, params = [], []
+    def where(self) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        if self.kind is not None:
+            clauses.append("c.kind = ?")
+            params.append(self.kind)
         if self.start is not None:
             clauses.append("c.received_at >= ?")
             params.append(_day_start(self.start))
@@ -152,6 +165,8 @@ def flat_row(
             values.append((phone or "") if personal else mask_phone(phone))
         elif key in _TIMES:
             values.append(_local(getattr(c, key)))
+        elif key == "urgent":  # 是 for an emergency repair, else blank (the importer's column)
+            values.append(("是" if lang == "zh" else "yes") if c.urgent else None)
         elif key in _ENUMS:
             code = getattr(c, key)
             values.append(_ENUMS[key].label(code, lang) if code is not None else None)

@@ -19,7 +19,15 @@ from typing import Any
 
 from complaintctl.domain.errors import InvalidInput
 from complaintctl.domain.timeutil import CST, EARLIEST, OFFSET, from_epoch, local, to_epoch
-from complaintctl.domain.vocab import CHANNEL, NATURE, SATISFACTION, SEVERITY, STATUS
+from complaintctl.domain.vocab import (
+    APPOINTMENT_KINDS,
+    CHANNEL,
+    KIND,
+    NATURE,
+    SATISFACTION,
+    SEVERITY,
+    STATUS,
+)
 from complaintctl.sla.policy import Policy
 from complaintctl.store import chain as integrity
 from complaintctl.transfer.sheets import Bad, Cell, Header, cell_text, clock, usual_header, when
@@ -104,6 +112,9 @@ class Record:
     planned_at: int | None = None
     resolved_at: int | None = None
     followed_up_at: int | None = None
+    kind: str = "complaint"  # issue 20: 投诉 complaint, 报修 repair, 服务, 咨询, 建议
+    urgent: bool = False  # an emergency repair
+    appointment_at: int | None = None  # a repair's or service request's agreed time
 
 
 def source_key(received: int, unit: str, name: str, description: str) -> str:
@@ -165,6 +176,8 @@ class RowReader:
             "resolution": _long,
             "satisfaction": _satisfaction,
             "status": _status,
+            "kind": lambda v: KIND.parse(cell_text(v)),
+            "appointment_at": _appointment,
             **dict.fromkeys(STEPS, self._later),
         }
         # each recognised column: its field, its index and how its cell is read (None: the
@@ -217,6 +230,7 @@ class RowReader:
             get("description") or "",
         )
         rec.severity = get("severity") or ("major" if get("urgent") else None)
+        _kind(rec, get, fail)
         rec.location = get("location")
         rec.category = get("category")
         rec.nature = get("nature")
@@ -360,6 +374,36 @@ def _phone(value: Cell) -> str:
 def _channel(value: Cell) -> str:
     text = cell_text(value).strip()
     return _CHANNELS.get(text) or CHANNEL.parse(text)
+
+
+def _appointment(value: Cell) -> int:
+    """The time agreed with the owner (a date alone: the end of that day); may be ahead."""
+    day, at = when(value)
+    return _moment(day, at or time(23, 59))
+
+
+def _kind(rec: Record, get: Callable[[str], Any], fail: Callable[[str, str], None]) -> None:
+    """A record of another kind than a complaint (issue 20): 紧急 marks an emergency repair,
+    not a 重大 severity; an appointment belongs to a repair or service request."""
+    rec.kind = get("kind") or "complaint"
+    if rec.kind == "complaint":
+        if get("appointment_at") is not None:
+            fail("appointment_at", "only for a repair or service request (报修, 服务)")
+        return
+    rec.severity = get("severity")
+    if get("urgent"):
+        if rec.kind == "repair":
+            rec.urgent = True
+        else:
+            fail("urgent", "only for a repair (报修)")
+    agreed = get("appointment_at")
+    if agreed is not None:
+        if rec.kind not in APPOINTMENT_KINDS:
+            fail("appointment_at", "only for a repair or service request (报修, 服务)")
+        elif agreed <= rec.received:
+            fail("appointment_at", "not after the time of receipt")
+        else:
+            rec.appointment_at = agreed
 
 
 def _severity(value: Cell) -> str:

@@ -12,8 +12,17 @@ from datetime import datetime
 
 from complaintctl.domain.errors import DomainError, InvalidInput
 from complaintctl.domain.model import Complaint, Event, provisional_mask
-from complaintctl.domain.timeutil import from_epoch, iso, to_epoch
-from complaintctl.domain.vocab import CHANNEL, MILESTONES, NATURE, SEVERITY, STATUS, parse_listed
+from complaintctl.domain.timeutil import from_epoch, iso, parse_time, to_epoch
+from complaintctl.domain.vocab import (
+    APPOINTMENT_KINDS,
+    CHANNEL,
+    KIND,
+    MILESTONES,
+    NATURE,
+    SEVERITY,
+    STATUS,
+    parse_listed,
+)
 from complaintctl.sla import rules as sla
 from complaintctl.sla.policy import Policy
 from complaintctl.store.ledger import Ledger, Writer
@@ -100,11 +109,23 @@ def deadlines(
     return sla.deadlines(policy, ledger.calendar(), received, severity, channel)
 
 
-def _update_clock(policy: Policy, severity: str | None, start: int) -> int | None:
-    limit = policy.limit(severity, "update")
+def _update_clock(
+    policy: Policy, severity: str | None, start: int, state: Complaint | None = None
+) -> int | None:
+    if state is not None and state.kind != "complaint":
+        limit = policy.kind_limit(state.kind, bool(state.urgent), "update")
+    else:
+        limit = policy.limit(severity, "update")
     if limit is None:
         return None
     return start + limit.seconds  # the policy allows only m or h for update
+
+
+def _limit(policy: Policy, state: Complaint, milestone: str) -> Duration | None:
+    """A milestone's limit for ``state``: by severity for a complaint, else by its kind."""
+    if state.kind == "complaint":
+        return policy.limit(state.severity, milestone)
+    return policy.kind_limit(state.kind, bool(state.urgent), milestone)
 
 
 def recompute(
@@ -130,10 +151,24 @@ def recompute(
     for milestone in MILESTONES:
         if milestone == "update":
             keep = state.update_done is not None and state.update_due is not None
-            due["update"] = state.update_due if keep else _update_clock(policy, severity, progress)
+            due["update"] = (
+                state.update_due if keep else _update_clock(policy, severity, progress, state)
+            )
             continue
         start = resolve_start if milestone == "resolve" else received
-        result = sla.milestone_due(policy, cal, start, severity, state.channel, milestone)
+        if milestone == "resolve" and state.appointment_at is not None and start == received:
+            result: tuple[datetime, bool] | None = (from_epoch(state.appointment_at), False)
+        else:
+            result = sla.milestone_due(
+                policy,
+                cal,
+                start,
+                severity,
+                state.channel,
+                milestone,
+                kind=state.kind,
+                urgent=bool(state.urgent),
+            )
         if result is None:
             due[milestone] = None
             continue
@@ -181,8 +216,13 @@ def register(
     location: str | None = None,
     nature: str | None = None,
     source_key: str | None = None,
+    kind: str | None = None,
+    urgent: bool = False,
+    appointment: str | None = None,
 ) -> Complaint:
     policy = ledger.policy()
+    record_kind = KIND.parse(kind) if kind is not None else "complaint"
+    agreed = _appointment(record_kind, urgent, appointment, actor)
     data: dict[str, object] = {
         "channel": CHANNEL.parse(channel),
         "unit": text(unit, "--unit", limit=MAX_SHORT),
@@ -201,10 +241,45 @@ def register(
         version = ledger.policy_version()
         policy = ledger.policy(version)
         data["policy_version"] = version
-        due, mask = deadlines(ledger, policy, actor.at, data["severity"], str(data["channel"]))  # type: ignore[arg-type]
+        if record_kind != "complaint":  # a complaint's event stays as it always was
+            data["kind"] = record_kind
+            if urgent:
+                data["urgent"] = True
+            if agreed is not None:
+                data["appointment"] = to_epoch(agreed)
+            due, mask = sla.deadlines(
+                policy,
+                ledger.calendar(),
+                actor.at,
+                data["severity"],  # type: ignore[arg-type]
+                str(data["channel"]),
+                kind=record_kind,
+                urgent=urgent,
+                appointment=agreed,
+            )
+        else:
+            due, mask = deadlines(ledger, policy, actor.at, data["severity"], str(data["channel"]))  # type: ignore[arg-type]
         data["due"] = due
         data["provisional"] = mask
         return _register_in(w, actor, person, number, data)
+
+
+def _appointment(kind: str, urgent: bool, appointment: str | None, actor: Actor) -> datetime | None:
+    """Check ``--urgent`` and ``--appointment`` against the kind; the agreed time, if any."""
+    if urgent and kind != "repair":
+        raise InvalidInput("--urgent", "only for a repair (--kind 报修/repair)")
+    if appointment is None:
+        return None
+    if kind not in APPOINTMENT_KINDS:
+        accepted = ", ".join(f"{k}/{KIND.label(k)}" for k in APPOINTMENT_KINDS)
+        raise InvalidInput("--appointment", f"only for --kind {accepted}")
+    agreed = parse_time(appointment, "--appointment")
+    if agreed <= actor.at:
+        raise InvalidInput(
+            "--appointment",
+            f"{iso(agreed)} is not after the time of receipt ({iso(actor.at)})",
+        )
+    return agreed
 
 
 def _register_in(
@@ -296,7 +371,7 @@ def update(
                 "contacted": contacted,
                 "plan": plan,
                 "note": note,
-                "update_due": _update_clock(policy, state.severity, actor.epoch),
+                "update_due": _update_clock(policy, state.severity, actor.epoch, state),
             }
             state = w.record(state, Event("updated", state.id, actor.epoch, actor.by, data))
         if escalate:
@@ -389,7 +464,7 @@ def reopen(ledger: Ledger, actor: Actor, complaint_id: int, *, reason: str) -> C
                 f"cannot reopen #{state.id}: the reconsideration window ({policy.reconsideration} "
                 f"after the resolution) ended {iso(window_end)}"
             )
-        limit = policy.limit(state.severity, "resolve")
+        limit = _limit(policy, state, "resolve")
         assert limit is not None
         moment, prov = due_at(actor.at, limit, ledger.calendar(), policy.day_ends_at)
         bit = 1 << MILESTONES.index("resolve")
@@ -397,7 +472,7 @@ def reopen(ledger: Ledger, actor: Actor, complaint_id: int, *, reason: str) -> C
             "reason": why,
             "due": {
                 "resolve": to_epoch(moment),
-                "update": _update_clock(policy, state.severity, actor.epoch),
+                "update": _update_clock(policy, state.severity, actor.epoch, state),
             },
             "provisional": (state.provisional | bit) if prov else (state.provisional & ~bit),
         }
