@@ -481,7 +481,7 @@ def test_a_bad_row_after_thousands_of_good_ones_rolls_everything_back(run, db, t
     result = run("import", str(sheet), "--skip-invalid")
     assert result.exit_code == 2
     assert result.stderr.endswith(
-        f"--skip-invalid: cannot write {tmp_path / 'big.rejects.csv'}: Is a directory\n"
+        f"--skip-invalid: {tmp_path / 'big.rejects.csv'} is a folder; give a file name\n"
     )
     assert snapshot(db) == before
     (tmp_path / "big.rejects.csv").rmdir()

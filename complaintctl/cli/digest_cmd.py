@@ -75,7 +75,7 @@ def digest(
             else:
                 colour = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
                 chunks = plain(found, texts, colour=colour)
-        _write(chunks, output)
+        _write(chunks, output, ledger.path)
     if fail_on_breach and found.breached:
         raise typer.Exit(3)
 
@@ -90,13 +90,16 @@ def _department(ledger: Ledger, value: str | None) -> tuple[str | None, bool]:
     return department(ledger.policy(), value), False
 
 
-def _write(chunks: Iterator[str], output: Path | None) -> None:
+def _write(chunks: Iterator[str], output: Path | None, ledger: Path) -> None:
     """Stream the digest to stdout, or into the temporary file that then replaces ``output``."""
     if output is None:
         for chunk in chunks:
             sys.stdout.write(chunk)
         return
-    with replacing(output) as temp, open(temp, "w", encoding="utf-8", newline="") as fh:
+    with (
+        replacing(output, ledger=ledger) as temp,
+        open(temp, "w", encoding="utf-8", newline="") as fh,
+    ):
         for chunk in chunks:
             fh.write(chunk)
 

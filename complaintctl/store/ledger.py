@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from complaintctl.domain.errors import LedgerUnavailable, NotFound
 from complaintctl.domain.model import COLUMNS, Complaint, Event, apply
+from complaintctl.store import outfile
 from complaintctl.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 if TYPE_CHECKING:
@@ -99,6 +100,11 @@ def _guard(path: Path) -> Iterator[None]:
         raise
     except sqlite3.DatabaseError as exc:
         raise _explain(exc, path) from exc
+
+
+def explain(exc: sqlite3.Error, path: Path) -> LedgerUnavailable:
+    """A SQLite error met on the ledger at ``path`` as one line."""
+    return _explain(exc, path)
 
 
 def _explain(exc: sqlite3.Error, path: Path) -> LedgerUnavailable:
@@ -209,7 +215,11 @@ class Ledger:
     def _migrate(self, version: int) -> None:
         if version > 0:
             stamp = time.strftime("%Y%m%d-%H%M%S")
-            self.backup(self.path.with_name(f"{self.path.name}.before-v{SCHEMA_VERSION}-{stamp}"))
+            saved = self.path.with_name(f"{self.path.name}.before-v{SCHEMA_VERSION}-{stamp}")
+            # through the output guard: a killed upgrade leaves no half copy that would later
+            # open as an empty ledger (its partial file is removed by the next write)
+            with outfile.replacing(saved, "upgrade backup", self.path) as partial:
+                self.backup(partial)
         c = self.conn
         c.execute("BEGIN IMMEDIATE")  # outside the try: nothing to roll back if it fails
         try:
@@ -288,10 +298,10 @@ class Ledger:
         """A consistent copy while others write (SQLite's online backup API), owner-only.
 
         The copy is one self-contained file (rollback journal, no ``-wal``); opening it with
-        complaintctl switches it back to WAL."""
-        dest.parent.mkdir(parents=True, exist_ok=True)
+        complaintctl switches it back to WAL.  ``dest`` is a new file made by
+        :func:`complaintctl.store.outfile.replacing`."""
         if not dest.exists():
-            os.close(os.open(dest, os.O_CREAT | os.O_WRONLY, 0o600))
+            os.close(os.open(dest, os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_NOFOLLOW, 0o600))
         os.chmod(dest, 0o600)
         target = sqlite3.connect(dest, isolation_level=None)
         try:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 import sqlite3
 from collections import Counter
 from collections.abc import Sequence
@@ -32,9 +31,13 @@ from complaintctl.domain.model import Complaint, advance
 from complaintctl.domain.timeutil import from_epoch
 from complaintctl.domain.vocab import MILESTONES
 from complaintctl.store import chain as integrity
-from complaintctl.store.ledger import APPLICATION_ID, Ledger
+from complaintctl.store import outfile
+from complaintctl.store.ledger import APPLICATION_ID, Ledger, explain
 
 HEAD_CHARS = 16
+_WRITE_ERRORS = frozenset(
+    ["SQLITE_IOERR_WRITE", "SQLITE_IOERR_FSYNC", "SQLITE_IOERR_TRUNCATE", "SQLITE_CANTOPEN"]
+)
 TRIGGERS = ("events_append_only_update", "events_append_only_delete")
 _TIME_COLUMNS = frozenset(
     ["received_at", "resolved_at", "followed_up_at", "next_due"]
@@ -467,27 +470,41 @@ def verify_file(path: Path, anchors: Sequence[str] = (), *, name: Path | None = 
 
 def backup(ledger: Ledger, dest: Path, *, force: bool = False) -> Report:
     """Copy the ledger to ``dest`` with SQLite's online backup API, verify the copy, and only
-    then put it in place (owner-only).  A copy that does not verify is not kept."""
+    then put it in place (owner-only, through :mod:`complaintctl.store.outfile`: never onto
+    the ledger or its WAL files, never through a symbolic link).  A copy that does not verify
+    is not kept; a full disk names ``dest``."""
     dest = dest.expanduser()
     if dest.is_dir():
         raise InvalidInput("DEST", f"{dest} is a folder; give the backup file's name")
     if dest.exists() and not dest.is_file():
         raise InvalidInput("DEST", f"{dest} exists and is not a regular file")
+    outfile.check_output(dest, ledger.path, "DEST")
     if dest.exists() and not force:
         raise InvalidInput("DEST", f"{dest} exists; pass --force to replace it")
-    if dest.resolve() == ledger.path.resolve():
-        raise InvalidInput("DEST", f"{dest} is the ledger itself")
-    partial = dest.with_name(f".{dest.name}.partial-{os.getpid()}")
-    partial.unlink(missing_ok=True)
-    try:
-        with ledger.guard():
-            ledger.backup(partial)
+    report = Report()
+    with outfile.replacing(dest, "DEST", ledger.path) as partial:
+        copy_to(ledger, partial, dest)
         report = verify_file(partial, name=ledger.path)
-        if report.ok:
-            os.chmod(partial, 0o600)
-            os.replace(partial, dest)
-    except OSError as exc:
-        raise LedgerUnavailable(f"backup {dest}: cannot write ({exc.strerror or exc})") from exc
-    finally:
-        partial.unlink(missing_ok=True)
+        if not report.ok:
+            outfile.discard()
     return report
+
+
+def copy_to(ledger: Ledger, partial: Path, dest: Path) -> None:
+    """The online backup into ``partial``; a failure on the copy's side names ``dest``."""
+    try:
+        ledger.backup(partial)
+    except sqlite3.Error as exc:
+        # only the copy is written: a write error (a full disk, a file size limit) is the
+        # copy's; the ledger is only read
+        name = getattr(exc, "sqlite_errorname", "")
+        if outfile.is_full(exc) or name == "SQLITE_FULL":
+            raise InvalidInput(
+                "DEST", f"cannot write {dest}: the disk is full; nothing was written"
+            ) from exc
+        if name in _WRITE_ERRORS:
+            raise InvalidInput(
+                "DEST",
+                f"cannot write {dest} ({exc}: full disk or size limit?); nothing was written",
+            ) from exc
+        raise explain(exc, ledger.path) from exc

@@ -240,15 +240,15 @@ def export(
             )
             for c, n, p in selected
         )
-        return _to(output, stream, lambda out: _write_lines(lines, out))
+        return _to(output, stream, lambda out: _write_lines(lines, out), ledger.path)
     rows = (
         flat_row(ledger, c, n, p, lang=lang, personal=personal, as_of=as_of) for c, n, p in selected
     )
     if fmt == "xlsx":
         assert output is not None
-        with replacing(output) as temp:
+        with replacing(output, ledger=ledger.path) as temp:
             return write_xlsx(rows, temp, lang)
-    return _to(output, stream, lambda out: write_csv(rows, out, lang))
+    return _to(output, stream, lambda out: write_csv(rows, out, lang), ledger.path)
 
 
 def _write_lines(lines: Iterator[str], out: IO[str]) -> int:
@@ -259,8 +259,11 @@ def _write_lines(lines: Iterator[str], out: IO[str]) -> int:
     return count
 
 
-def _to(output: Path | None, stream: IO[str], write: Callable[[IO[str]], int]) -> int:
+def _to(output: Path | None, stream: IO[str], write: Callable[[IO[str]], int], ledger: Path) -> int:
     if output is None:
         return write(stream)
-    with replacing(output) as temp, temp.open("w", encoding="utf-8", newline="") as out:
+    with (
+        replacing(output, ledger=ledger) as temp,
+        temp.open("w", encoding="utf-8", newline="") as out,
+    ):
         return write(out)

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from complaintctl.domain.errors import InvalidInput
 from complaintctl.domain.vocab import CHANNEL
+from complaintctl.store import outfile
 from complaintctl.store.bulk import Bulk
 from complaintctl.store.ledger import Ledger, Writer
 from complaintctl.transfer.rows import BadRow
@@ -119,7 +119,7 @@ def import_file(
                 if result.bad and not skip_invalid:
                     raise _Refused
                 if result.bad:  # before the commit, so that a folder we cannot write stops it
-                    result.rejects = write_rejects(path, header, result.bad)
+                    result.rejects = write_rejects(path, header, result.bad, ledger.path)
         except _Refused:
             result.imported, result.ids = 0, None
         except BaseException:
@@ -189,18 +189,20 @@ def bulk(ledger: Ledger) -> Iterator[None]:
             gc.enable()
 
 
-def write_rejects(path: Path, header: Header, bad: list[BadRow]) -> Path:
+def write_rejects(path: Path, header: Header, bad: list[BadRow], ledger: Path) -> Path:
     """The rejected rows as the sheet had them, with their row number and the reasons (UTF-8
-    with BOM, so Excel opens it); once fixed, the file can be imported as it is."""
+    with BOM, so Excel opens it); once fixed, the file can be imported as it is.  Written
+    through the output guard (owner-only: it holds names and phones; never through a symbolic
+    link, never onto the ledger); text cells are spreadsheet-safe (import reverses it)."""
     target = path.with_name(f"{path.stem}.rejects.csv")
     width = max([len(header.headers), *(len(b.cells) for b in bad)])
     names = header.headers + [""] * (width - len(header.headers))
-    try:
-        with target.open("w", encoding="utf-8-sig", newline="") as out:
-            sheet = csv.writer(out)
-            sheet.writerow([*names, "source_row", "reason"])
-            for b in bad:
-                sheet.writerow([*b.cells, *[""] * (width - len(b.cells)), b.row, b.reason])
-    except OSError as exc:
-        raise InvalidInput("--skip-invalid", f"cannot write {target}: {exc.strerror}") from exc
+    with (
+        outfile.replacing(target, "--skip-invalid", ledger) as temp,
+        temp.open("w", encoding="utf-8-sig", newline="") as out,
+    ):
+        sheet = csv.writer(out)
+        sheet.writerow([*names, "source_row", "reason"])
+        for b in bad:
+            sheet.writerow([*b.cells, *[""] * (width - len(b.cells)), b.row, b.reason])
     return target
