@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from complaintctl.domain.cells import safe
 from complaintctl.domain.timeutil import from_epoch, local
 from complaintctl.domain.vocab import CHANNEL, NATURE, SATISFACTION, SEVERITY, STATUS
 from complaintctl.reports.figures import FIELDS, RATE_FIELDS, Figures, label, value_label
@@ -130,13 +131,15 @@ def trend_rows(rows: Sequence[TrendRow], lang: str) -> tuple[list[str], list[lis
 
 # -- CSV --------------------------------------------------------------------------------------
 def to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    """CSV text starting with the UTF-8 BOM; None is an empty cell."""
+    """CSV text starting with the UTF-8 BOM; None is an empty cell; text a spreadsheet would
+    run as a formula gets a leading ``'`` (:mod:`complaintctl.domain.cells`), numbers stay
+    numbers."""
     buffer = io.StringIO()
     buffer.write(BOM)
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
+    writer.writerow([safe(v) for v in header])
     for row in rows:
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow(["" if v is None else safe(v) for v in row])
     return buffer.getvalue()
 
 

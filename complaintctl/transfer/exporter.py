@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
+from complaintctl.domain.cells import safe
 from complaintctl.domain.model import Complaint
 from complaintctl.domain.privacy import mask_name, mask_phone
 from complaintctl.domain.timeutil import CST, from_epoch, to_epoch
@@ -174,13 +175,14 @@ def _text(value: Any) -> str:
 
 
 def write_csv(rows: Iterator[list[Any]], out: IO[str], lang: str) -> int:
-    """CSV with a BOM (Excel then reads UTF-8); times as ``2026-03-05 14:30``."""
+    """CSV with a BOM (Excel then reads UTF-8); times as ``2026-03-05 14:30``; text a
+    spreadsheet would run as a formula gets a leading ``'`` (:mod:`complaintctl.domain.cells`)."""
     out.write("\ufeff")
     sheet = csv.writer(out, lineterminator="\r\n")
     sheet.writerow(headers(lang))
     count = 0
     for row in rows:
-        sheet.writerow([_text(v) for v in row])
+        sheet.writerow([safe(_text(v)) for v in row])
         count += 1
     return count
 

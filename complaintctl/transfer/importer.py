@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from complaintctl.domain.cells import safe
 from complaintctl.domain.vocab import CHANNEL
 from complaintctl.store import outfile
 from complaintctl.store.bulk import Bulk
@@ -202,7 +203,8 @@ def write_rejects(path: Path, header: Header, bad: list[BadRow], ledger: Path) -
         temp.open("w", encoding="utf-8-sig", newline="") as out,
     ):
         sheet = csv.writer(out)
-        sheet.writerow([*names, "source_row", "reason"])
+        sheet.writerow([*(safe(n) for n in names), "source_row", "reason"])
         for b in bad:
-            sheet.writerow([*b.cells, *[""] * (width - len(b.cells)), b.row, b.reason])
+            cells = [*b.cells, *[""] * (width - len(b.cells))]
+            sheet.writerow([*(safe(c) for c in cells), b.row, safe(b.reason)])
     return target

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
+from complaintctl.domain.cells import restore
 from complaintctl.domain.errors import InvalidInput
 from complaintctl.domain.timeutil import CST, EARLIEST, OFFSET, from_epoch, local, to_epoch
 from complaintctl.domain.vocab import CHANNEL, NATURE, SATISFACTION, SEVERITY, STATUS
@@ -330,8 +331,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")  # what workflow.text refuses
 
 
 def _text(value: Cell, limit: int) -> str:
-    """A text cell checked as ``workflow.text`` checks typed text (its message on failure)."""
-    text = cell_text(value).strip()
+    """A text cell checked as ``workflow.text`` checks typed text (its message on failure);
+    the ``'`` an export put before formula characters is taken off again."""
+    text = restore(cell_text(value)).strip()
     if len(text) <= limit and not _CONTROL.search(text):
         return text
     checked = workflow.text(text, "text", limit=limit)
@@ -348,7 +350,7 @@ def _long(value: Cell) -> str:
 
 
 def _phone(value: Cell) -> str:
-    text = cell_text(value).strip()
+    text = restore(cell_text(value)).strip()
     if "*" in text:
         raise Bad("a masked number (export --with-personal-data to re-import)")
     try:
