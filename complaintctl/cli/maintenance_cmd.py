@@ -93,6 +93,12 @@ def purge_personal(
         typer.echo(
             f"erased the name and phone of {count} complaint(s) closed before {day.isoformat()}"
         )
+    if not result.wal_cleared:
+        typer.echo(
+            "complaintctl: note: other terminals are reading; ledger.db-wal may still hold the "
+            "erased values until they close (run purge-personal again later to clear it)",
+            err=True,
+        )
 
 
 def register(app: typer.Typer) -> None:

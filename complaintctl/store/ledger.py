@@ -209,6 +209,9 @@ class Ledger:
             c.execute("PRAGMA journal_mode = WAL")
         c.execute("PRAGMA synchronous = FULL")
         c.execute("PRAGMA foreign_keys = ON")
+        # erased names and phones are overwritten with zeros, not left in free space: SQLite's
+        # upstream default is off (some builds turn it on); every connection may erase
+        c.execute("PRAGMA secure_delete = ON")
         if version < SCHEMA_VERSION:
             self._migrate(version)
 
@@ -309,6 +312,20 @@ class Ledger:
             target.execute("PRAGMA journal_mode = DELETE")
         finally:
             target.close()
+
+    def checkpoint(self, wait: float = 5.0) -> bool:
+        """Fold the write-ahead log into the file and empty it (after an erasure, so that no
+        earlier copy of an erased page stays in the log).  False when other terminals kept
+        reading old pages for ``wait`` seconds."""
+        deadline = time.monotonic() + wait
+        while True:
+            with _guard(self.path):
+                busy, log, done = self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            if not busy and log in (0, done):
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.05)
 
     # -- reading -----------------------------------------------------------------------------
     def get(self, complaint_id: int) -> Complaint:
