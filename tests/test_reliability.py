@@ -107,6 +107,7 @@ def test_verify_clean_prints_counts_and_chain_head(run, db, history):
         "complaints": 3,
         "chain_head": head(db),
         "head_seq": 16,
+        "head_file_seq": 16,
         "differences": [],
     }
 

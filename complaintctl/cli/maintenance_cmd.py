@@ -26,8 +26,9 @@ def verify(
     from complaintctl.store import verify as check
 
     ledger = state(ctx).ledger()
+    recorded = check.recorded_head(ledger.path)  # before the snapshot
     with ledger.guard():
-        report = check.verify(ledger.conn, anchor or ())
+        report = check.verify(ledger.conn, anchor or (), recorded)
     if as_json:
         render.print_json(report.to_json())
     else:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from complaintctl.domain.errors import LedgerUnavailable, NotFound
 from complaintctl.domain.model import COLUMNS, Complaint, Event, apply
-from complaintctl.store import outfile
+from complaintctl.store import head, outfile
 from complaintctl.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 if TYPE_CHECKING:
@@ -272,6 +272,17 @@ class Ledger:
             except sqlite3.Error as exc:
                 self._rollback()
                 raise _explain(exc, self.path) from exc
+            self._advance_head()
+
+    def _advance_head(self) -> None:
+        """After a commit: the chain head into the head file beside the ledger
+        (:mod:`complaintctl.store.head`), so that removing the newest events is seen."""
+        with contextlib.suppress(sqlite3.Error):
+            last = self.conn.execute(
+                "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1"
+            ).fetchone()
+            if last is not None:
+                head.advance(self.path, int(last[0]), str(last[1]))
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[None]:

@@ -31,10 +31,16 @@ from complaintctl.domain.model import Complaint, advance
 from complaintctl.domain.timeutil import from_epoch
 from complaintctl.domain.vocab import MILESTONES
 from complaintctl.store import chain as integrity
+from complaintctl.store import head as head_file
 from complaintctl.store import outfile
+from complaintctl.store.head import Head
 from complaintctl.store.ledger import APPLICATION_ID, Ledger, explain
 
 HEAD_CHARS = 16
+# Events are appended in the order they are recorded, each stamped with the clock of the
+# machine writing it; a clock stepped back by NTP moves a few seconds.  Further back than this
+# is a finding (docs/operations.md).
+RECORDED_TOLERANCE = 300
 _WRITE_ERRORS = frozenset(
     ["SQLITE_IOERR_WRITE", "SQLITE_IOERR_FSYNC", "SQLITE_IOERR_TRUNCATE", "SQLITE_CANTOPEN"]
 )
@@ -76,6 +82,7 @@ class Report:
     head: str = integrity.GENESIS
     head_seq: int = 0
     differences: list[Difference] = field(default_factory=list)
+    head_file: int | None = None  # the event the head file records, when one was checked
 
     @property
     def ok(self) -> bool:
@@ -97,6 +104,7 @@ class Report:
             "complaints": self.complaints,
             "chain_head": self.head,
             "head_seq": self.head_seq,
+            "head_file_seq": self.head_file,
             "differences": [d.to_json() for d in self.differences],
         }
 
@@ -128,6 +136,15 @@ def _fmt(column: str, value: Any) -> str:
     return str(value) if isinstance(value, int) else repr(value)
 
 
+def _gap(seconds: int) -> str:
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return f"{days} d {hours} h"
+    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
+
+
 def check_anchor(anchor: str) -> str:
     """A recorded chain head (or its first 8+ hex digits), lower-cased."""
     text = anchor.strip().lower()
@@ -137,14 +154,30 @@ def check_anchor(anchor: str) -> str:
 
 
 # -- the checks -----------------------------------------------------------------------------
-def verify(conn: sqlite3.Connection, anchors: Sequence[str] = ()) -> Report:
-    """Check the ledger behind ``conn`` (autocommit mode) on one read snapshot."""
+def recorded_head(ledger: Path) -> Head | str | None:
+    """The head file of ``ledger`` (read before the snapshot is taken: every event it names
+    was committed before), the reason it cannot be read, or None when there is none."""
+    try:
+        return head_file.read(ledger)
+    except head_file.Unreadable as exc:
+        return str(exc)
+
+
+def verify(
+    conn: sqlite3.Connection,
+    anchors: Sequence[str] = (),
+    recorded: Head | str | None = None,
+) -> Report:
+    """Check the ledger behind ``conn`` (autocommit mode) on one read snapshot; ``recorded``
+    is what :func:`recorded_head` found beside it, read before this call."""
     wanted = [check_anchor(a) for a in anchors]
     factory = conn.row_factory
     conn.row_factory = sqlite3.Row
     conn.execute("BEGIN")
     try:
-        return _verify(conn, wanted)
+        report = _verify(conn, wanted)
+        _check_head(recorded, report, conn)
+        return report
     finally:
         if conn.in_transaction:
             with contextlib.suppress(sqlite3.Error):
@@ -171,6 +204,33 @@ def _verify(conn: sqlite3.Connection, anchors: list[str]) -> Report:
     return report
 
 
+def _check_head(recorded: Head | str | None, report: Report, conn: sqlite3.Connection) -> None:
+    """The newest event the head file names must still be in the log, with its hash."""
+    if recorded is None:
+        return
+    if isinstance(recorded, str):
+        report.add("head file", "head", f"{recorded}: cannot check that no events were removed")
+        return
+    report.head_file = recorded.seq
+    row = conn.execute("SELECT hash FROM events WHERE seq = ?", (recorded.seq,)).fetchone()
+    if row is None and recorded.seq > report.head_seq:
+        report.add(
+            f"event {report.head_seq + 1}..{recorded.seq}",
+            "seq",
+            f"the head file records event {recorded.seq} ({recorded.hash[:HEAD_CHARS]}) but the "
+            f"log ends at event {report.head_seq}: the newest events were removed",
+            seq=report.head_seq + 1,
+        )
+    elif row is None or row["hash"] != recorded.hash:
+        report.add(
+            f"event {recorded.seq}",
+            "hash",
+            f"differs from the head file's {recorded.hash[:HEAD_CHARS]}: the log was rewritten "
+            "up to its newest events",
+            seq=recorded.seq,
+        )
+
+
 def _rows(conn: sqlite3.Connection, sql: str) -> list[sqlite3.Row]:
     return conn.execute(sql).fetchall()
 
@@ -178,9 +238,25 @@ def _rows(conn: sqlite3.Connection, sql: str) -> list[sqlite3.Row]:
 def _check_chain(events: list[dict[str, Any]], report: Report) -> None:
     prev = integrity.GENESIS
     expected = 1
+    latest: tuple[int, int] | None = None  # (recorded_at, seq) of the latest-recorded so far
     for e in events:
         seq = e["seq"]
         where = f"event {seq}"
+        recorded = e["recorded_at"]
+        if isinstance(recorded, int) and not isinstance(recorded, bool):
+            if latest is not None and recorded < latest[0] - RECORDED_TOLERANCE:
+                report.add(
+                    where,
+                    "recorded_at",
+                    f"recorded at {_fmt('received_at', recorded)}, "
+                    f"{_gap(latest[0] - recorded)} before event {latest[1]} "
+                    f"({_fmt('received_at', latest[0])}) although appended after it: the clock "
+                    "was set back, or the event was inserted later",
+                    complaint_id=e["complaint_id"],
+                    seq=seq,
+                )
+            if latest is None or recorded >= latest[0]:
+                latest = (recorded, seq)
         if seq != expected:
             missing = f"{expected}" if seq == expected + 1 else f"{expected}..{seq - 1}"
             report.add(
@@ -448,7 +524,13 @@ def _check_ledger_tables(
 
 
 # -- files ------------------------------------------------------------------------------------
-def verify_file(path: Path, anchors: Sequence[str] = (), *, name: Path | None = None) -> Report:
+def verify_file(
+    path: Path,
+    anchors: Sequence[str] = (),
+    *,
+    name: Path | None = None,
+    recorded: Head | str | None = None,
+) -> Report:
     """Open a ledger file read-only (a backup, say) and verify it; errors say ``name``."""
     name = name or path
     uri = f"{path.resolve().as_uri()}?mode=ro"
@@ -459,7 +541,7 @@ def verify_file(path: Path, anchors: Sequence[str] = (), *, name: Path | None = 
     try:
         if conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
             raise LedgerUnavailable(f"ledger {name}: not a complaintctl ledger")
-        return verify(conn, anchors)
+        return verify(conn, anchors, recorded)
     except sqlite3.Error as exc:
         raise LedgerUnavailable(
             f"ledger {name}: not a readable SQLite ledger ({exc}); restore it from a backup"
@@ -482,9 +564,10 @@ def backup(ledger: Ledger, dest: Path, *, force: bool = False) -> Report:
     if dest.exists() and not force:
         raise InvalidInput("DEST", f"{dest} exists; pass --force to replace it")
     report = Report()
+    recorded = recorded_head(ledger.path)  # before the copy: the copy holds every event it names
     with outfile.replacing(dest, "DEST", ledger.path) as partial:
         copy_to(ledger, partial, dest)
-        report = verify_file(partial, name=ledger.path)
+        report = verify_file(partial, name=ledger.path, recorded=recorded)
         if not report.ok:
             outfile.discard()
     return report
