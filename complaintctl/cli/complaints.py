@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING
 import typer
 
 from complaintctl.cli import render
-from complaintctl.cli.context import AT_OPTION, BY_OPTION, JSON_OPTION, actor, state
+from complaintctl.cli.context import AT_OPTION, BY_OPTION, JSON_OPTION, LATE_OPTION, actor, state
 from complaintctl.domain.errors import InvalidInput
 from complaintctl.domain.model import Complaint
 from complaintctl.domain.privacy import mask_name, mask_phone
 from complaintctl.domain.timeutil import from_epoch, local, local_due, now, parse_time, to_epoch
 from complaintctl.domain.vocab import SEVERITY, STATUS
-from complaintctl.reports.display import complaint_json, remaining
+from complaintctl.reports.display import complaint_json, late_entry_text, remaining
 from complaintctl.sla.milestones import milestones, next_milestone
 
 if TYPE_CHECKING:
@@ -72,13 +72,14 @@ def register(
         help="有效投诉 valid, 协办事项 assist, 过高要求 excessive, 无责任投诉 no_fault.",
     ),
     at: str | None = AT_OPTION,
+    late_reason: str | None = LATE_OPTION,
     by: str | None = BY_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Register a complaint (受理) while the owner is on the phone."""
     from complaintctl.workflow import steps as workflow
 
-    who = actor(at, by)
+    who = actor(at, by, late_reason)
     ledger = state(ctx).ledger()
     c = workflow.register(
         ledger,
@@ -105,13 +106,14 @@ def classify(
     category: str | None = typer.Option(None, "--category"),
     nature: str | None = typer.Option(None, "--nature"),
     at: str | None = AT_OPTION,
+    late_reason: str | None = LATE_OPTION,
     by: str | None = BY_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Classify or reclassify (分类); a new severity recomputes every deadline."""
     from complaintctl.workflow import steps as workflow
 
-    who = actor(at, by)
+    who = actor(at, by, late_reason)
     c = workflow.classify(
         state(ctx).ledger(),
         who,
@@ -129,13 +131,14 @@ def assign(
     department: str = typer.Option(..., "--department", help="A department of the policy."),
     handler: str | None = typer.Option(None, "--handler", help="The named owner (责任人)."),
     at: str | None = AT_OPTION,
+    late_reason: str | None = LATE_OPTION,
     by: str | None = BY_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Assign to a department and handler (派单)."""
     from complaintctl.workflow import steps as workflow
 
-    who = actor(at, by)
+    who = actor(at, by, late_reason)
     c = workflow.assign(
         state(ctx).ledger(), who, complaint_id, department_name=department, handler=handler
     )
@@ -161,13 +164,14 @@ def update(
         None, "--approved-by", help="Who approved the extension."
     ),
     at: str | None = AT_OPTION,
+    late_reason: str | None = LATE_OPTION,
     by: str | None = BY_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Record contact, plan, progress, an escalation or an extension (处理)."""
     from complaintctl.workflow import steps as workflow
 
-    who = actor(at, by)
+    who = actor(at, by, late_reason)
     c = workflow.update(
         state(ctx).ledger(),
         who,
@@ -193,13 +197,14 @@ def close(
         help="The owner's verdict, if given on the spot (counts as 回访).",
     ),
     at: str | None = AT_OPTION,
+    late_reason: str | None = LATE_OPTION,
     by: str | None = BY_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Close with a resolution (反馈); awaits the follow-up call unless the owner confirmed."""
     from complaintctl.workflow import steps as workflow
 
-    who = actor(at, by)
+    who = actor(at, by, late_reason)
     c = workflow.close(
         state(ctx).ledger(), who, complaint_id, resolution=resolution, satisfied=satisfied
     )
@@ -214,6 +219,7 @@ def followup(
     ),
     note: str | None = typer.Option(None, "--note"),
     at: str | None = AT_OPTION,
+    late_reason: str | None = LATE_OPTION,
     by: str | None = BY_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -222,7 +228,7 @@ def followup(
 
     if satisfied is None:
         raise InvalidInput("followup", "give --satisfied or --unsatisfied")
-    who = actor(at, by)
+    who = actor(at, by, late_reason)
     c = workflow.followup(state(ctx).ledger(), who, complaint_id, satisfied=satisfied, note=note)
     _emit(ctx, c, as_json, "已回访", "followed up")
 
@@ -232,13 +238,14 @@ def reopen(
     complaint_id: int = ID,
     reason: str = typer.Option(..., "--reason", help="The owner's grounds for reconsideration."),
     at: str | None = AT_OPTION,
+    late_reason: str | None = LATE_OPTION,
     by: str | None = BY_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Reopen for reconsideration (复议), within the window after the resolution."""
     from complaintctl.workflow import steps as workflow
 
-    who = actor(at, by)
+    who = actor(at, by, late_reason)
     c = workflow.reopen(state(ctx).ledger(), who, complaint_id, reason=reason)
     _emit(ctx, c, as_json, "已复议", "reopened")
 
@@ -398,12 +405,17 @@ def show(
         )
     render.emit(ms)
     ev = render.table(*(render.h(k, lang) for k in ("seq", "at", "kind", "by", "details")))
+    policy = ledger.policy(c.policy_version)
     for e in events:
+        mark = late_entry_text(e, policy, lang)  # 补录: recorded long after it happened
         details = "; ".join(
-            f"{k}={v}"
-            for k, v in e.data.items()
-            if k not in ("due", "provisional", "previous_due", "update_due", "source_key")
-            and v not in (None, False)
+            ([mark] if mark else [])
+            + [
+                f"{k}={v}"
+                for k, v in e.data.items()
+                if k not in ("due", "provisional", "previous_due", "update_due", "source_key")
+                and v not in (None, False)
+            ]
         )
         ev.add_row(str(e.seq), local(from_epoch(e.at)), e.kind, e.by, details.replace("[", r"\["))
     render.emit(ev)

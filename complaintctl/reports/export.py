@@ -53,6 +53,7 @@ DETAIL_LABELS: dict[str, tuple[str, str]] = {
     "extension_count": ("延期次数", "Extensions"),
     "escalation_level": ("升级", "Escalation"),
     "duplicate_of": ("重复投诉并入", "Duplicate of"),
+    "late_entries": ("补录", "Late entries"),
 }
 OUTCOME_LABELS = {
     "timely": "及时处理",

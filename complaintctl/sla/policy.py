@@ -111,6 +111,10 @@ class Policy:
     departments: tuple[str, ...]
     aliases: dict[str, str] = field(default_factory=dict)
     text: str = ""
+    # a step whose --at lies longer before its recording is a late entry (补录), shown and
+    # counted; beyond ``late_entry_reason_after`` (off unless set) it needs a reason
+    late_entry: Duration = Duration(24, "h")
+    late_entry_reason_after: Duration | None = None
 
     @property
     def digest(self) -> str:
@@ -128,6 +132,10 @@ class Policy:
             "warning_fraction": self.warning_fraction,
             "day_ends_at": self.day_ends_at.strftime("%H:%M") if self.day_ends_at else "24:00",
             "retention_years": self.retention_years,
+            "late_entry": str(self.late_entry),
+            "late_entry_reason_after": (
+                str(self.late_entry_reason_after) if self.late_entry_reason_after else None
+            ),
             "escalation": {
                 "unresolved_months": self.unresolved_months,
                 "collective_units": self.collective_units,
@@ -146,6 +154,14 @@ def _positive(raw: Any, where: str) -> Duration:
         return parse_duration(raw, where)
     except InvalidInput as exc:
         raise PolicyError(str(exc)) from exc
+
+
+def _clock(raw: Any, where: str) -> Duration:
+    """A positive duration in m or h (compared with the gap between two instants)."""
+    duration = _positive(raw, where)
+    if not duration.is_clock or duration.amount <= 0:
+        raise PolicyError(f'{where}: expected minutes or hours such as "24h", got {raw!r}')
+    return duration
 
 
 def _int(raw: Any, where: str, minimum: int = 1) -> int:
@@ -226,6 +242,13 @@ def parse_policy(text: str) -> Policy:
             day_ends_at = time(int(hh), int(mm))
         except ValueError as exc:
             raise PolicyError(f"windows.day_ends_at: expected HH:MM, got {ends!r}") from exc
+    late = _clock(windows.get("late_entry", "24h"), "windows.late_entry")
+    raw_reason_after = windows.get("late_entry_reason_after")
+    reason_after = (
+        None
+        if raw_reason_after is None
+        else _clock(raw_reason_after, "windows.late_entry_reason_after")
+    )
     esc = doc.get("escalation") or {}
     lists = doc.get("lists") or {}
     aliases = doc.get("aliases") or {}
@@ -249,6 +272,8 @@ def parse_policy(text: str) -> Policy:
         departments=_names(lists.get("departments", []), "lists.departments"),
         aliases={k.lower(): v for k, v in aliases.items()},
         text=text,
+        late_entry=late,
+        late_entry_reason_after=reason_after,
     )
 
 

@@ -82,6 +82,29 @@ def _check_length(path: Path) -> None:
         )
 
 
+def _writable(path: Path) -> bool:
+    """Whether this process may write the ledger and create its -wal and -shm beside it."""
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+
+
+def _read_only_uri(path: Path) -> str:
+    """Open a ledger that cannot be written: read-only; on a folder that cannot be written
+    either (a read-only file system) and without a write-ahead log, immutable (SQLite cannot
+    make its -shm file there, and nobody can change the file)."""
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    if not os.access(path.parent, os.W_OK) and _wal_size(path) == 0:
+        uri += "&immutable=1"
+    return uri
+
+
+def _owner_only(path: Path) -> None:
+    """A ledger file made by someone else's ``touch`` (0644): owner-only before it gets names
+    and phones.  Only the owner can change the mode; others leave it as it is."""
+    info = path.stat()
+    if info.st_mode & 0o077 and info.st_uid == os.getuid():
+        os.chmod(path, 0o600)
+
+
 def _wal_size(path: Path) -> int:
     """The write-ahead log's size, 0 when there is none (it may vanish at any moment)."""
     try:
@@ -122,9 +145,10 @@ def _explain(exc: sqlite3.Error, path: Path) -> LedgerUnavailable:
 
 
 class Ledger:
-    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+    def __init__(self, path: Path, conn: sqlite3.Connection, read_only: bool = False) -> None:
         self.path = path
         self.conn = conn
+        self.read_only = read_only  # a file or folder this process cannot write
         self._calendar: WorkCalendar | None = None
         self._policies: dict[int, Policy] = {}
 
@@ -132,22 +156,33 @@ class Ledger:
     @classmethod
     def open(cls, path: Path | str | None = None) -> Ledger:
         path = Path(path).expanduser() if path is not None else default_path()
+        read_only = False
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if not path.exists():
-                os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-            elif path.is_dir():
-                raise LedgerUnavailable(f"ledger {path}: is a folder, not a file")
-            else:
+            if path.is_file() and not _writable(path):
+                read_only = True  # a read-only file system, a copy made read-only
                 _check_length(path)
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                if not path.exists():
+                    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+                elif path.is_dir():
+                    raise LedgerUnavailable(f"ledger {path}: is a folder, not a file")
+                else:
+                    _owner_only(path)
+                    _check_length(path)
         except OSError as exc:
             raise LedgerUnavailable(f"ledger {path}: cannot open ({exc.strerror})") from exc
         try:
-            conn = sqlite3.connect(path, timeout=_busy_timeout(), isolation_level=None)
+            if read_only:
+                conn = sqlite3.connect(
+                    _read_only_uri(path), uri=True, timeout=_busy_timeout(), isolation_level=None
+                )
+            else:
+                conn = sqlite3.connect(path, timeout=_busy_timeout(), isolation_level=None)
         except sqlite3.Error as exc:
             raise _explain(exc, path) from exc
         conn.row_factory = sqlite3.Row
-        ledger = cls(path, conn)
+        ledger = cls(path, conn, read_only)
         # Terminals opening a new ledger at the same moment race to switch it to WAL and
         # create the tables; SQLite answers a lock upgrade that could deadlock with an
         # immediate SQLITE_BUSY rather than waiting, so the whole preparation is retried
@@ -203,6 +238,13 @@ class Ledger:
                 f"ledger {self.path}: made by a newer complaintctl (schema {version}, this "
                 f"version knows {SCHEMA_VERSION}); upgrade complaintctl, the ledger was not touched"
             )
+        if self.read_only:
+            if version < SCHEMA_VERSION:
+                raise LedgerUnavailable(
+                    f"ledger {self.path}: read-only, and made by an older complaintctl (schema "
+                    f"{version}); open it once where it can be written to upgrade it"
+                )
+            return
         if c.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             if version == 0:  # a new file: its page size is chosen before its first page
                 c.execute(f"PRAGMA page_size = {PAGE_SIZE}")
@@ -255,6 +297,10 @@ class Ledger:
     @contextlib.contextmanager
     def write(self) -> Iterator[Writer]:
         """One write transaction, taking the write lock up front."""
+        if self.read_only:
+            raise LedgerUnavailable(
+                f"ledger {self.path}: read-only (file or folder not writable); nothing written"
+            )
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
@@ -475,6 +521,9 @@ class Writer:
         self.ledger = ledger
         self.conn = ledger.conn
         self.now = int(time.time())
+        # why the step is recorded long after it happened (``--late-entry-reason``): carried
+        # in the data of each event this transaction appends with an earlier ``at``
+        self.late_reason: str | None = None
 
     def next_id(self) -> int:
         return int(
@@ -490,6 +539,8 @@ class Writer:
         from complaintctl.store import chain as integrity  # hashing is needed only by writers
 
         prev = last["hash"] if last else integrity.GENESIS
+        if self.late_reason is not None and event.at < self.now:
+            event = replace(event, data={**event.data, "late_entry_reason": self.late_reason})
         data = integrity.canonical(event.data)
         digest = integrity.event_hash(
             prev, seq, event.complaint_id, event.kind, event.at, self.now, event.by, data, event.pii

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from complaintctl.domain.cells import safe
+from complaintctl.domain.errors import InvalidInput
 from complaintctl.domain.vocab import CHANNEL
 from complaintctl.store import outfile
 from complaintctl.store.bulk import Bulk
@@ -94,6 +95,31 @@ def import_file(
     A large file is read and checked by a worker process (:mod:`complaintctl.transfer.worker`)
     while this one writes."""
     channel = CHANNEL.parse(default_channel, "--channel")
+    try:
+        return _import(
+            ledger, path, actor, mapping, sheet, channel, dry_run, skip_invalid, progress
+        )
+    except csv.Error as exc:  # a field over the csv module's limit, a NUL byte, ...
+        raise InvalidInput(
+            "FILE", f"{path.name}: cannot read the CSV ({exc}); nothing imported"
+        ) from exc
+    except RecursionError as exc:  # a JSON line nested thousands deep
+        raise InvalidInput(
+            "FILE", f"{path.name}: a line is nested too deeply; nothing imported"
+        ) from exc
+
+
+def _import(
+    ledger: Ledger,
+    path: Path,
+    actor: Actor,
+    mapping: dict[str, str] | None,
+    sheet: str | None,
+    channel: str,
+    dry_run: bool,
+    skip_invalid: bool,
+    progress: Progress | None,
+) -> Result:
     with bulk(ledger), open_table(path, sheet) as table:
         header = find_header(table, mapping or {})
         version = ledger.policy_version()

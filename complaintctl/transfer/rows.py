@@ -19,6 +19,7 @@ from typing import Any
 
 from complaintctl.domain.cells import restore
 from complaintctl.domain.errors import InvalidInput
+from complaintctl.domain.privacy import mask_phone
 from complaintctl.domain.timeutil import CST, EARLIEST, OFFSET, from_epoch, local, to_epoch
 from complaintctl.domain.vocab import CHANNEL, NATURE, SATISFACTION, SEVERITY, STATUS
 from complaintctl.sla.policy import Policy
@@ -199,7 +200,10 @@ class RowReader:
         problems: list[Problem] = []
 
         def fail(name: str, reason: str) -> None:
-            problems.append(Problem(row, self.column(name), cell_text(values.get(name)), reason))
+            shown = cell_text(values.get(name))
+            if name == "phone":  # never echoed (a mistyped number is still somebody's)
+                shown = mask_phone(shown) if shown else shown
+            problems.append(Problem(row, self.column(name), shown, reason))
 
         received = self._received(values, fail)
         for name in ("unit", "description"):
@@ -327,14 +331,17 @@ _NEEDS = (
     ("assigned_at", "department", "the department"),
 )
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")  # what workflow.text refuses
+# what workflow.text refuses in any text (control characters, direction overrides)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\u202a-\u202e\u2066-\u2069]")
 
 
 def _text(value: Cell, limit: int) -> str:
     """A text cell checked as ``workflow.text`` checks typed text (its message on failure);
     the ``'`` an export put before formula characters is taken off again."""
     text = restore(cell_text(value)).strip()
-    if len(text) <= limit and not _CONTROL.search(text):
+    # the fast path; names, units and handlers also without invisible characters
+    plain = limit > MAX_SHORT or text.isprintable()
+    if len(text) <= limit and not _CONTROL.search(text) and plain:
         return text
     checked = workflow.text(text, "text", limit=limit)
     assert checked is not None
