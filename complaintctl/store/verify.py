@@ -21,8 +21,9 @@ import hashlib
 import json
 import sqlite3
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 
@@ -186,21 +187,33 @@ def verify(
 
 
 def _verify(conn: sqlite3.Connection, anchors: list[str]) -> Report:
+    """Two streaming passes over the log (in chain order, then complaint by complaint with the
+    tables beside it), so memory stays flat however large the ledger (docs/performance.md)."""
     report = Report()
-    events = [dict(r) for r in _rows(conn, "SELECT * FROM events ORDER BY seq")]
-    _check_chain(events, report)
+    found: set[str] = set()
+    system: list[dict[str, Any]] = []  # events of no complaint (policies, notices): a few
+
+    def in_chain_order() -> Iterator[dict[str, Any]]:
+        for row in conn.execute("SELECT * FROM events ORDER BY seq"):
+            e = dict(row)
+            for anchor in anchors:
+                if anchor not in found and str(e["hash"]).startswith(anchor):
+                    found.add(anchor)
+            if e["complaint_id"] is None:
+                system.append(e)
+            yield e
+
+    _check_chain(in_chain_order(), report)
     for anchor in anchors:
-        if not any(str(e["hash"]).startswith(anchor) for e in events):
+        if anchor not in found:
             report.add(
                 "anchor",
                 anchor[:HEAD_CHARS],
                 "no event in the log has this hash: the log was rewritten before that point, "
                 "or the anchor is from another ledger",
             )
-    states = _replay(events, report)
-    _compare(conn, states, report)
-    _check_personal(conn, events, report)
-    _check_ledger_tables(conn, events, report)
+    _check_complaints(conn, report)
+    _check_ledger_tables(conn, system, report)
     return report
 
 
@@ -235,9 +248,11 @@ def _rows(conn: sqlite3.Connection, sql: str) -> list[sqlite3.Row]:
     return conn.execute(sql).fetchall()
 
 
-def _check_chain(events: list[dict[str, Any]], report: Report) -> None:
+def _check_chain(events: Iterable[dict[str, Any]], report: Report) -> None:
     prev = integrity.GENESIS
     expected = 1
+    count = 0
+    last: dict[str, Any] | None = None
     latest: tuple[int, int] | None = None  # (recorded_at, seq) of the latest-recorded so far
     for e in events:
         seq = e["seq"]
@@ -298,151 +313,200 @@ def _check_chain(events: list[dict[str, Any]], report: Report) -> None:
             )
         prev = e["hash"]
         expected = seq + 1
-    report.events = len(events)
-    if events:
-        report.head = str(events[-1]["hash"])
-        report.head_seq = int(events[-1]["seq"])
+        count += 1
+        last = e
+    report.events = count
+    if last is not None:
+        report.head = str(last["hash"])
+        report.head_seq = int(last["seq"])
 
 
-def _replay(events: list[dict[str, Any]], report: Report) -> dict[int, Complaint | None]:
-    """Fold the log with ``apply`` (in place: ``advance``); a complaint whose events cannot be
-    replayed maps to None."""
-    states: dict[int, Complaint | None] = {}
-    for e in events:
-        cid = e["complaint_id"]
-        if cid is None or (cid in states and states[cid] is None):
-            continue
+def _check_complaints(conn: sqlite3.Connection, report: Report) -> None:
+    """Each complaint's events (by the ``events_by_complaint`` index), its ``complaints`` row
+    and its ``personal`` row, read side by side in complaint order: one complaint in memory at
+    a time.  The findings come out in the order of the checks: replays (by event), rows (by
+    complaint), personal data."""
+    replays: list[Difference] = []
+    rows: list[Difference] = []
+    people: list[Difference] = []
+    missing: list[Difference] = []
+    events = groupby(
+        (dict(r) for r in conn.execute(
+            "SELECT * FROM events WHERE complaint_id IS NOT NULL ORDER BY complaint_id, seq"
+        )),
+        key=lambda e: e["complaint_id"],
+    )  # fmt: skip
+    tables = ((r["id"], dict(r)) for r in conn.execute("SELECT * FROM complaints ORDER BY id"))
+    personal = (
+        (r["complaint_id"], dict(r))
+        for r in conn.execute("SELECT * FROM personal ORDER BY complaint_id")
+    )
+    streams: list[Iterator[tuple[Any, Any]]] = [iter(events), tables, personal]
+    heads: list[tuple[Any, Any] | None] = [next(it, None) for it in streams]
+    last = 0
+    while any(h is not None for h in heads):
+        cid = min(h[0] for h in heads if h is not None)
+        taken: list[Any] = [None, None, None]
+        for i, h in enumerate(heads):
+            if h is not None and h[0] == cid:
+                taken[i] = list(h[1]) if i == 0 else h[1]
+                heads[i] = next(streams[i], None)
+        log, row, person = taken
+        if row is not None:
+            report.complaints += 1
+            if isinstance(row["last_seq"], int):
+                last = max(last, row["last_seq"])
+        state = _fold(cid, log, replays) if log is not None else None
+        _compare_row(cid, log is not None, state, row, rows)
+        _check_person(cid, log or [], person, people, missing)
+    if last > report.head_seq:
+        rows.append(
+            Difference(
+                "log",
+                "seq",
+                f"the log ends at event {report.head_seq} but the tables were written by event "
+                f"{last}: events at the end were removed",
+                None,
+                report.head_seq + 1,
+            )
+        )
+    replays.sort(key=lambda d: d.seq or 0)
+    report.differences += replays + rows + people + missing
+
+
+def _fold(cid: int, events: list[dict[str, Any]], out: list[Difference]) -> Complaint | None:
+    """Fold one complaint's events with ``apply`` (in place: ``advance``); None when they
+    cannot be replayed."""
+    state: Complaint | None = None
+    for n, e in enumerate(events):
         try:
             data = json.loads(e["data"])
             if not isinstance(data, dict):
                 raise ValueError("data is not a JSON object")
             kind = e["kind"]
-            if kind == "registered" and cid in states:
+            if kind == "registered" and n > 0:
                 raise ValueError("a second registered event for the same complaint")
-            # in place: the states are this fold's own (a failure drops the complaint's)
-            states[cid] = advance(states.get(cid), kind, cid, e["at"], data, e["seq"])
+            # in place: the state is this fold's own (a failure drops the complaint's)
+            state = advance(state, kind, cid, e["at"], data, e["seq"])
         except Exception as exc:  # noqa: BLE001 - any failure to replay is a finding
-            report.add(
-                f"#{cid}",
-                "events",
-                f"event {e['seq']} ({e['kind']}) cannot be replayed: {exc}",
-                complaint_id=cid,
-                seq=e["seq"],
-            )
-            states[cid] = None
-    return states
-
-
-def _compare(conn: sqlite3.Connection, states: dict[int, Complaint | None], report: Report) -> None:
-    table = {int(r["id"]): dict(r) for r in _rows(conn, "SELECT * FROM complaints")}
-    report.complaints = len(table)
-    for cid in sorted(set(states) | set(table)):
-        where = f"#{cid}"
-        if cid not in table:
-            report.add(
-                where, "row", "in the log but missing from the complaints table", complaint_id=cid
-            )
-            continue
-        if cid not in states:
-            report.add(
-                where,
-                "row",
-                "in the complaints table but never registered in the log",
-                complaint_id=cid,
-            )
-            continue
-        state = states[cid]
-        if state is None:
-            continue
-        actual = table[cid]
-        for column, value in state.to_row().items():
-            if column not in actual:
-                report.add(
-                    where, column, "column missing from the complaints table", complaint_id=cid
+            out.append(
+                Difference(
+                    f"#{cid}",
+                    "events",
+                    f"event {e['seq']} ({e['kind']}) cannot be replayed: {exc}",
+                    cid,
+                    e["seq"],
                 )
-            elif actual[column] != value or type(actual[column]) is not type(value):
-                report.add(
+            )
+            return None
+    return state
+
+
+def _compare_row(
+    cid: int,
+    logged: bool,
+    state: Complaint | None,
+    actual: dict[str, Any] | None,
+    out: list[Difference],
+) -> None:
+    where = f"#{cid}"
+    if actual is None:
+        out.append(
+            Difference(where, "row", "in the log but missing from the complaints table", cid)
+        )
+        return
+    if not logged:
+        out.append(
+            Difference(where, "row", "in the complaints table but never registered in the log", cid)
+        )
+        return
+    if state is None:
+        return
+    for column, value in state.to_row().items():
+        if column not in actual:
+            out.append(Difference(where, column, "column missing from the complaints table", cid))
+        elif actual[column] != value or type(actual[column]) is not type(value):
+            out.append(
+                Difference(
                     where,
                     column,
                     f"log says {_fmt(column, value)}, table says {_fmt(column, actual[column])}",
-                    complaint_id=cid,
+                    cid,
                 )
-    last = max(
-        (int(r["last_seq"]) for r in table.values() if isinstance(r["last_seq"], int)), default=0
-    )
-    if last > report.head_seq:
-        report.add(
-            "log",
-            "seq",
-            f"the log ends at event {report.head_seq} but the tables were written by event "
-            f"{last}: events at the end were removed",
-            seq=report.head_seq + 1,
-        )
-
-
-def _check_personal(conn: sqlite3.Connection, events: list[dict[str, Any]], report: Report) -> None:
-    registered = {e["complaint_id"]: e for e in events if e["kind"] == "registered"}
-    erased = {e["complaint_id"]: e["seq"] for e in events if e["kind"] == "personal_data_erased"}
-    personal = {r["complaint_id"]: dict(r) for r in _rows(conn, "SELECT * FROM personal")}
-    for cid, row in sorted(personal.items()):
-        where = f"#{cid}"
-        event = registered.get(cid)
-        stored = [row["name"], row["phone"], row["salt"]]
-        if event is None:
-            report.add(
-                where,
-                "personal",
-                "personal data for a complaint the log never registered",
-                complaint_id=cid,
             )
-        elif row["erased_at"] is not None or stored == [None, None, None]:
-            if cid not in erased:
-                report.add(
+
+
+def _check_person(
+    cid: int,
+    events: list[dict[str, Any]],
+    row: dict[str, Any] | None,
+    out: list[Difference],
+    missing: list[Difference],
+) -> None:
+    """The personal row against the digest its registered event commits to."""
+    registered = [e for e in events if e["kind"] == "registered"]
+    event = registered[-1] if registered else None
+    erased_seqs = [e["seq"] for e in events if e["kind"] == "personal_data_erased"]
+    erased = erased_seqs[-1] if erased_seqs else None
+    where = f"#{cid}"
+    if row is None:
+        if event is not None and event["pii"] is not None:
+            missing.append(
+                Difference(
+                    where,
+                    "personal",
+                    f"row missing, but the registered event {event['seq']} commits to one",
+                    cid,
+                    event["seq"],
+                )
+            )
+        return
+    stored = [row["name"], row["phone"], row["salt"]]
+    if event is None:
+        out.append(
+            Difference(
+                where, "personal", "personal data for a complaint the log never registered", cid
+            )
+        )
+    elif row["erased_at"] is not None or stored == [None, None, None]:
+        if erased is None:
+            out.append(
+                Difference(
                     where,
                     "personal",
                     "name and phone erased without a personal_data_erased event",
-                    complaint_id=cid,
+                    cid,
                 )
-            elif stored != [None, None, None]:
-                report.add(
-                    where,
-                    "personal",
-                    "marked erased but name/phone/salt still stored",
-                    complaint_id=cid,
-                )
-        elif cid in erased:
-            report.add(
+            )
+        elif stored != [None, None, None]:
+            out.append(
+                Difference(where, "personal", "marked erased but name/phone/salt still stored", cid)
+            )
+    elif erased is not None:
+        out.append(
+            Difference(
                 where,
                 "personal",
-                f"event {erased[cid]} erased the personal data but name/phone are stored again",
-                complaint_id=cid,
-                seq=erased[cid],
+                f"event {erased} erased the personal data but name/phone are stored again",
+                cid,
+                erased,
             )
-        elif event["pii"] is None:
-            report.add(
-                where,
-                "personal",
-                "stored, but the registered event commits to none",
-                complaint_id=cid,
-            )
-        elif _digest(row) != event["pii"]:
-            report.add(
+        )
+    elif event["pii"] is None:
+        out.append(
+            Difference(where, "personal", "stored, but the registered event commits to none", cid)
+        )
+    elif _digest(row) != event["pii"]:
+        out.append(
+            Difference(
                 where,
                 "personal",
                 f"name/phone do not match the digest in the registered event {event['seq']}: "
                 "edited after registration",
-                complaint_id=cid,
-                seq=event["seq"],
+                cid,
+                event["seq"],
             )
-    for cid, event in sorted(registered.items()):
-        if cid not in personal and event["pii"] is not None:
-            report.add(
-                f"#{cid}",
-                "personal",
-                f"row missing, but the registered event {event['seq']} commits to one",
-                complaint_id=cid,
-                seq=event["seq"],
-            )
+        )
 
 
 def _digest(row: dict[str, Any]) -> str:
