@@ -199,3 +199,28 @@ def test_a_killed_upgrade_backup_leaves_nothing_that_opens_as_a_ledger(run, db, 
         part.write_bytes(b"SQLite format 3\x00")
         raise RuntimeError("killed")
     assert sorted(p.name for p in db.parent.iterdir() if "before" in p.name) == []
+
+
+def test_a_rejects_file_on_a_full_disk_is_not_left_behind(run, register, db, tmp_path):
+    """Finding 13: an empty rejects file was left on a full disk."""
+    register()  # the ledger and its calendar cache exist; the import adds nothing to them
+    before = snapshot(db)
+    rows = [["房号", "投诉内容", "受理时间"]]
+    rows += [[f"{n}-1", "漏水" * 1000, "2026-13-45"] for n in range(40)]  # every row bad
+    sheet = write_csv(tmp_path / "reg.csv", rows)
+    result = _full("import", str(sheet), "--skip-invalid")
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.endswith(
+        f"--skip-invalid: cannot write {tmp_path / 'reg.rejects.csv'}: the disk is full; "
+        "nothing was written\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir() if "rejects" in p.name) == []
+    assert snapshot(db) == before
+
+
+def test_a_new_ledger_on_a_full_disk_is_one_line(tmp_path):
+    """Creating a ledger on a full disk said "cannot rollback - no transaction is active"."""
+    result = _full("--db", str(tmp_path / "new.db"), "list")
+    assert result.returncode == 4
+    assert result.stderr.startswith(f"complaintctl: ledger {tmp_path / 'new.db'}: ")
+    assert "rollback" not in result.stderr and "Traceback" not in result.stderr

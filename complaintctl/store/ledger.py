@@ -276,7 +276,8 @@ class Ledger:
             c.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             c.execute("COMMIT")
         except BaseException:
-            c.execute("ROLLBACK")
+            if c.in_transaction:  # SQLite has already rolled back after a full disk
+                c.execute("ROLLBACK")
             raise
         self._compact()
 
