@@ -54,7 +54,7 @@ def test_dates_past_the_last_year_are_one_line(run, args, message):
         ("--name", "\u200b", "U+200B"),  # only a zero-width space
         ("--name", "张\n三", "U+000A"),
         ("--unit", "A\u202e101", "U+202E"),  # right-to-left override: shows as 101A
-        ("--location", "3号楼\u2066大堂", "U+2066"),
+        ("--location", "3号楼\u2066大堂", "U+2066"),  # direction marks: in every text
     ],
 )
 def test_invisible_characters_are_refused_in_short_fields(run, db, register, option, value, code):

@@ -418,6 +418,18 @@ def show(
             ]
         )
         ev.add_row(str(e.seq), local(from_epoch(e.at)), e.kind, e.by, details.replace("[", r"\["))
+    # at 80 columns the details (a late entry's mark, long texts) wrap, while the number, the
+    # time, the kind and who keep their width
+    from rich.cells import cell_len
+
+    for column, cells in zip(
+        ev.columns[:4],
+        zip(*((str(e.seq), local(from_epoch(e.at)), e.kind, e.by) for e in events), strict=True),
+        strict=False,
+    ):
+        column.min_width = max(cell_len(str(column.header)), *(cell_len(c) for c in cells))
+        column.no_wrap = True
+    ev.columns[4].no_wrap = False
     render.emit(ev)
 
 

@@ -152,9 +152,9 @@ class RowReader:
         # how each field's cell is read and checked (the receipt is read by _received)
         self.convert: dict[str, Callable[[Cell], Any]] = {
             "channel": _channel,
-            "name": _short,
+            "name": _visible,
             "phone": _phone,
-            "unit": _short,
+            "unit": _visible,
             "description": _long,
             "severity": _severity,
             "urgent": _urgent,
@@ -162,7 +162,7 @@ class RowReader:
             "category": lambda v: workflow.category(policy, cell_text(v)),
             "nature": lambda v: NATURE.parse(cell_text(v)),
             "department": lambda v: workflow.department(policy, cell_text(v)),
-            "handler": _short,
+            "handler": _visible,
             "plan": _long,
             "resolution": _long,
             "satisfaction": _satisfaction,
@@ -335,21 +335,25 @@ _NEEDS = (
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\u202a-\u202e\u2066-\u2069]")
 
 
-def _text(value: Cell, limit: int) -> str:
+def _text(value: Cell, limit: int, visible: bool = False) -> str:
     """A text cell checked as ``workflow.text`` checks typed text (its message on failure);
     the ``'`` an export put before formula characters is taken off again."""
     text = restore(cell_text(value)).strip()
     # the fast path; names, units and handlers also without invisible characters
-    plain = limit > MAX_SHORT or text.isprintable()
-    if len(text) <= limit and not _CONTROL.search(text) and plain:
+    if len(text) <= limit and not _CONTROL.search(text) and (not visible or text.isprintable()):
         return text
-    checked = workflow.text(text, "text", limit=limit)
+    checked = workflow.text(text, "text", limit=limit, visible=visible)
     assert checked is not None
     return checked
 
 
 def _short(value: Cell) -> str:
     return _text(value, MAX_SHORT)
+
+
+def _visible(value: Cell) -> str:
+    """A name, unit or handler: one line of visible text."""
+    return _text(value, MAX_SHORT, visible=True)
 
 
 def _long(value: Cell) -> str:

@@ -39,8 +39,15 @@ ALLOWED_STEPS = {
 
 # -- validation helpers ---------------------------------------------------------------------
 def text(
-    value: str | None, field: str, *, required: bool = True, limit: int = MAX_TEXT
+    value: str | None,
+    field: str,
+    *,
+    required: bool = True,
+    limit: int = MAX_TEXT,
+    visible: bool = False,
 ) -> str | None:
+    """Typed text, stripped; ``visible`` for names, units and handlers (one line of visible
+    characters: no newline, tab, zero-width or direction-changing character)."""
     if value is None or not value.strip():
         if required:
             raise InvalidInput(field, "must not be empty")
@@ -51,9 +58,9 @@ def text(
     if any(ord(ch) < 32 and ch not in "\n\t" for ch in value):
         raise InvalidInput(field, "contains control characters")
     hidden = next((ch for ch in value if ch in _BIDI), None)
-    if hidden is None and limit <= MAX_SHORT:
-        # a name, unit, location or handler is one line of visible text: no newline, no
-        # zero-width or direction-changing character (a list, a sheet would show another text)
+    if hidden is None and visible:
+        # a name, unit or handler is one line of visible text: no newline, no zero-width or
+        # direction-changing character (a list, a sheet would show another text)
         hidden = next((ch for ch in value if unicodedata.category(ch) in _INVISIBLE), None)
     if hidden is not None:
         raise InvalidInput(
@@ -240,14 +247,14 @@ def register(
     policy = ledger.policy()
     data: dict[str, object] = {
         "channel": CHANNEL.parse(channel),
-        "unit": text(unit, "--unit", limit=MAX_SHORT),
+        "unit": text(unit, "--unit", limit=MAX_SHORT, visible=True),
         "description": text(description, "--description"),
         "location": text(location, "--location", required=False, limit=MAX_SHORT),
         "category": category(policy, category_name) if category_name else None,
         "severity": SEVERITY.parse(severity) if severity else None,
         "nature": NATURE.parse(nature) if nature else None,
     }
-    person = text(name, "--name", limit=MAX_SHORT)
+    person = text(name, "--name", limit=MAX_SHORT, visible=True)
     number = phone(phone_number)
     assert person is not None
     with _writing(ledger, actor) as w:
@@ -310,7 +317,7 @@ def assign(
         policy = ledger.policy(state.policy_version)
         data = {
             "department": department(policy, department_name),
-            "handler": text(handler, "--handler", required=False, limit=MAX_SHORT),
+            "handler": text(handler, "--handler", required=False, limit=MAX_SHORT, visible=True),
         }
         return w.record(state, Event("assigned", state.id, actor.epoch, actor.by, data))
 
