@@ -134,3 +134,14 @@ def test_the_report_counts_late_entries(run, register, base, tmp_path):
     assert rows[1][column].startswith(("register +10天", "register +9天"))
     assert "; resolve +" in rows[1][column]
     assert rows[2][column] is None
+
+
+def test_link_records_a_late_entry_reason(run, register, base):
+    one = register(at=at(base))
+    two = register(at=at(base + timedelta(hours=1)))
+    run.ok("link", str(one), str(two), "--at", at(base + timedelta(hours=2)),
+           "--late-entry-reason", "交接班补录")  # fmt: skip
+    events = run.json("show", str(two))["events"]
+    assert events[-1]["data"]["late_entry_reason"] == "交接班补录"
+    assert events[-1]["late_entry"]["reason"] == "交接班补录"
+    assert run.ok("verify").startswith("ok: ")

@@ -10,7 +10,14 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from complaintctl.cli.context import AT_OPTION, BY_OPTION, JSON_OPTION, actor, state
+from complaintctl.cli.context import (
+    AT_OPTION,
+    BY_OPTION,
+    JSON_OPTION,
+    LATE_OPTION,
+    actor,
+    state,
+)
 from complaintctl.domain.errors import InvalidInput
 from complaintctl.reports.digest_text import Texts, json_chunks, markdown, plain
 from complaintctl.store.outfile import check_output, replacing
@@ -173,13 +180,14 @@ def link(
     main_id: int = typer.Argument(..., help="The main complaint.", min=1, metavar="ID"),
     other_id: int = typer.Argument(..., help="Its duplicate.", min=1, metavar="OTHER"),
     at: str | None = AT_OPTION,
+    late_reason: str | None = LATE_OPTION,
     by: str | None = BY_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Mark OTHER as a duplicate of ID (重复投诉并单): it follows ID from now on."""
     from complaintctl.workflow import linking
 
-    who = actor(at, by)
+    who = actor(at, by, late_reason)
     st = state(ctx)
     ledger = st.ledger()
     c = linking.link(ledger, who, main_id, other_id)
