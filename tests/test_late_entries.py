@@ -4,6 +4,8 @@ entry (补录): marked in ``show``, counted in the report, listed in the xlsx de
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import datetime, timedelta
 
 import openpyxl
@@ -126,6 +128,18 @@ def test_the_report_counts_late_entries(run, register, base, tmp_path):
     assert "补录条数              2" in text
     assert "及时处理中办结为补录  1" in text
     assert "录入人: 李四          1" in text
+    table = run.ok("report", "--from", first, "--to", last, "--format", "csv")
+    late = [r for r in csv.reader(io.StringIO(table.lstrip("\ufeff"))) if r[0] == "补录"]
+    header = next(csv.reader(io.StringIO(table.lstrip("\ufeff"))))
+    total = header.index("计入件数")
+    assert [(r[1], r[2], r[total]) for r in late] == [
+        ("", "", "2"),
+        ("及时处理中办结为补录", "", "1"),
+        ("环节", "register", "1"),
+        ("环节", "resolve", "1"),
+        ("录入人", "李四", "1"),
+        ("录入人", "王芳", "1"),
+    ]
     path = tmp_path / "r.xlsx"
     run.ok("report", "--from", first, "--to", last, "-o", str(path))
     sheet = openpyxl.load_workbook(path)["明细"]

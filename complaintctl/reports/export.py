@@ -122,7 +122,31 @@ def table_rows(report: Report, lang: str) -> tuple[list[str], list[list[Any]]]:
             cells: list[Any] = [label("top", lang), label(dim, lang), t.value]
             cells += [d.get(k) for k in FIELDS] + [t.share]
             rows.append(cells)
+    rows += late_rows(report, lang)
     return header, rows
+
+
+def late_rows(report: Report, lang: str) -> list[list[Any]]:
+    """The late entries (补录, docs/report.md) as rows of the flat table: the count in the
+    ``total`` column; all of them, the timely complaints resolved by a late entry, then one row
+    per step and per staff member who recorded them."""
+    late = report.late
+    where = 3 + FIELDS.index("total")
+
+    def row(dimension: str, value: str, count: int) -> list[Any]:
+        cells: list[Any] = [label("late_entries", lang), dimension, value]
+        cells += [None] * (len(FIELDS) + 1)
+        cells[where] = count
+        return cells
+
+    out = [
+        row("", "", late.total),
+        row(label("timely_recorded_late", lang), "", late.timely_recorded_late),
+    ]
+    out += [row(label("step", lang), step, n) for step, n in sorted(late.by_step.items())]
+    staff = sorted(late.by_staff.items(), key=lambda kv: (-kv[1], kv[0]))
+    out += [row(label("recorded_by", lang), who, n) for who, n in staff]
+    return out
 
 
 def trend_rows(rows: Sequence[TrendRow], lang: str) -> tuple[list[str], list[list[Any]]]:
