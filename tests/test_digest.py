@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 
 import pytest
 from marks import needs_provisional_2027
@@ -319,8 +320,13 @@ def test_sql_states_agree_with_the_milestone_code(db):
     ledger.close()
 
 
-def test_one_row_per_line_whatever_was_typed(run, register):
-    register(severity="major", at="2026-03-02 09:00", unit="3-1\n502|A")
+def test_one_row_per_line_whatever_was_typed(run, register, db):
+    register(severity="major", at="2026-03-02 09:00", unit="3-1 502|A")
+    # a newline typed into a unit by a version that still accepted one (issue 22 refuses it)
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE complaints SET unit = '3-1' || char(10) || '502|A'")
+    conn.commit()
+    conn.close()
     text = run.ok("digest", "--as-of", "2026-03-02 09:20").splitlines()
     assert text[-1].startswith("  -       #1    3-1 502|A  138****5678  重大  首次联系")
     md = run.ok("digest", "--as-of", "2026-03-02 09:20", "--format", "markdown").splitlines()

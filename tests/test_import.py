@@ -189,8 +189,8 @@ def test_bad_rows_refuse_the_whole_file(run, db, tmp_path):
     lines = result.stderr.splitlines()
     assert lines[0] == "bad.csv:3: 受理时间 '': must not be empty"
     assert lines[1] == (
-        "bad.csv:4: 联系电话 '1381234567': '1381234567' is not a phone number; use a mobile "
-        "(13812345678) or a landline (021-12345678)"
+        "bad.csv:4: 联系电话 '138****4567': not a phone number (10 digits given); use a mobile "
+        "(11 digits, 13812345678) or a landline (021-12345678)"
     )
     assert lines[2].startswith(
         "bad.csv:5: 投诉类别 '电梯类': unknown value '电梯类' (accepted: 服务态度, "
@@ -267,8 +267,8 @@ def test_skip_invalid_imports_good_rows_and_writes_rejects(run, tmp_path):
     assert list(csv.reader(raw.decode("utf-8-sig").splitlines(keepends=True))) == [
         ["受理时间", "房号", "投诉内容", "联系电话", "备注", "source_row", "reason"],
         ["2026-03-02 10:00", "1-102", "噪音", "12345", "b", "3",
-         "联系电话 '12345': '12345' is not a phone number; use a mobile (13812345678) or a "
-         "landline (021-12345678)"],
+         "联系电话 '*****': not a phone number (5 digits given); use a mobile (11 digits, "
+         "13812345678) or a landline (021-12345678)"],
         ["2026-03-02 12:00", "", "堵塞\n两处", "", "d", "5", "房号 '': must not be empty"],
     ]  # fmt: skip
     assert [c["unit"] for c in run.json("list")] == ["1-103", "1-101"]
@@ -481,7 +481,7 @@ def test_a_bad_row_after_thousands_of_good_ones_rolls_everything_back(run, db, t
     result = run("import", str(sheet), "--skip-invalid")
     assert result.exit_code == 2
     assert result.stderr.endswith(
-        f"--skip-invalid: cannot write {tmp_path / 'big.rejects.csv'}: Is a directory\n"
+        f"--skip-invalid: {tmp_path / 'big.rejects.csv'} is a folder; give a file name\n"
     )
     assert snapshot(db) == before
     (tmp_path / "big.rejects.csv").rmdir()

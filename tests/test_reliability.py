@@ -108,6 +108,7 @@ def test_verify_clean_prints_counts_and_chain_head(run, db, history):
         "complaints": 3,
         "chain_head": head(db),
         "head_seq": 16,
+        "head_file_seq": 16,
         "differences": [],
     }
 
@@ -274,6 +275,7 @@ def test_anchor_catches_a_rewritten_chain(run, db, history):
 # -- backups ----------------------------------------------------------------------------------
 def test_backup_writes_a_verified_owner_only_copy(run, db, history, tmp_path):
     dest = tmp_path / "backups" / "ledger-2026-03-08.db"
+    dest.parent.mkdir()  # like every output, a backup is not made in a folder that is missing
     out = run.ok("backup", str(dest))
     assert (
         out
@@ -303,7 +305,7 @@ def test_backup_refuses_folder_and_the_ledger_itself(run, db, history, tmp_path)
     result = run("backup", str(db), "--force")
     assert (result.exit_code, result.stderr) == (
         2,
-        f"complaintctl: DEST: {db} is the ledger itself\n",
+        f"complaintctl: DEST: {db} is the ledger itself; choose another file\n",
     )
 
 

@@ -24,6 +24,7 @@ class _Group(TyperGroup):
         standalone = kwargs.pop("standalone_mode", True)
         try:
             kwargs["standalone_mode"] = False
+            _check_arguments(args[0] if args else kwargs.get("args"))
             rv = super().main(*args, **kwargs)
         except UsageError as exc:
             ctx = getattr(exc, "ctx", None)
@@ -39,6 +40,9 @@ class _Group(TyperGroup):
         except sqlite3.Error as exc:
             typer.echo(f"complaintctl: ledger error: {exc}", err=True)
             rv = 4
+        except RecursionError:
+            typer.echo("complaintctl: input nested too deeply to read", err=True)
+            rv = 2
         except typer.Abort:
             typer.echo("complaintctl: aborted", err=True)
             rv = 130
@@ -47,6 +51,28 @@ class _Group(TyperGroup):
         if not standalone:
             return rv
         sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def _check_arguments(args: Any) -> None:
+    """Refuse an argument that is not valid text in the terminal's encoding (a GBK terminal
+    typing into a UTF-8 locale): one line naming the option, before anything is parsed."""
+    from complaintctl.domain.errors import InvalidInput
+
+    argv = list(args) if args is not None else sys.argv[1:]
+    for index, arg in enumerate(argv):
+        if not isinstance(arg, str):
+            continue
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            before = argv[index - 1] if index > 0 else ""
+            option = before if isinstance(before, str) and before.startswith("-") else ""
+            field = option or (arg if arg.startswith("-") else f"argument {index + 1}")
+            raise InvalidInput(
+                field.split("=", 1)[0],
+                "not valid text in this terminal's encoding (UTF-8 expected); set the "
+                "terminal or LANG to UTF-8",
+            ) from exc
 
 
 app = typer.Typer(

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from complaintctl.cli import render
-from complaintctl.cli.context import AT_OPTION, BY_OPTION, JSON_OPTION, actor, state
+from complaintctl.cli.context import AT_OPTION, BY_OPTION, JSON_OPTION, LATE_OPTION, actor, state
 from complaintctl.domain.errors import InvalidInput
 from complaintctl.domain.model import Complaint
 from complaintctl.domain.privacy import mask_name, mask_phone
@@ -16,7 +16,7 @@ from complaintctl.domain.timeutil import from_epoch, local, local_due, now, pars
 from complaintctl.domain.vocab import KIND, SEVERITY, STATUS
 from complaintctl.reports import history
 from complaintctl.reports.asof import complaint_as_of
-from complaintctl.reports.display import complaint_json, remaining
+from complaintctl.reports.display import complaint_json, late_entry_text, remaining
 from complaintctl.sla.milestones import milestones, next_milestone
 
 if TYPE_CHECKING:
@@ -91,6 +91,7 @@ def register(
         False, "--urgent", help="Emergency repair (急修): someone on site within minutes."
     ),
     at: str | None = AT_OPTION,
+    late_reason: str | None = LATE_OPTION,
     by: str | None = BY_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -99,7 +100,7 @@ def register(
     With --kind: a repair (报修), service request, inquiry or suggestion."""
     from complaintctl.workflow import steps as workflow
 
-    who = actor(at, by)
+    who = actor(at, by, late_reason)
     ledger = state(ctx).ledger()
     c = workflow.register(
         ledger,
@@ -129,13 +130,14 @@ def classify(
     category: str | None = typer.Option(None, "--category"),
     nature: str | None = typer.Option(None, "--nature"),
     at: str | None = AT_OPTION,
+    late_reason: str | None = LATE_OPTION,
     by: str | None = BY_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Classify or reclassify (分类); a new severity recomputes every deadline."""
     from complaintctl.workflow import steps as workflow
 
-    who = actor(at, by)
+    who = actor(at, by, late_reason)
     c = workflow.classify(
         state(ctx).ledger(),
         who,
@@ -153,13 +155,14 @@ def assign(
     department: str = typer.Option(..., "--department", help="A department of the policy."),
     handler: str | None = typer.Option(None, "--handler", help="The named owner (责任人)."),
     at: str | None = AT_OPTION,
+    late_reason: str | None = LATE_OPTION,
     by: str | None = BY_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Assign to a department and handler (派单)."""
     from complaintctl.workflow import steps as workflow
 
-    who = actor(at, by)
+    who = actor(at, by, late_reason)
     c = workflow.assign(
         state(ctx).ledger(), who, complaint_id, department_name=department, handler=handler
     )
@@ -185,13 +188,14 @@ def update(
         None, "--approved-by", help="Who approved the extension."
     ),
     at: str | None = AT_OPTION,
+    late_reason: str | None = LATE_OPTION,
     by: str | None = BY_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Record contact, plan, progress, an escalation or an extension (处理)."""
     from complaintctl.workflow import steps as workflow
 
-    who = actor(at, by)
+    who = actor(at, by, late_reason)
     c = workflow.update(
         state(ctx).ledger(),
         who,
@@ -217,13 +221,14 @@ def close(
         help="The owner's verdict, if given on the spot (counts as 回访).",
     ),
     at: str | None = AT_OPTION,
+    late_reason: str | None = LATE_OPTION,
     by: str | None = BY_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Close with a resolution (反馈); awaits the follow-up call unless the owner confirmed."""
     from complaintctl.workflow import steps as workflow
 
-    who = actor(at, by)
+    who = actor(at, by, late_reason)
     c = workflow.close(
         state(ctx).ledger(), who, complaint_id, resolution=resolution, satisfied=satisfied
     )
@@ -238,6 +243,7 @@ def followup(
     ),
     note: str | None = typer.Option(None, "--note"),
     at: str | None = AT_OPTION,
+    late_reason: str | None = LATE_OPTION,
     by: str | None = BY_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -246,7 +252,7 @@ def followup(
 
     if satisfied is None:
         raise InvalidInput("followup", "give --satisfied or --unsatisfied")
-    who = actor(at, by)
+    who = actor(at, by, late_reason)
     c = workflow.followup(state(ctx).ledger(), who, complaint_id, satisfied=satisfied, note=note)
     _emit(ctx, c, as_json, "已回访", "followed up")
 
@@ -256,13 +262,14 @@ def reopen(
     complaint_id: int = ID,
     reason: str = typer.Option(..., "--reason", help="The owner's grounds for reconsideration."),
     at: str | None = AT_OPTION,
+    late_reason: str | None = LATE_OPTION,
     by: str | None = BY_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Reopen for reconsideration (复议), within the window after the resolution."""
     from complaintctl.workflow import steps as workflow
 
-    who = actor(at, by)
+    who = actor(at, by, late_reason)
     c = workflow.reopen(state(ctx).ledger(), who, complaint_id, reason=reason)
     _emit(ctx, c, as_json, "已复议", "reopened")
 
@@ -447,14 +454,31 @@ def show(
         )
     render.emit(ms)
     ev = render.table(*(render.h(k, lang) for k in ("seq", "at", "kind", "by", "details")))
+    policy = ledger.policy(c.policy_version)
     for e in events:
+        mark = late_entry_text(e, policy, lang)  # 补录: recorded long after it happened
+        text = ("; " if lang == "en" else "；").join(
+            part for part in (mark, history.details(e.kind, e.data, lang)) if part
+        )
         ev.add_row(
             str(e.seq),
             local(from_epoch(e.at)),
             history.kind_label(e.kind, lang),
             e.by,
-            history.details(e.kind, e.data, lang).replace("[", r"\["),
+            text.replace("[", r"\["),
         )
+    # at 80 columns the details (a late entry's mark, long texts) wrap, while the number, the
+    # time, the kind and who keep their width
+    from rich.cells import cell_len
+
+    fixed = [
+        (str(e.seq), local(from_epoch(e.at)), history.kind_label(e.kind, lang), e.by)
+        for e in events
+    ]
+    for column, cells in zip(ev.columns[:4], zip(*fixed, strict=True), strict=False):
+        column.min_width = max(cell_len(str(column.header)), *(cell_len(c) for c in cells))
+        column.no_wrap = True
+    ev.columns[4].no_wrap = False
     render.emit(ev)
 
 

@@ -72,18 +72,28 @@ def default_user() -> str:
         return "unknown"
 
 
-def actor(at: str | None, by: str | None) -> Actor:
+def actor(at: str | None, by: str | None, late_reason: str | None = None) -> Actor:
     from complaintctl.domain.timeutil import parse_time
     from complaintctl.workflow.actor import Actor
 
     moment: datetime | None = parse_time(at) if at is not None else None
-    return Actor.make(by if by is not None else default_user(), moment)
+    return Actor.make(by if by is not None else default_user(), moment, late_reason=late_reason)
+
+
+MAX_TEXT_FILE = 1 << 20  # a policy or a holiday notice is a few KB; /dev/zero is endless
 
 
 def read_text(path: Path, field: str = "FILE") -> str:
-    """A text file given on the command line (UTF-8, a BOM allowed), or one clear error."""
+    """A text file given on the command line (UTF-8, a BOM allowed, at most 1 MiB), or one
+    clear error."""
     try:
-        return path.read_text(encoding="utf-8-sig")
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_TEXT_FILE + 1)
+        if len(raw) > MAX_TEXT_FILE:
+            raise InvalidInput(
+                field, f"{path} is larger than {MAX_TEXT_FILE // 1024} KiB; not a policy or notice"
+            )
+        return raw.decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
         raise InvalidInput(field, f"cannot read {path} ({reason})") from exc
@@ -91,6 +101,11 @@ def read_text(path: Path, field: str = "FILE") -> str:
 
 AT_OPTION = typer.Option(
     None, "--at", help="When it happened (default now), e.g. '2026-11-22 14:30'; local time."
+)
+LATE_OPTION = typer.Option(
+    None,
+    "--late-entry-reason",
+    help="Why the step is recorded long after --at (补录), e.g. '纸质登记本补录'.",
 )
 BY_OPTION = typer.Option(None, "--by", help="Staff member (default $COMPLAINTCTL_USER or login).")
 JSON_OPTION = typer.Option(False, "--json", help="Print JSON for machines.")

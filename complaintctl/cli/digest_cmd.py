@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING
 import typer
 
 from complaintctl.cli import digest_send
-from complaintctl.cli.context import AT_OPTION, BY_OPTION, JSON_OPTION, actor, state
+from complaintctl.cli.context import (
+    AT_OPTION,
+    BY_OPTION,
+    JSON_OPTION,
+    LATE_OPTION,
+    actor,
+    state,
+)
 from complaintctl.domain.errors import InvalidInput
 from complaintctl.reports.digest_text import Texts, json_chunks, markdown, plain
 from complaintctl.store.outfile import check_output, replacing
@@ -117,7 +124,7 @@ def digest(
             else:
                 colour = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
                 chunks = plain(found, texts, colour=colour)
-        _write(chunks, output)
+        _write(chunks, output, ledger.path)
     for line in failed:
         typer.echo(f"complaintctl: --send: {line}", err=True)
     if failed:
@@ -136,13 +143,16 @@ def _department(ledger: Ledger, value: str | None) -> tuple[str | None, bool]:
     return department(ledger.policy(), value), False
 
 
-def _write(chunks: Iterator[str], output: Path | None) -> None:
+def _write(chunks: Iterator[str], output: Path | None, ledger: Path) -> None:
     """Stream the digest to stdout, or into the temporary file that then replaces ``output``."""
     if output is None:
         for chunk in chunks:
             sys.stdout.write(chunk)
         return
-    with replacing(output) as temp, open(temp, "w", encoding="utf-8", newline="") as fh:
+    with (
+        replacing(output, ledger=ledger) as temp,
+        open(temp, "w", encoding="utf-8", newline="") as fh,
+    ):
         for chunk in chunks:
             fh.write(chunk)
 
@@ -222,6 +232,7 @@ def link(
         help="Instead: complaint ID is about this repair, service request, inquiry or suggestion.",
     ),
     at: str | None = AT_OPTION,
+    late_reason: str | None = LATE_OPTION,
     by: str | None = BY_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -230,7 +241,7 @@ def link(
     With --about instead: complaint ID is about that record (e.g. a repair)."""
     from complaintctl.workflow import linking
 
-    who = actor(at, by)
+    who = actor(at, by, late_reason)
     st = state(ctx)
     ledger = st.ledger()
     if about is not None:

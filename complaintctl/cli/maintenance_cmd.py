@@ -26,8 +26,9 @@ def verify(
     from complaintctl.store import verify as check
 
     ledger = state(ctx).ledger(follow=False)
+    recorded = check.recorded_head(ledger.path)  # before the snapshot
     with ledger.guard():
-        report = check.verify(ledger.conn, anchor or ())
+        report = check.verify(ledger.conn, anchor or (), recorded)
     if as_json:
         render.print_json(report.to_json())
     else:
@@ -92,6 +93,12 @@ def purge_personal(
     else:
         typer.echo(
             f"erased the name and phone of {count} complaint(s) closed before {day.isoformat()}"
+        )
+    if not result.wal_cleared:
+        typer.echo(
+            "complaintctl: note: other terminals are reading; ledger.db-wal may still hold the "
+            "erased values until they close (run purge-personal again later to clear it)",
+            err=True,
         )
 
 

@@ -378,11 +378,46 @@ def _screen(result: Report, lang: str) -> None:
         "nature_unclassified",
     )
     _pairs(blocks, "Nature" if en else "投诉性质", [(label(k, lang), s[k]) for k in keys], lang)
+    _late(blocks, result, lang)
     for dim, entries in (("category", result.top_categories), ("location", result.top_locations)):
         _top(blocks, dim, entries, lang)
     for dim, items in result.breakdowns.items():
         _breakdown(blocks, dim, items, lang)
     _show(blocks)
+
+
+_STEP_LABELS = {
+    "register": ("受理", "register"),
+    "classified": ("分类", "classify"),
+    "followup": ("回访", "follow-up"),
+    "reopen": ("复议", "reopen"),
+    "escalated": ("升级", "escalate"),
+    "extended": ("延期", "extend"),
+}
+
+
+def _late(blocks: list[_Block], result: Report, lang: str) -> None:
+    """Late entries (补录, docs/report.md): how many, by step and by who recorded them."""
+    from complaintctl.domain.vocab import MILESTONES
+
+    en = lang == "en"
+    late = result.late
+    pairs: list[tuple[str, Any]] = [
+        ("Late entries" if en else "补录条数", late.total),
+        (
+            "Timely, resolution recorded late" if en else "及时处理中办结为补录",
+            late.timely_recorded_late,
+        ),
+    ]
+    for step, n in sorted(late.by_step.items()):
+        if step in MILESTONES:
+            name = render.label("milestone", step, lang)
+        else:
+            name = _STEP_LABELS.get(step, (step, step))[1 if en else 0]
+        pairs.append((f"{'by step' if en else '按环节'}: {name}", n))
+    for who, n in sorted(late.by_staff.items(), key=lambda kv: (-kv[1], kv[0])):
+        pairs.append((f"{'by' if en else '录入人'}: {who}", n))
+    _pairs(blocks, "Late entries (recorded > threshold after --at)" if en else "补录", pairs, lang)
 
 
 def _top(blocks: list[_Block], dim: str, entries: list[TopEntry], lang: str) -> None:

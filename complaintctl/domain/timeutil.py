@@ -16,6 +16,8 @@ from complaintctl.domain.errors import InvalidInput
 OFFSET = 8 * 3600  # seconds east of UTC: local day n runs from n * 86400 - OFFSET
 CST = timezone(timedelta(seconds=OFFSET), "Asia/Shanghai")
 EARLIEST = datetime(1992, 1, 1, tzinfo=CST)
+# The last year a date may name: a day after it (a period's end, a deadline) must still exist.
+LAST_YEAR = 9998
 
 _OFFICE = re.compile(
     r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
@@ -76,6 +78,10 @@ def parse_date(text: str, field: str) -> date:
     if not match or match.group(4) is not None:
         raise InvalidInput(field, f"cannot read date {text!r}; use e.g. 2026-03-05")
     y, mo, d = (int(g) for g in match.groups()[:3])
+    if y > LAST_YEAR:
+        raise InvalidInput(
+            field, f"{text!r} is past {LAST_YEAR}, the last year complaintctl counts"
+        )
     try:
         return date(y, mo, d)
     except ValueError as exc:

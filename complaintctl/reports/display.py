@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING, Any
 from complaintctl.domain.model import Complaint, Event
 from complaintctl.domain.privacy import mask_name, mask_phone
 from complaintctl.domain.timeutil import from_epoch, iso
+from complaintctl.sla.late import gap_text, late_gap
 from complaintctl.sla.milestones import Milestone, milestones
+from complaintctl.sla.policy import Policy
 from complaintctl.store.ledger import Ledger
 
 if TYPE_CHECKING:
@@ -105,10 +107,30 @@ def complaint_json(
                 "recorded_at": _iso(e.recorded_at),
                 "by": e.by,
                 "data": event_data_json(e.data),
+                "late_entry": late_entry_json(e, policy),
             }
             for e in events
         ]
     return out
+
+
+def late_entry_json(e: Event, policy: Policy) -> dict[str, Any] | None:
+    """A late entry (补录): the gap between the step and its recording, and the reason given;
+    None for an event recorded in time."""
+    gap = late_gap(e.at, e.recorded_at, policy)
+    if gap is None:
+        return None
+    return {"gap_seconds": gap, "reason": e.data.get("late_entry_reason")}
+
+
+def late_entry_text(e: Event, policy: Policy, lang: str) -> str:
+    """``补录（晚3天2小时）`` for a late entry, else an empty string."""
+    gap = late_gap(e.at, e.recorded_at, policy)
+    if gap is None:
+        return ""
+    if lang == "en":
+        return f"late entry (recorded {gap_text(gap, 'en')} later)"
+    return f"补录（晚{gap_text(gap)}录入）"
 
 
 def remaining(due: int, as_of: int, cal: WorkCalendar | None, lang: str = "zh") -> str:

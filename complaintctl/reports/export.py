@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from complaintctl.domain.cells import safe
 from complaintctl.domain.timeutil import from_epoch, local
 from complaintctl.domain.vocab import CHANNEL, KIND, NATURE, SATISFACTION, SEVERITY, STATUS
 from complaintctl.reports.figures import FIELDS, RATE_FIELDS, Figures, label, value_label
@@ -53,6 +54,7 @@ DETAIL_LABELS: dict[str, tuple[str, str]] = {
     "escalation_level": ("升级", "Escalation"),
     "duplicate_of": ("重复投诉并入", "Duplicate of"),
     "kind": ("类型", "Kind"),
+    "late_entries": ("补录", "Late entries"),
 }
 OUTCOME_LABELS = {
     "timely": "及时处理",
@@ -123,7 +125,31 @@ def table_rows(report: Report, lang: str) -> tuple[list[str], list[list[Any]]]:
             cells: list[Any] = [label("top", lang), label(dim, lang), t.value]
             cells += [d.get(k) for k in FIELDS] + [t.share]
             rows.append(cells)
+    rows += late_rows(report, lang)
     return header, rows
+
+
+def late_rows(report: Report, lang: str) -> list[list[Any]]:
+    """The late entries (补录, docs/report.md) as rows of the flat table: the count in the
+    ``total`` column; all of them, the timely complaints resolved by a late entry, then one row
+    per step and per staff member who recorded them."""
+    late = report.late
+    where = 3 + FIELDS.index("total")
+
+    def row(dimension: str, value: str, count: int) -> list[Any]:
+        cells: list[Any] = [label("late_entries", lang), dimension, value]
+        cells += [None] * (len(FIELDS) + 1)
+        cells[where] = count
+        return cells
+
+    out = [
+        row("", "", late.total),
+        row(label("timely_recorded_late", lang), "", late.timely_recorded_late),
+    ]
+    out += [row(label("step", lang), step, n) for step, n in sorted(late.by_step.items())]
+    staff = sorted(late.by_staff.items(), key=lambda kv: (-kv[1], kv[0]))
+    out += [row(label("recorded_by", lang), who, n) for who, n in staff]
+    return out
 
 
 def trend_rows(rows: Sequence[TrendRow], lang: str) -> tuple[list[str], list[list[Any]]]:
@@ -133,13 +159,15 @@ def trend_rows(rows: Sequence[TrendRow], lang: str) -> tuple[list[str], list[lis
 
 # -- CSV --------------------------------------------------------------------------------------
 def to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    """CSV text starting with the UTF-8 BOM; None is an empty cell."""
+    """CSV text starting with the UTF-8 BOM; None is an empty cell; text a spreadsheet would
+    run as a formula gets a leading ``'`` (:mod:`complaintctl.domain.cells`), numbers stay
+    numbers."""
     buffer = io.StringIO()
     buffer.write(BOM)
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
+    writer.writerow([safe(v) for v in header])
     for row in rows:
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow(["" if v is None else safe(v) for v in row])
     return buffer.getvalue()
 
 

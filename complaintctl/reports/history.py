@@ -25,6 +25,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "contacted": ("已联系投诉人", "owner contacted"),
     "due": ("时限", "deadline"),
     "source_key": ("导入来源", "imported from"),
+    "late_entry_reason": ("补录原因", "late entry reason"),
     "policy_version": ("时限政策版本", "policy version"),
 }
 _LEVELS = {

@@ -22,17 +22,26 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from complaintctl.domain.errors import InvalidInput
 from complaintctl.domain.privacy import mask_name, mask_phone
-from complaintctl.domain.timeutil import CST, from_epoch, iso, local, local_due, to_epoch
+from complaintctl.domain.timeutil import (
+    CST,
+    LAST_YEAR,
+    from_epoch,
+    iso,
+    local,
+    local_due,
+    to_epoch,
+)
 from complaintctl.domain.vocab import CHANNEL, KIND, SEVERITY
 from complaintctl.reports.asof import Source, snapshot
 from complaintctl.reports.code import CODE_SQL, DAYS_SQL, RESOLVE_SQL, RESOLVE_STATES, TOPS_SQL
 from complaintctl.reports.figures import Counts, Figures, percent, value_label
+from complaintctl.reports.late_entries import LateEntries, late_entries
 
 if TYPE_CHECKING:
     import sqlite3
@@ -54,6 +63,10 @@ def parse_month(text: str, field_name: str = "--month") -> str:
     match = _MONTH.match(text)
     if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1992:
         raise InvalidInput(field_name, f"no such month {text!r}; use YYYY-MM, e.g. 2026-03")
+    if int(match.group(1)) > LAST_YEAR:
+        raise InvalidInput(
+            field_name, f"{text!r} is past {LAST_YEAR}, the last year complaintctl counts"
+        )
     return f"{int(match.group(1)):04d}-{int(match.group(2)):02d}"
 
 
@@ -294,6 +307,7 @@ class Report:
     top_categories: list[TopEntry]
     top_locations: list[TopEntry]
     kind: str | None = None  # issue 20: the kind the report is filtered to (None: every kind)
+    late: LateEntries = field(default_factory=LateEntries)
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON contract (docs/report.md)."""
@@ -313,6 +327,7 @@ class Report:
             },
             "top_categories": [t.as_dict() for t in self.top_categories],
             "top_locations": [t.as_dict() for t in self.top_locations],
+            "late_entries": self.late.as_dict(),
         }
 
 
@@ -355,6 +370,7 @@ def build_report(
             dim: _order(dim, _aggregate(conn, source, condition, params, cal, key=dim)[0])
             for dim in dict.fromkeys(by)
         }
+        late = late_entries(ledger, source, condition, params)
     total = summary.counts.total
     return Report(
         period,
@@ -363,7 +379,8 @@ def build_report(
         breakdowns,
         _top(places[0], total, top),
         _top(places[1], total, top),
-        kind,
+        kind=kind,
+        late=late,
     )
 
 
@@ -456,6 +473,7 @@ DETAIL_FIELDS = (
     "escalation_level",
     "duplicate_of",
     "kind",
+    "late_entries",
 )
 
 
@@ -467,6 +485,7 @@ def details(
     condition, params = of_kind(period, kind)
     cal = ledger.calendar()
     with snapshot(ledger, as_of, period.start, period.end) as source:
+        late = late_entries(ledger, source, condition, params).per_complaint
         sql = (
             f"SELECT s.*, {RESOLVE_SQL} AS outcome, p.name AS p_name, p.phone AS p_phone "
             f"FROM {source.table(condition)} AS s "
@@ -508,4 +527,5 @@ def details(
                 "escalation_level": row["escalation_level"],
                 "duplicate_of": row["duplicate_of"],
                 "kind": row["kind"],
+                "late_entries": "; ".join(late.get(row["id"], [])) or None,
             }

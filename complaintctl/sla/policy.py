@@ -133,6 +133,10 @@ class Policy:
     # issue 20: the clocks of kinds other than complaints: "repair", "repair.urgent",
     # "service", "inquiry", "suggestion" -> milestone -> limit (see kind_limits)
     kinds: dict[str, dict[str, Duration]] = field(default_factory=dict)
+    # a step whose --at lies longer before its recording is a late entry (补录), shown and
+    # counted; beyond ``late_entry_reason_after`` (off unless set) it needs a reason
+    late_entry: Duration = Duration(24, "h")
+    late_entry_reason_after: Duration | None = None
 
     @property
     def digest(self) -> str:
@@ -155,6 +159,10 @@ class Policy:
             "warning_fraction": self.warning_fraction,
             "day_ends_at": self.day_ends_at.strftime("%H:%M") if self.day_ends_at else "24:00",
             "retention_years": self.retention_years,
+            "late_entry": str(self.late_entry),
+            "late_entry_reason_after": (
+                str(self.late_entry_reason_after) if self.late_entry_reason_after else None
+            ),
             "escalation": {
                 "unresolved_months": self.unresolved_months,
                 "collective_units": self.collective_units,
@@ -216,6 +224,14 @@ def _day_end(raw: Any) -> time | None:
     return time(hh, mm)
 
 
+def _clock(raw: Any, where: str) -> Duration:
+    """A positive duration in m or h (compared with the gap between two instants)."""
+    duration = _positive(raw, where)
+    if not duration.is_clock or duration.amount <= 0:
+        raise PolicyError(f'{where}: expected minutes or hours such as "24h", got {raw!r}')
+    return duration
+
+
 def _int(raw: Any, where: str, minimum: int = 1, maximum: int | None = None) -> int:
     if not isinstance(raw, int) or isinstance(raw, bool) or raw < minimum:
         raise PolicyError(f"{where}: expected a whole number >= {minimum}, got {raw!r}")
@@ -233,7 +249,14 @@ def _names(raw: Any, where: str) -> tuple[str, ...]:
 
 
 _KNOWN_TOP = {"name", "limits", "channels", "windows", "escalation", "lists", "aliases", "kinds"}
-_WINDOWS = ("reconsideration", "warning_fraction", "day_ends_at", "retention_years")
+_WINDOWS = (
+    "reconsideration",
+    "warning_fraction",
+    "day_ends_at",
+    "retention_years",
+    "late_entry",
+    "late_entry_reason_after",
+)
 _ESCALATION = ("unresolved_months", "collective_units", "collective_window", "reopen_limit")
 
 
@@ -293,6 +316,13 @@ def parse_policy(text: str, *, strict: bool = True) -> Policy:
             f"windows.warning_fraction: expected a number between 0 and 1, got {fraction!r}"
         )
     day_ends_at = _day_end(windows.get("day_ends_at", "24:00"))
+    late = _clock(windows.get("late_entry", "24h"), "windows.late_entry")
+    raw_reason_after = windows.get("late_entry_reason_after")
+    reason_after = (
+        None
+        if raw_reason_after is None
+        else _clock(raw_reason_after, "windows.late_entry_reason_after")
+    )
     esc = _table(doc, "escalation", _ESCALATION if strict else None)
     lists = _table(doc, "lists", ("categories", "departments") if strict else None)
     aliases = _table(doc, "aliases")
@@ -346,6 +376,8 @@ def parse_policy(text: str, *, strict: bool = True) -> Policy:
         aliases={k.lower(): v for k, v in aliases.items()},
         text=text,
         kinds=kind_limits(doc.get("kinds")),
+        late_entry=late,
+        late_entry_reason_after=reason_after,
     )
 
 

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from complaintctl.domain.errors import LedgerUnavailable, NotFound
 from complaintctl.domain.model import COLUMNS, Complaint, Event, apply
+from complaintctl.store import head, outfile
 from complaintctl.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 if TYPE_CHECKING:
@@ -81,6 +82,29 @@ def _check_length(path: Path) -> None:
         )
 
 
+def _writable(path: Path) -> bool:
+    """Whether this process may write the ledger and create its -wal and -shm beside it."""
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+
+
+def _read_only_uri(path: Path) -> str:
+    """Open a ledger that cannot be written: read-only; on a folder that cannot be written
+    either (a read-only file system) and without a write-ahead log, immutable (SQLite cannot
+    make its -shm file there, and nobody can change the file)."""
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    if not os.access(path.parent, os.W_OK) and _wal_size(path) == 0:
+        uri += "&immutable=1"
+    return uri
+
+
+def _owner_only(path: Path) -> None:
+    """A ledger file made by someone else's ``touch`` (0644): owner-only before it gets names
+    and phones.  Only the owner can change the mode; others leave it as it is."""
+    info = path.stat()
+    if info.st_mode & 0o077 and info.st_uid == os.getuid():
+        os.chmod(path, 0o600)
+
+
 def _wal_size(path: Path) -> int:
     """The write-ahead log's size, 0 when there is none (it may vanish at any moment)."""
     try:
@@ -101,6 +125,11 @@ def _guard(path: Path) -> Iterator[None]:
         raise _explain(exc, path) from exc
 
 
+def explain(exc: sqlite3.Error, path: Path) -> LedgerUnavailable:
+    """A SQLite error met on the ledger at ``path`` as one line."""
+    return _explain(exc, path)
+
+
 def _explain(exc: sqlite3.Error, path: Path) -> LedgerUnavailable:
     text = str(exc)
     if "locked" in text or "busy" in text:
@@ -116,9 +145,10 @@ def _explain(exc: sqlite3.Error, path: Path) -> LedgerUnavailable:
 
 
 class Ledger:
-    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+    def __init__(self, path: Path, conn: sqlite3.Connection, read_only: bool = False) -> None:
         self.path = path
         self.conn = conn
+        self.read_only = read_only  # a file or folder this process cannot write
         self._calendar: WorkCalendar | None = None
         self._policies: dict[int, Policy] = {}
 
@@ -126,22 +156,33 @@ class Ledger:
     @classmethod
     def open(cls, path: Path | str | None = None) -> Ledger:
         path = Path(path).expanduser() if path is not None else default_path()
+        read_only = False
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if not path.exists():
-                os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-            elif path.is_dir():
-                raise LedgerUnavailable(f"ledger {path}: is a folder, not a file")
-            else:
+            if path.is_file() and not _writable(path):
+                read_only = True  # a read-only file system, a copy made read-only
                 _check_length(path)
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                if not path.exists():
+                    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+                elif path.is_dir():
+                    raise LedgerUnavailable(f"ledger {path}: is a folder, not a file")
+                else:
+                    _owner_only(path)
+                    _check_length(path)
         except OSError as exc:
             raise LedgerUnavailable(f"ledger {path}: cannot open ({exc.strerror})") from exc
         try:
-            conn = sqlite3.connect(path, timeout=_busy_timeout(), isolation_level=None)
+            if read_only:
+                conn = sqlite3.connect(
+                    _read_only_uri(path), uri=True, timeout=_busy_timeout(), isolation_level=None
+                )
+            else:
+                conn = sqlite3.connect(path, timeout=_busy_timeout(), isolation_level=None)
         except sqlite3.Error as exc:
             raise _explain(exc, path) from exc
         conn.row_factory = sqlite3.Row
-        ledger = cls(path, conn)
+        ledger = cls(path, conn, read_only)
         # Terminals opening a new ledger at the same moment race to switch it to WAL and
         # create the tables; SQLite answers a lock upgrade that could deadlock with an
         # immediate SQLITE_BUSY rather than waiting, so the whole preparation is retried
@@ -197,19 +238,33 @@ class Ledger:
                 f"ledger {self.path}: made by a newer complaintctl (schema {version}, this "
                 f"version knows {SCHEMA_VERSION}); upgrade complaintctl, the ledger was not touched"
             )
+        if self.read_only:
+            if version < SCHEMA_VERSION:
+                raise LedgerUnavailable(
+                    f"ledger {self.path}: read-only, and made by an older complaintctl (schema "
+                    f"{version}); open it once where it can be written to upgrade it"
+                )
+            return
         if c.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             if version == 0:  # a new file: its page size is chosen before its first page
                 c.execute(f"PRAGMA page_size = {PAGE_SIZE}")
             c.execute("PRAGMA journal_mode = WAL")
         c.execute("PRAGMA synchronous = FULL")
         c.execute("PRAGMA foreign_keys = ON")
+        # erased names and phones are overwritten with zeros, not left in free space: SQLite's
+        # upstream default is off (some builds turn it on); every connection may erase
+        c.execute("PRAGMA secure_delete = ON")
         if version < SCHEMA_VERSION:
             self._migrate(version)
 
     def _migrate(self, version: int) -> None:
         if version > 0:
             stamp = time.strftime("%Y%m%d-%H%M%S")
-            self.backup(self.path.with_name(f"{self.path.name}.before-v{SCHEMA_VERSION}-{stamp}"))
+            saved = self.path.with_name(f"{self.path.name}.before-v{SCHEMA_VERSION}-{stamp}")
+            # through the output guard: a killed upgrade leaves no half copy that would later
+            # open as an empty ledger (its partial file is removed by the next write)
+            with outfile.replacing(saved, "upgrade backup", self.path) as partial:
+                self.backup(partial)
         c = self.conn
         c.execute("BEGIN IMMEDIATE")  # outside the try: nothing to roll back if it fails
         try:
@@ -221,7 +276,8 @@ class Ledger:
             c.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             c.execute("COMMIT")
         except BaseException:
-            c.execute("ROLLBACK")
+            if c.in_transaction:  # SQLite has already rolled back after a full disk
+                c.execute("ROLLBACK")
             raise
         self._compact()
 
@@ -242,6 +298,10 @@ class Ledger:
     @contextlib.contextmanager
     def write(self) -> Iterator[Writer]:
         """One write transaction, taking the write lock up front."""
+        if self.read_only:
+            raise LedgerUnavailable(
+                f"ledger {self.path}: read-only (file or folder not writable); nothing written"
+            )
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
@@ -259,6 +319,17 @@ class Ledger:
             except sqlite3.Error as exc:
                 self._rollback()
                 raise _explain(exc, self.path) from exc
+            self._advance_head()
+
+    def _advance_head(self) -> None:
+        """After a commit: the chain head into the head file beside the ledger
+        (:mod:`complaintctl.store.head`), so that removing the newest events is seen."""
+        with contextlib.suppress(sqlite3.Error):
+            last = self.conn.execute(
+                "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1"
+            ).fetchone()
+            if last is not None:
+                head.advance(self.path, int(last[0]), str(last[1]))
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[None]:
@@ -288,10 +359,10 @@ class Ledger:
         """A consistent copy while others write (SQLite's online backup API), owner-only.
 
         The copy is one self-contained file (rollback journal, no ``-wal``); opening it with
-        complaintctl switches it back to WAL."""
-        dest.parent.mkdir(parents=True, exist_ok=True)
+        complaintctl switches it back to WAL.  ``dest`` is a new file made by
+        :func:`complaintctl.store.outfile.replacing`."""
         if not dest.exists():
-            os.close(os.open(dest, os.O_CREAT | os.O_WRONLY, 0o600))
+            os.close(os.open(dest, os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_NOFOLLOW, 0o600))
         os.chmod(dest, 0o600)
         target = sqlite3.connect(dest, isolation_level=None)
         try:
@@ -299,6 +370,20 @@ class Ledger:
             target.execute("PRAGMA journal_mode = DELETE")
         finally:
             target.close()
+
+    def checkpoint(self, wait: float = 5.0) -> bool:
+        """Fold the write-ahead log into the file and empty it (after an erasure, so that no
+        earlier copy of an erased page stays in the log).  False when other terminals kept
+        reading old pages for ``wait`` seconds."""
+        deadline = time.monotonic() + wait
+        while True:
+            with _guard(self.path):
+                busy, log, done = self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            if not busy and log in (0, done):
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.05)
 
     # -- reading -----------------------------------------------------------------------------
     def get(self, complaint_id: int) -> Complaint:
@@ -456,6 +541,9 @@ class Writer:
         self.ledger = ledger
         self.conn = ledger.conn
         self.now = int(time.time())
+        # why the step is recorded long after it happened (``--late-entry-reason``): carried
+        # in the data of each event this transaction appends with an earlier ``at``
+        self.late_reason: str | None = None
 
     def next_id(self) -> int:
         return int(
@@ -471,6 +559,8 @@ class Writer:
         from complaintctl.store import chain as integrity  # hashing is needed only by writers
 
         prev = last["hash"] if last else integrity.GENESIS
+        if self.late_reason is not None and event.at < self.now:
+            event = replace(event, data={**event.data, "late_entry_reason": self.late_reason})
         data = integrity.canonical(event.data)
         digest = integrity.event_hash(
             prev, seq, event.complaint_id, event.kind, event.at, self.now, event.by, data, event.pii

@@ -21,11 +21,11 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 import sqlite3
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 
@@ -34,9 +34,19 @@ from complaintctl.domain.model import Complaint, advance
 from complaintctl.domain.timeutil import from_epoch
 from complaintctl.domain.vocab import MILESTONES
 from complaintctl.store import chain as integrity
-from complaintctl.store.ledger import APPLICATION_ID, Ledger, holidays_version
+from complaintctl.store import head as head_file
+from complaintctl.store import outfile
+from complaintctl.store.head import Head
+from complaintctl.store.ledger import APPLICATION_ID, Ledger, explain, holidays_version
 
 HEAD_CHARS = 16
+# Events are appended in the order they are recorded, each stamped with the clock of the
+# machine writing it; a clock stepped back by NTP moves a few seconds.  Further back than this
+# is a finding (docs/operations.md).
+RECORDED_TOLERANCE = 300
+_WRITE_ERRORS = frozenset(
+    ["SQLITE_IOERR_WRITE", "SQLITE_IOERR_FSYNC", "SQLITE_IOERR_TRUNCATE", "SQLITE_CANTOPEN"]
+)
 TRIGGERS = ("events_append_only_update", "events_append_only_delete")
 _TIME_COLUMNS = frozenset(
     ["received_at", "resolved_at", "followed_up_at", "next_due", "reopened_at"]
@@ -75,6 +85,7 @@ class Report:
     head: str = integrity.GENESIS
     head_seq: int = 0
     differences: list[Difference] = field(default_factory=list)
+    head_file: int | None = None  # the event the head file records, when one was checked
 
     @property
     def ok(self) -> bool:
@@ -96,6 +107,7 @@ class Report:
             "complaints": self.complaints,
             "chain_head": self.head,
             "head_seq": self.head_seq,
+            "head_file_seq": self.head_file,
             "differences": [d.to_json() for d in self.differences],
         }
 
@@ -127,6 +139,15 @@ def _fmt(column: str, value: Any) -> str:
     return str(value) if isinstance(value, int) else repr(value)
 
 
+def _gap(seconds: int) -> str:
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return f"{days} d {hours} h"
+    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
+
+
 def check_anchor(anchor: str) -> str:
     """A recorded chain head (or its first 8+ hex digits), lower-cased."""
     text = anchor.strip().lower()
@@ -136,14 +157,30 @@ def check_anchor(anchor: str) -> str:
 
 
 # -- the checks -----------------------------------------------------------------------------
-def verify(conn: sqlite3.Connection, anchors: Sequence[str] = ()) -> Report:
-    """Check the ledger behind ``conn`` (autocommit mode) on one read snapshot."""
+def recorded_head(ledger: Path) -> Head | str | None:
+    """The head file of ``ledger`` (read before the snapshot is taken: every event it names
+    was committed before), the reason it cannot be read, or None when there is none."""
+    try:
+        return head_file.read(ledger)
+    except head_file.Unreadable as exc:
+        return str(exc)
+
+
+def verify(
+    conn: sqlite3.Connection,
+    anchors: Sequence[str] = (),
+    recorded: Head | str | None = None,
+) -> Report:
+    """Check the ledger behind ``conn`` (autocommit mode) on one read snapshot; ``recorded``
+    is what :func:`recorded_head` found beside it, read before this call."""
     wanted = [check_anchor(a) for a in anchors]
     factory = conn.row_factory
     conn.row_factory = sqlite3.Row
     conn.execute("BEGIN")
     try:
-        return _verify(conn, wanted)
+        report = _verify(conn, wanted)
+        _check_head(recorded, report, conn)
+        return report
     finally:
         if conn.in_transaction:
             with contextlib.suppress(sqlite3.Error):
@@ -152,35 +189,92 @@ def verify(conn: sqlite3.Connection, anchors: Sequence[str] = ()) -> Report:
 
 
 def _verify(conn: sqlite3.Connection, anchors: list[str]) -> Report:
+    """Two streaming passes over the log (in chain order, then complaint by complaint with the
+    tables beside it), so memory stays flat however large the ledger (docs/performance.md)."""
     report = Report()
-    events = [dict(r) for r in _rows(conn, "SELECT * FROM events ORDER BY seq")]
-    _check_chain(events, report)
+    found: set[str] = set()
+    system: list[dict[str, Any]] = []  # events of no complaint (policies, notices): a few
+
+    def in_chain_order() -> Iterator[dict[str, Any]]:
+        for row in conn.execute("SELECT * FROM events ORDER BY seq"):
+            e = dict(row)
+            for anchor in anchors:
+                if anchor not in found and str(e["hash"]).startswith(anchor):
+                    found.add(anchor)
+            if e["complaint_id"] is None:
+                system.append(e)
+            yield e
+
+    _check_chain(in_chain_order(), report)
     for anchor in anchors:
-        if not any(str(e["hash"]).startswith(anchor) for e in events):
+        if anchor not in found:
             report.add(
                 "anchor",
                 anchor[:HEAD_CHARS],
                 "no event in the log has this hash: the log was rewritten before that point, "
                 "or the anchor is from another ledger",
             )
-    states = _replay(events, report)
-    _compare(conn, states, report)
-    _check_personal(conn, events, report)
-    _check_ledger_tables(conn, events, report)
+    _check_complaints(conn, report)
+    _check_ledger_tables(conn, system, report)
     _check_calendar_cache(conn, report)
     return report
+
+
+def _check_head(recorded: Head | str | None, report: Report, conn: sqlite3.Connection) -> None:
+    """The newest event the head file names must still be in the log, with its hash."""
+    if recorded is None:
+        return
+    if isinstance(recorded, str):
+        report.add("head file", "head", f"{recorded}: cannot check that no events were removed")
+        return
+    report.head_file = recorded.seq
+    row = conn.execute("SELECT hash FROM events WHERE seq = ?", (recorded.seq,)).fetchone()
+    if row is None and recorded.seq > report.head_seq:
+        report.add(
+            f"event {report.head_seq + 1}..{recorded.seq}",
+            "seq",
+            f"the head file records event {recorded.seq} ({recorded.hash[:HEAD_CHARS]}) but the "
+            f"log ends at event {report.head_seq}: the newest events were removed",
+            seq=report.head_seq + 1,
+        )
+    elif row is None or row["hash"] != recorded.hash:
+        report.add(
+            f"event {recorded.seq}",
+            "hash",
+            f"differs from the head file's {recorded.hash[:HEAD_CHARS]}: the log was rewritten "
+            "up to its newest events",
+            seq=recorded.seq,
+        )
 
 
 def _rows(conn: sqlite3.Connection, sql: str) -> list[sqlite3.Row]:
     return conn.execute(sql).fetchall()
 
 
-def _check_chain(events: list[dict[str, Any]], report: Report) -> None:
+def _check_chain(events: Iterable[dict[str, Any]], report: Report) -> None:
     prev = integrity.GENESIS
     expected = 1
+    count = 0
+    last: dict[str, Any] | None = None
+    latest: tuple[int, int] | None = None  # (recorded_at, seq) of the latest-recorded so far
     for e in events:
         seq = e["seq"]
         where = f"event {seq}"
+        recorded = e["recorded_at"]
+        if isinstance(recorded, int) and not isinstance(recorded, bool):
+            if latest is not None and recorded < latest[0] - RECORDED_TOLERANCE:
+                report.add(
+                    where,
+                    "recorded_at",
+                    f"recorded at {_fmt('received_at', recorded)}, "
+                    f"{_gap(latest[0] - recorded)} before event {latest[1]} "
+                    f"({_fmt('received_at', latest[0])}) although appended after it: the clock "
+                    "was set back, or the event was inserted later",
+                    complaint_id=e["complaint_id"],
+                    seq=seq,
+                )
+            if latest is None or recorded >= latest[0]:
+                latest = (recorded, seq)
         if seq != expected:
             missing = f"{expected}" if seq == expected + 1 else f"{expected}..{seq - 1}"
             report.add(
@@ -222,151 +316,200 @@ def _check_chain(events: list[dict[str, Any]], report: Report) -> None:
             )
         prev = e["hash"]
         expected = seq + 1
-    report.events = len(events)
-    if events:
-        report.head = str(events[-1]["hash"])
-        report.head_seq = int(events[-1]["seq"])
+        count += 1
+        last = e
+    report.events = count
+    if last is not None:
+        report.head = str(last["hash"])
+        report.head_seq = int(last["seq"])
 
 
-def _replay(events: list[dict[str, Any]], report: Report) -> dict[int, Complaint | None]:
-    """Fold the log with ``apply`` (in place: ``advance``); a complaint whose events cannot be
-    replayed maps to None."""
-    states: dict[int, Complaint | None] = {}
-    for e in events:
-        cid = e["complaint_id"]
-        if cid is None or (cid in states and states[cid] is None):
-            continue
+def _check_complaints(conn: sqlite3.Connection, report: Report) -> None:
+    """Each complaint's events (by the ``events_by_complaint`` index), its ``complaints`` row
+    and its ``personal`` row, read side by side in complaint order: one complaint in memory at
+    a time.  The findings come out in the order of the checks: replays (by event), rows (by
+    complaint), personal data."""
+    replays: list[Difference] = []
+    rows: list[Difference] = []
+    people: list[Difference] = []
+    missing: list[Difference] = []
+    events = groupby(
+        (dict(r) for r in conn.execute(
+            "SELECT * FROM events WHERE complaint_id IS NOT NULL ORDER BY complaint_id, seq"
+        )),
+        key=lambda e: e["complaint_id"],
+    )  # fmt: skip
+    tables = ((r["id"], dict(r)) for r in conn.execute("SELECT * FROM complaints ORDER BY id"))
+    personal = (
+        (r["complaint_id"], dict(r))
+        for r in conn.execute("SELECT * FROM personal ORDER BY complaint_id")
+    )
+    streams: list[Iterator[tuple[Any, Any]]] = [iter(events), tables, personal]
+    heads: list[tuple[Any, Any] | None] = [next(it, None) for it in streams]
+    last = 0
+    while any(h is not None for h in heads):
+        cid = min(h[0] for h in heads if h is not None)
+        taken: list[Any] = [None, None, None]
+        for i, h in enumerate(heads):
+            if h is not None and h[0] == cid:
+                taken[i] = list(h[1]) if i == 0 else h[1]
+                heads[i] = next(streams[i], None)
+        log, row, person = taken
+        if row is not None:
+            report.complaints += 1
+            if isinstance(row["last_seq"], int):
+                last = max(last, row["last_seq"])
+        state = _fold(cid, log, replays) if log is not None else None
+        _compare_row(cid, log is not None, state, row, rows)
+        _check_person(cid, log or [], person, people, missing)
+    if last > report.head_seq:
+        rows.append(
+            Difference(
+                "log",
+                "seq",
+                f"the log ends at event {report.head_seq} but the tables were written by event "
+                f"{last}: events at the end were removed",
+                None,
+                report.head_seq + 1,
+            )
+        )
+    replays.sort(key=lambda d: d.seq or 0)
+    report.differences += replays + rows + people + missing
+
+
+def _fold(cid: int, events: list[dict[str, Any]], out: list[Difference]) -> Complaint | None:
+    """Fold one complaint's events with ``apply`` (in place: ``advance``); None when they
+    cannot be replayed."""
+    state: Complaint | None = None
+    for n, e in enumerate(events):
         try:
             data = json.loads(e["data"])
             if not isinstance(data, dict):
                 raise ValueError("data is not a JSON object")
             kind = e["kind"]
-            if kind == "registered" and cid in states:
+            if kind == "registered" and n > 0:
                 raise ValueError("a second registered event for the same complaint")
-            # in place: the states are this fold's own (a failure drops the complaint's)
-            states[cid] = advance(states.get(cid), kind, cid, e["at"], data, e["seq"])
+            # in place: the state is this fold's own (a failure drops the complaint's)
+            state = advance(state, kind, cid, e["at"], data, e["seq"])
         except Exception as exc:  # noqa: BLE001 - any failure to replay is a finding
-            report.add(
-                f"#{cid}",
-                "events",
-                f"event {e['seq']} ({e['kind']}) cannot be replayed: {exc}",
-                complaint_id=cid,
-                seq=e["seq"],
-            )
-            states[cid] = None
-    return states
-
-
-def _compare(conn: sqlite3.Connection, states: dict[int, Complaint | None], report: Report) -> None:
-    table = {int(r["id"]): dict(r) for r in _rows(conn, "SELECT * FROM complaints")}
-    report.complaints = len(table)
-    for cid in sorted(set(states) | set(table)):
-        where = f"#{cid}"
-        if cid not in table:
-            report.add(
-                where, "row", "in the log but missing from the complaints table", complaint_id=cid
-            )
-            continue
-        if cid not in states:
-            report.add(
-                where,
-                "row",
-                "in the complaints table but never registered in the log",
-                complaint_id=cid,
-            )
-            continue
-        state = states[cid]
-        if state is None:
-            continue
-        actual = table[cid]
-        for column, value in state.to_row().items():
-            if column not in actual:
-                report.add(
-                    where, column, "column missing from the complaints table", complaint_id=cid
+            out.append(
+                Difference(
+                    f"#{cid}",
+                    "events",
+                    f"event {e['seq']} ({e['kind']}) cannot be replayed: {exc}",
+                    cid,
+                    e["seq"],
                 )
-            elif actual[column] != value or type(actual[column]) is not type(value):
-                report.add(
+            )
+            return None
+    return state
+
+
+def _compare_row(
+    cid: int,
+    logged: bool,
+    state: Complaint | None,
+    actual: dict[str, Any] | None,
+    out: list[Difference],
+) -> None:
+    where = f"#{cid}"
+    if actual is None:
+        out.append(
+            Difference(where, "row", "in the log but missing from the complaints table", cid)
+        )
+        return
+    if not logged:
+        out.append(
+            Difference(where, "row", "in the complaints table but never registered in the log", cid)
+        )
+        return
+    if state is None:
+        return
+    for column, value in state.to_row().items():
+        if column not in actual:
+            out.append(Difference(where, column, "column missing from the complaints table", cid))
+        elif actual[column] != value or type(actual[column]) is not type(value):
+            out.append(
+                Difference(
                     where,
                     column,
                     f"log says {_fmt(column, value)}, table says {_fmt(column, actual[column])}",
-                    complaint_id=cid,
+                    cid,
                 )
-    last = max(
-        (int(r["last_seq"]) for r in table.values() if isinstance(r["last_seq"], int)), default=0
-    )
-    if last > report.head_seq:
-        report.add(
-            "log",
-            "seq",
-            f"the log ends at event {report.head_seq} but the tables were written by event "
-            f"{last}: events at the end were removed",
-            seq=report.head_seq + 1,
-        )
-
-
-def _check_personal(conn: sqlite3.Connection, events: list[dict[str, Any]], report: Report) -> None:
-    registered = {e["complaint_id"]: e for e in events if e["kind"] == "registered"}
-    erased = {e["complaint_id"]: e["seq"] for e in events if e["kind"] == "personal_data_erased"}
-    personal = {r["complaint_id"]: dict(r) for r in _rows(conn, "SELECT * FROM personal")}
-    for cid, row in sorted(personal.items()):
-        where = f"#{cid}"
-        event = registered.get(cid)
-        stored = [row["name"], row["phone"], row["salt"]]
-        if event is None:
-            report.add(
-                where,
-                "personal",
-                "personal data for a complaint the log never registered",
-                complaint_id=cid,
             )
-        elif row["erased_at"] is not None or stored == [None, None, None]:
-            if cid not in erased:
-                report.add(
+
+
+def _check_person(
+    cid: int,
+    events: list[dict[str, Any]],
+    row: dict[str, Any] | None,
+    out: list[Difference],
+    missing: list[Difference],
+) -> None:
+    """The personal row against the digest its registered event commits to."""
+    registered = [e for e in events if e["kind"] == "registered"]
+    event = registered[-1] if registered else None
+    erased_seqs = [e["seq"] for e in events if e["kind"] == "personal_data_erased"]
+    erased = erased_seqs[-1] if erased_seqs else None
+    where = f"#{cid}"
+    if row is None:
+        if event is not None and event["pii"] is not None:
+            missing.append(
+                Difference(
+                    where,
+                    "personal",
+                    f"row missing, but the registered event {event['seq']} commits to one",
+                    cid,
+                    event["seq"],
+                )
+            )
+        return
+    stored = [row["name"], row["phone"], row["salt"]]
+    if event is None:
+        out.append(
+            Difference(
+                where, "personal", "personal data for a complaint the log never registered", cid
+            )
+        )
+    elif row["erased_at"] is not None or stored == [None, None, None]:
+        if erased is None:
+            out.append(
+                Difference(
                     where,
                     "personal",
                     "name and phone erased without a personal_data_erased event",
-                    complaint_id=cid,
+                    cid,
                 )
-            elif stored != [None, None, None]:
-                report.add(
-                    where,
-                    "personal",
-                    "marked erased but name/phone/salt still stored",
-                    complaint_id=cid,
-                )
-        elif cid in erased:
-            report.add(
+            )
+        elif stored != [None, None, None]:
+            out.append(
+                Difference(where, "personal", "marked erased but name/phone/salt still stored", cid)
+            )
+    elif erased is not None:
+        out.append(
+            Difference(
                 where,
                 "personal",
-                f"event {erased[cid]} erased the personal data but name/phone are stored again",
-                complaint_id=cid,
-                seq=erased[cid],
+                f"event {erased} erased the personal data but name/phone are stored again",
+                cid,
+                erased,
             )
-        elif event["pii"] is None:
-            report.add(
-                where,
-                "personal",
-                "stored, but the registered event commits to none",
-                complaint_id=cid,
-            )
-        elif _digest(row) != event["pii"]:
-            report.add(
+        )
+    elif event["pii"] is None:
+        out.append(
+            Difference(where, "personal", "stored, but the registered event commits to none", cid)
+        )
+    elif _digest(row) != event["pii"]:
+        out.append(
+            Difference(
                 where,
                 "personal",
                 f"name/phone do not match the digest in the registered event {event['seq']}: "
                 "edited after registration",
-                complaint_id=cid,
-                seq=event["seq"],
+                cid,
+                event["seq"],
             )
-    for cid, event in sorted(registered.items()):
-        if cid not in personal and event["pii"] is not None:
-            report.add(
-                f"#{cid}",
-                "personal",
-                f"row missing, but the registered event {event['seq']} commits to one",
-                complaint_id=cid,
-                seq=event["seq"],
-            )
+        )
 
 
 def _digest(row: dict[str, Any]) -> str:
@@ -508,7 +651,13 @@ def _check_calendar_cache(conn: sqlite3.Connection, report: Report) -> None:
 
 
 # -- files ------------------------------------------------------------------------------------
-def verify_file(path: Path, anchors: Sequence[str] = (), *, name: Path | None = None) -> Report:
+def verify_file(
+    path: Path,
+    anchors: Sequence[str] = (),
+    *,
+    name: Path | None = None,
+    recorded: Head | str | None = None,
+) -> Report:
     """Open a ledger file read-only (a backup, say) and verify it; errors say ``name``."""
     name = name or path
     uri = f"{path.resolve().as_uri()}?mode=ro"
@@ -519,7 +668,7 @@ def verify_file(path: Path, anchors: Sequence[str] = (), *, name: Path | None = 
     try:
         if conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
             raise LedgerUnavailable(f"ledger {name}: not a complaintctl ledger")
-        return verify(conn, anchors)
+        return verify(conn, anchors, recorded)
     except sqlite3.Error as exc:
         raise LedgerUnavailable(
             f"ledger {name}: not a readable SQLite ledger ({exc}); restore it from a backup"
@@ -530,27 +679,42 @@ def verify_file(path: Path, anchors: Sequence[str] = (), *, name: Path | None = 
 
 def backup(ledger: Ledger, dest: Path, *, force: bool = False) -> Report:
     """Copy the ledger to ``dest`` with SQLite's online backup API, verify the copy, and only
-    then put it in place (owner-only).  A copy that does not verify is not kept."""
+    then put it in place (owner-only, through :mod:`complaintctl.store.outfile`: never onto
+    the ledger or its WAL files, never through a symbolic link).  A copy that does not verify
+    is not kept; a full disk names ``dest``."""
     dest = dest.expanduser()
     if dest.is_dir():
         raise InvalidInput("DEST", f"{dest} is a folder; give the backup file's name")
     if dest.exists() and not dest.is_file():
         raise InvalidInput("DEST", f"{dest} exists and is not a regular file")
+    outfile.check_output(dest, ledger.path, "DEST")
     if dest.exists() and not force:
         raise InvalidInput("DEST", f"{dest} exists; pass --force to replace it")
-    if dest.resolve() == ledger.path.resolve():
-        raise InvalidInput("DEST", f"{dest} is the ledger itself")
-    partial = dest.with_name(f".{dest.name}.partial-{os.getpid()}")
-    partial.unlink(missing_ok=True)
-    try:
-        with ledger.guard():
-            ledger.backup(partial)
-        report = verify_file(partial, name=ledger.path)
-        if report.ok:
-            os.chmod(partial, 0o600)
-            os.replace(partial, dest)
-    except OSError as exc:
-        raise LedgerUnavailable(f"backup {dest}: cannot write ({exc.strerror or exc})") from exc
-    finally:
-        partial.unlink(missing_ok=True)
+    report = Report()
+    recorded = recorded_head(ledger.path)  # before the copy: the copy holds every event it names
+    with outfile.replacing(dest, "DEST", ledger.path) as partial:
+        copy_to(ledger, partial, dest)
+        report = verify_file(partial, name=ledger.path, recorded=recorded)
+        if not report.ok:
+            outfile.discard()
     return report
+
+
+def copy_to(ledger: Ledger, partial: Path, dest: Path) -> None:
+    """The online backup into ``partial``; a failure on the copy's side names ``dest``."""
+    try:
+        ledger.backup(partial)
+    except sqlite3.Error as exc:
+        # only the copy is written: a write error (a full disk, a file size limit) is the
+        # copy's; the ledger is only read
+        name = getattr(exc, "sqlite_errorname", "")
+        if outfile.is_full(exc) or name == "SQLITE_FULL":
+            raise InvalidInput(
+                "DEST", f"cannot write {dest}: the disk is full; nothing was written"
+            ) from exc
+        if name in _WRITE_ERRORS:
+            raise InvalidInput(
+                "DEST",
+                f"cannot write {dest} ({exc}: full disk or size limit?); nothing was written",
+            ) from exc
+        raise explain(exc, ledger.path) from exc

@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
+from complaintctl.domain.cells import safe
 from complaintctl.domain.model import Complaint
 from complaintctl.domain.privacy import mask_name, mask_phone
 from complaintctl.domain.timeutil import CST, from_epoch, to_epoch
@@ -189,13 +190,14 @@ def _text(value: Any) -> str:
 
 
 def write_csv(rows: Iterator[list[Any]], out: IO[str], lang: str) -> int:
-    """CSV with a BOM (Excel then reads UTF-8); times as ``2026-03-05 14:30``."""
+    """CSV with a BOM (Excel then reads UTF-8); times as ``2026-03-05 14:30``; text a
+    spreadsheet would run as a formula gets a leading ``'`` (:mod:`complaintctl.domain.cells`)."""
     out.write("\ufeff")
     sheet = csv.writer(out, lineterminator="\r\n")
     sheet.writerow(headers(lang))
     count = 0
     for row in rows:
-        sheet.writerow([_text(v) for v in row])
+        sheet.writerow([safe(_text(v)) for v in row])
         count += 1
     return count
 
@@ -255,15 +257,15 @@ def export(
             )
             for c, n, p in selected
         )
-        return _to(output, stream, lambda out: _write_lines(lines, out))
+        return _to(output, stream, lambda out: _write_lines(lines, out), ledger.path)
     rows = (
         flat_row(ledger, c, n, p, lang=lang, personal=personal, as_of=as_of) for c, n, p in selected
     )
     if fmt == "xlsx":
         assert output is not None
-        with replacing(output) as temp:
+        with replacing(output, ledger=ledger.path) as temp:
             return write_xlsx(rows, temp, lang)
-    return _to(output, stream, lambda out: write_csv(rows, out, lang))
+    return _to(output, stream, lambda out: write_csv(rows, out, lang), ledger.path)
 
 
 def _write_lines(lines: Iterator[str], out: IO[str]) -> int:
@@ -274,8 +276,11 @@ def _write_lines(lines: Iterator[str], out: IO[str]) -> int:
     return count
 
 
-def _to(output: Path | None, stream: IO[str], write: Callable[[IO[str]], int]) -> int:
+def _to(output: Path | None, stream: IO[str], write: Callable[[IO[str]], int], ledger: Path) -> int:
     if output is None:
         return write(stream)
-    with replacing(output) as temp, temp.open("w", encoding="utf-8", newline="") as out:
+    with (
+        replacing(output, ledger=ledger) as temp,
+        temp.open("w", encoding="utf-8", newline="") as out,
+    ):
         return write(out)

@@ -20,8 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from complaintctl.domain.cells import safe
 from complaintctl.domain.errors import InvalidInput
 from complaintctl.domain.vocab import CHANNEL
+from complaintctl.store import outfile
 from complaintctl.store.bulk import Bulk
 from complaintctl.store.ledger import Ledger, Writer
 from complaintctl.transfer.rows import BadRow
@@ -93,6 +95,31 @@ def import_file(
     A large file is read and checked by a worker process (:mod:`complaintctl.transfer.worker`)
     while this one writes."""
     channel = CHANNEL.parse(default_channel, "--channel")
+    try:
+        return _import(
+            ledger, path, actor, mapping, sheet, channel, dry_run, skip_invalid, progress
+        )
+    except csv.Error as exc:  # a field over the csv module's limit, a NUL byte, ...
+        raise InvalidInput(
+            "FILE", f"{path.name}: cannot read the CSV ({exc}); nothing imported"
+        ) from exc
+    except RecursionError as exc:  # a JSON line nested thousands deep
+        raise InvalidInput(
+            "FILE", f"{path.name}: a line is nested too deeply; nothing imported"
+        ) from exc
+
+
+def _import(
+    ledger: Ledger,
+    path: Path,
+    actor: Actor,
+    mapping: dict[str, str] | None,
+    sheet: str | None,
+    channel: str,
+    dry_run: bool,
+    skip_invalid: bool,
+    progress: Progress | None,
+) -> Result:
     with bulk(ledger), open_table(path, sheet) as table:
         header = find_header(table, mapping or {})
         version = ledger.policy_version()
@@ -119,7 +146,7 @@ def import_file(
                 if result.bad and not skip_invalid:
                     raise _Refused
                 if result.bad:  # before the commit, so that a folder we cannot write stops it
-                    result.rejects = write_rejects(path, header, result.bad)
+                    result.rejects = write_rejects(path, header, result.bad, ledger.path)
         except _Refused:
             result.imported, result.ids = 0, None
         except BaseException:
@@ -189,18 +216,21 @@ def bulk(ledger: Ledger) -> Iterator[None]:
             gc.enable()
 
 
-def write_rejects(path: Path, header: Header, bad: list[BadRow]) -> Path:
+def write_rejects(path: Path, header: Header, bad: list[BadRow], ledger: Path) -> Path:
     """The rejected rows as the sheet had them, with their row number and the reasons (UTF-8
-    with BOM, so Excel opens it); once fixed, the file can be imported as it is."""
+    with BOM, so Excel opens it); once fixed, the file can be imported as it is.  Written
+    through the output guard (owner-only: it holds names and phones; never through a symbolic
+    link, never onto the ledger); text cells are spreadsheet-safe (import reverses it)."""
     target = path.with_name(f"{path.stem}.rejects.csv")
     width = max([len(header.headers), *(len(b.cells) for b in bad)])
     names = header.headers + [""] * (width - len(header.headers))
-    try:
-        with target.open("w", encoding="utf-8-sig", newline="") as out:
-            sheet = csv.writer(out)
-            sheet.writerow([*names, "source_row", "reason"])
-            for b in bad:
-                sheet.writerow([*b.cells, *[""] * (width - len(b.cells)), b.row, b.reason])
-    except OSError as exc:
-        raise InvalidInput("--skip-invalid", f"cannot write {target}: {exc.strerror}") from exc
+    with (
+        outfile.replacing(target, "--skip-invalid", ledger) as temp,
+        temp.open("w", encoding="utf-8-sig", newline="") as out,
+    ):
+        sheet = csv.writer(out)
+        sheet.writerow([*(safe(n) for n in names), "source_row", "reason"])
+        for b in bad:
+            cells = [*b.cells, *[""] * (width - len(b.cells))]
+            sheet.writerow([*(safe(c) for c in cells), b.row, safe(b.reason)])
     return target

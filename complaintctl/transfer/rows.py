@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
+from complaintctl.domain.cells import restore
 from complaintctl.domain.errors import InvalidInput
+from complaintctl.domain.privacy import mask_phone
 from complaintctl.domain.timeutil import CST, EARLIEST, OFFSET, from_epoch, local, to_epoch
 from complaintctl.domain.vocab import (
     APPOINTMENT_KINDS,
@@ -161,9 +163,9 @@ class RowReader:
         # how each field's cell is read and checked (the receipt is read by _received)
         self.convert: dict[str, Callable[[Cell], Any]] = {
             "channel": _channel,
-            "name": _short,
+            "name": _visible,
             "phone": _phone,
-            "unit": _short,
+            "unit": _visible,
             "description": _long,
             "severity": _severity,
             "urgent": _urgent,
@@ -171,7 +173,7 @@ class RowReader:
             "category": lambda v: workflow.category(policy, cell_text(v)),
             "nature": lambda v: NATURE.parse(cell_text(v)),
             "department": lambda v: workflow.department(policy, cell_text(v)),
-            "handler": _short,
+            "handler": _visible,
             "plan": _long,
             "resolution": _long,
             "satisfaction": _satisfaction,
@@ -211,7 +213,10 @@ class RowReader:
         problems: list[Problem] = []
 
         def fail(name: str, reason: str) -> None:
-            problems.append(Problem(row, self.column(name), cell_text(values.get(name)), reason))
+            shown = cell_text(values.get(name))
+            if name == "phone":  # never echoed (a mistyped number is still somebody's)
+                shown = mask_phone(shown) if shown else shown
+            problems.append(Problem(row, self.column(name), shown, reason))
 
         received = self._received(values, fail)
         for name in ("unit", "description"):
@@ -340,15 +345,18 @@ _NEEDS = (
     ("assigned_at", "department", "the department"),
 )
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")  # what workflow.text refuses
+# what workflow.text refuses in any text (control characters, direction overrides)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\u202a-\u202e\u2066-\u2069]")
 
 
-def _text(value: Cell, limit: int) -> str:
-    """A text cell checked as ``workflow.text`` checks typed text (its message on failure)."""
-    text = cell_text(value).strip()
-    if len(text) <= limit and not _CONTROL.search(text):
+def _text(value: Cell, limit: int, visible: bool = False) -> str:
+    """A text cell checked as ``workflow.text`` checks typed text (its message on failure);
+    the ``'`` an export put before formula characters is taken off again."""
+    text = restore(cell_text(value)).strip()
+    # the fast path; names, units and handlers also without invisible characters
+    if len(text) <= limit and not _CONTROL.search(text) and (not visible or text.isprintable()):
         return text
-    checked = workflow.text(text, "text", limit=limit)
+    checked = workflow.text(text, "text", limit=limit, visible=visible)
     assert checked is not None
     return checked
 
@@ -357,12 +365,17 @@ def _short(value: Cell) -> str:
     return _text(value, MAX_SHORT)
 
 
+def _visible(value: Cell) -> str:
+    """A name, unit or handler: one line of visible text."""
+    return _text(value, MAX_SHORT, visible=True)
+
+
 def _long(value: Cell) -> str:
     return _text(value, workflow.MAX_TEXT)
 
 
 def _phone(value: Cell) -> str:
-    text = cell_text(value).strip()
+    text = restore(cell_text(value)).strip()
     if "*" in text:
         raise Bad("a masked number (export --with-personal-data to re-import)")
     try:

@@ -36,6 +36,7 @@ def link(ledger: Ledger, actor: Actor, main_id: int, other_id: int) -> Complaint
     if main_id == other_id:
         raise InvalidInput("OTHER", f"#{other_id} cannot be a duplicate of itself")
     with ledger.write() as w:
+        w.late_reason = actor.late_reason  # why it is recorded long after --at (补录)
         main = ledger.get(main_id)
         other = ledger.get(other_id)
         _check(ledger, main, other)

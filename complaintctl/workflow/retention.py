@@ -2,7 +2,9 @@
 
 Only the ``personal`` row is cleared (name, phone and the salt of their digest); the event log
 never held them, so the hash chain still verifies, and no statistic changes.  Each erasure is a
-``personal_data_erased`` event of the complaint, all in one transaction.
+``personal_data_erased`` event of the complaint, all in one transaction.  The values are
+overwritten in the file (``secure_delete``) and the write-ahead log is emptied afterwards, so
+no copy stays readable in the ledger's files (backups made earlier still hold them).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ class Purge:
     retention_years: int
     ids: list[int]
     dry_run: bool
+    wal_cleared: bool = True  # the write-ahead log no longer holds the erased values
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -93,4 +96,7 @@ def purge_personal(ledger: Ledger, actor: Actor, before: date, *, dry_run: bool 
             w.record(
                 ledger.get(cid), Event("personal_data_erased", cid, actor.epoch, actor.by, data)
             )
-    return Purge(before, latest, years, ids, False)
+    # with secure_delete on (every connection: store/ledger.py) the erased values are zeroed
+    # in the pages; the log still holds the pages as they were until it is checkpointed
+    cleared = ledger.checkpoint()
+    return Purge(before, latest, years, ids, False, cleared)

@@ -7,7 +7,10 @@ Nothing here knows about Typer or Rich.
 
 from __future__ import annotations
 
+import contextlib
 import re
+import unicodedata
+from collections.abc import Iterator
 from datetime import datetime
 
 from complaintctl.domain.errors import DomainError, InvalidInput
@@ -24,6 +27,7 @@ from complaintctl.domain.vocab import (
     parse_listed,
 )
 from complaintctl.sla import rules as sla
+from complaintctl.sla.late import gap_text
 from complaintctl.sla.policy import Policy
 from complaintctl.store.ledger import Ledger, Writer
 from complaintctl.time.deadlines import Duration, due_at, extend, parse_duration
@@ -44,8 +48,15 @@ ALLOWED_STEPS = {
 
 # -- validation helpers ---------------------------------------------------------------------
 def text(
-    value: str | None, field: str, *, required: bool = True, limit: int = MAX_TEXT
+    value: str | None,
+    field: str,
+    *,
+    required: bool = True,
+    limit: int = MAX_TEXT,
+    visible: bool = False,
 ) -> str | None:
+    """Typed text, stripped; ``visible`` for names, units and handlers (one line of visible
+    characters: no newline, tab, zero-width or direction-changing character)."""
     if value is None or not value.strip():
         if required:
             raise InvalidInput(field, "must not be empty")
@@ -55,18 +66,36 @@ def text(
         raise InvalidInput(field, f"longer than {limit} characters ({len(value)})")
     if any(ord(ch) < 32 and ch not in "\n\t" for ch in value):
         raise InvalidInput(field, "contains control characters")
+    hidden = next((ch for ch in value if ch in _BIDI), None)
+    if hidden is None and visible:
+        # a name, unit or handler is one line of visible text: no newline, no zero-width or
+        # direction-changing character (a list, a sheet would show another text)
+        hidden = next((ch for ch in value if unicodedata.category(ch) in _INVISIBLE), None)
+    if hidden is not None:
+        raise InvalidInput(
+            field,
+            f"contains an invisible, line-breaking or direction-changing character "
+            f"(U+{ord(hidden):04X}); type the text as it is written",
+        )
     return value
 
 
+_INVISIBLE = frozenset(("Cc", "Cf", "Zl", "Zp", "Co", "Cs", "Cn"))
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
 def phone(value: str) -> str:
+    """A phone number, cleaned.  Error messages never repeat the number typed: a mistyped
+    number is still somebody's (it goes to logs and screens)."""
     cleaned = re.sub(r"[\s()（）]", "", value or "")
     if not cleaned:
         raise InvalidInput("--phone", "must not be empty")
     if not _PHONE.match(cleaned):
+        digits = sum(ch.isdigit() for ch in cleaned)
         raise InvalidInput(
             "--phone",
-            f"{value!r} is not a phone number; use a mobile (13812345678) or a landline "
-            "(021-12345678)",
+            f"not a phone number ({digits} digits given); use a mobile (11 digits, "
+            "13812345678) or a landline (021-12345678)",
         )
     return cleaned
 
@@ -98,6 +127,39 @@ def _not_before(state: Complaint, actor: Actor, since: int | None = None) -> Non
         raise InvalidInput(
             "--at",
             f"{iso(actor.at)} is before #{state.id} reached this step ({iso(from_epoch(floor))})",
+        )
+
+
+@contextlib.contextmanager
+def _writing(ledger: Ledger, actor: Actor) -> Iterator[Writer]:
+    """A step's write transaction: the late-entry reason goes into its events, and a policy
+    that requires a reason beyond a gap (``windows.late_entry_reason_after``) gets one."""
+    with ledger.write() as w:
+        after = ledger.policy().late_entry_reason_after
+        if after is not None and actor.late_reason is None and w.now - actor.epoch > after.seconds:
+            raise InvalidInput(
+                "--late-entry-reason",
+                f"--at {iso(actor.at)} is {gap_text(w.now - actor.epoch, 'en')} before now; the "
+                f"policy asks why a step is recorded more than {after} after it happened",
+            )
+        w.late_reason = actor.late_reason
+        yield w
+
+
+def _not_before_recorded(ledger: Ledger, state: Complaint, actor: Actor, step: str) -> None:
+    """A closing step (close, followup, reopen) cannot be dated before a step already recorded
+    on the complaint (a close at 09:05 after an assignment recorded at 12:00); contacts, plans,
+    notes and assignments may be recorded out of order, since they happen in parallel."""
+    row = ledger.conn.execute(
+        "SELECT kind, at FROM events WHERE complaint_id = ? AND kind != 'personal_data_erased' "
+        "ORDER BY at DESC, seq DESC LIMIT 1",
+        (state.id,),
+    ).fetchone()
+    if row is not None and actor.epoch < int(row["at"]):
+        raise InvalidInput(
+            "--at",
+            f"{iso(actor.at)} is before the {row['kind']} step of #{state.id} already recorded "
+            f"at {iso(from_epoch(int(row['at'])))}; a {step} cannot come before it",
         )
 
 
@@ -225,17 +287,17 @@ def register(
     agreed = _appointment(record_kind, urgent, appointment, actor)
     data: dict[str, object] = {
         "channel": CHANNEL.parse(channel),
-        "unit": text(unit, "--unit", limit=MAX_SHORT),
+        "unit": text(unit, "--unit", limit=MAX_SHORT, visible=True),
         "description": text(description, "--description"),
         "location": text(location, "--location", required=False, limit=MAX_SHORT),
         "category": category(policy, category_name) if category_name else None,
         "severity": SEVERITY.parse(severity) if severity else None,
         "nature": NATURE.parse(nature) if nature else None,
     }
-    person = text(name, "--name", limit=MAX_SHORT)
+    person = text(name, "--name", limit=MAX_SHORT, visible=True)
     number = phone(phone_number)
     assert person is not None
-    with ledger.write() as w:
+    with _writing(ledger, actor) as w:
         if source_key is not None:
             data["source_key"] = source_key
         version = ledger.policy_version()
@@ -302,7 +364,7 @@ def classify(
 ) -> Complaint:
     if severity is None and category_name is None and nature is None:
         raise InvalidInput("classify", "give at least one of --severity, --category, --nature")
-    with ledger.write() as w:
+    with _writing(ledger, actor) as w:
         state = ledger.get(complaint_id)
         _require(state, "classify")
         _not_before(state, actor)
@@ -323,14 +385,14 @@ def classify(
 def assign(
     ledger: Ledger, actor: Actor, complaint_id: int, *, department_name: str, handler: str | None
 ) -> Complaint:
-    with ledger.write() as w:
+    with _writing(ledger, actor) as w:
         state = ledger.get(complaint_id)
         _require(state, "assign")
         _not_before(state, actor)
         policy = ledger.policy(state.policy_version)
         data = {
             "department": department(policy, department_name),
-            "handler": text(handler, "--handler", required=False, limit=MAX_SHORT),
+            "handler": text(handler, "--handler", required=False, limit=MAX_SHORT, visible=True),
         }
         return w.record(state, Event("assigned", state.id, actor.epoch, actor.by, data))
 
@@ -361,7 +423,7 @@ def update(
         raise InvalidInput(
             "update", "give at least one of --contacted, --plan, --note, --escalate, --extend"
         )
-    with ledger.write() as w:
+    with _writing(ledger, actor) as w:
         state = ledger.get(complaint_id)
         _require(state, "update")
         _not_before(state, actor)
@@ -408,10 +470,11 @@ def close(
     satisfied: bool | None = None,
 ) -> Complaint:
     resolution_text = text(resolution, "--resolution")
-    with ledger.write() as w:
+    with _writing(ledger, actor) as w:
         state = ledger.get(complaint_id)
         _require(state, "close")
         _not_before(state, actor)
+        _not_before_recorded(ledger, state, actor, "close")
         state = _followed(
             w,
             state,
@@ -433,10 +496,11 @@ def followup(
     ledger: Ledger, actor: Actor, complaint_id: int, *, satisfied: bool, note: str | None = None
 ) -> Complaint:
     note = text(note, "--note", required=False)
-    with ledger.write() as w:
+    with _writing(ledger, actor) as w:
         state = ledger.get(complaint_id)
         _require(state, "followup")
         _not_before(state, actor, state.resolved_at)
+        _not_before_recorded(ledger, state, actor, "followup")
         return _followup_in(w, actor, state, satisfied, note)
 
 
@@ -452,10 +516,11 @@ def reconsideration_deadline(ledger: Ledger, state: Complaint) -> datetime | Non
 
 def reopen(ledger: Ledger, actor: Actor, complaint_id: int, *, reason: str) -> Complaint:
     why = text(reason, "--reason")
-    with ledger.write() as w:
+    with _writing(ledger, actor) as w:
         state = ledger.get(complaint_id)
         _require(state, "reopen")
         _not_before(state, actor, state.resolved_at)
+        _not_before_recorded(ledger, state, actor, "reopen")
         policy = ledger.policy(state.policy_version)
         window_end = reconsideration_deadline(ledger, state)
         assert window_end is not None

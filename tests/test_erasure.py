@@ -1,0 +1,50 @@
+"""Issue 22, finding 8: ``purge-personal`` erases.  The erased name and phone are not readable
+in the ledger file nor in its write-ahead log afterwards, even while another terminal keeps the
+ledger open (so that the log is not folded and removed when the command ends)."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import timedelta
+
+from complaintctl.domain.timeutil import now
+from complaintctl.store.ledger import Ledger
+from complaintctl.workflow.retention import years_before
+
+NAME = "欧阳娜娜"
+PHONE = "13911112222"
+
+
+def _raw(db) -> bytes:
+    wal = db.with_name(db.name + "-wal")
+    return db.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+
+
+def test_every_connection_erases_securely(db):
+    ledger = Ledger.open(db)
+    try:
+        assert ledger.conn.execute("PRAGMA secure_delete").fetchone()[0] == 1
+    finally:
+        ledger.close()
+
+
+def test_erased_values_are_gone_from_the_file_and_the_wal(run, db, register):
+    kept = register(name="周九", phone="13800009999", at="2020-05-01 09:00")
+    other = sqlite3.connect(db)  # another terminal: the log stays when the commands end
+    try:
+        assert other.execute("SELECT count(*) FROM events").fetchone()[0] == 1
+        old = register(name=NAME, phone=PHONE, at="2020-03-02 09:00")
+        run.ok("close", str(old), "--resolution", "已修", "--satisfied", "--at", "2020-03-03 10:00")
+        raw = _raw(db)
+        assert NAME.encode() in raw and PHONE.encode() in raw  # the test can see them
+        latest = years_before(now().date() - timedelta(days=1), 3)
+        assert run.json("purge-personal", "--before", latest.isoformat())["ids"] == [old]
+        assert other.execute("SELECT count(*) FROM events").fetchone()[0] == 5
+        raw = _raw(db)
+        assert NAME.encode() not in raw
+        assert PHONE.encode() not in raw
+        assert "周九".encode() in raw and b"13800009999" in raw  # only the erased ones went
+        assert run.json("show", str(kept))["name"] == "周九"
+        assert run.ok("verify").startswith("ok: ")
+    finally:
+        other.close()
