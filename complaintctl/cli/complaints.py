@@ -13,7 +13,6 @@ from complaintctl.domain.errors import InvalidInput
 from complaintctl.domain.model import Complaint
 from complaintctl.domain.privacy import mask_name, mask_phone
 from complaintctl.domain.timeutil import from_epoch, local, local_due, now, parse_time, to_epoch
-from complaintctl.domain.vocab import SEVERITY, STATUS
 from complaintctl.reports.display import complaint_json, remaining
 from complaintctl.sla.milestones import milestones, next_milestone
 
@@ -250,60 +249,131 @@ def _as_of(value: str | None) -> int:
 def list_(
     ctx: typer.Context,
     status: str | None = typer.Option(
-        None, "--status", help="registered, assigned, in_progress, resolved, closed (or Chinese)."
+        None,
+        "--status",
+        help="registered, assigned, in_progress, resolved, closed, cancelled (or Chinese).",
     ),
     department: str | None = typer.Option(None, "--department"),
     severity: str | None = typer.Option(None, "--severity"),
     open_only: bool = typer.Option(
         False, "--open", help="Only complaints still being handled, next deadline first."
     ),
-    limit: int = typer.Option(
-        50, "--limit", min=1, max=1_000_000, help="How many rows (default 50)."
+    unit: str | None = typer.Option(
+        None, "--unit", help="房号 exactly, or its start with a trailing * (3-1-*)."
+    ),
+    phone: str | None = typer.Option(
+        None, "--phone", help="The phone number or its last 4 or more digits."
+    ),
+    name: str | None = typer.Option(
+        None, "--name", help="Complainant's name exactly, or its start with a trailing *."
+    ),
+    text: str | None = typer.Option(
+        None,
+        "--text",
+        help="Words in the description, location, resolution or notes (all must appear).",
+    ),
+    category: str | None = typer.Option(None, "--category", help="A category of the policy."),
+    channel: str | None = typer.Option(None, "--channel", help="电话 phone, 来访 visit, …"),
+    handler: str | None = typer.Option(None, "--handler", help="The named owner (责任人)."),
+    nature: str | None = typer.Option(None, "--nature", help="有效投诉 valid, 协办事项 assist, …"),
+    since: str | None = typer.Option(
+        None, "--since", help="Received on or after this local date (2026-03-01)."
+    ),
+    until: str | None = typer.Option(
+        None, "--until", help="Received on or before this local date (inclusive)."
+    ),
+    breached: bool = typer.Option(
+        False, "--breached", help="A milestone breached at now or --as-of."
+    ),
+    due_within: str | None = typer.Option(
+        None, "--due-within", help="Next deadline within this time from now (2h, 1wd)."
+    ),
+    linked: bool | None = typer.Option(
+        None, "--linked/--not-linked", help="Only linked duplicates (并单), or none of them."
+    ),
+    limit: int | None = typer.Option(
+        None,
+        "--limit",
+        min=1,
+        max=1_000_000,
+        help="How many rows (default 50 in a table, every match with --json).",
     ),
     as_of: str | None = typer.Option(
         None, "--as-of", help="Judge deadlines at this time instead of now."
     ),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """List complaints with their next deadline."""
-    from complaintctl.workflow import steps as workflow
+    """List complaints with their next deadline; every filter given must match."""
+    from complaintctl.reports.listing import build_filters, find_page
 
     st = state(ctx)
     ledger = st.ledger()
-    from complaintctl.reports.listing import find
-
-    items = find(
-        ledger,
-        status=STATUS.parse(status) if status else None,
-        severity=SEVERITY.parse(severity) if severity else None,
-        department=workflow.department(ledger.policy(), department) if department else None,
-        open_only=open_only,
-        limit=limit,
-    )
     moment = _as_of(as_of)
+    filters = build_filters(
+        ledger,
+        moment,
+        status=status,
+        severity=severity,
+        department=department,
+        open_only=open_only,
+        unit=unit,
+        phone=phone,
+        name=name,
+        text=text,
+        category=category,
+        channel=channel,
+        handler=handler,
+        nature=nature,
+        since=since,
+        until=until,
+        breached=breached,
+        due_within=due_within,
+        linked=linked,
+    )
+    with ledger.reading():
+        page = find_page(ledger, filters, limit if limit is not None or as_json else 50)
+    items = page.rows
     if as_json:
         render.print_json([complaint_json(ledger, c, moment, personal=(n, p)) for c, n, p in items])
+    else:
+        _table(st.lang, ledger, items, moment)
+    _shown(st.lang, len(items), page.total)
+
+
+def _shown(lang: str, shown: int, total: int) -> None:
+    """Say so when the list was cut at --limit: on stdout at a terminal, else on stderr."""
+    if shown >= total:
         return
-    lang = st.lang
-    cal = ledger.calendar() if items else None
-    t = render.table(
-        *(
-            render.h(k, lang)
-            for k in (
-                "id",
-                "received",
-                "unit",
-                "name",
-                "phone",
-                "category",
-                "severity",
-                "department",
-                "status",
-                "next",
-                "left",
-            )
-        )
+    line = (
+        f"显示 {shown:,} / 共 {total:,} 条（--limit 可调）"
+        if lang == "zh"
+        else f"showing {shown:,} of {total:,} (see --limit)"
     )
+    typer.echo(line, err=not render.is_terminal())
+
+
+def _table(
+    lang: str,
+    ledger: Ledger,
+    items: list[tuple[Complaint, str | None, str | None]],
+    moment: int,
+    scores: list[int] | None = None,
+) -> None:
+    cal = ledger.calendar() if items else None
+    heads = [
+        "id",
+        "received",
+        "unit",
+        "name",
+        "phone",
+        "category",
+        "severity",
+        "department",
+        "status",
+        "next",
+        "left",
+    ]
+    t = render.table(*(render.h(k, lang) for k in heads))
     for c, n, p in items:
         nxt = next_milestone(c, ledger.policy(c.policy_version), moment)
         due_text = left = "-"
@@ -318,8 +388,8 @@ def list_(
             str(c.id),
             local(from_epoch(c.received_at)),
             c.unit,
-            mask_name(n),
-            mask_phone(p),
+            _who(n, p)[0],
+            _who(n, p)[1],
             c.category or "-",
             render.label("severity", c.severity, lang),
             c.department or "-",
@@ -337,6 +407,40 @@ def list_(
             if lang == "zh"
             else "* provisional: depends on a year whose holiday notice is not yet published."
         )
+
+
+def _who(name: str | None, phone: str | None) -> tuple[str, str]:
+    """Masked name and phone for a list; an anonymous complaint shows as 匿名."""
+    if name == "" and phone == "":
+        return "匿名", "-"
+    return mask_name(name), mask_phone(phone)
+
+
+def search(
+    ctx: typer.Context,
+    query: str = typer.Argument(..., metavar="TEXT", help="房号, the end of a phone, or words."),
+    limit: int = typer.Option(20, "--limit", min=1, max=1000, help="How many (default 20)."),
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="Judge deadlines at this time instead of now."
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Find a complaint at the desk: 房号, phone ending and words at once, best first."""
+    from complaintctl.reports.search import search as find_best
+
+    st = state(ctx)
+    ledger = st.ledger()
+    moment = _as_of(as_of)
+    found = find_best(ledger, query, limit)
+    if as_json:
+        render.print_json(
+            [
+                {**complaint_json(ledger, c, moment, personal=(n, p)), "score": score}
+                for (c, n, p), score in found
+            ]
+        )
+        return
+    _table(st.lang, ledger, [row for row, _ in found], moment)
 
 
 def show(
@@ -410,6 +514,6 @@ def show(
 
 
 def register_commands(app: typer.Typer) -> None:
-    for fn in (register, classify, assign, update, close, followup, reopen, show):
+    for fn in (register, classify, assign, update, close, followup, reopen, show, search):
         app.command(fn.__name__)(fn)
     app.command("list")(list_)

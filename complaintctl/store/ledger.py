@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from complaintctl.domain.errors import LedgerUnavailable, NotFound
 from complaintctl.domain.model import COLUMNS, Complaint, Event, apply
+from complaintctl.store import textindex
 from complaintctl.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 if TYPE_CHECKING:
@@ -141,6 +142,7 @@ class Ledger:
         except sqlite3.Error as exc:
             raise _explain(exc, path) from exc
         conn.row_factory = sqlite3.Row
+        textindex.register(conn)
         ledger = cls(path, conn)
         # Terminals opening a new ledger at the same moment race to switch it to WAL and
         # create the tables; SQLite answers a lock upgrade that could deadlock with an
@@ -489,6 +491,8 @@ class Writer:
                 f"UPDATE complaints SET {sets} WHERE id = ?",
                 [v for k, v in zip(COLUMNS, values, strict=True) if k != "id"] + [new.id],
             )
+        if event.kind in textindex.TEXT_EVENTS:
+            textindex.refresh(self.conn, [new.id])
         return new
 
     def store_personal(self, complaint_id: int, name: str, phone: str) -> str:

@@ -30,6 +30,7 @@ ALLOWED_STEPS = {
     "in_progress": ("classify", "assign", "update", "close"),
     "resolved": ("classify", "followup", "reopen"),
     "closed": ("reopen",),
+    "cancelled": (),
 }
 
 
