@@ -18,36 +18,19 @@ Chinese words a clerk types are two.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 
-
-def _normal(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).lower()
-
-
-def _is_word_char(ch: str) -> bool:
-    return unicodedata.category(ch)[0] in "LN"
+# a run of ASCII letters and digits, or a run of other letters and digits (no underscore)
+_RUN = re.compile(r"([0-9a-z]+)|[^\W_0-9a-z]+")
 
 
 def runs(text: str) -> Iterator[tuple[bool, str]]:
-    """(is_ascii, run) for each run of letters and digits of ``text``, normalised."""
-    current: list[str] = []
-    ascii_run = False
-    for ch in _normal(text):
-        if not _is_word_char(ch):
-            if current:
-                yield ascii_run, "".join(current)
-                current = []
-            continue
-        is_ascii = ch.isascii()
-        if current and is_ascii != ascii_run:
-            yield ascii_run, "".join(current)
-            current = []
-        ascii_run = is_ascii
-        current.append(ch)
-    if current:
-        yield ascii_run, "".join(current)
+    """(is_ascii, run) for each run of letters and digits of ``text``, normalised (NFKC,
+    lower case: full-width Ａ１ is a1)."""
+    for match in _RUN.finditer(unicodedata.normalize("NFKC", text).lower()):
+        yield match.group(1) is not None, match.group(0)
 
 
 def tokens(text: str) -> list[str]:

@@ -266,6 +266,8 @@ def find_page(ledger: Ledger, f: Filters, limit: int | None = 50) -> Page:
                 (*statuses, *params),
             )[0][0]
         return Page(rows, total)
+    if f.text is not None and f.status is None and len(extra) == 1:
+        return _text_only(ledger, f.text, limit)
     where = (["status = ?"] if f.status is not None else []) + extra
     values = ([f.status] if f.status is not None else []) + params
     clause = f" WHERE {' AND '.join(where)}" if where else ""
@@ -278,6 +280,24 @@ def find_page(ledger: Ledger, f: Filters, limit: int | None = 50) -> Page:
     total = len(rows)
     if limit is not None and total == limit:
         total = ledger.query(f"SELECT count(*) FROM complaints{clause}", tuple(values))[0][0]
+    return Page(rows, total)
+
+
+def _text_only(ledger: Ledger, words: str, limit: int | None) -> Page:
+    """``--text`` alone: the page and the count straight from the text index, newest first
+    (reading the matches' rows from ``complaints`` to count them would cost more)."""
+    _, params = text_condition(words)
+    cut = " LIMIT ?" if limit is not None else ""
+    found = "SELECT rowid FROM complaint_text WHERE complaint_text MATCH ?"
+    rows = to_rows(
+        ledger.query(
+            f"{WITH_CONTACT} WHERE c.id IN ({found} ORDER BY rowid DESC{cut}) ORDER BY c.id DESC",
+            (*params, *([limit] if limit is not None else [])),
+        )
+    )
+    total = len(rows)
+    if limit is not None and total == limit:
+        total = ledger.query(f"SELECT count(*) FROM ({found})", tuple(params))[0][0]
     return Page(rows, total)
 
 

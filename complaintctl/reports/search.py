@@ -54,10 +54,15 @@ def _word_scores(ledger: Ledger, word: str) -> dict[int, int]:
     if digits.isdigit() and len(digits) >= 4:
         score(_ids(ledger, *phone_condition(digits)), EXACT)
     try:
-        condition, params = text_condition(word)
+        _, params = text_condition(word)
     except InvalidInput:
         return scores  # punctuation only: nothing to look for in the text
-    score(_ids(ledger, condition, params), WORD)
+    found = ledger.query(
+        "SELECT rowid FROM complaint_text WHERE complaint_text MATCH ? "
+        f"ORDER BY rowid DESC LIMIT {PER_WORD}",
+        tuple(params),
+    )
+    score([int(r[0]) for r in found], WORD)
     return scores
 
 
