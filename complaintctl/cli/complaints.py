@@ -3,7 +3,7 @@ list and show."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -445,33 +445,49 @@ def search(
 
 def show(
     ctx: typer.Context,
-    complaint_id: int = ID,
+    complaint_ids: list[int] = typer.Argument(
+        ..., help="Complaint numbers (show 3 7 12).", min=1, metavar="ID..."
+    ),
     as_of: str | None = typer.Option(
         None, "--as-of", help="Judge deadlines at this time instead of now."
     ),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Show one complaint: its record, every milestone and the whole event history."""
+    """Show complaints in turn: the record, every milestone and the whole event history
+    (--json: an object for one id, an array for several)."""
     st = state(ctx)
     ledger = st.ledger()
-    c = ledger.get(complaint_id)
     moment = _as_of(as_of)
+    with ledger.reading():
+        found = [ledger.get(cid) for cid in complaint_ids]  # every id checked before output
+        if as_json:
+            items = [
+                complaint_json(
+                    ledger,
+                    c,
+                    moment,
+                    personal=ledger.personal(c.id),
+                    masked=False,
+                    events=ledger.events(c.id),
+                )
+                for c in found
+            ]
+            render.print_json(items[0] if len(items) == 1 else items)
+            return
+        for c in found:
+            _show_one(st.lang, ledger, c, moment)
+
+
+def _show_one(lang: str, ledger: Ledger, c: Complaint, moment: int) -> None:
     events = ledger.events(c.id)
-    personal = ledger.personal(c.id)
-    if as_json:
-        render.print_json(
-            complaint_json(ledger, c, moment, personal=personal, masked=False, events=events)
-        )
-        return
-    lang = st.lang
-    name, phone = personal
+    name, phone = ledger.personal(c.id)
     record = render.table(render.h("field", lang), render.h("value", lang), title=f"#{c.id}")
     rows = [
         ("received", local(from_epoch(c.received_at))),
         ("channel", render.label("channel", c.channel, lang)),
-        ("name", name or ("-" if name == "" else "(erased)")),
+        ("name", _shown_person(name, phone, name)),
         ("unit", c.unit),
-        ("phone", phone or ("-" if phone == "" else "(erased)")),
+        ("phone", _shown_person(name, phone, phone)),
         ("location", c.location or "-"),
         ("description", c.description),
         ("category", c.category or "-"),
@@ -498,19 +514,46 @@ def show(
             local_due(from_epoch(m.due)) + ("*" if m.provisional else ""),
             local(from_epoch(m.done)) if m.done else "-",
             render.styled(render.label("state", m.state, lang), m.state),
-            remaining(m.due, moment, cal, lang) if m.done is None else "-",
+            remaining(m.due, moment, cal, lang)
+            if m.state not in ("met", "late", "cancelled")
+            else "-",
         )
     render.emit(ms)
     ev = render.table(*(render.h(k, lang) for k in ("seq", "at", "kind", "by", "details")))
+    ev.columns[-1].no_wrap = False  # the details wrap; the narrow columns keep their width
     for e in events:
-        details = "; ".join(
-            f"{k}={v}"
-            for k, v in e.data.items()
-            if k not in ("due", "provisional", "previous_due", "update_due", "source_key")
-            and v not in (None, False)
-        )
+        details = _corrections(e.data) if e.kind == "corrected" else _details(e.data)
         ev.add_row(str(e.seq), local(from_epoch(e.at)), e.kind, e.by, details.replace("[", r"\["))
     render.emit(ev)
+
+
+def _shown_person(name: str | None, phone: str | None, value: str | None) -> str:
+    if name == "" and phone == "":
+        return "匿名"
+    return value or ("-" if value == "" else "(erased)")
+
+
+def _details(data: dict[str, object]) -> str:
+    return "; ".join(
+        f"{k}={v}"
+        for k, v in data.items()
+        if k not in ("due", "provisional", "previous_due", "update_due", "source_key")
+        and v not in (None, False)
+    )
+
+
+def _corrections(data: dict[str, Any]) -> str:
+    """A correction as people read it: each field's old and new value, then the reason."""
+    parts = []
+    for field, change in data["changes"].items():
+        if not isinstance(change, dict):
+            parts.append(f"{field}: {change}")
+            continue
+        old, new = change["from"], change["to"]
+        if field == "received_at":
+            old, new = local(from_epoch(old)), local(from_epoch(new))
+        parts.append(f"{field}: {old or '-'} → {new}")
+    return "; ".join([*parts, f"reason={data['reason']}"])
 
 
 def register_commands(app: typer.Typer) -> None:

@@ -142,6 +142,7 @@ MILESTONE_STATES = {
     "breached": "已超时",
     "met": "按时完成",
     "late": "超时完成",
+    "cancelled": "已作废",
 }
 
 

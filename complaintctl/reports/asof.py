@@ -30,7 +30,7 @@ WITH RECURSIVE k(kind) AS (
 # The columns the figures read (the folded slow path copies only these).
 _COLUMNS = (
     "id, received_at, received_month, channel, category, location, severity, nature, department, "
-    "handler, satisfaction, reopen_count, extension_count, escalation_level, duplicate_of, "
+    "handler, status, satisfaction, reopen_count, extension_count, escalation_level, duplicate_of, "
     + ", ".join(f"{m}_due, {m}_done" for m in ("respond", "assign", "plan", "resolve", "update"))
     + ", update_missed"
 )

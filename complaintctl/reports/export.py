@@ -52,6 +52,7 @@ DETAIL_LABELS: dict[str, tuple[str, str]] = {
     "extension_count": ("延期次数", "Extensions"),
     "escalation_level": ("升级", "Escalation"),
     "duplicate_of": ("重复投诉并入", "Duplicate of"),
+    "cancel_reason": ("作废原因", "Cancelled because"),
 }
 OUTCOME_LABELS = {
     "timely": "及时处理",
@@ -59,6 +60,7 @@ OUTCOME_LABELS = {
     "overdue": "逾期未完成",
     "pending": "未到期",
     "duplicate": "重复投诉",
+    "cancelled": "已作废",
 }
 LEVEL_LABELS = {"manager": "经理", "senior": "高层"}
 

@@ -69,6 +69,11 @@ def _midnight(d: date) -> int:
     return to_epoch(datetime(d.year, d.month, d.day, tzinfo=CST))
 
 
+# Every figure leaves out entries cancelled as made in error (作废); the report counts them
+# apart and the detail lists them with their reasons, so cancelling cannot lift a rate unseen.
+COUNTED = "status != 'cancelled'"
+
+
 @dataclass(frozen=True)
 class Period:
     """The cohort: complaints received from ``first`` to ``last`` (local dates, inclusive)."""
@@ -293,6 +298,7 @@ class Report:
     breakdowns: dict[str, list[Figures]]
     top_categories: list[TopEntry]
     top_locations: list[TopEntry]
+    cancelled: int = 0  # entries cancelled as made in error (作废): in no figure
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON contract (docs/report.md)."""
@@ -302,6 +308,7 @@ class Report:
             "to": self.period.last.isoformat(),
             "as_of": iso(from_epoch(self.as_of)),
             **self.summary.as_dict(),
+            "cancelled": self.cancelled,
             "breakdowns": {
                 dim: [
                     {"value": f.value, "label": value_label(dim, f.value, "zh"), **f.as_dict()}
@@ -335,10 +342,15 @@ def build_report(
     for dim in by:
         if dim not in DIMENSIONS:
             raise InvalidInput("--by", f"unknown dimension {dim!r}", accepted=DIMENSIONS)
-    condition, params = period.condition()
+    period_condition, params = period.condition()
+    condition = f"{period_condition} AND {COUNTED}"
     cal = ledger.calendar()
     with snapshot(ledger, as_of, period.start, period.end) as source:
         conn = ledger.conn
+        cancelled = conn.execute(
+            f"SELECT count(*) FROM {source.rows(period_condition + ' AND NOT ' + COUNTED)}",
+            params,
+        ).fetchone()[0]
         whole, places = _aggregate(conn, source, condition, params, cal, tops=True)
         summary = whole.get(None) or Figures(None, Counts())
         breakdowns = {
@@ -353,6 +365,7 @@ def build_report(
         breakdowns,
         _top(places[0], total, top),
         _top(places[1], total, top),
+        cancelled,
     )
 
 
@@ -399,7 +412,7 @@ def build_trend(ledger: Ledger, last: str, count: int, as_of: int) -> list[Trend
     months = months_back(last, count)
     start = _midnight(_month_start(months[0]))
     end = _midnight(_next_month(_month_start(months[-1])))
-    condition = "received_month >= :m0 AND received_month <= :m1"
+    condition = f"received_month >= :m0 AND received_month <= :m1 AND {COUNTED}"
     params = {"m0": months[0], "m1": months[-1]}
     with snapshot(ledger, as_of, start, end) as source:
         rows, _ = _aggregate(ledger.conn, source, condition, params, None, key="received_month")
@@ -431,6 +444,7 @@ DETAIL_FIELDS = (
     "extension_count",
     "escalation_level",
     "duplicate_of",
+    "cancel_reason",
 )
 
 
@@ -452,6 +466,9 @@ def details(ledger: Ledger, period: Period, as_of: int) -> Iterator[dict[str, An
                 days = cal.working_days_between(
                     from_epoch(row["received_at"]).date(), from_epoch(done).date()
                 )
+            reason = None
+            if row["status"] == "cancelled":
+                reason = _cancel_reason(ledger, row["id"])
             yield {
                 "id": row["id"],
                 "received_at": local(from_epoch(row["received_at"])),
@@ -471,7 +488,9 @@ def details(ledger: Ledger, period: Period, as_of: int) -> Iterator[dict[str, An
                 if row["resolve_due"] is not None
                 else None,
                 "resolved_at": local(from_epoch(done)) if done is not None else None,
-                "outcome": "duplicate"
+                "outcome": "cancelled"
+                if reason is not None
+                else "duplicate"
                 if row["duplicate_of"] is not None
                 else RESOLVE_STATES[row["outcome"]],
                 "resolve_days": days,
@@ -480,4 +499,14 @@ def details(ledger: Ledger, period: Period, as_of: int) -> Iterator[dict[str, An
                 "extension_count": row["extension_count"],
                 "escalation_level": row["escalation_level"],
                 "duplicate_of": row["duplicate_of"],
+                "cancel_reason": reason,
             }
+
+
+def _cancel_reason(ledger: Ledger, complaint_id: int) -> str:
+    row = ledger.conn.execute(
+        "SELECT json_extract(data, '$.reason') FROM events "
+        "WHERE complaint_id = ? AND kind = 'cancelled' ORDER BY seq DESC LIMIT 1",
+        (complaint_id,),
+    ).fetchone()
+    return str(row[0]) if row else ""

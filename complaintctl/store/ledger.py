@@ -504,3 +504,15 @@ class Writer:
             (complaint_id, name, phone, salt),
         )
         return integrity.personal_digest(salt, name, phone)
+
+    def replace_personal(self, complaint_id: int, name: str, phone: str) -> str:
+        """Store a corrected name and phone (a new salt) and return the digest the
+        ``corrected`` event commits to."""
+        from complaintctl.store import chain as integrity  # hashing is needed only by writers
+
+        salt = integrity.new_salt()
+        self.conn.execute(
+            "UPDATE personal SET name = ?, phone = ?, salt = ? WHERE complaint_id = ?",
+            (name, phone, salt, complaint_id),
+        )
+        return integrity.personal_digest(salt, name, phone)

@@ -305,9 +305,13 @@ def _check_personal(conn: sqlite3.Connection, events: list[dict[str, Any]], repo
     registered = {e["complaint_id"]: e for e in events if e["kind"] == "registered"}
     erased = {e["complaint_id"]: e["seq"] for e in events if e["kind"] == "personal_data_erased"}
     personal = {r["complaint_id"]: dict(r) for r in _rows(conn, "SELECT * FROM personal")}
+    # a correction of the name or phone commits to the new pair as registering did
+    corrected = {
+        e["complaint_id"]: e for e in events if e["kind"] == "corrected" and e["pii"] is not None
+    }
     for cid, row in sorted(personal.items()):
         where = f"#{cid}"
-        event = registered.get(cid)
+        event = corrected.get(cid, registered.get(cid))
         stored = [row["name"], row["phone"], row["salt"]]
         if event is None:
             report.add(
@@ -350,7 +354,7 @@ def _check_personal(conn: sqlite3.Connection, events: list[dict[str, Any]], repo
             report.add(
                 where,
                 "personal",
-                f"name/phone do not match the digest in the registered event {event['seq']}: "
+                f"name/phone do not match the digest in the {event['kind']} event {event['seq']}: "
                 "edited after registration",
                 complaint_id=cid,
                 seq=event["seq"],
