@@ -318,3 +318,83 @@ def test_show_several_ids(run, register):
     assert result.exit_code != 0
     assert result.stdout == ""
     assert result.stderr.startswith("complaintctl: ID: no complaint #9")
+
+
+# -- anonymous --------------------------------------------------------------------------------
+def anonymous(run, **options):
+    args = ["register", "--anonymous", "--channel", "信函", "--unit", "5-2-301"]
+    args += ["--description", "夜间装修噪音", "--at", "2026-03-02 09:00"]
+    for key, value in options.items():
+        args += [f"--{key}", value]
+    return run.json(*args)
+
+
+def test_anonymous_registration(run, register, db):
+    out = anonymous(run)
+    assert (out["name"], out["phone"], out["anonymous"]) == ("-", "-", True)
+    cid = out["id"]
+    shown = run.ok("show", str(cid)).splitlines()
+    assert "投诉人        匿名" in shown
+    assert "电话          匿名" in shown
+    listed = run.ok("list").splitlines()[1].split()
+    assert listed[3:6] == ["5-2-301", "匿名", "-"]
+    assert run.json("show", str(cid))["anonymous"] is True
+    named = register(at="2026-03-02 09:00")
+    assert run.json("show", str(named))["anonymous"] is False
+    verified(run)
+
+
+def test_anonymous_cannot_be_called_back_and_leaves_the_followup_rate(run, register, db):
+    cid = anonymous(run)["id"]
+    named = register(at="2026-03-02 09:00")
+    for c in (cid, named):
+        run.ok("close", str(c), "--resolution", "已处理", "--at", "2026-03-02 12:00")
+    before = snapshot(db)
+    result = run("followup", str(cid), "--satisfied")
+    assert result.exit_code != 0
+    assert result.stderr == (
+        f"complaintctl: cannot follow up #{cid}: it is anonymous (匿名), with no phone to call "
+        "back; it is left out of the 回访率\n"
+    )
+    assert snapshot(db) == before
+    run.ok("followup", str(named), "--satisfied", "--at", "2026-03-03 10:00")
+    report = run.json("report", "--month", "2026-03", "--as-of", AS_OF, "--by", "channel")
+    assert (report["resolved"], report["followed_up"], report["followup_rate"]) == (2, 1, 100.0)
+    by_channel = {r["value"]: r for r in report["breakdowns"]["channel"]}
+    assert by_channel["letter"]["followup_rate"] is None  # nobody to call back
+    assert by_channel["phone"]["followup_rate"] == 100.0
+
+
+def test_anonymous_refusals(run, register, db):
+    register()
+    before = snapshot(db)
+    for args, message in [
+        (
+            ["register", "--channel", "电话", "--unit", "1-1-101", "--description", "x"],
+            "complaintctl: --name: must not be empty; for a caller who withholds it, use "
+            "--anonymous",
+        ),
+        (
+            [
+                "register",
+                "--channel",
+                "电话",
+                "--name",
+                "张三",
+                "--unit",
+                "1",
+                "--description",
+                "x",
+            ],
+            "complaintctl: --phone: must not be empty; for a caller who withholds it",
+        ),
+        (
+            ["register", "--anonymous", "--phone", "13812345678", "--channel", "电话"]
+            + ["--unit", "1", "--description", "x"],
+            "complaintctl: --anonymous: takes no --name or --phone",
+        ),
+    ]:
+        result = run(*args)
+        assert result.exit_code != 0
+        assert result.stderr.startswith(message), result.stderr
+    assert snapshot(db) == before

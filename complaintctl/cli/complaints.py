@@ -56,9 +56,9 @@ def register(
         "--channel",
         help="电话 phone, 来访 visit, 网络 online, 信函 letter, 转办 relay, 其他 other.",
     ),
-    name: str = typer.Option(..., "--name", help="Complainant's name (投诉人)."),
+    name: str | None = typer.Option(None, "--name", help="Complainant's name (投诉人)."),
     unit: str = typer.Option(..., "--unit", help="房号 or 铺位号."),
-    phone: str = typer.Option(..., "--phone", help="Contact phone."),
+    phone: str | None = typer.Option(None, "--phone", help="Contact phone."),
     description: str = typer.Option(..., "--description", help="What the complaint is about."),
     category: str | None = typer.Option(None, "--category", help="A category of the policy."),
     severity: str | None = typer.Option(
@@ -69,6 +69,12 @@ def register(
         None,
         "--nature",
         help="有效投诉 valid, 协办事项 assist, 过高要求 excessive, 无责任投诉 no_fault.",
+    ),
+    anonymous: bool = typer.Option(
+        False,
+        "--anonymous",
+        help="No name and no phone (withheld, an unsigned letter): shown as 匿名, never called "
+        "back, out of the 回访率.",
     ),
     at: str | None = AT_OPTION,
     by: str | None = BY_OPTION,
@@ -91,6 +97,7 @@ def register(
         severity=severity,
         location=location,
         nature=nature,
+        anonymous=anonymous,
     )
     _emit(ctx, c, as_json, "已登记", "registered")
 

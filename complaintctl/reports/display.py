@@ -66,6 +66,7 @@ def complaint_json(
     name, phone = personal
     out["name"] = mask_name(name) if masked else name
     out["phone"] = mask_phone(phone) if masked else phone
+    out["anonymous"] = name == "" and phone == ""  # 匿名: no one to call back
     out["received_at"] = _iso(c.received_at)
     out["resolved_at"] = _iso(c.resolved_at)
     out["followed_up_at"] = _iso(c.followed_up_at)

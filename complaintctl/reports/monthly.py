@@ -176,6 +176,30 @@ def _aggregate(
     return out, places
 
 
+# Resolved complaints with no phone to call back (anonymous, 匿名): not owed a 回访.
+_NO_CALLBACK = (
+    " AND duplicate_of IS NULL AND resolve_done IS NOT NULL AND resolve_due IS NOT NULL"
+    " AND id IN (SELECT complaint_id FROM personal WHERE phone = '')"
+)
+
+
+def _no_callback(
+    conn: sqlite3.Connection,
+    source: Source,
+    condition: str,
+    params: dict[str, Any],
+    key: str | None,
+    out: dict[str | None, Figures],
+) -> None:
+    """Set each group's ``no_callback``: the resolved complaints out of the 回访率."""
+    sql = (
+        f"SELECT {key or 'NULL'}, count(*) FROM {source.rows(condition + _NO_CALLBACK)} GROUP BY 1"
+    )
+    for value, n in conn.execute(sql, params):
+        if value in out:
+            out[value].no_callback = n
+
+
 def _select(
     conn: sqlite3.Connection,
     source: Source,
@@ -352,11 +376,13 @@ def build_report(
             params,
         ).fetchone()[0]
         whole, places = _aggregate(conn, source, condition, params, cal, tops=True)
+        _no_callback(conn, source, condition, params, None, whole)
         summary = whole.get(None) or Figures(None, Counts())
-        breakdowns = {
-            dim: _order(dim, _aggregate(conn, source, condition, params, cal, key=dim)[0])
-            for dim in dict.fromkeys(by)
-        }
+        breakdowns = {}
+        for dim in dict.fromkeys(by):
+            rows = _aggregate(conn, source, condition, params, cal, key=dim)[0]
+            _no_callback(conn, source, condition, params, dim, rows)
+            breakdowns[dim] = _order(dim, rows)
     total = summary.counts.total
     return Report(
         period,

@@ -173,15 +173,16 @@ def register(
     actor: Actor,
     *,
     channel: str,
-    name: str,
+    name: str | None,
     unit: str,
-    phone_number: str,
+    phone_number: str | None,
     description: str,
     category_name: str | None = None,
     severity: str | None = None,
     location: str | None = None,
     nature: str | None = None,
     source_key: str | None = None,
+    anonymous: bool = False,
 ) -> Complaint:
     policy = ledger.policy()
     data: dict[str, object] = {
@@ -193,9 +194,9 @@ def register(
         "severity": SEVERITY.parse(severity) if severity else None,
         "nature": NATURE.parse(nature) if nature else None,
     }
-    person = text(name, "--name", limit=MAX_SHORT)
-    number = phone(phone_number)
-    assert person is not None
+    person, number = _contact(name, phone_number, anonymous)
+    if anonymous:
+        data["anonymous"] = True
     with ledger.write() as w:
         if source_key is not None:
             data["source_key"] = source_key
@@ -206,6 +207,23 @@ def register(
         data["due"] = due
         data["provisional"] = mask
         return _register_in(w, actor, person, number, data)
+
+
+def _contact(name: str | None, phone_number: str | None, anonymous: bool) -> tuple[str, str]:
+    """The name and phone to store: both empty for an anonymous complaint (a caller who
+    withholds them, an unsigned letter), which can then not be called back."""
+    if anonymous:
+        if name is not None or phone_number is not None:
+            raise InvalidInput("--anonymous", "takes no --name or --phone")
+        return "", ""
+    hint = "; for a caller who withholds it, use --anonymous"
+    if name is None or not name.strip():
+        raise InvalidInput("--name", "must not be empty" + hint)
+    if phone_number is None or not phone_number.strip():
+        raise InvalidInput("--phone", "must not be empty" + hint)
+    person = text(name, "--name", limit=MAX_SHORT)
+    assert person is not None
+    return person, phone(phone_number)
 
 
 def _register_in(
@@ -362,6 +380,11 @@ def followup(
     with ledger.write() as w:
         state = ledger.get(complaint_id)
         _require(state, "followup")
+        if ledger.personal(state.id)[1] == "":
+            raise DomainError(
+                f"cannot follow up #{state.id}: it is anonymous (匿名), with no phone to call "
+                "back; it is left out of the 回访率"
+            )
         _not_before(state, actor, state.resolved_at)
         return _followup_in(w, actor, state, satisfied, note)
 
