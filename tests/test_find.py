@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from ledgertools import snapshot
+from rich.cells import cell_len
 
 from complaintctl.domain.textsearch import match_query, tokens
 
@@ -183,10 +184,12 @@ def test_search_ranks_unit_and_phone_above_words(desk):
     found = desk.json("search", "3-1-502", "--as-of", AS_OF)
     assert [(c["id"], c["score"]) for c in found] == [(5, 4), (2, 4)]
     found = desk.json("search", "1702", "--as-of", AS_OF)
-    assert [c["id"] for c in found] == []  # the middle of a 房号 is not a phone ending
+    assert [(c["id"], c["score"]) for c in found] == [(1, 1)]  # the room: a word of the 房号
     found = desk.json("search", "3-1 漏", "--as-of", AS_OF)
-    # 3-1* (2 points) and a word (1): 3-10-101 has both; then by score, newest first
-    assert [(c["id"], c["score"]) for c in found] == [(4, 3), (5, 2), (3, 2), (2, 2), (1, 1)]
+    # 3-1-* (2 points; not 3-10-101) or the word 漏 (1), newest first among equals
+    assert [(c["id"], c["score"]) for c in found] == [(5, 2), (3, 2), (2, 2), (4, 1), (1, 1)]
+    found = desk.json("search", "3-1", "--as-of", AS_OF)
+    assert [c["id"] for c in found] == [5, 3, 2]
     found = desk.json("search", "5678 灯", "--as-of", AS_OF)
     assert [(c["id"], c["score"]) for c in found] == [(5, 5), (2, 5), (1, 4)]
 
@@ -215,3 +218,15 @@ def test_every_substring_of_a_text_matches_its_tokens(text):
             assert query is not None
             phrase = query.strip('"')
             assert f" {phrase} " in joined
+
+
+def test_list_at_80_columns_keeps_what_finds_a_complaint(desk, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    lines = desk.ok("list", "--unit", "3-1-*", "--as-of", AS_OF).splitlines()
+    assert lines == [
+        "编号  受理时间    房号/铺位  投诉人  电话          状态    下一时限",
+        "5     2026-04-01  3-1-502    李*     021-****5678  已登记  首次联系 04-02 09:00",
+        "3     2026-04-01  3-1-601    王*     139****1111   已登记  首次联系 04-01 00:15",
+        "2     2026-03-31  3-1-502    李*     021-****5678  已登记  首次联系 04-01 23:59",
+    ]
+    assert max(cell_len(line) for line in lines) <= 80

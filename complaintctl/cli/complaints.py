@@ -359,48 +359,59 @@ def _shown(lang: str, shown: int, total: int) -> None:
     typer.echo(line, err=not render.is_terminal())
 
 
+# Below this many columns a list keeps what finds a complaint (number, date, 房号, who, status,
+# next deadline) and drops category, severity, department and the time left.
+NARROW = 120
+
+
+def _width() -> int:
+    if render.is_terminal():
+        import shutil  # start-up: only for a list drawn at a terminal
+
+        return shutil.get_terminal_size().columns
+    return render.width()
+
+
 def _table(
     lang: str,
     ledger: Ledger,
     items: list[tuple[Complaint, str | None, str | None]],
     moment: int,
-    scores: list[int] | None = None,
 ) -> None:
     cal = ledger.calendar() if items else None
-    heads = [
-        "id",
-        "received",
-        "unit",
-        "name",
-        "phone",
-        "category",
-        "severity",
-        "department",
-        "status",
-        "next",
-        "left",
-    ]
+    narrow = _width() < NARROW
+    heads = ["id", "received", "unit", "name", "phone", "category", "severity", "department"]
+    heads += ["status", "next", "left"]
+    if narrow:
+        heads = ["id", "received", "unit", "name", "phone", "status", "next"]
     t = render.table(*(render.h(k, lang) for k in heads))
     for c, n, p in items:
         nxt = next_milestone(c, ledger.policy(c.policy_version), moment)
         due_text = left = "-"
         if nxt is not None:
+            due = local_due(from_epoch(nxt.due))
             due_text = render.styled(
-                f"{render.label('milestone', nxt.name, lang)} {local_due(from_epoch(nxt.due))}"
+                f"{render.label('milestone', nxt.name, lang)} {due[5:] if narrow else due}"
                 + ("*" if nxt.provisional else ""),
                 nxt.state,
             )
             left = render.styled(remaining(nxt.due, moment, cal, lang), nxt.state)
+        received = local(from_epoch(c.received_at))
+        name, phone = _who(n, p)
+        status = render.label("status", c.status, lang)
+        if narrow:
+            t.add_row(str(c.id), received[:10], c.unit, name, phone, status, due_text)
+            continue
         t.add_row(
             str(c.id),
-            local(from_epoch(c.received_at)),
+            received,
             c.unit,
-            _who(n, p)[0],
-            _who(n, p)[1],
+            name,
+            phone,
             c.category or "-",
             render.label("severity", c.severity, lang),
             c.department or "-",
-            render.label("status", c.status, lang),
+            status,
             due_text,
             left,
         )

@@ -1,8 +1,9 @@
 """``search TEXT``: one box for the desk.
 
-Each word of the query is looked for at once as a 房号 (exactly, or as the start of one when
-it holds a '-': ``3-1`` finds 3-1-502), as the end of a phone number (four or more digits)
-and as a word of the text.  A complaint scores for every word it matches, by the strongest
+Each word of the query is looked for at once as a 房号 (exactly, or as its first parts when
+it holds a '-': ``3-1`` finds 3-1-502 but not 3-10-101), as the end of a phone number (four
+or more digits) and as a word of the text (which holds the parts of the 房号 too: ``1702``
+finds 2-3-1702).  A complaint scores for every word it matches, by the strongest
 way it matches it:
 
     房号 exactly or the phone's ending   4
@@ -48,11 +49,14 @@ def _word_scores(ledger: Ledger, word: str) -> dict[int, int]:
                 scores[cid] = points
 
     score(_ids(ledger, "unit = ?", [word]), EXACT)
-    if "-" in word:
-        score(_ids(ledger, "unit >= ? AND unit < ?", [word, word + _TOP]), PREFIX)
+    if "-" in word:  # whole parts: 3-1 finds 3-1-502, not 3-10-101
+        stem = word if word.endswith("-") else f"{word}-"
+        score(_ids(ledger, "unit >= ? AND unit < ?", [stem, stem + _TOP]), PREFIX)
     digits = re.sub(r"[\s+-]", "", word)
     if digits.isdigit() and len(digits) >= 4:
         score(_ids(ledger, *phone_condition(digits)), EXACT)
+    if "-" in word:
+        return scores  # a 房号: its digits as words would match every unit sharing one
     try:
         _, params = text_condition(word)
     except InvalidInput:

@@ -1,7 +1,8 @@
 """The text index: each complaint's words in an FTS5 table, kept by the writer.
 
 ``complaint_text`` (rowid = complaint id) holds the tokens of the description, location,
-resolution and the notes and plans of its events (``domain/textsearch.py`` says which
+resolution, the notes and plans of its events, and the parts of its 房号 (so that ``search
+1702`` finds 2-3-1702) (``domain/textsearch.py`` says which
 tokens: bigrams, so that two-character Chinese words match).  SQLite computes them through
 the SQL function ``complaintctl_terms`` that every connection of a ledger registers, so the
 migration that made the table, an import and a single write share one statement.
@@ -26,7 +27,7 @@ _NOTES = (
     "coalesce(json_extract(e.data, '$.plan'), ''), ' ') FROM events e "
     "WHERE e.complaint_id = c.id AND e.kind IN ('updated', 'followed_up', 'noted'))"
 )
-TERMS_SQL = f"{FUNCTION}(c.description, c.location, c.resolution, {_NOTES})"
+TERMS_SQL = f"{FUNCTION}(c.description, c.location, c.resolution, {_NOTES}, c.unit)"
 INSERT_SQL = f"INSERT INTO complaint_text (rowid, terms) SELECT c.id, {TERMS_SQL} FROM complaints c"
 
 
