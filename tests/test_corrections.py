@@ -398,3 +398,17 @@ def test_anonymous_refusals(run, register, db):
         assert result.exit_code != 0
         assert result.stderr.startswith(message), result.stderr
     assert snapshot(db) == before
+
+
+def test_import_refuses_a_cancelled_row(run, tmp_path, register, db):
+    register()
+    before = snapshot(db)
+    sheet = tmp_path / "s.csv"
+    sheet.write_text(
+        "受理时间,房号,投诉内容,联系电话,状态\n2026-03-02 09:00,1-101,漏水,13812345678,已作废\n",
+        encoding="utf-8-sig",
+    )
+    result = run("import", str(sheet))
+    assert result.exit_code != 0
+    assert "已作废" in result.stderr and "is not imported" in result.stderr
+    assert snapshot(db) == before
