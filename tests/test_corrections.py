@@ -47,6 +47,8 @@ def test_received_at_correction_recomputes_every_deadline(run, register):
 
 def test_received_at_moves_the_complaint_to_its_month(run, register):
     cid = register(at="2026-04-01 00:30")
+    # a report as of a moment before the correction shows the ledger as it was then
+    run.ok("edit", str(register(at="2026-04-01 08:00")), "--unit", "9-9-909", "--reason", "x")
     edit_at = "2026-04-01 09:00"
     run.ok(
         "edit",
@@ -60,7 +62,11 @@ def test_received_at_moves_the_complaint_to_its_month(run, register):
     )
     march = run.json("report", "--month", "2026-03", "--as-of", "2026-04-02 12:00")
     april = run.json("report", "--month", "2026-04", "--as-of", "2026-04-02 12:00")
-    assert (march["received"], april["received"]) == (1, 0)
+    assert (march["received"], april["received"]) == (1, 1)
+    early = "2026-04-01 08:30"
+    march = run.json("report", "--month", "2026-03", "--as-of", early)
+    april = run.json("report", "--month", "2026-04", "--as-of", early)
+    assert (march["received"], april["received"]) == (0, 2)  # #2 registered at 08:00
     verified(run)
 
 

@@ -66,11 +66,24 @@ FEW = 50_000  # up to this many events after as_of: find them through the (kind,
 
 
 def _changed(conn: sqlite3.Connection, as_of: int, start: int, end: int) -> list[int]:
-    """Complaints received in [start, end) with events after ``as_of``.
+    """Complaints received in [start, end) with events after ``as_of``, and any complaint
+    corrected after ``as_of`` (a corrected receipt time may have moved it out of the period
+    or into it: rebuilt, it is judged by the time it had then).
 
     Usually ``as_of`` is now and nothing happened since: a few index probes per event kind.
     With few later events, they are read through the (kind, at) index; with many (a report
     as of long ago), the period's own complaints are checked instead."""
+    corrected = [
+        r[0]
+        for r in conn.execute(
+            "SELECT DISTINCT complaint_id FROM events WHERE kind = 'corrected' AND at > ?",
+            (as_of,),
+        )
+    ]
+    return sorted(set(_received_changed(conn, as_of, start, end)) | set(corrected))
+
+
+def _received_changed(conn: sqlite3.Connection, as_of: int, start: int, end: int) -> list[int]:
     later = 0
     for (kind,) in conn.execute(_KINDS).fetchall():
         later += conn.execute(
