@@ -230,3 +230,24 @@ def test_list_at_80_columns_keeps_what_finds_a_complaint(desk, monkeypatch):
         "2     2026-03-31  3-1-502    李*     021-****5678  已登记  首次联系 04-01 23:59",
     ]
     assert max(cell_len(line) for line in lines) <= 80
+
+
+def test_combined_filters_read_through_the_most_selective_index(desk, db):
+    """An open list with a common word and a 房号 prefix is read from the unit index, not
+    from every open complaint or every complaint with the word."""
+    from complaintctl.reports.listing import Filters, conditions
+    from complaintctl.store.ledger import Ledger
+
+    ledger = Ledger.open(db)
+    try:
+        f = Filters(open_only=True, unit="3-1-*", text="不亮")
+        where, params = conditions(f)
+        sql = f"SELECT id FROM complaints WHERE +status IN ('registered') AND {' AND '.join(where)}"
+        plan = " ".join(r[3] for r in ledger.query(f"EXPLAIN QUERY PLAN {sql}", tuple(params)))
+        assert "USING INDEX complaints_unit" in plan
+        where, params = conditions(Filters(unit="3-1-*", phone="5678"))
+        sql = f"SELECT id FROM complaints WHERE {' AND '.join(where)}"
+        plan = " ".join(r[3] for r in ledger.query(f"EXPLAIN QUERY PLAN {sql}", tuple(params)))
+        assert "personal_phone_tail" in plan and "complaints_unit" not in plan
+    finally:
+        ledger.close()

@@ -158,43 +158,65 @@ def _prefix(column: str, value: str, field: str) -> tuple[str, list[Any]]:
     return f"{column} = ?", [value]
 
 
-def phone_condition(digits: str) -> tuple[str, list[Any]]:
+def phone_condition(digits: str, plus: str = "") -> tuple[str, list[Any]]:
     return (
-        f"id IN (SELECT complaint_id FROM personal WHERE {_PHONE_TAIL} = ? "
+        f"{plus}id IN (SELECT complaint_id FROM personal WHERE {_PHONE_TAIL} = ? "
         "AND replace(phone, '-', '') LIKE ?)",
         [digits[-4:], f"%{digits}"],
     )
 
 
-def text_condition(words: str) -> tuple[str, list[Any]]:
+def text_condition(words: str, plus: str = "") -> tuple[str, list[Any]]:
     query = match_query(words)
     if query is None:
         raise InvalidInput("--text", f"{words!r} holds no word to look for")
-    return "id IN (SELECT rowid FROM complaint_text WHERE complaint_text MATCH ?)", [query]
+    return f"{plus}id IN (SELECT rowid FROM complaint_text WHERE complaint_text MATCH ?)", [query]
+
+
+def driver(f: Filters) -> str | None:
+    """The filter a query should be read through, the most selective given: a phone, an exact
+    房号, a name, a 房号 prefix, words.  The others are checked on its rows (SQLite, left to
+    itself, may read every open complaint, or every complaint with a common word)."""
+    unit_exact = f.unit is not None and not f.unit.strip().endswith("*")
+    for name, given in (
+        ("phone", f.phone is not None),
+        ("unit", unit_exact),
+        ("name", f.name is not None),
+        ("unit", f.unit is not None),
+        ("text", f.text is not None),
+    ):
+        if given:
+            return name
+    return None
 
 
 def conditions(f: Filters) -> tuple[list[str], list[Any]]:
-    """The SQL conditions (on ``complaints``, unqualified) and their parameters."""
+    """The SQL conditions (on ``complaints``, unqualified) and their parameters; only the
+    :func:`driver` may use its index (the others' columns carry SQLite's unary ``+``)."""
     where: list[str] = []
     params: list[Any] = []
+    lead = driver(f)
 
     def add(sql: str, *values: Any) -> None:
         where.append(sql)
         params.extend(values)
+
+    def plus(name: str) -> str:
+        return "" if name == lead else "+"
 
     for column in ("severity", "department", "category", "channel", "handler", "nature"):
         value = getattr(f, column)
         if value is not None:
             add(f"{column} = ?", value)
     if f.unit is not None:
-        add(*_spread(_prefix("unit", f.unit, "--unit")))
+        add(*_spread(_prefix(plus("unit") + "unit", f.unit, "--unit")))
     if f.phone is not None:
-        add(*_spread(phone_condition(phone_digits(f.phone))))
+        add(*_spread(phone_condition(phone_digits(f.phone), plus("phone"))))
     if f.name is not None:
         sql, values = _prefix("name", f.name, "--name")
-        add(f"id IN (SELECT complaint_id FROM personal WHERE {sql})", *values)
+        add(f"{plus('name')}id IN (SELECT complaint_id FROM personal WHERE {sql})", *values)
     if f.text is not None:
-        add(*_spread(text_condition(f.text)))
+        add(*_spread(text_condition(f.text, plus("text"))))
     if f.since is not None:
         add("received_at >= ?", f.since)
     if f.until is not None:
@@ -236,6 +258,8 @@ def find_page(ledger: Ledger, f: Filters, limit: int | None = 50) -> Page:
         if not statuses:
             return Page([], 0)
         cond = "".join(f" AND {e}" for e in extra)
+        if driver(f) is not None:  # few rows through its index: one query, then the order
+            return _driven(ledger, statuses, cond, params, limit)
         if limit is None:
             marks = ", ".join("?" for _ in statuses)
             sql = (
@@ -268,7 +292,8 @@ def find_page(ledger: Ledger, f: Filters, limit: int | None = 50) -> Page:
         return Page(rows, total)
     if f.text is not None and f.status is None and len(extra) == 1:
         return _text_only(ledger, f.text, limit)
-    where = (["status = ?"] if f.status is not None else []) + extra
+    status = "+status = ?" if driver(f) is not None else "status = ?"
+    where = ([status] if f.status is not None else []) + extra
     values = ([f.status] if f.status is not None else []) + params
     clause = f" WHERE {' AND '.join(where)}" if where else ""
     cut = " LIMIT ?" if limit is not None else ""
@@ -280,6 +305,28 @@ def find_page(ledger: Ledger, f: Filters, limit: int | None = 50) -> Page:
     total = len(rows)
     if limit is not None and total == limit:
         total = ledger.query(f"SELECT count(*) FROM complaints{clause}", tuple(values))[0][0]
+    return Page(rows, total)
+
+
+def _driven(
+    ledger: Ledger, statuses: list[str], cond: str, params: list[Any], limit: int | None
+) -> Page:
+    """An open list read through its :func:`driver`'s index, next deadline first."""
+    marks = ", ".join("?" for _ in statuses)
+    found = f"SELECT id FROM complaints WHERE +status IN ({marks}){cond}"
+    order = "ORDER BY next_due IS NULL, next_due, id"
+    cut = " LIMIT ?" if limit is not None else ""
+    args = (*statuses, *params)
+    rows = to_rows(
+        ledger.query(
+            f"{WITH_CONTACT} WHERE c.id IN ({found} {order}{cut}) "
+            "ORDER BY c.next_due IS NULL, c.next_due, c.id",
+            (*args, *([limit] if limit is not None else [])),
+        )
+    )
+    total = len(rows)
+    if limit is not None and total == limit:
+        total = ledger.query(f"SELECT count(*) FROM ({found})", args)[0][0]
     return Page(rows, total)
 
 

@@ -136,6 +136,8 @@ def cancel(ledger: Ledger, actor: Actor, complaint_id: int, *, reason: str | Non
     why = text(reason, "--reason")
     with ledger.write() as w:
         state = ledger.get(complaint_id)
+        if state.status == "cancelled":
+            raise DomainError(f"cannot cancel #{state.id}: it is cancelled (已作废) already")
         if state.status not in CANCELLABLE:
             raise DomainError(
                 f"cannot cancel #{state.id}: it is {state.status} ({STATUS.label(state.status)}); "
