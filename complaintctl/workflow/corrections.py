@@ -34,9 +34,9 @@ def _new_values(
     description: str | None,
     channel: str | None,
     received_at: str | None,
-) -> dict[str, object]:
+) -> dict[str, str | int | None]:
     """The values given, checked as ``register`` checks them."""
-    values: dict[str, object] = {}
+    values: dict[str, str | int | None] = {}
     if name is not None:
         values["name"] = text(name, "--name", limit=MAX_SHORT)
     if phone_number is not None:
@@ -92,7 +92,7 @@ def edit(
         if not changes:
             raise InvalidInput("edit", f"#{state.id} already has these values: nothing to change")
         if "received_at" in changes:
-            _received_before_steps(state, events, int(values["received_at"]))  # type: ignore[call-overload]
+            _received_before_steps(state, events, int(values["received_at"] or 0))
         pii = None
         if any(f in changes for f in PERSONAL):
             if old_name is None and old_phone is None:
@@ -108,7 +108,7 @@ def edit(
         if "received_at" in changes or "channel" in changes:
             corrected = replace(
                 state,
-                received_at=int(values.get("received_at", state.received_at)),  # type: ignore[call-overload]
+                received_at=int(values.get("received_at") or state.received_at),
                 channel=str(values.get("channel", state.channel)),
             )
             policy = ledger.policy(state.policy_version)
