@@ -302,3 +302,12 @@ def test_changed_span_is_the_first_and_last_day_that_differs(days: set[date], of
 @given(day=st.dates(min_value=date(2000, 1, 1), max_value=date(2040, 12, 31)))
 def test_a_notice_reaches_december_before_and_january_after(day: date):
     assert in_reach(day, 2019) == (date(2018, 12, 1) <= day <= date(2020, 1, 31))
+
+
+def test_a_linked_duplicate_is_not_drift(run, register):
+    """A duplicate took over its main's deadlines (并单): `calendar check` does not report it
+    as differing from the calendar, and `calendar recompute` leaves it alone."""
+    register(severity="中度", at="2026-03-02 09:00")
+    register(severity="中度", at="2026-03-03 09:00", unit="3-1-602")
+    run.ok("link", "1", "2", "--at", "2026-03-03 09:10")
+    assert run.ok("calendar", "check") == "ok: every deadline agrees with the calendar in force\n"

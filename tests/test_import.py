@@ -273,8 +273,8 @@ def test_skip_invalid_imports_good_rows_and_writes_rejects(run, tmp_path):
     ]  # fmt: skip
     assert [c["unit"] for c in run.json("list")] == ["1-103", "1-101"]
     assert run.json("show", "2")["phone"] == ""
-    shown = run.ok("show", "2")  # no name column and no phone: "-"
-    assert "\n投诉人        -\n" in shown and "\n电话          -\n" in shown
+    shown = run.ok("show", "2")  # no name column and no phone: anonymous (issue 14)
+    assert "\n投诉人        匿名\n" in shown and "\n电话          匿名\n" in shown
 
     # fix the rejects file and import it as it is
     fixed = (

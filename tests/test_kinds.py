@@ -497,6 +497,10 @@ def test_existing_ledger_rows_become_complaints(run, db):
     with conn:  # back to schema 3: the complaints table without the kind columns
         for column in ("kind", "urgent", "appointment_at", "about"):
             conn.execute(f"ALTER TABLE complaints DROP COLUMN {column}")
+        # and without what migration 5 (the text index, issue 14) made after it
+        conn.execute("DROP TABLE complaint_text")
+        for index in ("complaints_unit", "personal_phone_tail", "personal_name"):
+            conn.execute(f"DROP INDEX {index}")
         conn.execute("PRAGMA user_version = 3")
     conn.close()
     assert [c["kind"] for c in run.json("list", "--kind", "投诉")] == ["complaint"]

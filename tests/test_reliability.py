@@ -17,6 +17,7 @@ from complaintctl.domain.model import COLUMNS
 from complaintctl.domain.timeutil import now
 from complaintctl.store import chain as integrity
 from complaintctl.store import ledger as ledger_mod
+from complaintctl.store import textindex
 from complaintctl.workflow.retention import years_before
 
 
@@ -378,6 +379,7 @@ def version_1(run, db, register, monkeypatch):
         patch.setattr(ledger_mod, "MIGRATIONS", [ledger_mod.MIGRATIONS[0] + added])
         patch.setattr(ledger_mod, "SCHEMA_VERSION", 1)
         patch.setattr(ledger_mod, "PAGE_SIZE", 4096)  # SQLite's, which that version kept
+        patch.setattr(textindex, "TEXT_EVENTS", frozenset())  # it had no text index
         make_history(run, register)
         for n in range(20):
             run.ok("update", "2", "--note", f"第{n}次巡查：" + "保洁已到场" * 400)
@@ -417,13 +419,24 @@ def test_upgrade_from_1_keeps_every_event_and_drops_the_hash_index(run, db, vers
     logged = events(db)
     assert len(logged) == 36
     pages = one(db, "PRAGMA page_count")
+    schema_pages = one(db, "SELECT count(*) FROM dbstat WHERE name = 'sqlite_schema'")
 
     assert run.ok("verify").startswith("ok: 36 events, 3 complaints")  # opening migrates
     assert one(db, "PRAGMA user_version") == ledger_mod.SCHEMA_VERSION
     assert events(db) == logged  # same rows, seq, hashes
     assert one(db, "PRAGMA page_size") == 4096  # a ledger keeps the page size it was made with
-    # the old table's pages given back: the file is no larger than before
-    assert (one(db, "PRAGMA freelist_count"), one(db, "PRAGMA page_count") <= pages) == (0, True)
+    # the old table's pages given back: the file is no larger than before, but for what
+    # migration 3 adds (the text index, three indexes and their lines in the schema, issue 14)
+    added = one(
+        db,
+        "SELECT count(*) FROM dbstat WHERE name LIKE 'complaint_text%' "
+        "OR name IN ('complaints_unit', 'personal_phone_tail', 'personal_name')",
+    )
+    added += one(db, "SELECT count(*) FROM dbstat WHERE name = 'sqlite_schema'") - schema_pages
+    assert (one(db, "PRAGMA freelist_count"), one(db, "PRAGMA page_count") - added <= pages) == (
+        0,
+        True,
+    )
     assert indexes(db) == ["events_by_complaint", "events_by_kind"]
     (saved,) = db.parent.glob(f"ledger.db.before-v{ledger_mod.SCHEMA_VERSION}-*")
     assert (one(saved, "PRAGMA user_version"), events(saved)) == (1, logged)

@@ -204,7 +204,8 @@ def test_window_ending_on_rest_day_moves_to_next_working_day(run, register):
                 "d",
             ],
             2,
-            "complaintctl: --name: must not be empty\n",
+            "complaintctl: --name: must not be empty; for a caller who withholds it, use "
+            "--anonymous\n",
         ),
         (
             [

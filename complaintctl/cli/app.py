@@ -121,6 +121,7 @@ def _register_commands() -> None:
     from complaintctl.cli import (
         calendar_cmd,
         complaints,
+        desk_cmd,
         digest_cmd,
         io_cmd,
         maintenance_cmd,
@@ -129,6 +130,7 @@ def _register_commands() -> None:
     )
 
     complaints.register_commands(app)
+    desk_cmd.register(app)
     digest_cmd.register(app)
     report_cmd.register(app)
     io_cmd.register(app)

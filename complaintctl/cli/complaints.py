@@ -10,10 +10,9 @@ import typer
 from complaintctl.cli import render
 from complaintctl.cli.context import AT_OPTION, BY_OPTION, JSON_OPTION, LATE_OPTION, actor, state
 from complaintctl.domain.errors import InvalidInput
-from complaintctl.domain.model import Complaint
+from complaintctl.domain.model import Complaint, Event
 from complaintctl.domain.privacy import mask_name, mask_phone
 from complaintctl.domain.timeutil import from_epoch, local, local_due, now, parse_time, to_epoch
-from complaintctl.domain.vocab import KIND, SEVERITY, STATUS
 from complaintctl.reports import history
 from complaintctl.reports.asof import complaint_as_of
 from complaintctl.reports.display import complaint_json, late_entry_text, remaining
@@ -63,9 +62,9 @@ def register(
         "--channel",
         help="电话 phone, 来访 visit, 网络 online, 信函 letter, 转办 relay, 其他 other.",
     ),
-    name: str = typer.Option(..., "--name", help="Complainant's name (投诉人)."),
+    name: str | None = typer.Option(None, "--name", help="Complainant's name (投诉人)."),
     unit: str = typer.Option(..., "--unit", help="房号 or 铺位号."),
-    phone: str = typer.Option(..., "--phone", help="Contact phone."),
+    phone: str | None = typer.Option(None, "--phone", help="Contact phone."),
     description: str = typer.Option(..., "--description", help="What the complaint is about."),
     category: str | None = typer.Option(None, "--category", help="A category of the policy."),
     severity: str | None = typer.Option(
@@ -89,6 +88,12 @@ def register(
     ),
     urgent: bool = typer.Option(
         False, "--urgent", help="Emergency repair (急修): someone on site within minutes."
+    ),
+    anonymous: bool = typer.Option(
+        False,
+        "--anonymous",
+        help="No name and no phone (withheld, an unsigned letter): shown as 匿名, never called "
+        "back, out of the 回访率.",
     ),
     at: str | None = AT_OPTION,
     late_reason: str | None = LATE_OPTION,
@@ -117,6 +122,7 @@ def register(
         kind=kind,
         urgent=urgent,
         appointment=appointment,
+        anonymous=anonymous,
     )
     _emit(ctx, c, as_json, "已登记", "registered")
 
@@ -281,15 +287,54 @@ def _as_of(value: str | None) -> int:
 def list_(
     ctx: typer.Context,
     status: str | None = typer.Option(
-        None, "--status", help="registered, assigned, in_progress, resolved, closed (or Chinese)."
+        None,
+        "--status",
+        help="registered, assigned, in_progress, resolved, closed, cancelled (or Chinese).",
     ),
     department: str | None = typer.Option(None, "--department"),
     severity: str | None = typer.Option(None, "--severity"),
     open_only: bool = typer.Option(
         False, "--open", help="Only complaints still being handled, next deadline first."
     ),
-    limit: int = typer.Option(
-        50, "--limit", min=1, max=1_000_000, help="How many rows (default 50)."
+    unit: str | None = typer.Option(
+        None, "--unit", help="房号 exactly, or its start with a trailing * (3-1-*)."
+    ),
+    phone: str | None = typer.Option(
+        None, "--phone", help="The phone number or its last 4 or more digits."
+    ),
+    name: str | None = typer.Option(
+        None, "--name", help="Complainant's name exactly, or its start with a trailing *."
+    ),
+    text: str | None = typer.Option(
+        None,
+        "--text",
+        help="Words in the description, location, resolution or notes (all must appear).",
+    ),
+    category: str | None = typer.Option(None, "--category", help="A category of the policy."),
+    channel: str | None = typer.Option(None, "--channel", help="电话 phone, 来访 visit, …"),
+    handler: str | None = typer.Option(None, "--handler", help="The named owner (责任人)."),
+    nature: str | None = typer.Option(None, "--nature", help="有效投诉 valid, 协办事项 assist, …"),
+    since: str | None = typer.Option(
+        None, "--since", help="Received on or after this local date (2026-03-01)."
+    ),
+    until: str | None = typer.Option(
+        None, "--until", help="Received on or before this local date (inclusive)."
+    ),
+    breached: bool = typer.Option(
+        False, "--breached", help="A milestone breached at now or --as-of."
+    ),
+    due_within: str | None = typer.Option(
+        None, "--due-within", help="Next deadline within this time from now (2h, 1wd)."
+    ),
+    linked: bool | None = typer.Option(
+        None, "--linked/--not-linked", help="Only linked duplicates (并单), or none of them."
+    ),
+    limit: int | None = typer.Option(
+        None,
+        "--limit",
+        min=1,
+        max=1_000_000,
+        help="How many rows (default 50 in a table, every match with --json).",
     ),
     as_of: str | None = typer.Option(
         None, "--as-of", help="Judge deadlines at this time instead of now."
@@ -299,27 +344,62 @@ def list_(
     ),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """List complaints with their next deadline."""
-    from complaintctl.workflow import steps as workflow
+    """List complaints with their next deadline; every filter given must match."""
+    from complaintctl.reports.listing import build_filters, find_page
 
     st = state(ctx)
     ledger = st.ledger()
-    from complaintctl.reports.listing import find
-
-    items = find(
-        ledger,
-        status=STATUS.parse(status) if status else None,
-        severity=SEVERITY.parse(severity) if severity else None,
-        department=workflow.department(ledger.policy(), department) if department else None,
-        open_only=open_only,
-        limit=limit,
-        kind=KIND.parse(kind) if kind else None,
-    )
     moment = _as_of(as_of)
+    filters = build_filters(
+        ledger,
+        moment,
+        status=status,
+        severity=severity,
+        department=department,
+        open_only=open_only,
+        unit=unit,
+        phone=phone,
+        name=name,
+        text=text,
+        category=category,
+        channel=channel,
+        handler=handler,
+        nature=nature,
+        since=since,
+        until=until,
+        breached=breached,
+        due_within=due_within,
+        linked=linked,
+        kind=kind,
+    )
+    with ledger.reading():
+        page = find_page(ledger, filters, limit if limit is not None or as_json else 50)
+    items = page.rows
     if as_json:
         render.print_json([complaint_json(ledger, c, moment, personal=(n, p)) for c, n, p in items])
+    else:
+        _table(st.lang, ledger, items, moment)
+    _shown(st.lang, len(items), page.total)
+
+
+def _shown(lang: str, shown: int, total: int) -> None:
+    """Say so when the list was cut at --limit: on stdout at a terminal, else on stderr."""
+    if shown >= total:
         return
-    lang = st.lang
+    line = (
+        f"显示 {shown:,} / 共 {total:,} 条（--limit 可调）"
+        if lang == "zh"
+        else f"showing {shown:,} of {total:,} (see --limit)"
+    )
+    typer.echo(line, err=not render.is_terminal())
+
+
+def _table(
+    lang: str,
+    ledger: Ledger,
+    items: list[tuple[Complaint, str | None, str | None]],
+    moment: int,
+) -> None:
     cal = ledger.calendar() if items else None
     columns = _LIST_WIDE if render.page_width() >= _LIST_WIDE_FROM else _LIST_DESK
     t = render.table(
@@ -333,18 +413,20 @@ def list_(
         if c.duplicate_of is not None:  # a duplicate has no clock of its own: its main's
             status = f"并单→#{c.duplicate_of}" if lang == "zh" else f"dup of #{c.duplicate_of}"
         elif nxt is not None:
+            due = local_due(from_epoch(nxt.due))
             due_text = render.styled(
-                f"{render.label('milestone', nxt.name, lang)} {local_due(from_epoch(nxt.due))}"
+                f"{render.label('milestone', nxt.name, lang)} {due}"
                 + ("*" if nxt.provisional else ""),
                 nxt.state,
             )
             left = render.styled(remaining(nxt.due, moment, cal, lang), nxt.state)
+        name, phone = _who(n, p)
         cells = {
             "id": str(c.id),
             "received": local(from_epoch(c.received_at)),
             "unit": c.unit,
-            "name": mask_name(n),
-            "phone": mask_phone(p),
+            "name": name,
+            "phone": phone,
             "category": c.category or "-",
             "severity": render.label("severity", c.severity, lang),
             "department": c.department or "-",
@@ -389,40 +471,91 @@ def _kind_rows(c: Complaint, lang: str) -> list[tuple[str, str]]:
     return rows
 
 
-def show(
+def _who(name: str | None, phone: str | None) -> tuple[str, str]:
+    """Masked name and phone for a list; an anonymous complaint shows as 匿名."""
+    if name == "" and phone == "":
+        return "匿名", "-"
+    return mask_name(name), mask_phone(phone)
+
+
+def search(
     ctx: typer.Context,
-    complaint_id: int = ID,
+    query: str = typer.Argument(..., metavar="TEXT", help="房号, the end of a phone, or words."),
+    limit: int = typer.Option(20, "--limit", min=1, max=1000, help="How many (default 20)."),
     as_of: str | None = typer.Option(
         None,
         "--as-of",
-        help="The complaint as it stood at this time: later steps undone, deadlines judged then.",
+        help="Judge deadlines at this time instead of now.",
     ),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Show one complaint: its record, every milestone and the whole event history."""
+    """Find a complaint at the desk: 房号, phone ending and words at once, best first."""
+    from complaintctl.reports.search import search as find_best
+
     st = state(ctx)
     ledger = st.ledger()
     moment = _as_of(as_of)
-    if as_of is None:
-        c = ledger.get(complaint_id)
-        events = ledger.events(c.id)
-    else:  # the complaint as it stood then: later steps not done, deadlines then in force
-        c, events = complaint_as_of(ledger, complaint_id, moment)
-    personal = ledger.personal(c.id)
+    found = find_best(ledger, query, limit)
     if as_json:
         render.print_json(
-            complaint_json(ledger, c, moment, personal=personal, masked=False, events=events)
+            [
+                {**complaint_json(ledger, c, moment, personal=(n, p)), "score": score}
+                for (c, n, p), score in found
+            ]
         )
         return
-    lang = st.lang
-    name, phone = personal
+    _table(st.lang, ledger, [row for row, _ in found], moment)
+
+
+def show(
+    ctx: typer.Context,
+    complaint_ids: list[int] = typer.Argument(
+        ..., help="Complaint numbers (show 3 7 12).", min=1, metavar="ID..."
+    ),
+    as_of: str | None = typer.Option(
+        None,
+        "--as-of",
+        help="Each complaint as it stood at this time: later steps undone, deadlines judged then.",
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Show complaints in turn: the record, every milestone and the whole event history
+    (--json: an object for one id, an array for several)."""
+    st = state(ctx)
+    ledger = st.ledger()
+    moment = _as_of(as_of)
+    with ledger.reading():  # every id checked before anything is printed
+        if as_of is None:
+            found = [(c, ledger.events(c.id)) for c in map(ledger.get, complaint_ids)]
+        else:  # each as it stood then: later steps not done, deadlines then in force
+            found = [complaint_as_of(ledger, cid, moment) for cid in complaint_ids]
+        if as_json:
+            items = [
+                complaint_json(
+                    ledger,
+                    c,
+                    moment,
+                    personal=ledger.personal(c.id),
+                    masked=False,
+                    events=events,
+                )
+                for c, events in found
+            ]
+            render.print_json(items[0] if len(items) == 1 else items)
+            return
+        for c, events in found:
+            _show_one(st.lang, ledger, c, events, moment)
+
+
+def _show_one(lang: str, ledger: Ledger, c: Complaint, events: list[Event], moment: int) -> None:
+    name, phone = ledger.personal(c.id)
     record = render.table(render.h("field", lang), render.h("value", lang), title=f"#{c.id}")
     rows = [
         ("received", local(from_epoch(c.received_at))),
         ("channel", render.label("channel", c.channel, lang)),
-        ("name", name or ("-" if name == "" else "(erased)")),
+        ("name", _shown_person(name, phone, name)),
         ("unit", c.unit),
-        ("phone", phone or ("-" if phone == "" else "(erased)")),
+        ("phone", _shown_person(name, phone, phone)),
         ("location", c.location or "-"),
         ("description", c.description),
         ("category", c.category or "-"),
@@ -450,7 +583,9 @@ def show(
             local_due(from_epoch(m.due)) + ("*" if m.provisional else ""),
             local(from_epoch(m.done)) if m.done else "-",
             render.styled(render.label("state", m.state, lang), m.state),
-            remaining(m.due, moment, cal, lang) if m.done is None else "-",
+            remaining(m.due, moment, cal, lang)
+            if m.state not in ("met", "late", "cancelled")
+            else "-",
         )
     render.emit(ms)
     ev = render.table(*(render.h(k, lang) for k in ("seq", "at", "kind", "by", "details")))
@@ -482,7 +617,13 @@ def show(
     render.emit(ev)
 
 
+def _shown_person(name: str | None, phone: str | None, value: str | None) -> str:
+    if name == "" and phone == "":
+        return "匿名"
+    return value or ("-" if value == "" else "(erased)")
+
+
 def register_commands(app: typer.Typer) -> None:
-    for fn in (register, classify, assign, update, close, followup, reopen, show):
+    for fn in (register, classify, assign, update, close, followup, reopen, show, search):
         app.command(fn.__name__)(fn)
     app.command("list")(list_)

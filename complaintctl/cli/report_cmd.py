@@ -325,7 +325,8 @@ def _screen(result: Report, lang: str) -> None:
     keys: tuple[str, ...] = ("received", "duplicates", "total", "timely", "late", "overdue")
     keys += ("pending", "timely_rate")
     heading = "处理及时率" if not en else "Timeliness"
-    _pairs(blocks, heading, [(label(k, lang), s[k]) for k in keys], lang)
+    cancelled = ("Cancelled" if en else "已作废", result.cancelled)  # in no figure
+    _pairs(blocks, heading, [*((label(k, lang), s[k]) for k in keys), cancelled], lang)
     states = ("met", "late", "breached", "pending")
     ms = _Table(
         "Milestone" if en else "节点",

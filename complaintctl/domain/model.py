@@ -263,6 +263,15 @@ def advance(
                 _mark_done(new, milestone, done_at)
         elif kind == "related":
             new.about = data["about"]
+        elif kind == "corrected":
+            for key, change in data["changes"].items():
+                if key == "received_at":
+                    new.received_at = change["to"]
+                    new.received_month = _month(change["to"])
+                elif key not in ("name", "phone"):  # those live in the personal table
+                    setattr(new, key, change["to"])
+        elif kind == "cancelled":
+            new.status = "cancelled"
         elif kind in ("recalculated", "personal_data_erased", "noted"):
             pass
         else:

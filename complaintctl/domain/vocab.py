@@ -110,8 +110,15 @@ STATUS = Enum(
         "in_progress": "处理中",
         "resolved": "待回访",
         "closed": "已关闭",
+        "cancelled": "已作废",
     },
-    {"open": "open", "in-progress": "in_progress", "inprogress": "in_progress"},
+    {
+        "open": "open",
+        "作废": "cancelled",
+        "canceled": "cancelled",
+        "in-progress": "in_progress",
+        "inprogress": "in_progress",
+    },
 )
 OPEN_STATUSES = ("registered", "assigned", "in_progress")
 
@@ -160,6 +167,7 @@ MILESTONE_STATES = {
     "breached": "已超时",
     "met": "按时完成",
     "late": "超时完成",
+    "cancelled": "已作废",
 }
 
 

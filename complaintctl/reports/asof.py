@@ -32,7 +32,8 @@ WITH RECURSIVE k(kind) AS (
 # The columns the figures read (the folded slow path copies only these).
 _COLUMNS = (
     "id, received_at, received_month, channel, category, location, severity, nature, department, "
-    "handler, satisfaction, reopen_count, extension_count, escalation_level, duplicate_of, kind, "
+    "handler, status, satisfaction, reopen_count, extension_count, escalation_level, duplicate_of, "
+    "kind, "
     + ", ".join(f"{m}_due, {m}_done" for m in ("respond", "assign", "plan", "resolve", "update"))
     + ", update_missed"
 )
@@ -68,11 +69,24 @@ FEW = 50_000  # up to this many events after as_of: find them through the (kind,
 
 
 def _changed(conn: sqlite3.Connection, as_of: int, start: int, end: int) -> list[int]:
-    """Complaints received in [start, end) with events after ``as_of``.
+    """Complaints received in [start, end) with events after ``as_of``, and any complaint
+    corrected after ``as_of`` (a corrected receipt time may have moved it out of the period
+    or into it: rebuilt, it is judged by the time it had then).
 
     Usually ``as_of`` is now and nothing happened since: a few index probes per event kind.
     With few later events, they are read through the (kind, at) index; with many (a report
     as of long ago), the period's own complaints are checked instead."""
+    corrected = [
+        r[0]
+        for r in conn.execute(
+            "SELECT DISTINCT complaint_id FROM events WHERE kind = 'corrected' AND at > ?",
+            (as_of,),
+        )
+    ]
+    return sorted(set(_received_changed(conn, as_of, start, end)) | set(corrected))
+
+
+def _received_changed(conn: sqlite3.Connection, as_of: int, start: int, end: int) -> list[int]:
     later = 0
     for (kind,) in conn.execute(_KINDS).fetchall():
         later += conn.execute(

@@ -55,8 +55,12 @@ def _moment(key: str, value: Any) -> Any:
     if isinstance(value, int) and not isinstance(value, bool):
         return _iso(value) if key in _TIME_KEYS or key.endswith(("_at", "_due")) else value
     if isinstance(value, dict):
-        if key in _TIME_MAPS:
-            return {k: _iso(v) if isinstance(v, int) else v for k, v in value.items()}
+        if key in _TIME_MAPS or key in _TIME_KEYS or key.endswith(("_at", "_due")):
+            # by milestone (due), or a correction's old and new moment ({"from", "to"})
+            return {
+                k: _iso(v) if isinstance(v, int) and not isinstance(v, bool) else v
+                for k, v in value.items()
+            }
         return {k: _moment(k, v) for k, v in value.items()}
     return value
 
@@ -89,6 +93,7 @@ def complaint_json(
     name, phone = personal
     out["name"] = mask_name(name) if masked else name
     out["phone"] = mask_phone(phone) if masked else phone
+    out["anonymous"] = name == "" and phone == ""  # 匿名: no one to call back
     out["received_at"] = _iso(c.received_at)
     out["resolved_at"] = _iso(c.resolved_at)
     out["followed_up_at"] = _iso(c.followed_up_at)

@@ -55,6 +55,7 @@ DETAIL_LABELS: dict[str, tuple[str, str]] = {
     "duplicate_of": ("重复投诉并入", "Duplicate of"),
     "kind": ("类型", "Kind"),
     "late_entries": ("补录", "Late entries"),
+    "cancel_reason": ("作废原因", "Cancelled because"),
 }
 OUTCOME_LABELS = {
     "timely": "及时处理",
@@ -62,6 +63,7 @@ OUTCOME_LABELS = {
     "overdue": "逾期未完成",
     "pending": "未到期",
     "duplicate": "重复投诉",
+    "cancelled": "已作废",
 }
 LEVEL_LABELS = {"manager": "经理", "senior": "高层"}
 

@@ -109,6 +109,7 @@ class Figures:
     value: str | None
     counts: Counts
     days: Counter[int] = field(default_factory=Counter)  # working days to resolve -> how many
+    no_callback: int = 0  # resolved without a phone to call back (匿名): out of the 回访率
 
     def rates(self) -> dict[str, float | int | None]:
         c = self.counts
@@ -118,7 +119,7 @@ class Figures:
         for m in OTHER_MILESTONES:
             met, late, breached = (getattr(c, f"{m}_{s}") for s in ("met", "late", "breached"))
             out[f"{m}_rate"] = percent(met, met + late + breached)
-        out["followup_rate"] = percent(c.followed_up, c.resolved)
+        out["followup_rate"] = percent(c.followed_up, c.resolved - self.no_callback)
         out["satisfaction_rate"] = percent(c.satisfied, c.followed_up)
         out["reopen_rate"] = percent(c.reopened, c.ever_resolved)
         n = sum(self.days.values())

@@ -33,7 +33,7 @@ _LEVELS = {
     "senior": ("公司高层", "senior management"),
 }
 # Data that is shown another way (deadlines as changes) or not at all.
-_HIDDEN = {"due", "previous_due", "provisional", "update_due", "done", "before", "from",
+_HIDDEN = {"changes", "due", "previous_due", "provisional", "update_due", "done", "before", "from",
            "milestone", "reason_code", "policy_version", "source_key"}  # fmt: skip
 _ENUMS = {"channel", "severity", "nature", "satisfaction", "status"}
 
@@ -92,6 +92,26 @@ def deadline_changes(data: dict[str, Any], lang: str) -> list[str]:
     return out
 
 
+_FIELDS_CORRECTED = {"received_at": "received", "channel": "channel"}
+
+
+def corrections(changes: dict[str, Any], lang: str) -> list[str]:
+    """``房号/铺位 2-3-1702 → 2-3-1701`` for each field an ``edit`` changed; a name or phone
+    only as changed (the log keeps no personal data)."""
+    out = []
+    for key, change in changes.items():
+        word = _word(_FIELDS_CORRECTED.get(key, key), lang)
+        if not isinstance(change, dict):
+            out.append(f"{word} {'corrected' if lang == 'en' else '已更正'}")
+            continue
+        old, new = change["from"], change["to"]
+        if key == "received_at":
+            out.append(f"{word} {local(from_epoch(old))} → {local(from_epoch(new))}")
+        else:
+            out.append(f"{word} {_value(key, old, lang)} → {_value(key, new, lang)}")
+    return out
+
+
 def details(kind: str, data: dict[str, Any], lang: str) -> str:
     """One event's details, fields separated by ``；`` (``; `` in English)."""
     parts: list[str] = []
@@ -106,6 +126,8 @@ def details(kind: str, data: dict[str, Any], lang: str) -> str:
             parts.append(f"{_word(key, lang)} {old} → {_value(key, value, lang)}")
         else:
             parts.append(f"{_word(key, lang)} {_value(key, value, lang)}")
+    if kind == "corrected":
+        parts[:0] = corrections(data.get("changes") or {}, lang)
     if kind == "linked" and data.get("done"):
         names = [label("milestone", m, lang) for m in MILESTONES if data["done"].get(m)]
         taken = (", " if lang == "en" else "、").join(names)

@@ -82,6 +82,11 @@ def _midnight(d: date) -> int:
     return to_epoch(datetime(d.year, d.month, d.day, tzinfo=CST))
 
 
+# Every figure leaves out entries cancelled as made in error (作废); the report counts them
+# apart and the detail lists them with their reasons, so cancelling cannot lift a rate unseen.
+COUNTED = "status != 'cancelled'"
+
+
 @dataclass(frozen=True)
 class Period:
     """The cohort: complaints received from ``first`` to ``last`` (local dates, inclusive)."""
@@ -182,6 +187,30 @@ def _aggregate(
             counts = out[raw.decode() if isinstance(raw, bytes) else raw].counts
             counts.reopenings, counts.extensions = reopenings or 0, extensions or 0
     return out, places
+
+
+# Resolved complaints with no phone to call back (anonymous, 匿名): not owed a 回访.
+_NO_CALLBACK = (
+    " AND duplicate_of IS NULL AND resolve_done IS NOT NULL AND resolve_due IS NOT NULL"
+    " AND id IN (SELECT complaint_id FROM personal WHERE phone = '')"
+)
+
+
+def _no_callback(
+    conn: sqlite3.Connection,
+    source: Source,
+    condition: str,
+    params: dict[str, Any],
+    key: str | None,
+    out: dict[str | None, Figures],
+) -> None:
+    """Set each group's ``no_callback``: the resolved complaints out of the 回访率."""
+    sql = (
+        f"SELECT {key or 'NULL'}, count(*) FROM {source.rows(condition + _NO_CALLBACK)} GROUP BY 1"
+    )
+    for value, n in conn.execute(sql, params):
+        if value in out:
+            out[value].no_callback = n
 
 
 def _select(
@@ -308,6 +337,7 @@ class Report:
     top_locations: list[TopEntry]
     kind: str | None = None  # issue 20: the kind the report is filtered to (None: every kind)
     late: LateEntries = field(default_factory=LateEntries)
+    cancelled: int = 0  # entries cancelled as made in error (作废): in no figure
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON contract (docs/report.md)."""
@@ -318,6 +348,7 @@ class Report:
             "as_of": iso(from_epoch(self.as_of)),
             "kind": self.kind,
             **self.summary.as_dict(),
+            "cancelled": self.cancelled,
             "breakdowns": {
                 dim: [
                     {"value": f.value, "label": value_label(dim, f.value, "zh"), **f.as_dict()}
@@ -360,16 +391,23 @@ def build_report(
     for dim in by:
         if dim not in DIMENSIONS:
             raise InvalidInput("--by", f"unknown dimension {dim!r}", accepted=DIMENSIONS)
-    condition, params = of_kind(period, kind)
+    period_condition, params = of_kind(period, kind)
+    condition = f"{period_condition} AND {COUNTED}"
     cal = ledger.calendar()
     with snapshot(ledger, as_of, period.start, period.end) as source:
         conn = ledger.conn
+        cancelled = conn.execute(
+            f"SELECT count(*) FROM {source.rows(period_condition + ' AND NOT ' + COUNTED)}",
+            params,
+        ).fetchone()[0]
         whole, places = _aggregate(conn, source, condition, params, cal, tops=True)
+        _no_callback(conn, source, condition, params, None, whole)
         summary = whole.get(None) or Figures(None, Counts())
-        breakdowns = {
-            dim: _order(dim, _aggregate(conn, source, condition, params, cal, key=dim)[0])
-            for dim in dict.fromkeys(by)
-        }
+        breakdowns = {}
+        for dim in dict.fromkeys(by):
+            rows = _aggregate(conn, source, condition, params, cal, key=dim)[0]
+            _no_callback(conn, source, condition, params, dim, rows)
+            breakdowns[dim] = _order(dim, rows)
         late = late_entries(ledger, source, condition, params)
     total = summary.counts.total
     return Report(
@@ -381,6 +419,7 @@ def build_report(
         _top(places[1], total, top),
         kind=kind,
         late=late,
+        cancelled=cancelled,
     )
 
 
@@ -437,7 +476,7 @@ def build_trend(
     months = months_back(last, count)
     start = _midnight(_month_start(months[0]))
     end = _midnight(_next_month(_month_start(months[-1])))
-    condition = "received_month >= :m0 AND received_month <= :m1"
+    condition = f"received_month >= :m0 AND received_month <= :m1 AND {COUNTED}"
     params: dict[str, Any] = {"m0": months[0], "m1": months[-1]}
     if kind is not None:
         condition += " AND kind = :kind"
@@ -474,6 +513,7 @@ DETAIL_FIELDS = (
     "duplicate_of",
     "kind",
     "late_entries",
+    "cancel_reason",
 )
 
 
@@ -498,6 +538,9 @@ def details(
                 days = cal.working_days_between(
                     from_epoch(row["received_at"]).date(), from_epoch(done).date()
                 )
+            reason = None
+            if row["status"] == "cancelled":
+                reason = _cancel_reason(ledger, row["id"])
             yield {
                 "id": row["id"],
                 "received_at": local(from_epoch(row["received_at"])),
@@ -517,7 +560,9 @@ def details(
                 if row["resolve_due"] is not None
                 else None,
                 "resolved_at": local(from_epoch(done)) if done is not None else None,
-                "outcome": "duplicate"
+                "outcome": "cancelled"
+                if reason is not None
+                else "duplicate"
                 if row["duplicate_of"] is not None
                 else RESOLVE_STATES[row["outcome"]],
                 "resolve_days": days,
@@ -528,4 +573,14 @@ def details(
                 "duplicate_of": row["duplicate_of"],
                 "kind": row["kind"],
                 "late_entries": "; ".join(late.get(row["id"], [])) or None,
+                "cancel_reason": reason,
             }
+
+
+def _cancel_reason(ledger: Ledger, complaint_id: int) -> str:
+    row = ledger.conn.execute(
+        "SELECT json_extract(data, '$.reason') FROM events "
+        "WHERE complaint_id = ? AND kind = 'cancelled' ORDER BY seq DESC LIMIT 1",
+        (complaint_id,),
+    ).fetchone()
+    return str(row[0]) if row else ""

@@ -1,4 +1,5 @@
-"""Milestone states against a moment: pending, due_soon, breached, met, late."""
+"""Milestone states against a moment: pending, due_soon, breached, met, late (and
+cancelled, for an entry cancelled as made in error)."""
 
 from __future__ import annotations
 
@@ -49,6 +50,8 @@ def milestones(c: Complaint, policy: Policy, as_of: int) -> list[Milestone]:
         if done is not None:
             late = c.update_missed > 0 if name == "update" else done > due
             state = "late" if late else "met"
+        elif c.status == "cancelled":  # an entry made in error: nothing is owed
+            state = "cancelled"
         elif as_of > due:
             state = "breached"
         elif as_of >= warn_from:
@@ -61,5 +64,7 @@ def milestones(c: Complaint, policy: Policy, as_of: int) -> list[Milestone]:
 
 def next_milestone(c: Complaint, policy: Policy, as_of: int) -> Milestone | None:
     """The open milestone due first, or None when nothing is outstanding."""
+    if c.status == "cancelled":
+        return None
     pending = [m for m in milestones(c, policy, as_of) if m.done is None]
     return min(pending, key=lambda m: m.due) if pending else None

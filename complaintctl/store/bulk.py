@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from complaintctl.domain.model import COLUMNS, Complaint, advance
 from complaintctl.store import chain as integrity
+from complaintctl.store import textindex
 
 if TYPE_CHECKING:
     from complaintctl.store.ledger import Writer
@@ -114,4 +115,5 @@ class Bulk:
                 f"VALUES ({', '.join('?' for _ in COLUMNS)})",
                 self._rows,
             )
+            textindex.add_range(conn, self._rows[0][_ID], self._rows[-1][_ID])
         self._events, self._rows, self._people = [], [], []

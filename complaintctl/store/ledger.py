@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from complaintctl.domain.errors import LedgerUnavailable, NotFound
 from complaintctl.domain.model import COLUMNS, Complaint, Event, apply
-from complaintctl.store import head, outfile
+from complaintctl.store import head, outfile, textindex
 from complaintctl.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 if TYPE_CHECKING:
@@ -182,6 +182,7 @@ class Ledger:
         except sqlite3.Error as exc:
             raise _explain(exc, path) from exc
         conn.row_factory = sqlite3.Row
+        textindex.register(conn)
         ledger = cls(path, conn, read_only)
         # Terminals opening a new ledger at the same moment race to switch it to WAL and
         # create the tables; SQLite answers a lock upgrade that could deadlock with an
@@ -598,6 +599,8 @@ class Writer:
                 f"UPDATE complaints SET {sets} WHERE id = ?",
                 [v for k, v in zip(COLUMNS, values, strict=True) if k != "id"] + [new.id],
             )
+        if event.kind in textindex.TEXT_EVENTS:
+            textindex.refresh(self.conn, [new.id])
         return new
 
     def store_personal(self, complaint_id: int, name: str, phone: str) -> str:
@@ -607,5 +610,17 @@ class Writer:
         self.conn.execute(
             "INSERT INTO personal (complaint_id, name, phone, salt) VALUES (?, ?, ?, ?)",
             (complaint_id, name, phone, salt),
+        )
+        return integrity.personal_digest(salt, name, phone)
+
+    def replace_personal(self, complaint_id: int, name: str, phone: str) -> str:
+        """Store a corrected name and phone (a new salt) and return the digest the
+        ``corrected`` event commits to."""
+        from complaintctl.store import chain as integrity  # hashing is needed only by writers
+
+        salt = integrity.new_salt()
+        self.conn.execute(
+            "UPDATE personal SET name = ?, phone = ?, salt = ? WHERE complaint_id = ?",
+            (name, phone, salt, complaint_id),
         )
         return integrity.personal_digest(salt, name, phone)

@@ -147,6 +147,27 @@ ALTER TABLE complaints ADD COLUMN urgent INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE complaints ADD COLUMN appointment_at INTEGER;
 ALTER TABLE complaints ADD COLUMN about INTEGER;
 """,
+    # 5: finding a complaint at the desk (issue 14).  The words of each complaint in an FTS5
+    # table of bigrams (store/textindex.py, domain/textsearch.py): SQLite's trigram tokenizer
+    # cannot match a two-character Chinese word, the commonest query; bigrams as tokens and
+    # phrases of them match any string of two or more characters exactly.  The table is
+    # filled by complaintctl_terms(), a function each connection of a ledger registers, from
+    # the description, location, resolution, notes and plans, and the parts of the 房号.
+    # 房号 exact or by prefix from an index on unit; a phone by its last four digits from an
+    # index on them (digits only, the stored number may hold a '-'); a name from its index.
+    """
+CREATE VIRTUAL TABLE complaint_text USING fts5(terms, tokenize = 'unicode61 remove_diacritics 0');
+INSERT INTO complaint_text (rowid, terms)
+    SELECT c.id, complaintctl_terms(c.description, c.location, c.resolution,
+        (SELECT group_concat(coalesce(json_extract(e.data, '$.note'), '') || ' ' ||
+            coalesce(json_extract(e.data, '$.plan'), ''), ' ') FROM events e
+         WHERE e.complaint_id = c.id AND e.kind IN ('updated', 'followed_up', 'noted')),
+        c.unit)
+    FROM complaints c;
+CREATE INDEX complaints_unit ON complaints(unit);
+CREATE INDEX personal_phone_tail ON personal(substr(replace(phone, '-', ''), -4));
+CREATE INDEX personal_name ON personal(name);
+""",
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -446,9 +446,15 @@ def _check_person(
     out: list[Difference],
     missing: list[Difference],
 ) -> None:
-    """The personal row against the digest its registered event commits to."""
+    """The personal row against the digest its registered event commits to, or the last
+    correction of the name or phone (``edit``, issue 14), which commits to the new pair."""
     registered = [e for e in events if e["kind"] == "registered"]
-    event = registered[-1] if registered else None
+    commits = [
+        e
+        for e in events
+        if e["kind"] == "registered" or (e["kind"] == "corrected" and e["pii"] is not None)
+    ]
+    event = commits[-1] if registered else None
     erased_seqs = [e["seq"] for e in events if e["kind"] == "personal_data_erased"]
     erased = erased_seqs[-1] if erased_seqs else None
     where = f"#{cid}"
@@ -504,7 +510,7 @@ def _check_person(
             Difference(
                 where,
                 "personal",
-                f"name/phone do not match the digest in the registered event {event['seq']}: "
+                f"name/phone do not match the digest in the {event['kind']} event {event['seq']}: "
                 "edited after registration",
                 cid,
                 event["seq"],

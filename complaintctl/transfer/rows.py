@@ -449,4 +449,7 @@ def _satisfaction(value: Cell) -> tuple[str, str | None]:
 def _status(value: Cell) -> str:
     """A status code (or "open") from a status column: codes, labels or register words."""
     text = cell_text(value).strip()
-    return _STATUS_WORDS.get(text) or STATUS.parse(text)
+    status = _STATUS_WORDS.get(text) or STATUS.parse(text)
+    if status == "cancelled":  # not a complaint: leave it out of the sheet (issue 14)
+        raise Bad("an entry cancelled as made in error (已作废) is not imported")
+    return status

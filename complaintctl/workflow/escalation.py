@@ -167,7 +167,8 @@ def _collective(p: _Plan) -> None:
     policy = p.ledger.policy()
     rows = p.ledger.query(
         "SELECT * FROM complaints WHERE category IS NOT NULL AND location IS NOT NULL "
-        "AND received_at <= ? AND (category, location) IN (SELECT category, location "
+        "AND status != 'cancelled' AND received_at <= ? "
+        "AND (category, location) IN (SELECT category, location "
         f"FROM complaints WHERE status IN ({_OPEN}) AND {_not_applied('collective')}) "
         "ORDER BY category, location, received_at, id",
         (p.as_of,),
@@ -232,6 +233,7 @@ def _reconsideration(p: _Plan) -> None:
     """Rule 3: reopened too often, or still unsatisfied after a reconsideration."""
     rows = p.ledger.query(
         "SELECT * FROM complaints WHERE reopen_count >= 1 AND duplicate_of IS NULL "
+        "AND status != 'cancelled' "
         f"AND received_at <= ? AND {_not_applied('reconsideration')} ORDER BY id",
         (p.as_of,),
     )

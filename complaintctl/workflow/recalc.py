@@ -87,7 +87,11 @@ def candidates(ledger: Ledger, span: tuple[date, date] | None) -> list[int]:
 
 
 def revise(ledger: Ledger, state: Complaint) -> Revision | None:
-    """The rewrite a recomputation under the calendar in force makes to ``state``, or None."""
+    """The rewrite a recomputation under the calendar in force makes to ``state``, or None.
+    A linked duplicate (并单) has no clock of its own: it keeps the main's deadlines it took
+    over, and is never revised on its own."""
+    if state.duplicate_of is not None:
+        return None
     policy = ledger.policy(state.policy_version)
     fresh, fresh_mask = recompute(ledger, policy, state, state.severity)
     due: dict[str, int] = {}

@@ -43,6 +43,7 @@ ALLOWED_STEPS = {
     "in_progress": ("classify", "assign", "update", "close"),
     "resolved": ("classify", "followup", "reopen"),
     "closed": ("reopen",),
+    "cancelled": (),
 }
 
 
@@ -269,9 +270,9 @@ def register(
     actor: Actor,
     *,
     channel: str,
-    name: str,
+    name: str | None,
     unit: str,
-    phone_number: str,
+    phone_number: str | None,
     description: str,
     category_name: str | None = None,
     severity: str | None = None,
@@ -281,6 +282,7 @@ def register(
     kind: str | None = None,
     urgent: bool = False,
     appointment: str | None = None,
+    anonymous: bool = False,
 ) -> Complaint:
     policy = ledger.policy()
     record_kind = KIND.parse(kind) if kind is not None else "complaint"
@@ -294,9 +296,9 @@ def register(
         "severity": SEVERITY.parse(severity) if severity else None,
         "nature": NATURE.parse(nature) if nature else None,
     }
-    person = text(name, "--name", limit=MAX_SHORT, visible=True)
-    number = phone(phone_number)
-    assert person is not None
+    person, number = _contact(name, phone_number, anonymous)
+    if anonymous:
+        data["anonymous"] = True
     with _writing(ledger, actor) as w:
         if source_key is not None:
             data["source_key"] = source_key
@@ -342,6 +344,23 @@ def _appointment(kind: str, urgent: bool, appointment: str | None, actor: Actor)
             f"{iso(agreed)} is not after the time of receipt ({iso(actor.at)})",
         )
     return agreed
+
+
+def _contact(name: str | None, phone_number: str | None, anonymous: bool) -> tuple[str, str]:
+    """The name and phone to store: both empty for an anonymous complaint (a caller who
+    withholds them, an unsigned letter), which can then not be called back."""
+    if anonymous:
+        if name is not None or phone_number is not None:
+            raise InvalidInput("--anonymous", "takes no --name or --phone")
+        return "", ""
+    hint = "; for a caller who withholds it, use --anonymous"
+    if name is None or not name.strip():
+        raise InvalidInput("--name", "must not be empty" + hint)
+    if phone_number is None or not phone_number.strip():
+        raise InvalidInput("--phone", "must not be empty" + hint)
+    person = text(name, "--name", limit=MAX_SHORT, visible=True)
+    assert person is not None
+    return person, phone(phone_number)
 
 
 def _register_in(
@@ -499,6 +518,11 @@ def followup(
     with _writing(ledger, actor) as w:
         state = ledger.get(complaint_id)
         _require(state, "followup")
+        if ledger.personal(state.id)[1] == "":
+            raise DomainError(
+                f"cannot follow up #{state.id}: it is anonymous (匿名), with no phone to call "
+                "back; it is left out of the 回访率"
+            )
         _not_before(state, actor, state.resolved_at)
         _not_before_recorded(ledger, state, actor, "followup")
         return _followup_in(w, actor, state, satisfied, note)
