@@ -10,6 +10,7 @@ from typing import Any
 import typer
 
 from complaintctl import __version__
+from complaintctl.cli import complete
 from complaintctl.cli.lazy import LazyGroup
 from complaintctl.domain.errors import ComplaintError
 
@@ -19,6 +20,13 @@ UsageError: type[Exception] = typer.BadParameter.__mro__[1]
 
 class _Group(LazyGroup):
     """Turns the core's exceptions and click's usage errors into one line on stderr."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        complete.attach(self)  # --lang
+
+    def prepare(self, command: Any) -> None:
+        complete.attach(command)
 
     def main(self, *args: Any, **kwargs: Any) -> Any:  # noqa: D102
         standalone = kwargs.pop("standalone_mode", True)
@@ -54,7 +62,7 @@ app = typer.Typer(
     name="complaintctl",
     help="A complaint ledger for property-management service centres (物业投诉台账).",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -116,6 +124,7 @@ _Group.lazy = {
     },
     "calendar": "complaintctl.cli.calendar_cmd:app",
     "policy": "complaintctl.cli.policy_cmd:app",
+    "shell": "complaintctl.cli.shell:register",
 }
 _Group.aliases = {"ls": "list"}
 
