@@ -23,7 +23,7 @@ class _Group(LazyGroup):
 
     def __init__(self, **attrs: Any) -> None:
         super().__init__(**attrs)
-        complete.attach(self)  # --lang
+        complete.attach_params(self)  # --lang; each command as it loads (prepare)
 
     def prepare(self, command: Any) -> None:
         complete.attach(command)

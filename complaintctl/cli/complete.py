@@ -111,6 +111,11 @@ def attach(command: Any) -> None:
     value a completion function."""
     for sub in getattr(command, "commands", {}).values():
         attach(sub)
+    attach_params(command)
+
+
+def attach_params(command: Any) -> None:
+    """The same for the command's own parameters only (the root: --lang)."""
     for param in command.params:
         kind = kind_of(param)
         if kind is not None:

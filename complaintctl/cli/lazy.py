@@ -13,7 +13,7 @@ commands (``reg`` for ``register``); an ambiguous prefix is refused with its can
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, MutableMapping
 from difflib import get_close_matches
 from typing import Any
 
@@ -30,25 +30,26 @@ class LazyGroup(TyperGroup):
 
     ``lazy`` maps a command name to ``"module:attribute"``: the attribute is either a function
     ``register(app)`` that adds commands to a Typer app, or a Typer sub-app mounted under that
-    name.  Several names may share one module; it is imported once.
+    name.  Several names may share one module; it is imported once.  ``commands`` lists every
+    name at once and builds a command when it is looked up, so code that walks the group (help,
+    completion, docs/cli.md, tests) sees all of them.
     """
 
     lazy: Mapping[str, str] = {}
     aliases: Mapping[str, str] = {}
 
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        self.commands = _Commands(self, dict(self.commands))
+
     def prepare(self, command: Any) -> None:
         """Called with each command built from a module, before it is used."""
 
     def list_commands(self, ctx: Any) -> list[str]:
-        names = list(self.lazy)
-        return names + [n for n in self.commands if n not in self.lazy]
+        return list(self.commands)
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
-        cmd = self.commands.get(cmd_name)
-        if cmd is None and cmd_name in self.lazy:
-            self._load(self.lazy[cmd_name])
-            cmd = self.commands.get(cmd_name)
-        return cmd
+        return self.commands.get(cmd_name)
 
     def resolve_name(self, ctx: Any, typed: str) -> str:
         """The command a typed word means: itself, an alias, or the one command it begins.
@@ -103,9 +104,41 @@ class LazyGroup(TyperGroup):
         else:
             value(holder)
         built = typer.main.get_group(holder)
+        loaded = self.commands.loaded if isinstance(self.commands, _Commands) else self.commands
         for name, command in built.commands.items():
             self.prepare(command)
-            self.commands.setdefault(name, command)
+            loaded.setdefault(name, command)
+
+
+class _Commands(MutableMapping[str, Any]):
+    """A group's commands by name: every name of the table, each built when first looked up."""
+
+    def __init__(self, group: LazyGroup, loaded: dict[str, Any]) -> None:
+        self.group = group
+        self.loaded = loaded
+
+    def _names(self) -> list[str]:
+        return [*self.group.lazy, *(n for n in self.loaded if n not in self.group.lazy)]
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self.loaded and name in self.group.lazy:
+            self.group._load(self.group.lazy[name])
+        return self.loaded[name]
+
+    def __setitem__(self, name: str, command: Any) -> None:
+        self.loaded[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self.loaded[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names())
+
+    def __len__(self) -> int:
+        return len(self._names())
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.loaded or name in self.group.lazy
 
 
 def _nothing() -> None:
