@@ -2,6 +2,11 @@
 
 On a terminal: colour and boxes.  Anywhere else (a pipe, cron, tests): no colour, no
 box-drawing, a fixed width ($COLUMNS, default 160) so the text is stable.
+
+Off a terminal, tables and lines of plain text are laid out here exactly as Rich lays them out
+(columns two spaces apart, line ends stripped), without importing Rich's console and table code
+(most of a ``list`` or ``show``: issue 17); text Rich would treat otherwise (markup, control
+characters, a table wider than the page) still goes through Rich.
 """
 
 from __future__ import annotations
@@ -35,6 +40,11 @@ def width() -> int:
 
 def emit(*renderables: Any) -> None:
     """Print to stdout; off a terminal, without the padding Rich leaves at line ends."""
+    if len(renderables) == 1 and not is_terminal():
+        text = _plain(renderables[0], width())
+        if text is not None:
+            sys.stdout.write(text)
+            return
     out = console()
     if is_terminal():
         out.print(*renderables)
@@ -62,7 +72,65 @@ def console(stderr: bool = False) -> Console:
     )
 
 
-def table(*columns: str, title: str | None = None) -> Table:
+class Rows:
+    """A table being filled: Rich draws it (``__rich__``), or ``emit`` lays it out plainly."""
+
+    def __init__(self, columns: tuple[str, ...], title: str | None) -> None:
+        self.columns = columns
+        self.title = title
+        self.rows: list[tuple[str, ...]] = []
+
+    def add_row(self, *cells: str) -> None:
+        self.rows.append(cells)
+
+    def __rich__(self) -> Table:
+        t = _rich_table(*self.columns, title=self.title)
+        for row in self.rows:
+            t.add_row(*row)
+        return t
+
+
+def table(*columns: str, title: str | None = None) -> Rows:
+    """A table of markup strings (escape ``[`` as ``\\[``; ``styled`` does)."""
+    return Rows(columns, title)
+
+
+def _plain(block: Any, page: int) -> str | None:
+    """``block`` (a str or Rows) as Rich prints it off a terminal, or None if Rich must."""
+    from rich.cells import cell_len  # a pure function and its width table, not the console
+
+    if isinstance(block, str):
+        lines = block.split("\n")
+        if all(_printable(line) and cell_len(line) <= page for line in lines):
+            return "".join(line.rstrip() + "\n" for line in lines)
+        return None
+    if not isinstance(block, Rows):
+        return None
+    grid = [block.columns, *block.rows]
+    if not all(_printable(cell) for row in grid for cell in row):
+        return None
+    sizes = [[cell_len(cell) for cell in row] for row in grid]
+    widths = [max(column) for column in zip(*sizes, strict=True)]
+    total = sum(widths) + 2 * (len(widths) - 1)
+    out: list[str] = []
+    if block.title is not None:
+        if not _printable(block.title) or cell_len(block.title) > total:
+            return None
+        out.append(block.title.rstrip())
+    if total > page:
+        return None
+    for row, size in zip(grid, sizes, strict=True):
+        cells = [cell + " " * (w - n) for cell, w, n in zip(row, widths, size, strict=True)]
+        out.append("  ".join(cells).rstrip())
+    return "".join(line + "\n" for line in out)
+
+
+def _printable(text: str) -> bool:
+    """Nothing Rich would read as markup or draw in other than its cell width."""
+    return text.isprintable() and "[" not in text and "\\" not in text
+
+
+def _rich_table(*columns: str, title: str | None = None) -> Table:
     from rich import box
     from rich.table import Table
 
