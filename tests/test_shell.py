@@ -4,6 +4,7 @@ offers, shell completion for bash/zsh/fish, and a session on a pseudo-terminal (
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import pexpect
 import pytest
 import typer.main
+from test_calendar import NOTICE_2027
 
 from complaintctl.cli.app import app
 from complaintctl.cli.shell import Session, candidates
@@ -97,6 +99,26 @@ def test_as_a_process_through_a_pipe(db):
         "#1 已登记，状态：已登记；下一时限：首次联系 2026-03-03 09:00\n["
     )
     assert result.stderr == f"complaintctl: ID: no complaint #7 in {db}\n"
+
+
+def test_the_kept_ledger_sees_what_other_terminals_write(tmp_path, capsys):
+    """The shell keeps its ledger open between commands; a complaint registered or a holiday
+    notice loaded by another process shows in its next command."""
+    s = session()
+    assert s.run_line("list --json") == 0  # makes the ledger
+    assert s.run_line("calendar due '2027-01-29 10:00' 1wd") == 0  # kept, calendar cached
+    assert capsys.readouterr().out == "[]\n2027-02-01 24:00 (provisional)\n"
+    notice = tmp_path / "2027.toml"
+    notice.write_text(NOTICE_2027, encoding="utf-8")
+    other = dict(capture_output=True, check=True)  # another terminal: another process
+    subprocess.run([SCRIPT, "calendar", "load", str(notice)], **other)
+    subprocess.run([SCRIPT, *shlex.split(REGISTER)], **other)
+    assert s.run_line("calendar due '2027-01-29 10:00' 1wd") == 0  # 01-31 is a 调休 workday
+    assert s.run_line("show 1 --json") == 0
+    out = capsys.readouterr().out
+    assert out.startswith("2027-01-31 24:00\n{\n")
+    assert '"description": "楼道灯不亮"' in out
+    s.close()
 
 
 # -- what the shell completes ----------------------------------------------------------------

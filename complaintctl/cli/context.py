@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import typer
 
@@ -23,13 +23,24 @@ class State:
     db: Path | None = None
     lang: str = "zh"
     _ledger: Ledger | None = field(default=None, repr=False)
+    # The shell's ledger, kept open between its commands (cli/shell.py checks it is current
+    # before each one); a command on that file uses it and leaves it open.
+    shared: ClassVar[Ledger | None] = None
 
     def ledger(self) -> Ledger:
+        shared = State.shared
+        if shared is not None and self._ledger is None and shared.path == self.path():
+            return shared
         if self._ledger is None:
             from complaintctl.store.ledger import Ledger
 
             self._ledger = Ledger.open(self.db)
         return self._ledger
+
+    def path(self) -> Path:
+        from complaintctl.store.ledger import default_path
+
+        return Path(self.db).expanduser() if self.db is not None else default_path()
 
     def close(self) -> None:
         """Close the ledger when the command ends, not whenever garbage collection runs."""

@@ -22,13 +22,18 @@ from typing import Any
 import typer
 
 from complaintctl.cli import complete
-from complaintctl.cli.context import state
+from complaintctl.cli.context import State, state
 
 PROMPT = "complaintctl> "
 LEAVE = ("exit", "quit")
 ENV_HISTORY = "COMPLAINTCTL_HISTORY"
 # Parameters of the command line that the shell's own session fixes.
 _ROOT_ONLY = ("--install-completion", "--show-completion", "--version")
+# What the shell's kept ledger must see unchanged to stay current (see Session._share_ledger).
+_CURRENT = (
+    "SELECT (SELECT max(id) FROM notices), (SELECT max(version) FROM policies), "
+    "(SELECT user_version FROM pragma_user_version)"
+)
 
 
 class Session:
@@ -38,6 +43,40 @@ class Session:
         self.root = root
         self.db = db
         self.lang = lang
+        self._ledger: Any = None
+        self._key: tuple[Any, ...] = ()
+
+    def _share_ledger(self) -> None:
+        """Keep the ledger open between commands (closing the last connection checkpoints the
+        WAL: most of a short command's time), yet read it afresh: every query sees the latest
+        commit, policies are cached by their immutable version, and the one cache that could
+        go stale, the working-day calendar, is dropped with the connection whenever a notice
+        was loaded, a policy or the schema changed, or the file was replaced."""
+        from complaintctl.store.ledger import Ledger
+
+        path = State(db=self.db).path()
+        try:
+            st = path.stat()
+            key: tuple[Any, ...] = (st.st_dev, st.st_ino)
+            if self._ledger is not None and self._key[:2] == key:
+                key += tuple(self._ledger.conn.execute(_CURRENT).fetchone())
+                if key == self._key:
+                    return
+            self.close()
+            if not path.is_file():
+                return  # the command makes the ledger and reports what went wrong
+            self._ledger = Ledger.open(path)
+            self._key = key + tuple(self._ledger.conn.execute(_CURRENT).fetchone())
+            State.shared = self._ledger
+        except Exception:  # the command opens the ledger itself and reports what went wrong
+            self.close()
+
+    def close(self) -> None:
+        State.shared = None
+        if self._ledger is not None:
+            self._ledger.close()
+            self._ledger = None
+            self._key = ()
 
     @property
     def prefix(self) -> list[str]:
@@ -63,6 +102,7 @@ class Session:
         return self.run(words)
 
     def run(self, words: list[str]) -> int:
+        self._share_ledger()
         try:
             rv = self.root.main(
                 [*self.prefix, *words], prog_name="complaintctl", standalone_mode=False
@@ -75,6 +115,9 @@ class Session:
         except Exception as exc:  # an error never ends the session
             typer.echo(f"complaintctl: internal error: {type(exc).__name__}: {exc}", err=True)
             rv = 1
+        finally:
+            if self._ledger is not None and self._ledger.conn.in_transaction:
+                self._ledger.conn.rollback()  # nothing half-done is left for the next command
         sys.stdout.flush()
         return rv if isinstance(rv, int) else 0
 
@@ -240,10 +283,13 @@ def shell(
     """The duty desk shell (值班台): every command, with completion and history."""
     st = state(ctx)
     session = Session(ctx.find_root().command, st.db, st.lang)
-    if sys.stdin.isatty():
-        code = interactive(session, history or history_path())
-    else:
-        code = run_lines(session, sys.stdin)
+    try:
+        if sys.stdin.isatty():
+            code = interactive(session, history or history_path())
+        else:
+            code = run_lines(session, sys.stdin)
+    finally:
+        session.close()
     raise typer.Exit(code)
 
 
