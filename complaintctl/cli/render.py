@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:  # Rich is imported only by commands that draw tables
     from rich.console import Console
@@ -40,8 +40,9 @@ def width() -> int:
 
 def emit(*renderables: Any) -> None:
     """Print to stdout; off a terminal, without the padding Rich leaves at line ends."""
-    if len(renderables) == 1 and not is_terminal():
-        text = _plain(renderables[0], width())
+    if len(renderables) == 1:
+        tty = is_terminal()
+        text = _plain(renderables[0], _terminal_width() if tty else width(), tty)
         if text is not None:
             sys.stdout.write(text)
             return
@@ -95,8 +96,11 @@ def table(*columns: str, title: str | None = None) -> Rows:
     return Rows(columns, title)
 
 
-def _plain(block: Any, page: int) -> str | None:
-    """``block`` (a str or Rows) as Rich prints it off a terminal, or None if Rich must."""
+def _plain(block: Any, page: int, tty: bool = False) -> str | None:
+    """``block`` (a str or Rows) as Rich prints it, or None if Rich must.  Off a terminal:
+    columns two spaces apart, line ends stripped.  On one: Rich's SIMPLE_HEAD look (bold
+    header, a rule under it, three spaces between columns, the title in italics, state
+    colours), for tables that fit the terminal (wider ones Rich wraps)."""
     from rich.cells import cell_len  # a pure function and its width table, not the console
 
     if isinstance(block, str):
@@ -106,28 +110,74 @@ def _plain(block: Any, page: int) -> str | None:
         return None
     if not isinstance(block, Rows):
         return None
-    grid = [block.columns, *block.rows]
-    if not all(_printable(cell) for row in grid for cell in row):
-        return None
-    sizes = [[cell_len(cell) for cell in row] for row in grid]
+    grid: list[list[tuple[str, str]]] = []
+    for row in (block.columns, *block.rows):
+        parsed = [_cell(markup) for markup in row]
+        if None in parsed:
+            return None
+        grid.append(cast("list[tuple[str, str]]", parsed))
+    sizes = [[cell_len(text) for text, _ in row] for row in grid]
     widths = [max(column) for column in zip(*sizes, strict=True)]
-    total = sum(widths) + 2 * (len(widths) - 1)
+    gap = 3 if tty else 2
+    total = sum(widths) + gap * (len(widths) - 1)
+    if total > page:
+        return None
+    colour = "NO_COLOR" not in os.environ
     out: list[str] = []
     if block.title is not None:
         if not _printable(block.title) or cell_len(block.title) > total:
             return None
-        out.append(block.title.rstrip())
-    if total > page:
-        return None
-    for row, size in zip(grid, sizes, strict=True):
-        cells = [cell + " " * (w - n) for cell, w, n in zip(row, widths, size, strict=True)]
-        out.append("  ".join(cells).rstrip())
+        title = block.title + " " * (total - cell_len(block.title))
+        out.append(_paint(title, "italic", colour) if tty else block.title.rstrip())
+    for i, (parts, size) in enumerate(zip(grid, sizes, strict=True)):
+        line = []
+        for (text, style), w, n in zip(parts, widths, size, strict=True):
+            style = "bold" if tty and i == 0 else style
+            line.append((_paint(text, style, colour) if tty else text) + " " * (w - n))
+        out.append((" " * gap).join(line).rstrip())
+        if tty and i == 0:
+            out.append("─" * total)
     return "".join(line + "\n" for line in out)
 
 
 def _printable(text: str) -> bool:
     """Nothing Rich would read as markup or draw in other than its cell width."""
     return text.isprintable() and "[" not in text and "\\" not in text
+
+
+_SGR = {"bold": "1", "italic": "3", "red": "31", "green": "32", "yellow": "33"}
+
+
+def _cell(markup: str) -> tuple[str, str] | None:
+    """(text, style) of a cell in the markup this module writes (``styled``, ``\\[``), or
+    None for anything else."""
+    if "[" not in markup and "\\" not in markup:  # most cells
+        return (markup, "") if markup.isprintable() else None
+    style = ""
+    if markup.startswith("[") and markup.endswith("[/]"):
+        head, _, rest = markup[1:-3].partition("]")
+        if head not in STATE_STYLE.values():
+            return None
+        style, markup = head, rest
+    if not _printable(markup.replace("\\[", "")):
+        return None
+    return markup.replace("\\[", "["), style
+
+
+def _paint(text: str, style: str, colour: bool) -> str:
+    codes = [_SGR[w] for w in style.split() if colour or w in ("bold", "italic")]
+    return f"\x1b[{';'.join(codes)}m{text}\x1b[0m" if codes and text else text
+
+
+def _terminal_width() -> int:
+    """The width Rich gives a terminal: $COLUMNS, else the terminal's own, else 80."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit():
+        return int(columns)
+    try:
+        return os.get_terminal_size(sys.stdout.fileno()).columns
+    except (OSError, ValueError):
+        return 80
 
 
 def _rich_table(*columns: str, title: str | None = None) -> Table:
