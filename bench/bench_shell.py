@@ -58,7 +58,9 @@ def _output(tty: bool) -> Iterator[TextIO]:
     os.close(master)
 
 
-def measure(db: Path, runs: int, complaint_id: int, tty: bool = False) -> dict[str, list[float]]:
+def measure(
+    db: Path, runs: int, complaint_id: int, tty: bool = False
+) -> dict[str, list[tuple[float, float]]]:
     import typer.main
 
     from complaintctl.cli.app import app
@@ -70,15 +72,15 @@ def measure(db: Path, runs: int, complaint_id: int, tty: bool = False) -> dict[s
         "list --open": "list --open",
         "register": REGISTER,
     }
-    times: dict[str, list[float]] = {case: [] for case in cases}
+    times: dict[str, list[tuple[float, float]]] = {case: [] for case in cases}
     with _output(tty) as out, contextlib.redirect_stdout(out):
         for line in cases.values():  # warm-up: imports, OS cache
             assert session.run_line(line) == 0, line
         for _ in range(runs):
             for case, line in cases.items():
-                start = time.perf_counter()
+                start, cpu = time.perf_counter(), time.process_time()
                 code = session.run_line(line)
-                times[case].append(time.perf_counter() - start)
+                times[case].append((time.perf_counter() - start, time.process_time() - cpu))
                 assert code == 0, line
     return times
 
@@ -94,12 +96,15 @@ def main() -> int:
     times = measure(args.db, args.runs, args.id, args.tty)
     where = "a pseudo-terminal (160 columns)" if args.tty else "/dev/null"
     print(f"in-shell, {args.runs} runs each, round-robin, ledger {args.db.name}, output to {where}")
-    print("| command | median | min | max |")
-    print("|---|---:|---:|---:|")
+    load = os.getloadavg()[0]
+    print(f"load average {load:.1f} after the run; CPU: this process's CPU time")
+    print("| command | median | min | max | CPU median |")
+    print("|---|---:|---:|---:|---:|")
     for case, samples in times.items():
-        ms = [s * 1000 for s in samples]
+        ms = [wall * 1000 for wall, _ in samples]
+        cpu = statistics.median(c * 1000 for _, c in samples)
         low, mid, high = min(ms), statistics.median(ms), max(ms)
-        print(f"| `{case}` | {mid:.1f} ms | {low:.1f} ms | {high:.1f} ms |")
+        print(f"| `{case}` | {mid:.1f} ms | {low:.1f} ms | {high:.1f} ms | {cpu:.1f} ms |")
     return 0
 
 

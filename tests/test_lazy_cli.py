@@ -68,15 +68,17 @@ def test_alias_and_prefixes(run, register):
     assert run.ok("ls") == run.ok("list")
     assert run.ok("sho", "1") == run.ok("show", "1")
     out = run.ok(
-        "reg",
-        "--channel",
-        "电话",
-        "--name",
-        "张三",
-        "--unit",
-        "3-1-502",
-        "--phone",
-        "13812345678",
+        *[
+            "reg",
+            "--channel",
+            "电话",
+            "--name",
+            "张三",
+            "--unit",
+            "3-1-502",
+            "--phone",
+            "13812345678",
+        ],
         "--description",
         "楼道灯不亮",
     )

@@ -225,7 +225,7 @@ def terminal(tmp_path):
     child.close(force=True)
 
 
-def test_a_session_on_a_terminal(terminal, run, db):
+def test_a_session_on_a_terminal(terminal, run, register, db):
     child, history = terminal
     # Register in Chinese, the severity completed from 重
     child.send(
@@ -237,19 +237,7 @@ def test_a_session_on_a_terminal(terminal, run, db):
     child.expect_exact("#1 已登记，状态：已登记；下一时限：首次联系")
     child.expect_exact("complaintctl>")
     # Another terminal writes; the shell sees it at once
-    run.ok(
-        "register",
-        "--channel",
-        "来访",
-        "--name",
-        "李四",
-        "--unit",
-        "A-101",
-        "--phone",
-        "13900001111",
-        "--description",
-        "垃圾未清",
-    )
+    register(channel="来访", name="李四", unit="A-101", description="垃圾未清")
     child.sendline("ls --open")
     child.expect_exact("A-101")
     child.expect_exact("complaintctl>")
