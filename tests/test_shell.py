@@ -282,3 +282,11 @@ def test_history_file_is_tightened_to_0600(tmp_path, db):
     child.close()
     assert child.exitstatus == 0
     assert history.stat().st_mode & 0o777 == 0o600
+
+
+def test_help_inside_the_shell(run):
+    result = run("shell", input="help ls\nhelp\n")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("Usage: complaintctl list [OPTIONS]\n")
+    assert "\nUsage: complaintctl [OPTIONS] COMMAND [ARGS]...\n" in result.stdout
+    assert "  shell           The duty desk shell (值班台)" in result.stdout

@@ -1,8 +1,10 @@
 """``complaintctl shell``: the duty desk's interactive session (值班台).
 
 Each line is one command of this program, run by the same click group as on the command line,
-so output, languages and exit codes are the same.  Every command opens the ledger afresh and
-closes it when done: writes made by other terminals are seen at once.
+so output, languages and exit codes are the same.  Every command reads the ledger afresh:
+writes made by other terminals are seen at once.  The session keeps the ledger file open
+between commands and checks before each one that nothing it caches has changed
+(``Session._share_ledger``).
 
 On a terminal the line editor is prompt_toolkit: history in a per-user file (mode 0600),
 completion of commands, options and their values (cli/complete.py), Ctrl-C cancels the line,
