@@ -83,7 +83,8 @@ def test_alias_and_prefixes(run, register):
         "楼道灯不亮",
     )
     assert out.startswith("#2 已登记")
-    assert run.ok("cal", "status").startswith("year")
+    assert run.ok("cal", "sta") == run.ok("calendar", "status")
+    assert run.ok("pol", "sh") == run.ok("policy", "show")
 
 
 @pytest.mark.parametrize(
@@ -92,10 +93,11 @@ def test_alias_and_prefixes(run, register):
         ("c", "complaintctl: 'c' is ambiguous: could be classify, close, calendar\n"),
         ("re", "complaintctl: 're' is ambiguous: could be register, reopen, report\n"),
         ("regster", "complaintctl: No such command 'regster'. Did you mean 'register'?\n"),
+        ("cal s", "complaintctl calendar: 's' is ambiguous: could be status, show\n"),
     ],
 )
 def test_ambiguous_or_unknown_names_are_refused(run, db, typed, message):
-    result = run(typed, "1")
+    result = run(*typed.split(), "1")
     assert result.exit_code == 2
     assert result.stderr == message
     assert not db.exists()

@@ -135,6 +135,7 @@ def test_completes_commands_aliases_and_prefixes(db):
         "show",
     ]
     assert [v for v, _ in candidates(session(), "ls --st")[1]] == ["--status"]
+    assert [v for v, _ in candidates(session(), "cal sta --")[1]] == ["--json", "--help"]
     assert [v for v, _ in candidates(session(), "clo 1 --sat")[1]] == ["--satisfied"]
 
 

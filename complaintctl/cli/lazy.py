@@ -25,31 +25,11 @@ from typer.core import TyperGroup
 UsageError: type[Exception] = typer.BadParameter.__mro__[1]
 
 
-class LazyGroup(TyperGroup):
-    """A Typer group whose commands are imported on first use.
+class NameGroup(TyperGroup):
+    """A Typer group that takes aliases and unambiguous prefixes of its command names; an
+    ambiguous prefix is refused with its candidates.  (The root, and calendar and policy.)"""
 
-    ``lazy`` maps a command name to ``"module:attribute"``: the attribute is either a function
-    ``register(app)`` that adds commands to a Typer app, or a Typer sub-app mounted under that
-    name.  Several names may share one module; it is imported once.  ``commands`` lists every
-    name at once and builds a command when it is looked up, so code that walks the group (help,
-    completion, docs/cli.md, tests) sees all of them.
-    """
-
-    lazy: Mapping[str, str] = {}
     aliases: Mapping[str, str] = {}
-
-    def __init__(self, **attrs: Any) -> None:
-        super().__init__(**attrs)
-        self.commands = _Commands(self, dict(self.commands))
-
-    def prepare(self, command: Any) -> None:
-        """Called with each command built from a module, before it is used."""
-
-    def list_commands(self, ctx: Any) -> list[str]:
-        return list(self.commands)
-
-    def get_command(self, ctx: Any, cmd_name: str) -> Any:
-        return self.commands.get(cmd_name)
 
     def resolve_name(self, ctx: Any, typed: str) -> str:
         """The command a typed word means: itself, an alias, or the one command it begins.
@@ -89,6 +69,32 @@ class LazyGroup(TyperGroup):
                     exc.message = f"{message.rstrip('.')}. Did you mean {suggestions}?"  # type: ignore[attr-defined]
             raise
 
+
+class LazyGroup(NameGroup):
+    """A Typer group whose commands are imported on first use.
+
+    ``lazy`` maps a command name to ``"module:attribute"``: the attribute is either a function
+    ``register(app)`` that adds commands to a Typer app, or a Typer sub-app mounted under that
+    name.  Several names may share one module; it is imported once.  ``commands`` lists every
+    name at once and builds a command when it is looked up, so code that walks the group (help,
+    completion, docs/cli.md, tests) sees all of them.
+    """
+
+    lazy: Mapping[str, str] = {}
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        self.commands = _Commands(self, dict(self.commands))
+
+    def prepare(self, command: Any) -> None:
+        """Called with each command built from a module, before it is used."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(self.commands)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        return self.commands.get(cmd_name)
+
     def _load(self, target: str) -> None:
         module_name, _, attribute = target.partition(":")
         module = importlib.import_module(module_name)
@@ -100,7 +106,7 @@ class LazyGroup(TyperGroup):
         if isinstance(value, typer.Typer):
             names = [n for n, t in self.lazy.items() if t == target]
             for name in names:
-                holder.add_typer(value, name=name)
+                holder.add_typer(value, name=name, cls=NameGroup)
         else:
             value(holder)
         built = typer.main.get_group(holder)

@@ -166,7 +166,11 @@ def candidates(session: Session, text: str) -> tuple[str, list[tuple[str, str]]]
         if not rest:
             subs = [(n, _short(command.get_command(ctx, n))) for n in command.list_commands(ctx)]
             return incomplete, complete.matching(subs, incomplete)
-        command, rest = command.get_command(ctx, rest[0]), rest[1:]
+        try:
+            name = command.resolve_name(ctx, rest[0])  # a prefix, as the group accepts it
+        except Exception:
+            return incomplete, []
+        command, rest = command.get_command(ctx, name), rest[1:]
     if command is None:
         return incomplete, []
     offered = _for_command(session, command, rest, incomplete)
