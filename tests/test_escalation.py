@@ -43,10 +43,10 @@ def test_unresolved_for_a_month_becomes_major_once(run, register, db):
     first = escalated_events(run, cid)[0]
     assert (first["by"], first["at"]) == ("system", "2026-04-02T09:00:00+08:00")
     assert first["data"]["reason"] == "受理满1个月仍未解决，升为重大投诉（种子004 §3.1.2(3)）"
-    assert first["data"]["previous_due"]["resolve"] == epoch("2026-03-06 00:00")  # minor: 3wd
-    assert first["data"]["due"]["resolve"] == epoch("2026-03-17 00:00")
+    assert first["data"]["previous_due"]["resolve"] == "2026-03-06T00:00:00+08:00"  # minor: 3wd
+    assert first["data"]["due"]["resolve"] == "2026-03-17T00:00:00+08:00"
     # the update clock restarts from the last progress report, as on reclassification
-    assert first["data"]["due"]["update"] == epoch("2026-03-03 10:00")
+    assert first["data"]["due"]["update"] == "2026-03-03T10:00:00+08:00"
     before = snapshot(db)
     assert run.ok("escalate", "--as-of", "2026-04-02 09:00") == ""
     assert run.ok("escalate", "--as-of", "2026-06-30 09:00") == ""

@@ -96,7 +96,7 @@ def test_as_a_process_through_a_pipe(db):
     )
     assert result.returncode == 2
     assert result.stdout.startswith(
-        "#1 已登记，状态：已登记；下一时限：首次联系 2026-03-03 09:00\n["
+        "#1 已登记，状态：已登记；下一时限：首次联系 2026-03-03 09:00（已超时）\n["
     )
     assert result.stderr == f"complaintctl: ID: no complaint #7 in {db}\n"
 

@@ -205,7 +205,7 @@ def test_provisional_deadline_then_loaded_notice(run, register, tmp_path: Path):
     assert resolve["provisional"] is False
     event = shown["events"][-1]
     assert event["kind"] == "recalculated"
-    assert event["data"]["previous_due"] == {"resolve": 1799942400}  # 2027-01-15T00:00+08:00
+    assert event["data"]["previous_due"] == {"resolve": "2027-01-15T00:00:00+08:00"}
     assert event["data"]["provisional"] == 0
     years = {y["year"]: y["status"] for y in run.json("calendar", "status")["years"]}
     assert years[2027] == "local"

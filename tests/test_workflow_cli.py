@@ -63,11 +63,15 @@ def test_register_human_output(run):
         "--at",
         "2026-11-20 10:00",
     )
-    assert out == "#1 已登记，状态：已登记；下一时限：首次联系 2026-11-21 10:00\n"
+    # typed in after the fact: the first contact was due on 11-21, so the line warns
+    assert out == "#1 已登记，状态：已登记；下一时限：首次联系 2026-11-21 10:00（已超时）\n"
     out = run.ok(
         "--lang", "en", "assign", "1", "--department", "保洁部", "--at", "2026-11-20 10:05"
     )
-    assert out == "#1 assigned; status assigned; next: respond due 2026-11-21 10:00\n"
+    assert (
+        out
+        == "#1 assigned; status assigned; next: respond due 2026-11-21 10:00 (already overdue)\n"
+    )
 
 
 def test_full_lifecycle(run, register):
@@ -355,7 +359,7 @@ def test_show_full_contact_and_history(run, register):
     lines = out.splitlines()
     assert "首次联系  2026-11-03 10:00  -         未到期  剩余23小时00分" in lines
     assert "处理完成  2026-11-05 24:00  -         未到期  剩余3个工作日" in lines
-    assert "2     2026-11-02 10:30  updated     王芳    note=已联系维修" in lines
+    assert "2     2026-11-02 10:30  处理进展  王芳    进展 已联系维修" in lines
 
 
 def test_db_option_and_parent_folders(run, tmp_path):

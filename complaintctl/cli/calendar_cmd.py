@@ -39,7 +39,7 @@ def status(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     t = render.table("year", "status", "notice")
     for r in rows:
         t.add_row(str(r["year"]), str(r["status"]), str(r["reference"] or "-"))
-    render.console().print(t)
+    render.emit(t)
     if any(r["status"] == "provisional" for r in rows):
         typer.echo(
             "provisional years: rule-based guesses without 调休; load the State Council "

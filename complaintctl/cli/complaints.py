@@ -14,6 +14,7 @@ from complaintctl.domain.model import Complaint
 from complaintctl.domain.privacy import mask_name, mask_phone
 from complaintctl.domain.timeutil import from_epoch, local, local_due, now, parse_time, to_epoch
 from complaintctl.domain.vocab import SEVERITY, STATUS
+from complaintctl.reports import history
 from complaintctl.reports.display import complaint_json, remaining
 from complaintctl.sla.milestones import milestones, next_milestone
 
@@ -31,11 +32,15 @@ def _done(ledger: Ledger, c: Complaint, lang: str, what_zh: str, what_en: str) -
         line = f"#{c.id} {what_en}; status {c.status}"
         if nxt:
             line += f"; next: {nxt.name} due {local_due(from_epoch(nxt.due))}"
+            if nxt.state == "breached":
+                line += " (already overdue)"
     else:
         line = f"#{c.id} {what_zh}，状态：{render.label('status', c.status, lang)}"
         if nxt:
             milestone = render.label("milestone", nxt.name, lang)
             line += f"；下一时限：{milestone} {local_due(from_epoch(nxt.due))}"
+            if nxt.state == "breached":
+                line += "（已超时）"
     typer.echo(line)
 
 
@@ -286,47 +291,38 @@ def list_(
         return
     lang = st.lang
     cal = ledger.calendar() if items else None
+    columns = _LIST_WIDE if render.page_width() >= _LIST_WIDE_FROM else _LIST_DESK
     t = render.table(
-        *(
-            render.h(k, lang)
-            for k in (
-                "id",
-                "received",
-                "unit",
-                "name",
-                "phone",
-                "category",
-                "severity",
-                "department",
-                "status",
-                "next",
-                "left",
-            )
-        )
+        *(render.h(k, lang) for k in columns),
+        whole={n for n, k in enumerate(columns) if k in _LIST_WHOLE},
     )
     for c, n, p in items:
         nxt = next_milestone(c, ledger.policy(c.policy_version), moment)
+        status = render.label("status", c.status, lang)
         due_text = left = "-"
-        if nxt is not None:
+        if c.duplicate_of is not None:  # a duplicate has no clock of its own: its main's
+            status = f"并单→#{c.duplicate_of}" if lang == "zh" else f"dup of #{c.duplicate_of}"
+        elif nxt is not None:
             due_text = render.styled(
                 f"{render.label('milestone', nxt.name, lang)} {local_due(from_epoch(nxt.due))}"
                 + ("*" if nxt.provisional else ""),
                 nxt.state,
             )
             left = render.styled(remaining(nxt.due, moment, cal, lang), nxt.state)
-        t.add_row(
-            str(c.id),
-            local(from_epoch(c.received_at)),
-            c.unit,
-            mask_name(n),
-            mask_phone(p),
-            c.category or "-",
-            render.label("severity", c.severity, lang),
-            c.department or "-",
-            render.label("status", c.status, lang),
-            due_text,
-            left,
-        )
+        cells = {
+            "id": str(c.id),
+            "received": local(from_epoch(c.received_at)),
+            "unit": c.unit,
+            "name": mask_name(n),
+            "phone": mask_phone(p),
+            "category": c.category or "-",
+            "severity": render.label("severity", c.severity, lang),
+            "department": c.department or "-",
+            "status": status,
+            "next": due_text,
+            "left": left,
+        }
+        t.add_row(*(cells[k] for k in columns))
     if not items:
         render.emit("没有符合条件的投诉。" if lang == "zh" else "No complaints match.")
         return
@@ -337,6 +333,16 @@ def list_(
             if lang == "zh"
             else "* provisional: depends on a year whose holiday notice is not yet published."
         )
+
+
+# `list`: the full table from about 120 columns (and always off a terminal, where no value is
+# ever cut); below that the desk layout, one line per complaint with what the desk needs.
+_LIST_WIDE = ("id", "received", "unit", "name", "phone", "category", "severity", "department",
+              "status", "next", "left")  # fmt: skip
+_LIST_DESK = ("id", "unit", "severity", "status", "next", "left")
+_LIST_WIDE_FROM = 120
+# values that are never split across lines (on a terminal they end in … rather than fold)
+_LIST_WHOLE = {"id", "received", "unit", "phone", "severity", "status", "next", "left"}
 
 
 def show(
@@ -399,13 +405,13 @@ def show(
     render.emit(ms)
     ev = render.table(*(render.h(k, lang) for k in ("seq", "at", "kind", "by", "details")))
     for e in events:
-        details = "; ".join(
-            f"{k}={v}"
-            for k, v in e.data.items()
-            if k not in ("due", "provisional", "previous_due", "update_due", "source_key")
-            and v not in (None, False)
+        ev.add_row(
+            str(e.seq),
+            local(from_epoch(e.at)),
+            history.kind_label(e.kind, lang),
+            e.by,
+            history.details(e.kind, e.data, lang).replace("[", r"\["),
         )
-        ev.add_row(str(e.seq), local(from_epoch(e.at)), e.kind, e.by, details.replace("[", r"\["))
     render.emit(ev)
 
 

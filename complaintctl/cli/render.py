@@ -42,7 +42,7 @@ def emit(*renderables: Any) -> None:
     """Print to stdout; off a terminal, without the padding Rich leaves at line ends."""
     if len(renderables) == 1:
         tty = is_terminal()
-        text = _plain(renderables[0], _terminal_width() if tty else width(), tty)
+        text = _plain(renderables[0], _terminal_width() if tty else 1 << 16, tty)
         if text is not None:
             sys.stdout.write(text)
             return
@@ -50,6 +50,14 @@ def emit(*renderables: Any) -> None:
     if is_terminal():
         out.print(*renderables)
         return
+    # Never a cut value off a terminal: widen the page to the widest renderable rather than
+    # fold or crop a cell (a pipe has no width to respect; a script must read every value whole).
+    from rich.measure import Measurement
+
+    wide = out.options.update_width(1 << 16)
+    need = max((Measurement.get(out, wide, r).maximum for r in renderables), default=0)
+    if need > out.width:
+        out.width = need
     with out.capture() as cap:
         out.print(*renderables)
     text = "\n".join(line.rstrip() for line in cap.get().splitlines())
@@ -76,24 +84,33 @@ def console(stderr: bool = False) -> Console:
 class Rows:
     """A table being filled: Rich draws it (``__rich__``), or ``emit`` lays it out plainly."""
 
-    def __init__(self, columns: tuple[str, ...], title: str | None) -> None:
+    def __init__(self, columns: tuple[str, ...], title: str | None, whole: set[int] | None) -> None:
         self.columns = columns
         self.title = title
+        self.whole = whole
         self.rows: list[tuple[str, ...]] = []
 
     def add_row(self, *cells: str) -> None:
         self.rows.append(cells)
 
     def __rich__(self) -> Table:
-        t = _rich_table(*self.columns, title=self.title)
+        t = _rich_table(*self.columns, title=self.title, whole=self.whole)
         for row in self.rows:
             t.add_row(*row)
         return t
 
 
-def table(*columns: str, title: str | None = None) -> Rows:
-    """A table of markup strings (escape ``[`` as ``\\[``; ``styled`` does)."""
-    return Rows(columns, title)
+def page_width() -> int:
+    """The width layouts are chosen for: the terminal's, or unbounded off a terminal (where
+    the page widens to the widest row, see :func:`emit`)."""
+    return _terminal_width() if is_terminal() else 1 << 16  # Rich's width, without Rich
+
+
+def table(*columns: str, title: str | None = None, whole: set[int] | None = None) -> Rows:
+    """A table of markup strings (escape ``[`` as ``\\[``; ``styled`` does); ``whole`` names
+    the columns (by index) whose values must never be split across lines on a terminal: they
+    end in … if the terminal is too narrow."""
+    return Rows(columns, title, whole)
 
 
 def _plain(block: Any, page: int, tty: bool = False) -> str | None:
@@ -122,18 +139,20 @@ def _plain(block: Any, page: int, tty: bool = False) -> str | None:
     total = sum(widths) + gap * (len(widths) - 1)
     if total > page:
         return None
-    colour = "NO_COLOR" not in os.environ
+    # As console(): escape codes only to a real terminal; NO_COLOR keeps bold and italics.
+    ansi = sys.stdout.isatty()
+    colour = ansi and "NO_COLOR" not in os.environ
     out: list[str] = []
     if block.title is not None:
         if not _printable(block.title) or cell_len(block.title) > total:
             return None
         title = block.title + " " * (total - cell_len(block.title))
-        out.append(_paint(title, "italic", colour) if tty else block.title.rstrip())
+        out.append(_paint(title, "italic", colour, ansi) if tty else block.title.rstrip())
     for i, (parts, size) in enumerate(zip(grid, sizes, strict=True)):
         line = []
         for (text, style), w, n in zip(parts, widths, size, strict=True):
             style = "bold" if tty and i == 0 else style
-            line.append((_paint(text, style, colour) if tty else text) + " " * (w - n))
+            line.append((_paint(text, style, colour, ansi) if tty else text) + " " * (w - n))
         out.append((" " * gap).join(line).rstrip())
         if tty and i == 0:
             out.append("─" * total)
@@ -164,13 +183,18 @@ def _cell(markup: str) -> tuple[str, str] | None:
     return markup.replace("\\[", "["), style
 
 
-def _paint(text: str, style: str, colour: bool) -> str:
+def _paint(text: str, style: str, colour: bool, ansi: bool = True) -> str:
+    if not ansi:
+        return text
     codes = [_SGR[w] for w in style.split() if colour or w in ("bold", "italic")]
     return f"\x1b[{';'.join(codes)}m{text}\x1b[0m" if codes and text else text
 
 
 def _terminal_width() -> int:
-    """The width Rich gives a terminal: $COLUMNS, else the terminal's own, else 80."""
+    """The width ``console()`` has: on a terminal $COLUMNS, else the terminal's own, else 80;
+    on another stream (taken for a terminal by ``is_terminal``) the fixed ``width()``."""
+    if not sys.stdout.isatty():
+        return width()
     columns = os.environ.get("COLUMNS", "")
     if columns.isdigit():
         return int(columns)
@@ -180,7 +204,7 @@ def _terminal_width() -> int:
         return 80
 
 
-def _rich_table(*columns: str, title: str | None = None) -> Table:
+def _rich_table(*columns: str, title: str | None = None, whole: set[int] | None = None) -> Table:
     from rich import box
     from rich.table import Table
 
@@ -193,8 +217,9 @@ def _rich_table(*columns: str, title: str | None = None) -> Table:
         title_justify="left",
         header_style="bold" if tty else "",
     )
-    for col in columns:
-        t.add_column(col, overflow="fold", no_wrap=not tty)
+    for n, col in enumerate(columns):
+        keep = not tty or (whole is not None and n in whole)
+        t.add_column(col, overflow="ellipsis" if keep else "fold", no_wrap=keep)
     return t
 
 

@@ -49,6 +49,24 @@ HEADERS = {
 }
 
 
+# The kinds of event in a complaint's history (JSON keeps the English codes).
+EVENT_KINDS = {
+    "registered": ("受理登记", "registered"),
+    "classified": ("分类定级", "classified"),
+    "assigned": ("派单", "assigned"),
+    "updated": ("处理进展", "progress"),
+    "extended": ("延期", "extended"),
+    "escalated": ("升级", "escalated"),
+    "resolved": ("办结", "resolved"),
+    "followed_up": ("回访", "followed up"),
+    "reopened": ("复议", "reopened"),
+    "linked": ("并单", "linked as duplicate"),
+    "recalculated": ("时限重算", "deadlines recomputed"),
+    "corrected": ("更正", "corrected"),
+    "cancelled": ("作废", "cancelled"),
+}
+
+
 def h(key: str, lang: str) -> str:
     zh, en = HEADERS[key]
     return en if lang == "en" else zh

@@ -18,7 +18,6 @@ from complaintctl.domain import labels
 from complaintctl.domain.privacy import mask_name, mask_phone
 from complaintctl.domain.timeutil import OFFSET, from_epoch, iso, local
 from complaintctl.domain.vocab import MILESTONES, SEVERITIES
-from complaintctl.reports.digest import ID, NAME, PHONE, SEVERITY, UNIT
 from complaintctl.reports.display import remaining
 
 if TYPE_CHECKING:
@@ -188,6 +187,10 @@ class _Table:
     once each; ``after[provisional]`` follows a deadline (``*`` and padding)."""
 
     def __init__(self, section: Section, texts: Texts, *, markdown: bool) -> None:
+        # start-up: the query module only when a digest is drawn (this module is loaded with
+        # the digest command's group)
+        from complaintctl.reports.digest import ID, PHONE, SEVERITY, UNIT
+
         rows = [c for _, group in section.handlers for c in group.complaints]
         keys = [key for _, group in section.handlers for key in group.keys]
         ids = [row[ID] for row in rows]
@@ -306,6 +309,7 @@ def json_chunks(found: Found) -> Iterator[str]:
     """``{"as_of", "summary", "departments", "breached", "due_soon"}``: indented at the top,
     one line per list item (readable, diffable), the entries written a batch at a time.
     The fields that belong to the complaint are encoded once per complaint."""
+    from complaintctl.reports.digest import ID, NAME, PHONE, SEVERITY, UNIT  # start-up, as above
 
     def one(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False)

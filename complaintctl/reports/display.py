@@ -43,6 +43,27 @@ def _iso(epoch: int | None) -> str | None:
     return iso(from_epoch(epoch)) if epoch is not None else None
 
 
+# Keys of event data whose integers are moments (stored as Unix seconds in the ledger), and
+# keys whose dict values are moments by milestone.  JSON shows them as ISO 8601 +08:00.
+_TIME_KEYS = frozenset({"from", "update_due", "received_at", "at", "resolved_at"})
+_TIME_MAPS = frozenset({"due", "previous_due", "done"})
+
+
+def _moment(key: str, value: Any) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return _iso(value) if key in _TIME_KEYS or key.endswith(("_at", "_due")) else value
+    if isinstance(value, dict):
+        if key in _TIME_MAPS:
+            return {k: _iso(v) if isinstance(v, int) else v for k, v in value.items()}
+        return {k: _moment(k, v) for k, v in value.items()}
+    return value
+
+
+def event_data_json(data: dict[str, Any]) -> dict[str, Any]:
+    """An event's data for JSON: every moment as ISO 8601 with +08:00, never Unix seconds."""
+    return {key: _moment(key, value) for key, value in data.items()}
+
+
 def milestone_json(m: Milestone) -> dict[str, Any]:
     return {
         "name": m.name,
@@ -79,7 +100,7 @@ def complaint_json(
                 "at": _iso(e.at),
                 "recorded_at": _iso(e.recorded_at),
                 "by": e.by,
-                "data": e.data,
+                "data": event_data_json(e.data),
             }
             for e in events
         ]

@@ -1,0 +1,114 @@
+"""A complaint's history as people read it: each event's kind and details as labelled fields
+with local times (``首次联系 2026-03-05 10:30``, ``级别 轻微 → 重大``,
+``时限 处理完成 2026-03-10 24:00 → 2026-03-12 24:00``), never a Python repr or a Unix time.
+
+Pure: the event's data in, text out.  JSON keeps the event's own English keys (display.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from complaintctl.domain.labels import EVENT_KINDS, h, label
+from complaintctl.domain.timeutil import from_epoch, local, local_due
+from complaintctl.domain.vocab import MILESTONES
+
+# Field labels of event data that the column headers do not already name.
+_WORDS: dict[str, tuple[str, str]] = {
+    "plan": ("方案", "plan"),
+    "note": ("进展", "note"),
+    "reason": ("原因", "reason"),
+    "approved_by": ("批准人", "approved by"),
+    "duration": ("延长", "by"),
+    "level": ("上报", "reported to"),
+    "main": ("并入", "duplicate of"),
+    "via": ("随主单", "with its main"),
+    "contacted": ("已联系投诉人", "owner contacted"),
+    "due": ("时限", "deadline"),
+    "source_key": ("导入来源", "imported from"),
+    "policy_version": ("时限政策版本", "policy version"),
+}
+_LEVELS = {
+    "manager": ("物业服务中心经理", "centre manager"),
+    "senior": ("公司高层", "senior management"),
+}
+# Data that is shown another way (deadlines as changes) or not at all.
+_HIDDEN = {"due", "previous_due", "provisional", "update_due", "done", "before", "from",
+           "milestone", "reason_code", "policy_version", "source_key"}  # fmt: skip
+_ENUMS = {"channel", "severity", "nature", "satisfaction", "status"}
+
+
+def kind_label(kind: str, lang: str) -> str:
+    zh, en = EVENT_KINDS.get(kind, (kind, kind))
+    return en if lang == "en" else zh
+
+
+def _word(key: str, lang: str) -> str:
+    if key in _WORDS:
+        zh, en = _WORDS[key]
+        return en if lang == "en" else zh
+    try:
+        return h(key, lang)
+    except KeyError:
+        return key
+
+
+def _value(key: str, value: Any, lang: str) -> str:
+    if value is None:
+        return "-"
+    if key in _ENUMS:
+        return label(key, str(value), lang)
+    if key == "level":
+        zh, en = _LEVELS.get(str(value), (str(value), str(value)))
+        return en if lang == "en" else zh
+    if key in ("main", "via"):
+        return f"#{value}"
+    if isinstance(value, bool):
+        return ("yes" if value else "no") if lang == "en" else ("是" if value else "否")
+    if isinstance(value, int) and (key.endswith("_at") or key.endswith("_due")):
+        return local(from_epoch(value))
+    return str(value)
+
+
+def _due(epoch: int | None) -> str:
+    return local_due(from_epoch(epoch)) if epoch is not None else "-"
+
+
+def deadline_changes(data: dict[str, Any], lang: str) -> list[str]:
+    """``时限 处理完成 2026-03-10 24:00 → 2026-03-12 24:00`` for each milestone an event moved."""
+    due = data.get("due") or {}
+    before = dict(data.get("previous_due") or {})
+    if "from" in data and data.get("milestone"):
+        before.setdefault(data["milestone"], data["from"])
+    word = _word("due", lang)
+    out = []
+    for m in MILESTONES:
+        if m in due and m not in before:  # a new deadline (复议): no old one to show
+            out.append(f"{word} {label('milestone', m, lang)} {_due(due[m])}")
+        elif m in due and due[m] != before[m]:
+            out.append(
+                f"{word} {label('milestone', m, lang)} {_due(before.get(m))} → {_due(due[m])}"
+            )
+    return out
+
+
+def details(kind: str, data: dict[str, Any], lang: str) -> str:
+    """One event's details, fields separated by ``；`` (``; `` in English)."""
+    parts: list[str] = []
+    before = data.get("before") or {}
+    for key, value in data.items():
+        if key in _HIDDEN or value is None or value is False:
+            continue
+        if key == "contacted":
+            parts.append(_word(key, lang))
+        elif key in before:
+            old = _value(key, before[key], lang)
+            parts.append(f"{_word(key, lang)} {old} → {_value(key, value, lang)}")
+        else:
+            parts.append(f"{_word(key, lang)} {_value(key, value, lang)}")
+    if kind == "linked" and data.get("done"):
+        names = [label("milestone", m, lang) for m in MILESTONES if data["done"].get(m)]
+        taken = (", " if lang == "en" else "、").join(names)
+        parts.append(f"沿用主单已完成：{taken}" if lang == "zh" else f"took over: {taken}")
+    if kind != "registered":  # a new complaint's deadlines are the milestone table itself
+        parts += deadline_changes(data, lang)
+    return ("; " if lang == "en" else "；").join(parts)

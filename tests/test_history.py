@@ -1,0 +1,68 @@
+"""`show` prints a complaint's history as people read it (issue 15 item 3): Chinese kinds,
+labelled fields, local times and deadline changes in the 24:00 form; never a Python repr or
+a Unix time."""
+
+from __future__ import annotations
+
+import re
+
+
+def history(out: str) -> list[str]:
+    lines = out.splitlines()
+    start = next(
+        n
+        for n, line in enumerate(lines)
+        if line.split()[:2] in (["序号", "发生时间"], ["Seq", "At"])
+    )
+    return [re.sub(r"\s{2,}", " | ", line.strip()) for line in lines[start + 1 :]]
+
+
+def test_history_in_chinese_and_english(run, register):
+    register(at="2026-03-02 09:00")
+    register(at="2026-03-02 09:01", unit="3-1-602", name="李四")
+    run.ok(
+        "classify", "1", "--severity", "中度", "--category", "设施设备", "--at", "2026-03-02 09:05"
+    )
+    run.ok("assign", "1", "--department", "工程部", "--handler", "李工", "--at", "2026-03-02 09:10")
+    run.ok("update", "1", "--contacted", "--plan", "换灯", "--at", "2026-03-02 09:12")
+    run.ok(
+        "update",
+        "1",
+        "--extend",
+        "2wd",
+        "--reason",
+        "等配件",
+        "--approved-by",
+        "陈经理",
+        "--at",
+        "2026-03-02 11:30",
+    )
+    run.ok("link", "1", "2", "--at", "2026-03-02 11:40")
+    run.ok("close", "1", "--resolution", "已更换", "--at", "2026-03-03 10:00")
+    run.ok("followup", "1", "--unsatisfied", "--at", "2026-03-04 10:00")
+    run.ok("reopen", "1", "--reason", "仍不亮", "--at", "2026-03-05 10:00")
+
+    assert history(run.ok("show", "1")) == [
+        "1 | 2026-03-02 09:00 | 受理登记 | 王芳 | 渠道 电话；投诉内容 楼道灯不亮；房号/铺位 3-1-502",
+        "3 | 2026-03-02 09:05 | 分类定级 | 王芳 | 类别 - → 设施设备；级别 - → 中度；"
+        "时限 首次联系 2026-03-03 09:00 → 2026-03-02 10:00；时限 派单 - → 2026-03-02 11:00；"
+        "时限 处理方案 - → 2026-03-03 09:00；时限 处理完成 2026-03-05 24:00 → 2026-03-09 24:00；"
+        "时限 进度反馈 - → 2026-03-02 21:00",
+        "4 | 2026-03-02 09:10 | 派单 | 王芳 | 部门 工程部；处理人 李工",
+        "5 | 2026-03-02 09:12 | 处理进展 | 王芳 | 已联系投诉人；方案 换灯",
+        "6 | 2026-03-02 11:30 | 延期 | 王芳 | 批准人 陈经理；延长 2wd；原因 等配件；"
+        "时限 处理完成 2026-03-09 24:00 → 2026-03-11 24:00",
+        "8 | 2026-03-03 10:00 | 办结 | 王芳 | 处理结果 已更换",
+        "10 | 2026-03-04 10:00 | 回访 | 王芳 | 满意度 不满意",
+        "12 | 2026-03-05 10:00 | 复议 | 王芳 | 原因 仍不亮；"
+        "时限 处理完成 2026-03-12 24:00；时限 进度反馈 2026-03-05 22:00",
+    ]
+    assert history(run.ok("--lang", "en", "show", "2"))[:2] == [
+        "2 | 2026-03-02 09:01 | registered | 王芳 | Channel phone; Description 楼道灯不亮; Unit 3-1-602",
+        "7 | 2026-03-02 11:40 | linked as duplicate | 王芳 | duplicate of #1; took over: respond, assign, plan; "
+        "deadline respond 2026-03-03 09:01 → 2026-03-02 10:00; deadline assign - → 2026-03-02 11:00; "
+        "deadline plan - → 2026-03-03 09:00; deadline resolve 2026-03-05 24:00 → 2026-03-11 24:00; "
+        "deadline update - → 2026-03-02 21:12",
+    ]
+    lines = history(run.ok("show", "1")) + history(run.ok("show", "2"))
+    assert not [line for line in lines if re.search(r"\w=\S|True|False|None|\{|\d{10}", line)]
