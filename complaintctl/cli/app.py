@@ -8,17 +8,25 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from typer.core import TyperGroup
 
 from complaintctl import __version__
+from complaintctl.cli import complete
+from complaintctl.cli.lazy import LazyGroup
 from complaintctl.domain.errors import ComplaintError
 
 # Typer >= 0.29 carries its own copy of click; reach its UsageError through public names.
 UsageError: type[Exception] = typer.BadParameter.__mro__[1]
 
 
-class _Group(TyperGroup):
+class _Group(LazyGroup):
     """Turns the core's exceptions and click's usage errors into one line on stderr."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        complete.attach_params(self)  # --lang; each command as it loads (prepare)
+
+    def prepare(self, command: Any) -> None:
+        complete.attach(command)
 
     def main(self, *args: Any, **kwargs: Any) -> Any:  # noqa: D102
         standalone = kwargs.pop("standalone_mode", True)
@@ -80,7 +88,7 @@ app = typer.Typer(
     name="complaintctl",
     help="A complaint ledger for property-management service centres (物业投诉台账).",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -115,31 +123,38 @@ def main_options(
     ctx.call_on_close(ctx.obj.close)
 
 
-def _register_commands() -> None:
-    """Each command module adds its commands.  Modules import heavy core code (the holiday
-    package, report and Excel code) inside their commands, so start-up stays fast."""
-    from complaintctl.cli import (
-        calendar_cmd,
-        complaints,
-        desk_cmd,
-        digest_cmd,
-        io_cmd,
-        maintenance_cmd,
-        policy_cmd,
-        report_cmd,
-    )
-
-    complaints.register_commands(app)
-    desk_cmd.register(app)
-    digest_cmd.register(app)
-    report_cmd.register(app)
-    io_cmd.register(app)
-    maintenance_cmd.register(app)
-    app.add_typer(calendar_cmd.app, name="calendar")
-    app.add_typer(policy_cmd.app, name="policy")
-
-
-_register_commands()
+# Every command and the module that adds it, in the order of `--help`.  A module is imported
+# only when one of its commands runs or help/completion needs it (cli/lazy.py).
+_Group.lazy = {
+    **{
+        name: "complaintctl.cli.complaints:register_commands"
+        for name in (
+            "register",
+            "classify",
+            "assign",
+            "update",
+            "close",
+            "followup",
+            "reopen",
+            "show",
+            "list",
+            "search",
+        )
+    },
+    **{name: "complaintctl.cli.desk_cmd:register" for name in ("edit", "cancel")},
+    **{name: "complaintctl.cli.digest_cmd:register" for name in ("digest", "escalate", "link")},
+    "report": "complaintctl.cli.report_cmd:register",
+    "import": "complaintctl.cli.io_cmd:register",
+    "export": "complaintctl.cli.io_cmd:register",
+    **{
+        name: "complaintctl.cli.maintenance_cmd:register"
+        for name in ("verify", "backup", "purge-personal")
+    },
+    "calendar": "complaintctl.cli.calendar_cmd:app",
+    "policy": "complaintctl.cli.policy_cmd:app",
+    "shell": "complaintctl.cli.shell:register",
+}
+_Group.aliases = {"ls": "list"}
 
 
 def main() -> None:

@@ -588,7 +588,11 @@ def _show_one(lang: str, ledger: Ledger, c: Complaint, events: list[Event], mome
             else "-",
         )
     render.emit(ms)
-    ev = render.table(*(render.h(k, lang) for k in ("seq", "at", "kind", "by", "details")))
+    # at 80 columns the details (a late entry's mark, long texts) wrap, while the number, the
+    # time, the kind and who keep their width
+    ev = render.table(
+        *(render.h(k, lang) for k in ("seq", "at", "kind", "by", "details")), whole={0, 1, 2, 3}
+    )
     policy = ledger.policy(c.policy_version)
     for e in events:
         mark = late_entry_text(e, policy, lang)  # 补录: recorded long after it happened
@@ -602,18 +606,6 @@ def _show_one(lang: str, ledger: Ledger, c: Complaint, events: list[Event], mome
             e.by,
             text.replace("[", r"\["),
         )
-    # at 80 columns the details (a late entry's mark, long texts) wrap, while the number, the
-    # time, the kind and who keep their width
-    from rich.cells import cell_len
-
-    fixed = [
-        (str(e.seq), local(from_epoch(e.at)), history.kind_label(e.kind, lang), e.by)
-        for e in events
-    ]
-    for column, cells in zip(ev.columns[:4], zip(*fixed, strict=True), strict=False):
-        column.min_width = max(cell_len(str(column.header)), *(cell_len(c) for c in cells))
-        column.no_wrap = True
-    ev.columns[4].no_wrap = False
     render.emit(ev)
 
 

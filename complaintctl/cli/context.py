@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import typer
 
@@ -23,11 +23,18 @@ class State:
     db: Path | None = None
     lang: str = "zh"
     _ledger: Ledger | None = field(default=None, repr=False)
+    # The shell's ledger, kept open between its commands (cli/shell.py checks it is current
+    # before each one); a command on that file uses it and leaves it open.
+    shared: ClassVar[Ledger | None] = None
 
     def ledger(self, *, follow: bool = True) -> Ledger:
         """The ledger, opened once.  After a ``holidays`` upgrade the first command that
         opens it recomputes what the new package changes, unless ``follow`` is False
-        (``verify`` and ``backup`` look at the ledger as it is)."""
+        (``verify`` and ``backup`` look at the ledger as it is).
+        Inside the shell, the session's ledger kept open (``State.shared``)."""
+        shared = State.shared
+        if shared is not None and self._ledger is None and shared.path == self.path():
+            return shared
         if self._ledger is None:
             from complaintctl.store.ledger import Ledger
 
@@ -35,6 +42,11 @@ class State:
             if follow and self._ledger.calendar_outdated():  # the package changed: once
                 _follow_package(self._ledger)
         return self._ledger
+
+    def path(self) -> Path:
+        from complaintctl.store.ledger import default_path
+
+        return Path(self.db).expanduser() if self.db is not None else default_path()
 
     def close(self) -> None:
         """Close the ledger when the command ends, not whenever garbage collection runs."""

@@ -2,6 +2,11 @@
 
 On a terminal: colour and boxes.  Anywhere else (a pipe, cron, tests): no colour, no
 box-drawing, a fixed width ($COLUMNS, default 160) so the text is stable.
+
+Off a terminal, tables and lines of plain text are laid out here exactly as Rich lays them out
+(columns two spaces apart, line ends stripped), without importing Rich's console and table code
+(most of a ``list`` or ``show``: issue 17); text Rich would treat otherwise (markup, control
+characters, a table wider than the page) still goes through Rich.
 """
 
 from __future__ import annotations
@@ -9,7 +14,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:  # Rich is imported only by commands that draw tables
     from rich.console import Console
@@ -35,6 +40,12 @@ def width() -> int:
 
 def emit(*renderables: Any) -> None:
     """Print to stdout; off a terminal, without the padding Rich leaves at line ends."""
+    if len(renderables) == 1:
+        tty = is_terminal()
+        text = _plain(renderables[0], _terminal_width() if tty else 1 << 16, tty)
+        if text is not None:
+            sys.stdout.write(text)
+            return
     out = console()
     if is_terminal():
         out.print(*renderables)
@@ -70,15 +81,136 @@ def console(stderr: bool = False) -> Console:
     )
 
 
+class Rows:
+    """A table being filled: Rich draws it (``__rich__``), or ``emit`` lays it out plainly."""
+
+    def __init__(self, columns: tuple[str, ...], title: str | None, whole: set[int] | None) -> None:
+        self.columns = columns
+        self.title = title
+        self.whole = whole
+        self.rows: list[tuple[str, ...]] = []
+
+    def add_row(self, *cells: str) -> None:
+        self.rows.append(cells)
+
+    def __rich__(self) -> Table:
+        t = _rich_table(*self.columns, title=self.title, whole=self.whole)
+        for row in self.rows:
+            t.add_row(*row)
+        if self.whole and is_terminal():  # whole columns keep their widest value's width
+            from rich.text import Text
+
+            for n in self.whole:
+                cells = [Text.from_markup(row[n]).cell_len for row in self.rows]
+                t.columns[n].min_width = max([Text(self.columns[n]).cell_len, *cells])
+        return t
+
+
 def page_width() -> int:
     """The width layouts are chosen for: the terminal's, or unbounded off a terminal (where
     the page widens to the widest row, see :func:`emit`)."""
-    return console().width if is_terminal() else 1 << 16
+    return _terminal_width() if is_terminal() else 1 << 16  # Rich's width, without Rich
 
 
-def table(*columns: str, title: str | None = None, whole: set[int] | None = None) -> Table:
-    """A table; ``whole`` names the columns (by index) whose values must never be split across
-    lines on a terminal: they end in … if the terminal is too narrow."""
+def table(*columns: str, title: str | None = None, whole: set[int] | None = None) -> Rows:
+    """A table of markup strings (escape ``[`` as ``\\[``; ``styled`` does); ``whole`` names
+    the columns (by index) whose values must never be split across lines on a terminal: they
+    end in … if the terminal is too narrow."""
+    return Rows(columns, title, whole)
+
+
+def _plain(block: Any, page: int, tty: bool = False) -> str | None:
+    """``block`` (a str or Rows) as Rich prints it, or None if Rich must.  Off a terminal:
+    columns two spaces apart, line ends stripped.  On one: Rich's SIMPLE_HEAD look (bold
+    header, a rule under it, three spaces between columns, the title in italics, state
+    colours), for tables that fit the terminal (wider ones Rich wraps)."""
+    from rich.cells import cell_len  # a pure function and its width table, not the console
+
+    if isinstance(block, str):
+        lines = block.split("\n")
+        if all(_printable(line) and cell_len(line) <= page for line in lines):
+            return "".join(line.rstrip() + "\n" for line in lines)
+        return None
+    if not isinstance(block, Rows):
+        return None
+    grid: list[list[tuple[str, str]]] = []
+    for row in (block.columns, *block.rows):
+        parsed = [_cell(markup) for markup in row]
+        if None in parsed:
+            return None
+        grid.append(cast("list[tuple[str, str]]", parsed))
+    sizes = [[cell_len(text) for text, _ in row] for row in grid]
+    widths = [max(column) for column in zip(*sizes, strict=True)]
+    gap = 3 if tty else 2
+    total = sum(widths) + gap * (len(widths) - 1)
+    if total > page:
+        return None
+    # As console(): escape codes only to a real terminal; NO_COLOR keeps bold and italics.
+    ansi = sys.stdout.isatty()
+    colour = ansi and "NO_COLOR" not in os.environ
+    out: list[str] = []
+    if block.title is not None:
+        if not _printable(block.title) or cell_len(block.title) > total:
+            return None
+        title = block.title + " " * (total - cell_len(block.title))
+        out.append(_paint(title, "italic", colour, ansi) if tty else block.title.rstrip())
+    for i, (parts, size) in enumerate(zip(grid, sizes, strict=True)):
+        line = []
+        for (text, style), w, n in zip(parts, widths, size, strict=True):
+            style = "bold" if tty and i == 0 else style
+            line.append((_paint(text, style, colour, ansi) if tty else text) + " " * (w - n))
+        out.append((" " * gap).join(line).rstrip())
+        if tty and i == 0:
+            out.append("─" * total)
+    return "".join(line + "\n" for line in out)
+
+
+def _printable(text: str) -> bool:
+    """Nothing Rich would read as markup or draw in other than its cell width."""
+    return text.isprintable() and "[" not in text and "\\" not in text
+
+
+_SGR = {"bold": "1", "italic": "3", "red": "31", "green": "32", "yellow": "33"}
+
+
+def _cell(markup: str) -> tuple[str, str] | None:
+    """(text, style) of a cell in the markup this module writes (``styled``, ``\\[``), or
+    None for anything else."""
+    if "[" not in markup and "\\" not in markup:  # most cells
+        return (markup, "") if markup.isprintable() else None
+    style = ""
+    if markup.startswith("[") and markup.endswith("[/]"):
+        head, _, rest = markup[1:-3].partition("]")
+        if head not in STATE_STYLE.values():
+            return None
+        style, markup = head, rest
+    if not _printable(markup.replace("\\[", "")):
+        return None
+    return markup.replace("\\[", "["), style
+
+
+def _paint(text: str, style: str, colour: bool, ansi: bool = True) -> str:
+    if not ansi:
+        return text
+    codes = [_SGR[w] for w in style.split() if colour or w in ("bold", "italic")]
+    return f"\x1b[{';'.join(codes)}m{text}\x1b[0m" if codes and text else text
+
+
+def _terminal_width() -> int:
+    """The width ``console()`` has: on a terminal $COLUMNS, else the terminal's own, else 80;
+    on another stream (taken for a terminal by ``is_terminal``) the fixed ``width()``."""
+    if not sys.stdout.isatty():
+        return width()
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit():
+        return int(columns)
+    try:
+        return os.get_terminal_size(sys.stdout.fileno()).columns
+    except (OSError, ValueError):
+        return 80
+
+
+def _rich_table(*columns: str, title: str | None = None, whole: set[int] | None = None) -> Table:
     from rich import box
     from rich.table import Table
 
