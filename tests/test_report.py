@@ -748,12 +748,12 @@ def test_percent_rounds_half_up_exactly():
         ),
         (
             ("--format", "pdf"),
-            "complaintctl: --format: unknown format 'pdf' (accepted: table, json, csv, xlsx)",
+            "complaintctl: --format: unknown format 'pdf' (accepted: table, json, csv, xlsx, html)",
         ),
         (
             ("--output", "r.txt"),
             "complaintctl: --output: cannot tell the format of 'r.txt'; "
-            "add --format json, csv or xlsx",
+            "add --format json, csv, xlsx or html",
         ),
         (("--json", "--format", "csv"), "complaintctl: --json: conflicts with --format csv"),
         (

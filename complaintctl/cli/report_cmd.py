@@ -20,8 +20,9 @@ if TYPE_CHECKING:
     from complaintctl.reports.figures import Figures
     from complaintctl.reports.monthly import Period, Report, TopEntry, TrendRow
 
-FORMATS = ("table", "json", "csv", "xlsx")
-_SUFFIXES = {".json": "json", ".csv": "csv", ".xlsx": "xlsx"}
+FORMATS = ("table", "json", "csv", "xlsx", "html")
+_SUFFIXES = {".json": "json", ".csv": "csv", ".xlsx": "xlsx", ".html": "html", ".htm": "html"}
+HTML_MONTHS = 6  # the HTML report's trend, without --months
 
 
 def _format(fmt: str | None, as_json: bool, output: Path | None) -> str:
@@ -39,12 +40,12 @@ def _format(fmt: str | None, as_json: bool, output: Path | None) -> str:
         if chosen is None:
             raise InvalidInput(
                 "--output",
-                f"cannot tell the format of {output.name!r}; add --format json, csv or xlsx",
+                f"cannot tell the format of {output.name!r}; add --format json, csv, xlsx or html",
             )
     if chosen == "xlsx" and output is None:
         raise InvalidInput("--output", "--format xlsx writes a file; give --output FILE.xlsx")
     if chosen == "table" and output is not None:
-        raise InvalidInput("--output", "goes with --format json, csv or xlsx")
+        raise InvalidInput("--output", "goes with --format json, csv, xlsx or html")
     return chosen
 
 
@@ -103,10 +104,15 @@ def report(
         [], "--by", help="Breakdown: severity, category, department, handler, channel (repeatable)."
     ),
     months: int | None = typer.Option(
-        None, "--months", help="Trend: 及时率 and 满意率 of the last N months up to --month."
+        None,
+        "--months",
+        help="Trend: 及时率 and 满意率 of the last N months up to --month (in the HTML report: "
+        f"its trend, default {HTML_MONTHS}).",
     ),
     top: int = typer.Option(5, "--top", help="How many top categories and locations (default 5)."),
-    fmt: str | None = typer.Option(None, "--format", help="table (default), json, csv or xlsx."),
+    fmt: str | None = typer.Option(
+        None, "--format", help="table (default), json, csv, xlsx or html (a page that prints)."
+    ),
     as_json: bool = JSON_OPTION,
     output: Path | None = typer.Option(None, "--output", "-o", help="Write to this file."),
 ) -> None:
@@ -119,7 +125,12 @@ def report(
     if not 1 <= top <= 100:
         raise InvalidInput("--top", f"must be 1..100, got {top}")
     moment = _as_of(as_of)
-    if months is not None:
+    if months is not None and chosen == "html":
+        from complaintctl.reports.monthly import MAX_MONTHS
+
+        if not 1 <= months <= MAX_MONTHS:
+            raise InvalidInput("--months", f"must be 1..{MAX_MONTHS}, got {months}")
+    if months is not None and chosen != "html":
         if first is not None or last is not None:
             raise InvalidInput(
                 "--months", "goes with --month (the trend's last month), not --from/--to"
@@ -132,11 +143,14 @@ def report(
     from complaintctl.reports.monthly import build_report
 
     ledger = state(ctx).ledger()
-    if chosen == "xlsx" and "department" not in dims:
-        dims.append("department")  # the workbook always charts 及时率 by department
+    if chosen in ("xlsx", "html") and "department" not in dims:
+        dims.append("department")  # the workbook and the page always chart 及时率 by department
     with ledger.reading():  # the figures and the workbook's detail rows: one view of the ledger
         result = build_report(ledger, period, moment, dims, top)
-        _emit(ctx, result, chosen, output)
+        if chosen == "html":
+            _html(ctx, result, HTML_MONTHS if months is None else months, output)
+        else:
+            _emit(ctx, result, chosen, output)
 
 
 def _text_out(text: str, output: Path | None, lang: str) -> None:
@@ -179,6 +193,18 @@ def _emit(ctx: typer.Context, result: Report, chosen: str, output: Path | None) 
         _done(output, lang)
     else:
         _screen(result, lang)
+
+
+def _html(ctx: typer.Context, result: Report, months: int, output: Path | None) -> None:
+    """The HTML report: the figures of ``result`` and the trend of ``months`` months up to
+    the period's last month, all as of the same moment."""
+    from complaintctl.reports import html
+    from complaintctl.reports.monthly import build_trend
+
+    st = state(ctx)
+    last = result.period.last.strftime("%Y-%m")
+    trend = build_trend(st.ledger(), last, months, result.as_of)
+    _text_out(html.render(result, trend, st.lang), output, st.lang)
 
 
 def _trend(
