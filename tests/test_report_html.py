@@ -167,3 +167,24 @@ def test_english_page(run, month, tmp_path):
     labels = re.findall(r"<h[12]>(.*?)</h[12]>|<thead>(.*?)</thead>", dom)
     assert len(labels) > 10
     assert not re.search(r"[\u4e00-\u9fff]", str(labels))  # values (部门 names) stay as they are
+
+
+def test_the_page_shows_each_figure_against_its_target(run, month, tmp_path):
+    from test_report_targets import TARGETS, load
+
+    load(run, tmp_path, TARGETS)
+    data = run.json(*MONTH, "--by", "department")
+    path = tmp_path / "report.html"
+    run.ok(*MONTH, "-o", str(path))
+    dom, console = browse(path, "--dump-dom")
+    assert console == []
+    parser = Figures()
+    parser.feed(dom)
+    judged = [(w, v) for w, v, _ in parser.found if w.startswith("targets.")]
+    assert len(judged) == 4 * 2 + 3  # value and target of each figure, each grade's threshold
+    for where, value in judged:
+        assert value == _at(data, where), where
+    assert '<div class="grade">等级：三级</div>' in dom
+    assert dom.count('<td class="missed">未达标</td>') == 2
+    assert dom.count('<td class="met">达标</td>') == 2
+    assert 'class="target">目标 95.0%</text>' in dom  # the line across 及时率 by department

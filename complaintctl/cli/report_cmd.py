@@ -115,6 +115,11 @@ def report(
     ),
     as_json: bool = JSON_OPTION,
     output: Path | None = typer.Option(None, "--output", "-o", help="Write to this file."),
+    fail_below_target: bool = typer.Option(
+        False,
+        "--fail-below-target",
+        help="Exit 3 when a figure misses the policy's target (after writing the report).",
+    ),
 ) -> None:
     """The monthly 及时率 report (处理及时率 = 及时处理件数 ÷ 总件数 × 100%), with breakdowns,
     top categories and locations, a trend, and CSV/Excel export."""
@@ -137,6 +142,8 @@ def report(
             )
         if dims:
             raise InvalidInput("--by", "not with --months (the trend has no breakdowns)")
+        if fail_below_target:
+            raise InvalidInput("--fail-below-target", "not with --months (the trend is not judged)")
         _trend(ctx, month, months, moment, chosen, output)
         return
     period = _period(month, first, last, moment)
@@ -151,6 +158,8 @@ def report(
             _html(ctx, result, HTML_MONTHS if months is None else months, output)
         else:
             _emit(ctx, result, chosen, output)
+    if fail_below_target and result.targets.missed:
+        raise typer.Exit(3)
 
 
 def _text_out(text: str, output: Path | None, lang: str) -> None:
@@ -179,7 +188,7 @@ def _emit(ctx: typer.Context, result: Report, chosen: str, output: Path | None) 
         text = json.dumps(result.as_dict(), ensure_ascii=False, indent=2) + "\n"
         _text_out(text, output, lang)
     elif chosen == "csv":
-        header, rows = export.table_rows(result, lang)
+        header, rows = export.with_targets(result, *export.table_rows(result, lang), lang)
         text = export.to_csv(header, rows)
         _text_out(text, output, lang)
     elif chosen == "xlsx":
@@ -385,11 +394,34 @@ def _screen(result: Report, lang: str) -> None:
         "nature_unclassified",
     )
     _pairs(blocks, "Nature" if en else "投诉性质", [(label(k, lang), s[k]) for k in keys], lang)
+    _targets(blocks, result, lang)
     for dim, entries in (("category", result.top_categories), ("location", result.top_locations)):
         _top(blocks, dim, entries, lang)
     for dim, items in result.breakdowns.items():
         _breakdown(blocks, dim, items, lang)
     _show(blocks)
+
+
+def _targets(blocks: list[_Block], result: Report, lang: str) -> None:
+    """Each figure against its target, and the grade reached (when the policy sets them)."""
+    from complaintctl.reports.figures import label
+    from complaintctl.reports.goals import grade_line, result_word, word
+
+    verdict = result.targets
+    if not verdict.figures and not verdict.grades:
+        return
+    t = _Table(
+        "Figure" if lang == "en" else "指标",
+        "Value" if lang == "en" else "数值",
+        word("target", lang),
+        word("result", lang),
+    )
+    for j in verdict.figures:
+        t.add_row(label(j.figure, lang), _cell(j.value), _cell(j.target), result_word(j.met, lang))
+    _section(blocks, word("targets", lang), t)
+    line = grade_line(verdict, lang)
+    if line is not None:
+        blocks.append(line)
 
 
 def _top(blocks: list[_Block], dim: str, entries: list[TopEntry], lang: str) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 from complaintctl.domain.timeutil import from_epoch, local
 from complaintctl.domain.vocab import CHANNEL, NATURE, SATISFACTION, SEVERITY, STATUS
-from complaintctl.reports import workbook
+from complaintctl.reports import goals, workbook
 from complaintctl.reports.figures import FIELDS, RATE_FIELDS, Figures, label, value_label
 from complaintctl.reports.monthly import (
     DETAIL_FIELDS,
@@ -124,6 +124,28 @@ def table_rows(report: Report, lang: str) -> tuple[list[str], list[list[Any]]]:
     return header, rows
 
 
+def with_targets(
+    report: Report, header: list[str], rows: list[list[Any]], lang: str
+) -> tuple[list[str], list[list[Any]]]:
+    """``table_rows`` with the policy's targets, when it sets any: two more columns (目标%,
+    结果), one 目标 row per target (the figure in its own column) and one 等级 row."""
+    verdict = report.targets
+    if not verdict.figures and not verdict.grades:
+        return header, rows
+    width = len(header)
+    out = [[*r, None, None] for r in rows]
+    for j in verdict.figures:
+        cells: list[Any] = [None] * width
+        cells[:2] = [goals.word("target", lang), label(j.figure, lang)]
+        cells[3 + FIELDS.index(j.figure)] = j.value
+        out.append([*cells, j.target, goals.result_word(j.met, lang)])
+    if verdict.grades:
+        cells = [None] * width
+        cells[0], cells[2] = goals.word("grade", lang), verdict.grade or ""
+        out.append([*cells, None, None])
+    return [*header, f"{goals.word('target', lang)}%", goals.word("result", lang)], out
+
+
 def trend_rows(rows: Sequence[TrendRow], lang: str) -> tuple[list[str], list[list[Any]]]:
     header = [label(k, lang) for k in TREND_FIELDS]
     return header, [[r.as_dict()[k] for k in TREND_FIELDS] for r in rows]
@@ -190,6 +212,21 @@ def detail_sheet_rows(
     return header, rows()
 
 
+def _summary_rows(report: Report, lang: str) -> tuple[list[str], list[list[Any]]]:
+    """Every figure, one per row; with the policy's targets, each one's target and result."""
+    summary = report.summary.as_dict()
+    header = ["Figure", "Value"] if lang == "en" else ["指标", "数值"]
+    rows = [[label(k, lang), *_rates([k], [summary[k]])] for k in FIELDS]
+    verdict = report.targets
+    if verdict.figures:
+        header += [goals.word("target", lang), goals.word("result", lang)]
+        for k, row in zip(FIELDS, rows, strict=True):
+            j = verdict.target(k)
+            if j is not None:
+                row += [workbook.fraction(j.target), goals.result_word(j.met, lang)]
+    return header, rows
+
+
 def _breakdown_sheet_name(dim: str, lang: str) -> str:
     return f"By {label(dim, 'en').lower()}" if lang == "en" else f"按{label(dim, 'zh')}"
 
@@ -201,15 +238,19 @@ def write_xlsx(
     and the masked detail of every complaint of the period: every sheet set up to print."""
     with outfile.replacing(path) as temp:
         book = workbook.Book(temp, _footer(report, lang), lang)
-        summary = report.summary.as_dict()
         head = [title(report, lang)]
+        header, rows = _summary_rows(report, lang)
+        grade = goals.grade_line(report.targets, lang)
         first = book.sheet(
             label("summary", lang),
-            ["Figure", "Value"] if lang == "en" else ["指标", "数值"],
-            ([label(k, lang), *_rates([k], [summary[k]])] for k in FIELDS),
-            head,
+            header,
+            rows,
+            [f"{head[0]}　{grade}"] if grade else head,
             fit_height=1,
         )
+        if len(header) > 2:
+            words = [goals.word(k, lang) for k in ("met", "missed")]
+            book.highlight(first, len(header) - 1, *words)
         placed: dict[str, workbook.Placed] = {}
         for dim, items in report.breakdowns.items():
             # one column per value, one row per figure: prints on one page however many
@@ -241,7 +282,7 @@ def write_xlsx(
                         _rates(["timely_rate"] * n, [f.rates()["timely_rate"] for f in items]),
                     )
                 ],
-                (first.header, 3),
+                (first.header, len(header) + 1),
                 f"{label('timely_rate', lang)} · {label('department', lang)}",
                 [value_label("department", f.value, lang) for f in items],
             )

@@ -17,8 +17,10 @@ from typing import Any
 
 from complaintctl.domain.labels import label as code_label
 from complaintctl.domain.timeutil import from_epoch, local
+from complaintctl.reports import goals
 from complaintctl.reports.figures import OTHER_MILESTONES, label, value_label
 from complaintctl.reports.monthly import TOP_FIELDS, Report, TrendRow
+from complaintctl.sla.targets import RATES
 
 # The columns of a breakdown table: (key, short Chinese header, short English header).
 BREAKDOWN_COLUMNS = (
@@ -138,8 +140,14 @@ def _section(title: str, *parts: str, cls: str = "") -> str:
 
 
 # -- charts -----------------------------------------------------------------------------------
-def bar_chart(title: str, bars: Sequence[tuple[str, str, float | None]], width: int = 680) -> str:
-    """Bars of rates (0–100 %): (label, JSON path, value); a bar without a value shows -."""
+def bar_chart(
+    title: str,
+    bars: Sequence[tuple[str, str, float | None]],
+    width: int = 680,
+    target: tuple[str, float] | None = None,
+) -> str:
+    """Bars of rates (0–100 %): (label, JSON path, value); a bar without a value shows -.
+    ``target``: (its label, a percentage) drawn as a dashed line across."""
     height, left, top, bottom = 250, 44, 34, 56
     plot_h = height - top - bottom
     n = max(len(bars), 1)
@@ -170,6 +178,13 @@ def bar_chart(title: str, bars: Sequence[tuple[str, str, float | None]], width: 
         anchor = f'"end" transform="rotate(-25 {cx:.1f} {y})"' if n > 6 else '"middle"'
         parts.append(
             f'<text x="{cx:.1f}" y="{y}" text-anchor={anchor} class="cat">{escape(name)}</text>'
+        )
+    if target is not None:
+        y = top + plot_h * (1 - target[1] / 100)
+        parts.append(
+            f'<line x1="{left}" y1="{y:.1f}" x2="{width - 12}" y2="{y:.1f}" class="target"/>'
+            f'<text x="{width - 12}" y="{y - 4:.1f}" text-anchor="end" class="target">'
+            f"{escape(target[0])} {target[1]:.1f}%</text>"
         )
     return _svg(width, height, title, parts)
 
@@ -271,6 +286,11 @@ svg .tick, svg .cat { font-size: 11px; fill: #52606d; }
 svg .ctitle { font-size: 13px; font-weight: 600; fill: #1f2933; }
 svg .val { font-size: 11px; fill: #1f2933; }
 svg .bar { fill: #2f6fad; }
+svg line.target { stroke: #b71c1c; stroke-width: 1.5; stroke-dasharray: 6 4; }
+svg text.target { font-size: 11px; fill: #b71c1c; }
+.met { color: #1b5e20; font-weight: 600; } .missed { color: #b71c1c; font-weight: 600; }
+.kpi .t { font-size: 8pt; white-space: nowrap; }
+.grade { font-size: 11pt; font-weight: 600; margin-top: 4px; }
 svg .line { fill: none; stroke-width: 2.5; }
 svg .line.s0, svg .key.s0 { stroke: #2f6fad; fill: #2f6fad; }
 svg .line.s1, svg .key.s1 { stroke: #c05621; fill: #c05621; }
@@ -291,15 +311,18 @@ def render(report: Report, trend: Sequence[TrendRow], lang: str) -> str:
     moment = local(from_epoch(report.as_of))
     kpis = "".join(
         f'<div class="kpi"><div class="k">{escape(_name(k, lang))}</div>'
-        f"{figure(k, k, data[k], 'div', 'v')}</div>"
+        f"{figure(k, k, data[k], 'div', 'v')}{_kpi_target(report.targets, k, lang)}</div>"
         for k in KPIS
     )
+    grade = goals.grade_line(report.targets, lang)
     body = [
         f"<header><h1>{escape(_w('title', lang))} {escape(report.period.label)}</h1>"
         f'<div class="meta">{escape(_w("period", lang))}：{report.period.first.isoformat()} – '
         f"{report.period.last.isoformat()}　{escape(_w('as_of', lang))}：{escape(moment)}</div>"
-        f"</header>",
+        + (f'<div class="grade">{escape(grade)}</div>' if grade else "")
+        + "</header>",
         _section(_w("kpis", lang), f'<div class="kpis">{kpis}</div>'),
+        _targets(report.targets, lang),
         _section(
             _w("timeliness", lang),
             '<div class="cols">',
@@ -314,8 +337,10 @@ def render(report: Report, trend: Sequence[TrendRow], lang: str) -> str:
     ]
     for dim, key in (("category", "top_categories"), ("location", "top_locations")):
         body.append(_top(dim, key, data[key], lang))
+    target = report.targets.target("timely_rate")
+    line = None if target is None else (goals.word("target", lang), target.target)
     for dim in report.breakdowns:
-        body.append(_breakdown(dim, data["breakdowns"][dim], lang))
+        body.append(_breakdown(dim, data["breakdowns"][dim], lang, line))
     if trend:
         body.append(_trend(trend, lang))
     title = f"{_w('title', lang)} {report.period.label}"
@@ -327,6 +352,52 @@ def render(report: Report, trend: Sequence[TrendRow], lang: str) -> str:
         f"<title>{escape(title)}</title><style>{CSS}</style></head>"
         f"<body>{''.join(body)}</body></html>\n"
     )
+
+
+def _kpi_target(verdict: goals.Verdict, key: str, lang: str) -> str:
+    j = verdict.target(key)
+    if j is None:
+        return ""
+    cls = "" if j.met is None else "met" if j.met else "missed"
+    return (
+        f'<div class="t">{escape(goals.word("target", lang))} {j.target:.1f}% · '
+        f'<span class="{cls}">{escape(goals.result_word(j.met, lang))}</span></div>'
+    )
+
+
+def _targets(verdict: goals.Verdict, lang: str) -> str:
+    """Each figure against its target; the grades and which is reached."""
+    if not verdict.figures and not verdict.grades:
+        return ""
+    words = [_w("figure", lang), _w("value", lang), goals.word("target", lang)]
+    rows = []
+    for i, j in enumerate(verdict.figures):
+        cls = "" if j.met is None else "met" if j.met else "missed"
+        rows.append(
+            f"<th>{escape(_name(j.figure, lang))}</th>"
+            + figure(f"targets.figures.{i}.value", j.figure, j.value)
+            + figure(f"targets.figures.{i}.target", j.figure, j.target)
+            + f'<td class="{cls}">{escape(goals.result_word(j.met, lang))}</td>'
+        )
+    parts = [_table([*words, goals.word("result", lang)], rows)] if rows else []
+    if verdict.grades:
+        keys = [k for k in RATES if any(k in g.minimums for g in verdict.grades)]
+        grades = [
+            f"<th>{escape(g.name)}</th>"
+            + "".join(
+                figure(f"targets.grades.{i}.min_{k}", k, g.minimums[k])
+                if k in g.minimums
+                else '<td class="n">-</td>'
+                for k in keys
+            )
+            + f'<td class="{"met" if g.reached else ""}">{"✔" if g.reached else ""}</td>'
+            for i, g in enumerate(verdict.grades)
+        ]
+        head = [goals.word("grade", lang), *(f"{_name(k, lang)} ≥" for k in keys)]
+        parts.append(_table([*head, goals.word("reached", lang)], grades))
+        line = goals.grade_line(verdict, lang)
+        parts.append(f'<p class="grade">{escape(line or "")}</p>')
+    return _section(goals.word("targets", lang), *parts)
 
 
 def _milestones(data: dict[str, Any], lang: str) -> str:
@@ -366,7 +437,9 @@ def _top(dim: str, key: str, entries: list[dict[str, Any]], lang: str) -> str:
     return _section(title, _table(head, rows))
 
 
-def _breakdown(dim: str, items: list[dict[str, Any]], lang: str) -> str:
+def _breakdown(
+    dim: str, items: list[dict[str, Any]], lang: str, target: tuple[str, float] | None
+) -> str:
     en = lang == "en"
     title = f"By {label(dim, 'en').lower()}" if en else f"按{label(dim, 'zh')}"
     if not items:
@@ -387,7 +460,7 @@ def _breakdown(dim: str, items: list[dict[str, Any]], lang: str) -> str:
             )
             for i, item in enumerate(items)
         ]
-        parts.append(bar_chart(_w("chart_department", lang), bars))
+        parts.append(bar_chart(_w("chart_department", lang), bars, target=target))
     return _section(title, *parts)
 
 

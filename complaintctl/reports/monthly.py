@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +33,7 @@ from complaintctl.domain.vocab import CHANNEL, SEVERITY
 from complaintctl.reports.asof import Source, snapshot
 from complaintctl.reports.code import CODE_SQL, DAYS_SQL, RESOLVE_SQL, RESOLVE_STATES, TOPS_SQL
 from complaintctl.reports.figures import Counts, Figures, percent, value_label
+from complaintctl.reports.goals import Verdict, judge
 
 if TYPE_CHECKING:
     import sqlite3
@@ -293,6 +294,7 @@ class Report:
     breakdowns: dict[str, list[Figures]]
     top_categories: list[TopEntry]
     top_locations: list[TopEntry]
+    targets: Verdict = field(default_factory=Verdict)  # the policy's targets, judged
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON contract (docs/report.md)."""
@@ -311,6 +313,7 @@ class Report:
             },
             "top_categories": [t.as_dict() for t in self.top_categories],
             "top_locations": [t.as_dict() for t in self.top_locations],
+            "targets": self.targets.as_dict(),
         }
 
 
@@ -353,6 +356,7 @@ def build_report(
         breakdowns,
         _top(places[0], total, top),
         _top(places[1], total, top),
+        judge(summary.as_dict(), ledger.policy().targets),
     )
 
 

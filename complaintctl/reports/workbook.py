@@ -128,6 +128,17 @@ class Book:
         ws.write_number(r, c, value, fmt)
         return len(f"{value:.1f}" if isinstance(value, float) else str(value))
 
+    def highlight(self, table: Placed, column: int, good: str, bad: str) -> None:
+        """Colour the cells of ``column`` reading ``good`` green and ``bad`` red."""
+        for text, fmt in ((good, self.good), (bad, self.bad)):
+            table.sheet.conditional_format(
+                table.header + 1,
+                column,
+                max(table.last, table.header + 1),
+                column,
+                {"type": "cell", "criteria": "==", "value": f'"{text}"', "format": fmt},
+            )
+
     def page(self, ws: Any, header_row: int, fit_height: int = 0) -> None:
         """A4 landscape, one page wide (``fit_height`` pages tall, 0: as many as needed), the
         rows down to the header repeated on every page, the footer."""

@@ -16,6 +16,7 @@ from typing import Any
 
 from complaintctl.domain.errors import InvalidInput, PolicyError
 from complaintctl.domain.vocab import CHANNEL, MILESTONES, SEVERITIES
+from complaintctl.sla.targets import Targets, parse_targets
 from complaintctl.time.deadlines import Duration, parse_duration
 
 UNCLASSIFIED = "unclassified"
@@ -111,6 +112,7 @@ class Policy:
     departments: tuple[str, ...]
     aliases: dict[str, str] = field(default_factory=dict)
     text: str = ""
+    targets: Targets = field(default_factory=Targets)  # the monthly report's (sla/targets.py)
 
     @property
     def digest(self) -> str:
@@ -136,6 +138,7 @@ class Policy:
             },
             "categories": list(self.categories),
             "departments": list(self.departments),
+            **({"targets": self.targets.to_dict()} if self.targets else {}),
         }
 
 
@@ -162,7 +165,7 @@ def _names(raw: Any, where: str) -> tuple[str, ...]:
     return tuple(raw)
 
 
-_KNOWN_TOP = {"name", "limits", "channels", "windows", "escalation", "lists", "aliases"}
+_KNOWN_TOP = {"name", "limits", "channels", "windows", "escalation", "lists", "aliases", "targets"}
 
 
 def parse_policy(text: str) -> Policy:
@@ -249,6 +252,7 @@ def parse_policy(text: str) -> Policy:
         departments=_names(lists.get("departments", []), "lists.departments"),
         aliases={k.lower(): v for k, v in aliases.items()},
         text=text,
+        targets=parse_targets(doc.get("targets")),
     )
 
 
