@@ -851,7 +851,13 @@ def _reference(ledger: Ledger, first: str, last: str, as_of: int) -> dict[str, A
             days.append(cal.working_days_between(received, done))
         if state.satisfaction is not None:
             out["followed_up"] += 1
-            out[state.satisfaction] += 1
+            out[f"level_{state.satisfaction}"] += 1
+            favourable = state.satisfaction in (
+                "very_satisfied",
+                "satisfied",
+                "basically_satisfied",
+            )
+            out["satisfied" if favourable else "unsatisfied"] += 1
         if state.reopen_count:
             out["reopened"] += 1
             out["reopenings"] += state.reopen_count
@@ -954,7 +960,10 @@ def _random_ledger(ledger: Ledger, seed: int) -> None:
                         satisfied=rng.choice([None, True, False]),
                     )
                 elif step == "followup":
-                    workflow.followup(ledger, who, c.id, satisfied=rng.random() < 0.7)
+                    if rng.random() < 0.5:  # two levels, or one of the five
+                        workflow.followup(ledger, who, c.id, satisfied=rng.random() < 0.7)
+                    else:
+                        workflow.followup(ledger, who, c.id, level=rng.choice("54321"))
                 elif step == "reopen":
                     workflow.reopen(ledger, who, c.id, reason="不满意")
                 elif step == "classify":

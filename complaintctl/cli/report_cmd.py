@@ -333,7 +333,7 @@ def _pairs(blocks: list[_Block], heading: str, pairs: list[tuple[str, Any]], lan
 
 def _screen(result: Report, lang: str) -> None:
     from complaintctl.reports import export
-    from complaintctl.reports.figures import OTHER_MILESTONES, label
+    from complaintctl.reports.figures import OTHER_MILESTONES, label, with_levels
 
     en = lang == "en"
     s = result.summary.as_dict()
@@ -383,7 +383,7 @@ def _screen(result: Report, lang: str) -> None:
     _pairs(
         blocks,
         "Follow-up, reconsideration, extension, escalation" if en else "回访、复议、延期与升级",
-        [(label(k, lang), s[k]) for k in keys],
+        [(label(k, lang), s[k]) for k in with_levels(keys, s)],
         lang,
     )
     keys = (

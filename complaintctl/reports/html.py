@@ -18,7 +18,7 @@ from typing import Any
 from complaintctl.domain.labels import label as code_label
 from complaintctl.domain.timeutil import from_epoch, local
 from complaintctl.reports import goals
-from complaintctl.reports.figures import OTHER_MILESTONES, label, value_label
+from complaintctl.reports.figures import OTHER_MILESTONES, label, value_label, with_levels
 from complaintctl.reports.monthly import TOP_FIELDS, Report, TrendRow
 from complaintctl.sla.targets import RATES
 
@@ -331,7 +331,7 @@ def render(report: Report, trend: Sequence[TrendRow], lang: str) -> str:
         ),
         _milestones(data, lang),
         '<div class="cols">',
-        _section(_w("followup", lang), _pairs(FOLLOWUP, data, lang)),
+        _section(_w("followup", lang), _pairs(with_levels(FOLLOWUP, data), data, lang)),
         _section(_w("nature", lang), _pairs(NATURES, data, lang)),
         "</div>",
     ]
