@@ -15,6 +15,7 @@ import pytest
 from test_report import AS_OF, MONTH, built, month
 
 from complaintctl.reports.figures import FIELDS, label
+from complaintctl.reports.monthly import TOP_FIELDS
 from complaintctl.reports.workbook import text_width
 
 __all__ = ["built", "month"]  # the worked example of docs/report.md, as fixtures
@@ -167,3 +168,15 @@ def test_a_14_complaint_month_prints_on_at_most_4_pages(run, month, register, tm
     pdf = (tmp_path / "march.pdf").read_bytes()
     pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
     assert pages == 4  # one page per sheet
+
+
+def test_the_top_sheet_equals_the_json(workbook):
+    data, book, _ = workbook
+    rows = list(book["排名"].iter_rows(min_row=3, values_only=True))
+    expected = [
+        (dim, t["value"], *(round(t[k] / 100, 4) if k in ("share", "timely_rate") and t[k] is not None
+                            else t[k] for k in TOP_FIELDS))
+        for dim, key in (("类别", "top_categories"), ("位置", "top_locations"))
+        for t in data[key]
+    ]  # fmt: skip
+    assert rows == expected

@@ -148,7 +148,7 @@ def bar_chart(
 ) -> str:
     """Bars of rates (0–100 %): (label, JSON path, value); a bar without a value shows -.
     ``target``: (its label, a percentage) drawn as a dashed line across."""
-    height, left, top, bottom = 250, 44, 34, 56
+    height, left, top, bottom = 256, 44, 42, 56
     plot_h = height - top - bottom
     n = max(len(bars), 1)
     slot = (width - left - 12) / n
@@ -213,6 +213,7 @@ def line_chart(
             f'<text x="{cx:.1f}" y="{top + plot_h + 16}" text-anchor="middle" class="cat">'
             f"{escape(month)}</text>"
         )
+    s_values = [values for _, _, values in series]
     for s, (name, key, values) in enumerate(series):
         points = [
             (left + slot * (i + 0.5), top + plot_h * (1 - v / 100), i, v)
@@ -228,7 +229,10 @@ def line_chart(
         if run:
             parts.append(f'<path d="{" ".join(run)}" class="line s{s}"/>')
         for x, y, i, v in points:
-            dy = -8 if s == 0 else 16
+            # the higher value's label above its point, the lower one's below: never overlapping
+            others = [o for j, row in enumerate(s_values) if j != s and (o := row[i]) is not None]
+            below = any(v < o or (v == o and s > 0) for o in others)
+            dy = 16 if below else -8
             parts.append(
                 f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" class="dot s{s}"/>'
                 f'<text x="{x:.1f}" y="{y + dy:.1f}" text-anchor="middle" class="val s{s}" '
@@ -395,8 +399,6 @@ def _targets(verdict: goals.Verdict, lang: str) -> str:
         ]
         head = [goals.word("grade", lang), *(f"{_name(k, lang)} ≥" for k in keys)]
         parts.append(_table([*head, goals.word("reached", lang)], grades))
-        line = goals.grade_line(verdict, lang)
-        parts.append(f'<p class="grade">{escape(line or "")}</p>')
     return _section(goals.word("targets", lang), *parts)
 
 
