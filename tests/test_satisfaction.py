@@ -171,3 +171,14 @@ def test_import_reads_the_five_levels_and_the_usual_words(run, tmp_path):
 
 def test_the_five_levels_are_the_standards_in_order():
     assert SATISFACTION.labels == LEVELS
+
+
+@pytest.mark.parametrize(("level", "escalates"), [("1", True), ("2", True), ("3", False)])
+def test_an_unfavourable_level_after_reconsideration_escalates(run, register, level, escalates):
+    cid = str(register(severity="minor", at="2026-03-02 09:00"))
+    run.ok("close", cid, "--resolution", "已处理", "--unsatisfied", "--at", "2026-03-02 10:00")
+    run.ok("reopen", cid, "--reason", "不满意", "--at", "2026-03-03 09:00")
+    run.ok("close", cid, "--resolution", "重新处理", "--at", "2026-03-03 12:00")
+    run.ok("followup", cid, "--rating", level, "--at", "2026-03-04 09:00")
+    out = run.ok("escalate", "--as-of", "2026-03-04 09:10")
+    assert out.startswith(f"#{cid} reconsideration:") is escalates  # 基本满意 is favourable
