@@ -164,6 +164,7 @@ def test_english_page(run, month, tmp_path):
     dom, console = browse(path, "--dump-dom")
     assert console == []
     assert '<html lang="en">' in dom and "Monthly complaint report 2026-03" in dom
+    assert "Period: 2026-03-01 – 2026-03-31 · As of: 2026-04-10 12:00" in dom
     assert "Timely rate by department" in dom and "Respond" in dom
     labels = re.findall(r"<h[12]>(.*?)</h[12]>|<thead>(.*?)</thead>", dom)
     assert len(labels) > 10

@@ -319,12 +319,12 @@ def render(report: Report, trend: Sequence[TrendRow], lang: str) -> str:
         for k in KPIS
     )
     grade = goals.grade_line(report.targets, lang)
+    colon, gap = (": ", " · ") if en else ("：", "　")
     body = [
         f"<header><h1>{escape(_w('title', lang))} {escape(report.period.label)}</h1>"
-        f'<div class="meta">{escape(_w("period", lang))}：{report.period.first.isoformat()} – '
-        f"{report.period.last.isoformat()}　{escape(_w('as_of', lang))}：{escape(moment)}</div>"
-        + (f'<div class="grade">{escape(grade)}</div>' if grade else "")
-        + "</header>",
+        f'<div class="meta">{escape(_w("period", lang))}{colon}{report.period.first.isoformat()} – '
+        f"{report.period.last.isoformat()}{gap}{escape(_w('as_of', lang))}{colon}{escape(moment)}"
+        "</div>" + (f'<div class="grade">{escape(grade)}</div>' if grade else "") + "</header>",
         _section(_w("kpis", lang), f'<div class="kpis">{kpis}</div>'),
         _targets(report.targets, lang),
         _section(
