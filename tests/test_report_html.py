@@ -190,3 +190,6 @@ def test_the_page_shows_each_figure_against_its_target(run, month, tmp_path):
     assert dom.count('<td class="missed">未达标</td>') == 2
     assert dom.count('<td class="met">达标</td>') == 2
     assert 'class="target">目标 95.0%</text>' in dom  # the line across 及时率 by department
+    # each milestone's own target over its bar: 首次联系 70 %, 处理完成 (及时率) 95 %
+    marks = re.findall(r'class="target"><title>([\d.]+%)</title>', dom)
+    assert marks == ["70.0%", "95.0%"]

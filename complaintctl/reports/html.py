@@ -145,9 +145,11 @@ def bar_chart(
     bars: Sequence[tuple[str, str, float | None]],
     width: int = 680,
     target: tuple[str, float] | None = None,
+    marks: Sequence[float | None] = (),
 ) -> str:
     """Bars of rates (0–100 %): (label, JSON path, value); a bar without a value shows -.
-    ``target``: (its label, a percentage) drawn as a dashed line across."""
+    ``target``: (its label, a percentage) drawn as a dashed line across; ``marks``: each
+    bar's own target (a percentage or None), a dashed line over that bar."""
     height, left, top, bottom = 256, 44, 42, 56
     plot_h = height - top - bottom
     n = max(len(bars), 1)
@@ -174,6 +176,13 @@ def bar_chart(
             f'<text x="{cx:.1f}" y="{y:.1f}" text-anchor="middle" class="val" '
             f"{_data(path, value)}>{escape(show('timely_rate', value))}</text>"
         )
+        mark = marks[i] if i < len(marks) else None
+        if mark is not None:
+            y = top + plot_h * (1 - mark / 100)
+            parts.append(
+                f'<line x1="{x - 6:.1f}" y1="{y:.1f}" x2="{x + bar_w + 6:.1f}" y2="{y:.1f}" '
+                f'class="target"><title>{mark:.1f}%</title></line>'
+            )
         y = top + plot_h + 16
         anchor = f'"end" transform="rotate(-25 {cx:.1f} {y})"' if n > 6 else '"middle"'
         parts.append(
@@ -333,7 +342,7 @@ def render(report: Report, trend: Sequence[TrendRow], lang: str) -> str:
             _pairs((*TIMELINESS, "timely_rate"), data, lang),
             f'<p class="note">{escape(_w("definition", lang))}</p></div>',
         ),
-        _milestones(data, lang),
+        _milestones(data, report.targets, lang),
         '<div class="cols">',
         _section(_w("followup", lang), _pairs(with_levels(FOLLOWUP, data), data, lang)),
         _section(_w("nature", lang), _pairs(NATURES, data, lang)),
@@ -402,7 +411,7 @@ def _targets(verdict: goals.Verdict, lang: str) -> str:
     return _section(goals.word("targets", lang), *parts)
 
 
-def _milestones(data: dict[str, Any], lang: str) -> str:
+def _milestones(data: dict[str, Any], verdict: goals.Verdict, lang: str) -> str:
     head = [_w(k, lang) for k in ("milestone", "on_time", "late", "breached", "pending", "rate")]
     rows = []
     bars: list[tuple[str, str, float | None]] = []
@@ -415,10 +424,11 @@ def _milestones(data: dict[str, Any], lang: str) -> str:
     name = _milestone("resolve", lang)
     rows.append(f"<th>{escape(name)}</th>" + "".join(figure(k, k, data[k]) for k in keys))
     bars.append((name, "timely_rate", data["timely_rate"]))
+    marks = [j.target if (j := verdict.target(path)) else None for _, path, _ in bars]
     return _section(
         _w("milestones", lang),
         _table(head, rows),
-        bar_chart(_w("chart_milestones", lang), bars),
+        bar_chart(_w("chart_milestones", lang), bars, marks=marks),
     )
 
 
