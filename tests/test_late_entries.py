@@ -144,10 +144,11 @@ def test_the_report_counts_late_entries(run, register, base, tmp_path):
     run.ok("report", "--from", first, "--to", last, "-o", str(path))
     sheet = openpyxl.load_workbook(path)["明细"]
     rows = list(sheet.iter_rows(values_only=True))
-    column = rows[0].index("补录")
-    assert rows[1][column].startswith(("register +10天", "register +9天"))
-    assert "; resolve +" in rows[1][column]
-    assert rows[2][column] is None
+    head = next(n for n, r in enumerate(rows[:3]) if "补录" in r)  # below the sheet's title
+    column = rows[head].index("补录")
+    assert rows[head + 1][column].startswith(("register +10天", "register +9天"))
+    assert "; resolve +" in rows[head + 1][column]
+    assert rows[head + 2][column] is None
 
 
 def test_link_records_a_late_entry_reason(run, register, base):

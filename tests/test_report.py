@@ -24,6 +24,7 @@ import io
 import json
 import sqlite3
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -576,24 +577,24 @@ def test_xlsx_reads_back_with_the_same_figures(run, month, tmp_path):
     from complaintctl.reports.figures import label
 
     summary = {row[0]: row[1] for row in book["汇总"].iter_rows(min_row=3, values_only=True)}
-    assert summary == {label(k, "zh"): data[k] for k in FIELDS}
-    sheet = book["按部门"]
-    rows = list(sheet.iter_rows(min_row=2, values_only=True))
-    header, body = rows[0], [r for r in rows[1:] if r[0] is not None]
-    assert header[0] == "部门" and header[1:] == tuple(label(k, "zh") for k in FIELDS)
-    assert [r[0] for r in body] == [r["label"] for r in data["breakdowns"]["department"]]
-    for r, expected in zip(body, data["breakdowns"]["department"], strict=True):
-        assert dict(zip(FIELDS, r[1:], strict=True)) == {k: expected[k] for k in FIELDS}
-    assert len(sheet._charts) == 1  # 及时率 by department
-    severity = [r for r in book["按级别"].iter_rows(min_row=3, values_only=True)]
-    assert [r[0] for r in severity] == ["轻微", "中度", "重大"]
+    assert summary == {label(k, "zh"): _cell(k, data[k]) for k in FIELDS}
+    sheet = book["按部门"]  # one column per department, one row per figure
+    header, *body = list(sheet.iter_rows(min_row=2, values_only=True))
+    departments = data["breakdowns"]["department"]
+    assert header == ("部门", *(r["label"] for r in departments))
+    assert [r[0] for r in body] == [label(k, "zh") for k in FIELDS]
+    for k, r in zip(FIELDS, body, strict=True):
+        assert list(r[1:]) == [_cell(k, d[k]) for d in departments]
+    assert len(book["汇总"]._charts) == 1  # 及时率 by department
+    severity = next(book["按级别"].iter_rows(min_row=2, max_row=2, values_only=True))
+    assert severity == ("级别", "轻微", "中度", "重大")
     tops = list(book["排名"].iter_rows(min_row=3, values_only=True))
-    assert tops[0] == ("类别", "设施设备", 2, 28.6, 2, 0, 0, 0, 100)
-    details = list(book["明细"].iter_rows(values_only=True))
+    assert tops[0] == ("类别", "设施设备", 2, 0.286, 2, 0, 0, 0, 1)
+    details = list(book["明细"].iter_rows(min_row=2, values_only=True))
     assert details[0][:5] == ("编号", "受理时间", "房号/铺位", "投诉人", "电话")
     by_id = {r[0]: r for r in details[1:]}
     assert sorted(by_id) == [1, 2, 3, 4, 5, 6, 9, 10]
-    assert by_id[6][1:5] == ("2026-03-31 23:30", "3-1-502", "张*", "138****5678")
+    assert by_id[6][1:5] == (datetime(2026, 3, 31, 23, 30), "3-1-502", "张*", "138****5678")
     outcome = details[0].index("及时性")
     assert Counter(r[outcome] for r in details[1:]) == Counter(
         {"及时处理": 4, "超时完成": 1, "逾期未完成": 1, "未到期": 1, "重复投诉": 1}
@@ -602,6 +603,11 @@ def test_xlsx_reads_back_with_the_same_figures(run, month, tmp_path):
     assert [by_id[i][days] for i in (1, 2, 3, 4, 5, 10)] == [3, 12, 12, 4, None, 0]
     cells = {str(v) for ws in book for row in ws.iter_rows(values_only=True) for v in row}
     assert not any("13812345678" in v or "张三" in v for v in cells)
+
+
+def _cell(key: str, value: Any) -> Any:
+    """A figure as the workbook holds it: a rate as a fraction (shown 0.0%)."""
+    return round(value / 100, 4) if key.endswith("_rate") and value is not None else value
 
 
 def test_trend_of_the_last_months(run, month, tmp_path):
@@ -679,8 +685,8 @@ def test_trend_of_the_last_months(run, month, tmp_path):
     sheet = openpyxl.load_workbook(target)["趋势"]
     body = list(sheet.iter_rows(min_row=3, values_only=True))
     assert [(r[0], r[6], r[10]) for r in body] == [
-        ("2026-02", 100, 100),
-        ("2026-03", 66.7, 75),
+        ("2026-02", 1, 1),
+        ("2026-03", 0.667, 0.75),
         ("2026-04", 0, None),
     ]
     assert len(sheet._charts) == 1
@@ -742,12 +748,12 @@ def test_percent_rounds_half_up_exactly():
         ),
         (
             ("--format", "pdf"),
-            "complaintctl: --format: unknown format 'pdf' (accepted: table, json, csv, xlsx)",
+            "complaintctl: --format: unknown format 'pdf' (accepted: table, json, csv, xlsx, html)",
         ),
         (
             ("--output", "r.txt"),
             "complaintctl: --output: cannot tell the format of 'r.txt'; "
-            "add --format json, csv or xlsx",
+            "add --format json, csv, xlsx or html",
         ),
         (("--json", "--format", "csv"), "complaintctl: --json: conflicts with --format csv"),
         (
@@ -845,7 +851,13 @@ def _reference(ledger: Ledger, first: str, last: str, as_of: int) -> dict[str, A
             days.append(cal.working_days_between(received, done))
         if state.satisfaction is not None:
             out["followed_up"] += 1
-            out[state.satisfaction] += 1
+            out[f"level_{state.satisfaction}"] += 1
+            favourable = state.satisfaction in (
+                "very_satisfied",
+                "satisfied",
+                "basically_satisfied",
+            )
+            out["satisfied" if favourable else "unsatisfied"] += 1
         if state.reopen_count:
             out["reopened"] += 1
             out["reopenings"] += state.reopen_count
@@ -948,7 +960,10 @@ def _random_ledger(ledger: Ledger, seed: int) -> None:
                         satisfied=rng.choice([None, True, False]),
                     )
                 elif step == "followup":
-                    workflow.followup(ledger, who, c.id, satisfied=rng.random() < 0.7)
+                    if rng.random() < 0.5:  # two levels, or one of the five
+                        workflow.followup(ledger, who, c.id, satisfied=rng.random() < 0.7)
+                    else:
+                        workflow.followup(ledger, who, c.id, level=rng.choice("54321"))
                 elif step == "reopen":
                     workflow.reopen(ledger, who, c.id, reason="不满意")
                 elif step == "classify":

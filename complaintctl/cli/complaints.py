@@ -9,7 +9,6 @@ import typer
 
 from complaintctl.cli import render
 from complaintctl.cli.context import AT_OPTION, BY_OPTION, JSON_OPTION, LATE_OPTION, actor, state
-from complaintctl.domain.errors import InvalidInput
 from complaintctl.domain.model import Complaint, Event
 from complaintctl.domain.privacy import mask_name, mask_phone
 from complaintctl.domain.timeutil import from_epoch, local, local_due, now, parse_time, to_epoch
@@ -244,8 +243,15 @@ def close(
 def followup(
     ctx: typer.Context,
     complaint_id: int = ID,
+    level: str | None = typer.Option(
+        None,
+        "--rating",
+        help="The owner's verdict in five levels: 非常满意, 满意, 基本满意, 不满意, 非常不满意 "
+        "(very_satisfied, satisfied, basically_satisfied, dissatisfied, very_dissatisfied; "
+        "or 5..1).",
+    ),
     satisfied: bool | None = typer.Option(
-        None, "--satisfied/--unsatisfied", help="The owner's verdict."
+        None, "--satisfied/--unsatisfied", help="Two levels: 满意 / 不满意."
     ),
     note: str | None = typer.Option(None, "--note"),
     at: str | None = AT_OPTION,
@@ -256,10 +262,11 @@ def followup(
     """Record the follow-up call (回访)."""
     from complaintctl.workflow import steps as workflow
 
-    if satisfied is None:
-        raise InvalidInput("followup", "give --satisfied or --unsatisfied")
+    workflow.rating(satisfied, level)  # refuse a bad verdict before the ledger is opened
     who = actor(at, by, late_reason)
-    c = workflow.followup(state(ctx).ledger(), who, complaint_id, satisfied=satisfied, note=note)
+    c = workflow.followup(
+        state(ctx).ledger(), who, complaint_id, satisfied=satisfied, level=level, note=note
+    )
     _emit(ctx, c, as_json, "已回访", "followed up")
 
 

@@ -20,8 +20,9 @@ if TYPE_CHECKING:
     from complaintctl.reports.figures import Figures
     from complaintctl.reports.monthly import Period, Report, TopEntry, TrendRow
 
-FORMATS = ("table", "json", "csv", "xlsx")
-_SUFFIXES = {".json": "json", ".csv": "csv", ".xlsx": "xlsx"}
+FORMATS = ("table", "json", "csv", "xlsx", "html")
+_SUFFIXES = {".json": "json", ".csv": "csv", ".xlsx": "xlsx", ".html": "html", ".htm": "html"}
+HTML_MONTHS = 6  # the HTML report's trend, without --months
 
 
 def _format(fmt: str | None, as_json: bool, output: Path | None) -> str:
@@ -39,12 +40,12 @@ def _format(fmt: str | None, as_json: bool, output: Path | None) -> str:
         if chosen is None:
             raise InvalidInput(
                 "--output",
-                f"cannot tell the format of {output.name!r}; add --format json, csv or xlsx",
+                f"cannot tell the format of {output.name!r}; add --format json, csv, xlsx or html",
             )
     if chosen == "xlsx" and output is None:
         raise InvalidInput("--output", "--format xlsx writes a file; give --output FILE.xlsx")
     if chosen == "table" and output is not None:
-        raise InvalidInput("--output", "goes with --format json, csv or xlsx")
+        raise InvalidInput("--output", "goes with --format json, csv, xlsx or html")
     return chosen
 
 
@@ -116,12 +117,22 @@ def report(
         help="Only this kind: 投诉 complaint, 报修 repair, 服务, 咨询, 建议 (default: all).",
     ),
     months: int | None = typer.Option(
-        None, "--months", help="Trend: 及时率 and 满意率 of the last N months up to --month."
+        None,
+        "--months",
+        help="Trend: 及时率 and 满意率 of the last N months up to --month (in the HTML report: "
+        f"its trend, default {HTML_MONTHS}).",
     ),
     top: int = typer.Option(5, "--top", help="How many top categories and locations (default 5)."),
-    fmt: str | None = typer.Option(None, "--format", help="table (default), json, csv or xlsx."),
+    fmt: str | None = typer.Option(
+        None, "--format", help="table (default), json, csv, xlsx or html (a page that prints)."
+    ),
     as_json: bool = JSON_OPTION,
     output: Path | None = typer.Option(None, "--output", "-o", help="Write to this file."),
+    fail_below_target: bool = typer.Option(
+        False,
+        "--fail-below-target",
+        help="Exit 3 when a figure misses the policy's target (after writing the report).",
+    ),
 ) -> None:
     """The monthly 及时率 report (处理及时率 = 及时处理件数 ÷ 总件数 × 100%), with breakdowns,
     top categories and locations, a trend, and CSV/Excel export."""
@@ -133,24 +144,36 @@ def report(
     if not 1 <= top <= 100:
         raise InvalidInput("--top", f"must be 1..100, got {top}")
     moment = _as_of(as_of)
-    if months is not None:
+    if months is not None and chosen == "html":
+        from complaintctl.reports.monthly import MAX_MONTHS
+
+        if not 1 <= months <= MAX_MONTHS:
+            raise InvalidInput("--months", f"must be 1..{MAX_MONTHS}, got {months}")
+    if months is not None and chosen != "html":
         if first is not None or last is not None:
             raise InvalidInput(
                 "--months", "goes with --month (the trend's last month), not --from/--to"
             )
         if dims:
             raise InvalidInput("--by", "not with --months (the trend has no breakdowns)")
+        if fail_below_target:
+            raise InvalidInput("--fail-below-target", "not with --months (the trend is not judged)")
         _trend(ctx, month, months, moment, chosen, output, record_kind)
         return
     period = _period(month, first, last, moment)
     from complaintctl.reports.monthly import build_report
 
     ledger = state(ctx).ledger()
-    if chosen == "xlsx" and "department" not in dims:
-        dims.append("department")  # the workbook always charts 及时率 by department
+    if chosen in ("xlsx", "html") and "department" not in dims:
+        dims.append("department")  # the workbook and the page always chart 及时率 by department
     with ledger.reading():  # the figures and the workbook's detail rows: one view of the ledger
         result = build_report(ledger, period, moment, dims, top, record_kind)
-        _emit(ctx, result, chosen, output)
+        if chosen == "html":
+            _html(ctx, result, HTML_MONTHS if months is None else months, output)
+        else:
+            _emit(ctx, result, chosen, output)
+    if fail_below_target and result.targets.missed:
+        raise typer.Exit(3)
 
 
 def _text_out(text: str, output: Path | None, lang: str) -> None:
@@ -179,7 +202,7 @@ def _emit(ctx: typer.Context, result: Report, chosen: str, output: Path | None) 
         text = json.dumps(result.as_dict(), ensure_ascii=False, indent=2) + "\n"
         _text_out(text, output, lang)
     elif chosen == "csv":
-        header, rows = export.table_rows(result, lang)
+        header, rows = export.with_targets(result, *export.table_rows(result, lang), lang)
         text = export.to_csv(header, rows)
         _text_out(text, output, lang)
     elif chosen == "xlsx":
@@ -196,6 +219,18 @@ def _emit(ctx: typer.Context, result: Report, chosen: str, output: Path | None) 
         _done(output, lang)
     else:
         _screen(result, lang)
+
+
+def _html(ctx: typer.Context, result: Report, months: int, output: Path | None) -> None:
+    """The HTML report: the figures of ``result`` and the trend of ``months`` months up to
+    the period's last month, all as of the same moment."""
+    from complaintctl.reports import html
+    from complaintctl.reports.monthly import build_trend
+
+    st = state(ctx)
+    last = result.period.last.strftime("%Y-%m")
+    trend = build_trend(st.ledger(), last, months, result.as_of)
+    _text_out(html.render(result, trend, st.lang), output, st.lang)
 
 
 def _trend(
@@ -317,7 +352,7 @@ def _pairs(blocks: list[_Block], heading: str, pairs: list[tuple[str, Any]], lan
 
 def _screen(result: Report, lang: str) -> None:
     from complaintctl.reports import export
-    from complaintctl.reports.figures import OTHER_MILESTONES, label
+    from complaintctl.reports.figures import OTHER_MILESTONES, label, with_levels
 
     en = lang == "en"
     s = result.summary.as_dict()
@@ -368,7 +403,7 @@ def _screen(result: Report, lang: str) -> None:
     _pairs(
         blocks,
         "Follow-up, reconsideration, extension, escalation" if en else "回访、复议、延期与升级",
-        [(label(k, lang), s[k]) for k in keys],
+        [(label(k, lang), s[k]) for k in with_levels(keys, s)],
         lang,
     )
     keys = (
@@ -380,6 +415,7 @@ def _screen(result: Report, lang: str) -> None:
     )
     _pairs(blocks, "Nature" if en else "投诉性质", [(label(k, lang), s[k]) for k in keys], lang)
     _late(blocks, result, lang)
+    _targets(blocks, result, lang)
     for dim, entries in (("category", result.top_categories), ("location", result.top_locations)):
         _top(blocks, dim, entries, lang)
     for dim, items in result.breakdowns.items():
@@ -419,6 +455,28 @@ def _late(blocks: list[_Block], result: Report, lang: str) -> None:
     for who, n in sorted(late.by_staff.items(), key=lambda kv: (-kv[1], kv[0])):
         pairs.append((f"{'by' if en else '录入人'}: {who}", n))
     _pairs(blocks, "Late entries (recorded > threshold after --at)" if en else "补录", pairs, lang)
+
+
+def _targets(blocks: list[_Block], result: Report, lang: str) -> None:
+    """Each figure against its target, and the grade reached (when the policy sets them)."""
+    from complaintctl.reports.figures import label
+    from complaintctl.reports.goals import grade_line, result_word, word
+
+    verdict = result.targets
+    if not verdict.figures and not verdict.grades:
+        return
+    t = _Table(
+        "Figure" if lang == "en" else "指标",
+        "Value" if lang == "en" else "数值",
+        word("target", lang),
+        word("result", lang),
+    )
+    for j in verdict.figures:
+        t.add_row(label(j.figure, lang), _cell(j.value), _cell(j.target), result_word(j.met, lang))
+    _section(blocks, word("targets", lang), t)
+    line = grade_line(verdict, lang)
+    if line is not None:
+        blocks.append(line)
 
 
 def _top(blocks: list[_Block], dim: str, entries: list[TopEntry], lang: str) -> None:

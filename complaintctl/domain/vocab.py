@@ -122,11 +122,30 @@ STATUS = Enum(
 )
 OPEN_STATUSES = ("registered", "assigned", "in_progress")
 
+# The five levels of GB/T 39735-2020 (政务服务评价, 好差评), best first.  A two-level 回访
+# (--satisfied/--unsatisfied, older ledgers) records satisfied/unsatisfied: 满意/不满意.
 SATISFACTION = Enum(
     "--satisfaction",
-    {"satisfied": "满意", "unsatisfied": "不满意"},
-    {"满意度高": "satisfied"},
+    {
+        "very_satisfied": "非常满意",
+        "satisfied": "满意",
+        "basically_satisfied": "基本满意",
+        "unsatisfied": "不满意",
+        "very_dissatisfied": "非常不满意",
+    },
+    {
+        "满意度高": "satisfied",
+        "5": "very_satisfied",
+        "4": "satisfied",
+        "3": "basically_satisfied",
+        "2": "unsatisfied",
+        "1": "very_dissatisfied",
+        "dissatisfied": "unsatisfied",
+        "very_unsatisfied": "very_dissatisfied",
+    },
 )
+# The standard's favourable share (好评): the first three levels; 满意率 counts these.
+FAVOURABLE = ("very_satisfied", "satisfied", "basically_satisfied")
 
 KIND = Enum(
     "--kind",

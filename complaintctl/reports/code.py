@@ -99,7 +99,19 @@ FACETS: tuple[tuple[str, int, _Digit], ...] = (
             default=2,
         ),
     ),
-    ("followup", 3, _choice("satisfaction", "satisfied", "unsatisfied")),
+    # 回访 digits: 0 none, then the verdict; the two-level codes kept their digits 1 and 2
+    (
+        "followup",
+        6,
+        _choice(
+            "satisfaction",
+            "satisfied",
+            "unsatisfied",
+            "very_satisfied",
+            "basically_satisfied",
+            "very_dissatisfied",
+        ),
+    ),
     ("reopenings", MANY + 1, _count("reopen_count")),
     ("extensions", MANY + 1, _count("extension_count")),
     ("escalation", 3, _choice("escalation_level", "manager", "senior")),
@@ -122,6 +134,8 @@ _REOPENED = [name for name, _, _ in FACETS].index("reopenings")
 RESOLVE_STATES = ("timely", "late", "pending", "overdue")
 MILESTONE_STATES = ("met", "late", "pending", "breached", None)
 NATURES = (None, "valid", "assist", "excessive", "no_fault")
+# The 回访 digits 1..5 (0: no 回访).
+RATINGS = ("satisfied", "unsatisfied", "very_satisfied", "basically_satisfied", "very_dissatisfied")
 # The resolve digit alone (the detail sheet's outcome, the prefix in the top lists' tokens).
 RESOLVE_SQL = "coalesce(resolve_done > resolve_due, 2 + (resolve_due < :as_of), 2)"
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from complaintctl.domain.cells import safe
 from complaintctl.domain.timeutil import from_epoch, local
 from complaintctl.domain.vocab import CHANNEL, KIND, NATURE, SATISFACTION, SEVERITY, STATUS
+from complaintctl.reports import goals, workbook
 from complaintctl.reports.figures import FIELDS, RATE_FIELDS, Figures, label, value_label
 from complaintctl.reports.monthly import (
     DETAIL_FIELDS,
@@ -154,6 +155,28 @@ def late_rows(report: Report, lang: str) -> list[list[Any]]:
     return out
 
 
+def with_targets(
+    report: Report, header: list[str], rows: list[list[Any]], lang: str
+) -> tuple[list[str], list[list[Any]]]:
+    """``table_rows`` with the policy's targets, when it sets any: two more columns (目标%,
+    结果), one 目标 row per target (the figure in its own column) and one 等级 row."""
+    verdict = report.targets
+    if not verdict.figures and not verdict.grades:
+        return header, rows
+    width = len(header)
+    out = [[*r, None, None] for r in rows]
+    for j in verdict.figures:
+        cells: list[Any] = [None] * width
+        cells[:2] = [goals.word("target", lang), label(j.figure, lang)]
+        cells[3 + FIELDS.index(j.figure)] = j.value
+        out.append([*cells, j.target, goals.result_word(j.met, lang)])
+    if verdict.grades:
+        cells = [None] * width
+        cells[0], cells[2] = goals.word("grade", lang), verdict.grade or ""
+        out.append([*cells, None, None])
+    return [*header, f"{goals.word('target', lang)}%", goals.word("result", lang)], out
+
+
 def trend_rows(rows: Sequence[TrendRow], lang: str) -> tuple[list[str], list[list[Any]]]:
     header = [label(k, lang) for k in TREND_FIELDS]
     return header, [[r.as_dict()[k] for k in TREND_FIELDS] for r in rows]
@@ -179,72 +202,62 @@ def write_text(path: Path, text: str) -> None:
 
 
 # -- xlsx -------------------------------------------------------------------------------------
-class _Book:
-    """A thin layer over xlsxwriter: sheets written row by row (constant memory)."""
+def _rates(keys: Sequence[str], values: Sequence[Any]) -> list[Any]:
+    """Figures as cells: rates as fractions (shown ``0.0%``), counts as they are."""
+    return [
+        workbook.fraction(v) if k in RATE_FIELDS or k == "share" else v
+        for k, v in zip(keys, values, strict=True)
+    ]
 
-    def __init__(self, path: Path) -> None:
-        import xlsxwriter  # start-up: only for xlsx
 
-        self.book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
-        self.bold = self.book.add_format({"bold": True})
-        self.rate = self.book.add_format({"num_format": "0.0"})
+def _footer(report: Report, lang: str) -> str:
+    moment = local(from_epoch(report.as_of))
+    if lang == "en":
+        return f"Complaint report {report.period.label}, as of {moment}"
+    return f"投诉处理报表 {report.period.label}  统计截至 {moment}"
 
-    def sheet(
-        self,
-        name: str,
-        header: Sequence[str],
-        rows: Iterable[Sequence[Any]],
-        rate_columns: frozenset[int] = frozenset(),
-        top: Sequence[str] = (),
-    ) -> tuple[Any, int]:
-        ws = self.book.add_worksheet(name[:31])
-        r = 0
-        for line in top:
-            ws.write_string(r, 0, line, self.bold)
-            r += 1
-        ws.write_row(r, 0, list(header), self.bold)
-        first = r
-        for row in rows:
-            r += 1
-            for c, value in enumerate(row):
-                if value is None:
-                    continue
-                if isinstance(value, str):
-                    ws.write_string(r, c, value)
-                else:
-                    ws.write_number(r, c, value, self.rate if c in rate_columns else None)
-        ws.set_column(0, max(len(header) - 1, 0), 12)
-        return ws, first
 
-    def chart(
-        self,
-        ws: Any,
-        name: str,
-        kind: str,
-        first: int,
-        last: int,
-        series: Sequence[tuple[str, int]],
-        anchor: str,
-    ) -> None:
-        if last <= first:
-            return
-        chart = self.book.add_chart({"type": kind})
-        for title, column in series:
-            chart.add_series(
-                {
-                    "name": title,
-                    "categories": [name, first + 1, 0, last, 0],
-                    "values": [name, first + 1, column, last, column],
-                    "data_labels": {"value": True},
-                }
-            )
-        chart.set_title({"name": series[0][0] if len(series) == 1 else name})
-        chart.set_y_axis({"min": 0, "max": 100})
-        chart.set_legend({"position": "bottom"})
-        ws.insert_chart(anchor, chart, {"x_scale": 1.5, "y_scale": 1.2})
+# The detail sheet: times as date-time cells; the deadline also as the text people read
+# (a deadline at midnight reads 24:00 of the day before, which no number format shows).
+DETAIL_MOMENTS = ("received_at", "resolve_due", "resolved_at")
+DUE_TEXT = ("处理时限（原文）", "Resolve due (as written)")
 
-    def close(self) -> None:
-        self.book.close()
+
+def detail_sheet_rows(
+    details: Iterable[dict[str, Any]], lang: str
+) -> tuple[list[str], Iterator[list[Any]]]:
+    """The detail sheet's header and rows."""
+    en = lang == "en"
+    keys = list(DETAIL_FIELDS)
+    due = keys.index("resolve_due") + 1
+    header = [DETAIL_LABELS[k][1 if en else 0] for k in keys]
+    header.insert(due, DUE_TEXT[1 if en else 0])
+
+    def rows() -> Iterator[list[Any]]:
+        for d in details:
+            cells = [
+                workbook.moment(d[k]) if k in DETAIL_MOMENTS else detail_value(k, d[k], lang)
+                for k in keys
+            ]
+            cells.insert(due, d["resolve_due"])
+            yield cells
+
+    return header, rows()
+
+
+def _summary_rows(report: Report, lang: str) -> tuple[list[str], list[list[Any]]]:
+    """Every figure, one per row; with the policy's targets, each one's target and result."""
+    summary = report.summary.as_dict()
+    header = ["Figure", "Value"] if lang == "en" else ["指标", "数值"]
+    rows = [[label(k, lang), *_rates([k], [summary[k]])] for k in FIELDS]
+    verdict = report.targets
+    if verdict.figures:
+        header += [goals.word("target", lang), goals.word("result", lang)]
+        for k, row in zip(FIELDS, rows, strict=True):
+            j = verdict.target(k)
+            if j is not None:
+                row += [workbook.fraction(j.target), goals.result_word(j.met, lang)]
+    return header, rows
 
 
 def _breakdown_sheet_name(dim: str, lang: str) -> str:
@@ -254,37 +267,58 @@ def _breakdown_sheet_name(dim: str, lang: str) -> str:
 def write_xlsx(
     path: Path, report: Report, details: Callable[[], Iterable[dict[str, Any]]], lang: str
 ) -> None:
-    """Summary, one sheet per breakdown (the department one with its chart of 及时率), the top
-    lists and the masked detail of every complaint of the period."""
+    """Summary (with the chart of 及时率 by department), one sheet per breakdown, the top lists
+    and the masked detail of every complaint of the period: every sheet set up to print."""
     with outfile.replacing(path) as temp:
-        book = _Book(temp)
-        summary = report.summary.as_dict()
+        book = workbook.Book(temp, _footer(report, lang), lang)
         head = [title(report, lang)]
-        book.sheet(
+        header, rows = _summary_rows(report, lang)
+        grade = goals.grade_line(report.targets, lang)
+        first = book.sheet(
             label("summary", lang),
-            ["Figure", "Value"] if lang == "en" else ["指标", "数值"],
-            ([label(k, lang), summary[k]] for k in FIELDS),
-            frozenset({1}),
-            head,
+            header,
+            rows,
+            [f"{head[0]}　{grade}"] if grade else head,
+            fit_height=1,
         )
-        rate_cols = frozenset(i + 1 for i, k in enumerate(FIELDS) if k in RATE_FIELDS)
+        if len(header) > 2:
+            words = [goals.word(k, lang) for k in ("met", "missed")]
+            book.highlight(first, len(header) - 1, *words)
+        placed: dict[str, workbook.Placed] = {}
         for dim, items in report.breakdowns.items():
-            name = _breakdown_sheet_name(dim, lang)
-            rows = [[value_label(dim, f.value, lang), *f.as_dict().values()] for f in items]
-            ws, first = book.sheet(
-                name, [label(dim, lang), *(label(k, lang) for k in FIELDS)], rows, rate_cols, head
+            # one column per value, one row per figure: prints on one page however many
+            # figures there are (a row per value would be 57 columns wide)
+            values = [f.as_dict() for f in items]
+            placed[dim] = book.sheet(
+                _breakdown_sheet_name(dim, lang),
+                [label(dim, lang), *(value_label(dim, f.value, lang) for f in items)],
+                (
+                    [label(k, lang), *_rates([k] * len(values), [v[k] for v in values])]
+                    for k in FIELDS
+                ),
+                head,
+                fit_height=1,
             )
-            if dim == "department":
-                column = 1 + FIELDS.index("timely_rate")
-                book.chart(
-                    ws,
-                    name[:31],
-                    "column",
-                    first,
-                    first + len(rows),
-                    [(label("timely_rate", lang), column)],
-                    "B" + str(first + len(rows) + 3),
-                )
+        department = placed.get("department")
+        if department is not None and department.last > department.header:
+            row = department.header + 1 + FIELDS.index("timely_rate")
+            items = report.breakdowns["department"]
+            n = len(items)
+            book.chart(
+                first.sheet,
+                "column",
+                [department.name, department.header, 1, department.header, n],
+                [
+                    (
+                        label("timely_rate", lang),
+                        [department.name, row, 1, row, n],
+                        _rates(["timely_rate"] * n, [f.rates()["timely_rate"] for f in items]),
+                    )
+                ],
+                (first.header, len(header) + 1),
+                f"{label('timely_rate', lang)} · {label('department', lang)}",
+                [value_label("department", f.value, lang) for f in items],
+            )
         top_rows: list[list[Any]] = []
         for dim, entries in (
             ("category", report.top_categories),
@@ -295,34 +329,37 @@ def write_xlsx(
             label("top", lang),
             [label("dimension", lang), label("value", lang), *(label(k, lang) for k in TOP_FIELDS)],
             top_rows,
-            frozenset({3, 8}),
             head,
+            freeze_columns=2,
         )
-        book.sheet(
-            "Details" if lang == "en" else "明细",
-            [DETAIL_LABELS[k][1 if lang == "en" else 0] for k in DETAIL_FIELDS],
-            ([detail_value(k, d[k], lang) for k in DETAIL_FIELDS] for d in details()),
-        )
+        header, detail_rows = detail_sheet_rows(details(), lang)
+        book.sheet("Details" if lang == "en" else "明细", header, detail_rows, head)
         book.close()
 
 
 def _top_row(dim: str, t: TopEntry, lang: str) -> list[Any]:
     d = t.as_dict()
-    return [label(dim, lang), t.value, *(d[k] for k in TOP_FIELDS)]
+    return [label(dim, lang), t.value, *_rates(TOP_FIELDS, [d[k] for k in TOP_FIELDS])]
 
 
 def write_trend_xlsx(path: Path, rows: Sequence[TrendRow], as_of: int, lang: str) -> None:
-    """The trend sheet with a line chart of 及时率 and 满意率."""
+    """The trend sheet with a line chart of 及时率 and 满意率 beside it."""
     header, table = trend_rows(rows, lang)
     name = label("trend", lang)
+    heading = trend_title(rows, as_of, lang)
     with outfile.replacing(path) as temp:
-        book = _Book(temp)
-        rates = frozenset(i for i, k in enumerate(TREND_FIELDS) if k in RATE_FIELDS)
-        ws, first = book.sheet(name, header, table, rates, [trend_title(rows, as_of, lang)])
-        series = [
-            (label(k, lang), TREND_FIELDS.index(k)) for k in ("timely_rate", "satisfaction_rate")
-        ]
+        book = workbook.Book(temp, heading, lang)
+        cells = [[r[0], *_rates(TREND_FIELDS[1:], r[1:])] for r in table]
+        placed = book.sheet(name, header, cells, [heading], fit_height=1)
+        columns = [TREND_FIELDS.index(k) for k in ("timely_rate", "satisfaction_rate")]
+        first, last = placed.header + 1, placed.last
         book.chart(
-            ws, name, "line", first, first + len(table), series, f"B{first + len(table) + 3}"
+            placed.sheet,
+            "line",
+            [name, first, 0, last, 0],
+            [(header[c], [name, first, c, last, c], [r[c] for r in cells]) for c in columns],
+            (placed.last + 2, 0),
+            name,
+            [r.month for r in rows],
         )
         book.close()

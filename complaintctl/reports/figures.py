@@ -7,8 +7,15 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field, fields
 
-from complaintctl.domain.vocab import CHANNEL, KIND, SEVERITY
-from complaintctl.reports.code import MANY, MILESTONE_STATES, NATURES, RESOLVE_STATES, tally
+from complaintctl.domain.vocab import CHANNEL, FAVOURABLE, KIND, SATISFACTION, SEVERITY
+from complaintctl.reports.code import (
+    MANY,
+    MILESTONE_STATES,
+    NATURES,
+    RATINGS,
+    RESOLVE_STATES,
+    tally,
+)
 
 OTHER_MILESTONES = ("respond", "assign", "plan", "update")
 
@@ -51,6 +58,11 @@ class Counts:
     followed_up: int = 0
     satisfied: int = 0
     unsatisfied: int = 0
+    level_very_satisfied: int = 0
+    level_satisfied: int = 0
+    level_basically_satisfied: int = 0
+    level_unsatisfied: int = 0
+    level_very_dissatisfied: int = 0
     ever_resolved: int = 0
     reopened: int = 0
     reopenings: int = 0
@@ -82,9 +94,14 @@ class Counts:
                 if m_state is not None:
                     name = f"{m}_{m_state}"
                     setattr(self, name, getattr(self, name) + n)
-        self.followed_up += t["followup"][1] + t["followup"][2]
-        self.satisfied += t["followup"][1]
-        self.unsatisfied += t["followup"][2]
+        for rating, n in zip(RATINGS, t["followup"][1:], strict=True):
+            self.followed_up += n
+            if rating in FAVOURABLE:
+                self.satisfied += n
+            else:
+                self.unsatisfied += n
+            name = f"level_{rating}"
+            setattr(self, name, getattr(self, name) + n)
         self.reopened += total - t["reopenings"][0]
         self.reopenings += sum(k * n for k, n in enumerate(t["reopenings"]))
         self.ever_resolved += ever
@@ -153,6 +170,7 @@ def _field_order() -> tuple[str, ...]:
     for m in OTHER_MILESTONES:
         order += [f"{m}_{s}" for s in ("met", "late", "breached", "pending")] + [f"{m}_rate"]
     order += ["resolved", "followed_up", "followup_rate", "satisfied", "unsatisfied"]
+    order += [f"level_{level}" for level in SATISFACTION.codes]
     order += ["satisfaction_rate", "ever_resolved", "reopened", "reopenings", "reopen_rate"]
     order += ["extended", "extensions", "escalated", "escalated_manager", "escalated_senior"]
     order += [f"nature_{n}" for n in ("valid", "assist", "excessive", "no_fault", "unclassified")]
@@ -186,6 +204,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "followup_rate": ("回访率%", "Follow-up rate %"),
     "satisfied": ("满意", "Satisfied"),
     "unsatisfied": ("不满意", "Unsatisfied"),
+    **{
+        f"level_{code}": (f"回访{zh}", f"Rated {code.replace('_', ' ')}")
+        for code, zh in SATISFACTION.labels.items()
+    },
     "satisfaction_rate": ("满意率%", "Satisfaction rate %"),
     "ever_resolved": ("曾办结", "Ever resolved"),
     "reopened": ("复议件数", "Reconsidered"),
@@ -226,6 +248,19 @@ LABELS: dict[str, tuple[str, str]] = {
     "kind": ("类型", "Kind"),
 }
 assert all(k in LABELS for k in FIELDS)
+
+
+LEVEL_FIELDS = tuple(f"level_{code}" for code in SATISFACTION.codes)
+
+
+def with_levels(keys: tuple[str, ...], values: dict[str, float | int | None]) -> tuple[str, ...]:
+    """``keys`` with the count per 回访 level after ``unsatisfied`` when any 回访 used the five
+    levels (with two, the levels repeat 满意 and 不满意)."""
+    two = ("level_satisfied", "level_unsatisfied")
+    if not any(values[k] for k in LEVEL_FIELDS if k not in two):
+        return keys
+    at = keys.index("unsatisfied") + 1
+    return (*keys[:at], *LEVEL_FIELDS, *keys[at:])
 
 
 def label(key: str, lang: str) -> str:

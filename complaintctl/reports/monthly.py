@@ -41,6 +41,7 @@ from complaintctl.domain.vocab import CHANNEL, KIND, SEVERITY
 from complaintctl.reports.asof import Source, snapshot
 from complaintctl.reports.code import CODE_SQL, DAYS_SQL, RESOLVE_SQL, RESOLVE_STATES, TOPS_SQL
 from complaintctl.reports.figures import Counts, Figures, percent, value_label
+from complaintctl.reports.goals import Verdict, judge
 from complaintctl.reports.late_entries import LateEntries, late_entries
 
 if TYPE_CHECKING:
@@ -338,6 +339,7 @@ class Report:
     kind: str | None = None  # issue 20: the kind the report is filtered to (None: every kind)
     late: LateEntries = field(default_factory=LateEntries)
     cancelled: int = 0  # entries cancelled as made in error (作废): in no figure
+    targets: Verdict = field(default_factory=Verdict)  # the policy's targets, judged
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON contract (docs/report.md)."""
@@ -359,6 +361,7 @@ class Report:
             "top_categories": [t.as_dict() for t in self.top_categories],
             "top_locations": [t.as_dict() for t in self.top_locations],
             "late_entries": self.late.as_dict(),
+            "targets": self.targets.as_dict(),
         }
 
 
@@ -420,6 +423,7 @@ def build_report(
         kind=kind,
         late=late,
         cancelled=cancelled,
+        targets=judge(summary.as_dict(), ledger.policy().targets),
     )
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from complaintctl.domain.errors import InvalidInput, PolicyError
 from complaintctl.domain.vocab import CHANNEL, KINDS, MILESTONES, SEVERITIES
+from complaintctl.sla.targets import Targets, parse_targets
 from complaintctl.time.deadlines import Duration, parse_duration
 
 UNCLASSIFIED = "unclassified"
@@ -137,6 +138,7 @@ class Policy:
     # counted; beyond ``late_entry_reason_after`` (off unless set) it needs a reason
     late_entry: Duration = Duration(24, "h")
     late_entry_reason_after: Duration | None = None
+    targets: Targets = field(default_factory=Targets)  # the monthly report's (sla/targets.py)
 
     @property
     def digest(self) -> str:
@@ -172,6 +174,7 @@ class Policy:
             "categories": list(self.categories),
             "departments": list(self.departments),
             "kinds": {k: {m: str(d) for m, d in ms.items()} for k, ms in self.kinds.items()},
+            **({"targets": self.targets.to_dict()} if self.targets else {}),
         }
 
 
@@ -248,7 +251,17 @@ def _names(raw: Any, where: str) -> tuple[str, ...]:
     return tuple(raw)
 
 
-_KNOWN_TOP = {"name", "limits", "channels", "windows", "escalation", "lists", "aliases", "kinds"}
+_KNOWN_TOP = {
+    "name",
+    "limits",
+    "channels",
+    "windows",
+    "escalation",
+    "lists",
+    "aliases",
+    "kinds",
+    "targets",
+}
 _WINDOWS = (
     "reconsideration",
     "warning_fraction",
@@ -378,6 +391,7 @@ def parse_policy(text: str, *, strict: bool = True) -> Policy:
         kinds=kind_limits(doc.get("kinds")),
         late_entry=late,
         late_entry_reason_after=reason_after,
+        targets=parse_targets(doc.get("targets")),
     )
 
 

@@ -433,16 +433,30 @@ def _urgent(value: Cell) -> bool:
     raise Bad("unknown value (accepted: 是/紧急 = major, 否)")
 
 
+# A longer verdict's level, by the first of these words it holds (非常不满 before 不满 before
+# 满意: 基本满意 stays 基本满意, not 满意).
+_LEVEL_WORDS = (
+    ("非常不满", "very_dissatisfied"),
+    ("不满", "unsatisfied"),
+    ("基本满意", "basically_satisfied"),
+    ("非常满意", "very_satisfied"),
+    ("满意", "satisfied"),
+)
+
+
 def _satisfaction(value: Cell) -> tuple[str, str | None]:
-    """满意/不满意 (satisfied/unsatisfied); a longer verdict is kept as the follow-up note."""
+    """The five levels (非常满意, 满意, 基本满意, 不满意, 非常不满意, their English codes, 5..1);
+    a longer verdict is kept as the follow-up note."""
     text = cell_text(value).strip()
     try:
         return SATISFACTION.parse(text), None
     except InvalidInput:
         pass
-    verdict = "unsatisfied" if "不满" in text else "satisfied" if "满意" in text else None
+    verdict = next((code for word, code in _LEVEL_WORDS if word in text), None)
     if verdict is None:
-        raise Bad("unknown verdict (accepted: 满意/satisfied, 不满意/unsatisfied)")
+        raise Bad(
+            "unknown verdict (accepted: 非常满意, 满意, 基本满意, 不满意, 非常不满意 or 5..1)"
+        )
     return verdict, _long(text)
 
 

@@ -31,7 +31,7 @@ from dateutil.relativedelta import relativedelta
 
 from complaintctl.domain.model import Complaint, Event, apply
 from complaintctl.domain.timeutil import from_epoch, local_due, to_epoch
-from complaintctl.domain.vocab import MILESTONE_LABELS, OPEN_STATUSES, SEVERITY
+from complaintctl.domain.vocab import FAVOURABLE, MILESTONE_LABELS, OPEN_STATUSES, SEVERITY
 from complaintctl.sla.milestones import milestones
 from complaintctl.time.deadlines import due_at
 from complaintctl.workflow.steps import severity_deadlines
@@ -242,7 +242,7 @@ def _reconsideration(p: _Plan) -> None:
         limit = p.ledger.policy(c.policy_version).reopen_limit
         if c.reopen_count >= limit:
             why = f"复议{c.reopen_count}次"
-        elif c.satisfaction == "unsatisfied":
+        elif c.satisfaction is not None and c.satisfaction not in FAVOURABLE:
             why = "复议后回访仍不满意"
         else:
             continue

@@ -22,6 +22,7 @@ from complaintctl.domain.vocab import (
     KIND,
     MILESTONES,
     NATURE,
+    SATISFACTION,
     SEVERITY,
     STATUS,
     parse_listed,
@@ -500,20 +501,45 @@ def close(
             Event("resolved", state.id, actor.epoch, actor.by, {"resolution": resolution_text}),
         )
         if satisfied is not None:
-            state = _followup_in(w, actor, state, satisfied, "confirmed when closing")
+            verdict = "satisfied" if satisfied else "unsatisfied"
+            state = _followup_in(w, actor, state, verdict, "confirmed when closing")
         return state
 
 
 def _followup_in(
-    w: Writer, actor: Actor, state: Complaint, satisfied: bool, note: str | None
+    w: Writer, actor: Actor, state: Complaint, rating: str, note: str | None
 ) -> Complaint:
-    data = {"satisfaction": "satisfied" if satisfied else "unsatisfied", "note": note}
+    data = {"satisfaction": rating, "note": note}
     return _followed(w, state, Event("followed_up", state.id, actor.epoch, actor.by, data))
 
 
+def rating(satisfied: bool | None, level: str | None) -> str:
+    """The 回访 verdict: one of the five levels (``--rating``: 非常满意 … 非常不满意, their
+    English codes, or 5 … 1), or 满意/不满意 from ``--satisfied``/``--unsatisfied``."""
+    if level is not None and satisfied is not None:
+        which = "--satisfied" if satisfied else "--unsatisfied"
+        raise InvalidInput("--rating", f"give --rating or {which}, not both")
+    if level is not None:
+        return SATISFACTION.parse(level, "--rating")
+    if satisfied is None:
+        raise InvalidInput(
+            "--rating",
+            "give the owner's verdict: --rating 非常满意/满意/基本满意/不满意/非常不满意 "
+            "(or 5..1), --satisfied or --unsatisfied",
+        )
+    return "satisfied" if satisfied else "unsatisfied"
+
+
 def followup(
-    ledger: Ledger, actor: Actor, complaint_id: int, *, satisfied: bool, note: str | None = None
+    ledger: Ledger,
+    actor: Actor,
+    complaint_id: int,
+    *,
+    satisfied: bool | None = None,
+    level: str | None = None,
+    note: str | None = None,
 ) -> Complaint:
+    verdict = rating(satisfied, level)
     note = text(note, "--note", required=False)
     with _writing(ledger, actor) as w:
         state = ledger.get(complaint_id)
@@ -525,7 +551,7 @@ def followup(
             )
         _not_before(state, actor, state.resolved_at)
         _not_before_recorded(ledger, state, actor, "followup")
-        return _followup_in(w, actor, state, satisfied, note)
+        return _followup_in(w, actor, state, verdict, note)
 
 
 def reconsideration_deadline(ledger: Ledger, state: Complaint) -> datetime | None:
