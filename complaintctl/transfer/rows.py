@@ -66,6 +66,7 @@ class BadRow:
     row: int
     cells: list[str]
     problems: list[Problem]
+    sheet: str | None = None  # the sheet, when a workbook's several sheets are imported
 
     @property
     def reason(self) -> str:
@@ -104,6 +105,7 @@ class Record:
     planned_at: int | None = None
     resolved_at: int | None = None
     followed_up_at: int | None = None
+    withheld: bool = False  # the sheet had the phone masked (another system's export)
 
 
 def source_key(received: int, unit: str, name: str, description: str) -> str:
@@ -147,11 +149,12 @@ class RowReader:
         self.policy = policy
         self.now = now
         self.default_channel = default_channel
+        self.year = header.year
         # how each field's cell is read and checked (the receipt is read by _received)
         self.convert: dict[str, Callable[[Cell], Any]] = {
             "channel": _channel,
             "name": _short,
-            "phone": _phone,
+            "phone": _phone if header.own_export else _phone_or_withheld,
             "unit": _short,
             "description": _long,
             "severity": _severity,
@@ -233,6 +236,8 @@ class RowReader:
         if received is not None:
             self._order(rec, fail)
         rec.status = get("status")
+        if rec.phone == WITHHELD:
+            rec.phone, rec.withheld = "", True
         self._consistent(rec.status, values, fail)
         if problems:
             return sorted(problems, key=lambda p: self.position.get(p.column, len(self.headers)))
@@ -250,10 +255,10 @@ class RowReader:
             day: date | None = None
             at: time | None = None
             if day_cell is not None:
-                day, at = when(day_cell)
+                day, at = when(day_cell, self.year)
             if time_cell is not None:
                 name = "received_time"
-                moment = clock(time_cell)
+                moment = clock(time_cell, self.year)
                 if isinstance(moment, datetime):
                     if day is not None and moment.date() != day:
                         raise Bad(f"another day than {self.column('received_at')}")
@@ -273,7 +278,7 @@ class RowReader:
 
     def _later(self, value: Cell) -> int:
         """A step's time; a date alone is the end of that day (23:59, or now if that is today)."""
-        day, at = when(value)
+        day, at = when(value, self.year)
         epoch = min(_moment(day, time(23, 59)), self.now) if at is None else _moment(day, at)
         if epoch > self.now + 60:
             raise Bad(f"{local(from_epoch(epoch))} is in the future")
@@ -355,6 +360,17 @@ def _phone(value: Cell) -> str:
         return workflow.phone(text)
     except InvalidInput as exc:
         raise Bad(_reason(exc)) from exc
+
+
+WITHHELD = "\x00withheld"  # a masked phone of another system's export: stored empty
+
+
+def _phone_or_withheld(value: Cell) -> str:
+    """A phone; masked (``138****5678``, another system's export) it is withheld: stored empty
+    and counted in the summary.  Our own masked export is refused instead (:func:`_phone`)."""
+    if "*" in cell_text(value):
+        return WITHHELD
+    return _phone(value)
 
 
 def _channel(value: Cell) -> str:

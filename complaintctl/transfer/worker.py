@@ -13,6 +13,7 @@ work overlap on two cores.  The worker is stopped whenever the import ends early
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import marshal
 import os
@@ -32,8 +33,9 @@ from complaintctl.sla.policy import Policy
 from complaintctl.store.bulk import NewComplaint
 from complaintctl.time.calendar import WorkCalendar
 from complaintctl.transfer.events import Builder
+from complaintctl.transfer.layout import is_footer
 from complaintctl.transfer.rows import BadRow, Record, RowReader
-from complaintctl.transfer.sheets import Header, Table, cell_text, open_table
+from complaintctl.transfer.sheets import Header, Table, blank, cell_text, open_table
 
 CHUNK = 2000  # rows checked against the ledger's keys, and written, at a time
 FRAME_ROWS = 250  # rows per message from the worker (about 250 kB: a pipe's buffer holds it)
@@ -41,6 +43,7 @@ PIPE_BYTES = 1 << 20  # the pipe's buffer asked of the kernel (Linux's largest f
 BACKLOG = 64 << 20  # bytes the worker may keep while the importer is busy, before it waits
 WORKER_ROWS = 5000  # a file with fewer rows is imported in one process (starting one costs)
 ENV_WORKER = "COMPLAINTCTL_IMPORT_WORKER"  # "0" never, "1" always, else by size and CPUs
+MAX_BAD = 10_000  # bad rows kept (and shown); past them the file is refused (memory is bounded)
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,10 @@ class Chunk:
     # (source key, the new complaint): good rows; the complaint is None when not built (a dry
     # run, or bad rows already seen without skip_invalid: nothing will be written)
     good: list[tuple[str, NewComplaint | None]] = field(default_factory=list)
+    blank: int = 0  # blank rows between the data rows, so far
+    footer: int = 0  # footer rows (合计, 注, 制表人 …), so far
+    withheld: int = 0  # good rows whose masked phone is withheld, so far
+    stopped: int | None = None  # where a run of blank rows ended the data (the last chunk)
 
 
 def chunks(job: Job, table: Table, size: int = CHUNK) -> Iterator[Chunk]:
@@ -89,13 +96,25 @@ def chunks(job: Job, table: Table, size: int = CHUNK) -> Iterator[Chunk]:
         good.clear()
         return chunk
 
+    bad = 0
     for number, cells in table.body(job.header.row):
         chunk.last = number
-        if not any(c is not None and (not isinstance(c, str) or c.strip()) for c in cells):
+        if blank(cells):
+            chunk.blank += 1
+            continue
+        if is_footer([t for t in (cell_text(c).strip() for c in cells) if t]):
+            chunk.footer += 1
             continue
         chunk.rows += 1
         parsed = reader.parse(number, cells)
         if isinstance(parsed, list):
+            bad += 1
+            if bad > MAX_BAD:
+                raise InvalidInput(
+                    "FILE",
+                    f"{table.label}: more than {MAX_BAD:,} bad rows (row {number:,}); nothing "
+                    "was imported: is it the right file, or does it need --map or --year?",
+                )
             chunk.bad.append(BadRow(number, [cell_text(c) for c in cells], parsed))
             if not job.skip_invalid:
                 build = None  # the import will be refused: only the checking goes on
@@ -104,9 +123,12 @@ def chunks(job: Job, table: Table, size: int = CHUNK) -> Iterator[Chunk]:
         else:
             seen[parsed.key] = number
             good.append(parsed)
+            chunk.withheld += parsed.withheld
         if chunk.rows % size == 0:
             yield done()
-            chunk = Chunk(chunk.rows, number)
+            chunk = Chunk(chunk.rows, number, blank=chunk.blank, footer=chunk.footer,
+                          withheld=chunk.withheld)  # fmt: skip
+    chunk.stopped = table.stopped
     yield done()
 
 
@@ -209,7 +231,8 @@ def _pack(chunk: Chunk) -> tuple[Chunk, bytes]:
     importing process reads back in under half the time ``pickle`` takes (they are most of
     the bytes: about 1 kB a complaint), the rest of the chunk as it is."""
     good = [(key, None if new is None else tuple(new)) for key, new in chunk.good]
-    return Chunk(chunk.rows, chunk.last, chunk.bad, chunk.repeated), marshal.dumps(good)
+    chunk.good = []
+    return dataclasses.replace(chunk), marshal.dumps(good)
 
 
 def _unpack(packed: tuple[Chunk, bytes]) -> Chunk:
