@@ -75,10 +75,12 @@ def _skipped(result: Result, lang: str) -> list[str]:
         )
     for part in result.parts:
         if part.stopped is not None:
+            where = f"{part.sheet}: " if len(result.parts) > 1 else ""
+            last = part.stopped - 1
             parts.append(
-                f"{part.label} 第 {part.stopped} 行起连续空行，其后不再读取"
+                f"{where}数据读到第 {last} 行为止（其后连续空行）"
                 if zh
-                else f"{part.label}: read to row {part.stopped - 1} (a run of blank rows follows)"
+                else f"{where}read to row {last} (a run of blank rows follows)"
             )
     return parts
 

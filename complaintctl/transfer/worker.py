@@ -19,8 +19,11 @@ import marshal
 import os
 import pickle
 import select
+import signal
 import subprocess
 import sys
+import threading
+import time
 import traceback
 from collections import deque
 from collections.abc import Iterator
@@ -154,7 +157,9 @@ def in_worker(job: Job) -> Iterator[Chunk]:
     package = str(Path(__file__).resolve().parent.parent)  # the folder holding complaintctl/
     try:
         worker = subprocess.Popen(
-            [sys.executable, "-c", _BOOT, package], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+            [sys.executable, "-c", _BOOT, package, str(os.getpid())],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
         )
     except OSError as exc:
         raise WorkerFailed(
@@ -191,13 +196,38 @@ def in_worker(job: Job) -> Iterator[Chunk]:
 # sys.path, say), unless the interpreter finds it there anyway.
 _BOOT = (
     "import sys; sys.argv[1] in sys.path or sys.path.insert(0, sys.argv[1]); "
-    "from complaintctl.transfer.worker import serve; serve()"
+    "from complaintctl.transfer.worker import serve; serve(int(sys.argv[2]))"
 )
+PDEATHSIG = 1  # prctl(2)'s PR_SET_PDEATHSIG (Linux)
+WATCH_SECONDS = 1.0  # how often the worker looks whether its importing process is still there
 
 
-def serve() -> None:
+def _die_with(parent: int) -> None:
+    """End this worker when the importing process ``parent`` dies, even killed (SIGKILL) while
+    the worker is busy and writes nothing: on Linux the kernel sends SIGKILL at once
+    (``PR_SET_PDEATHSIG``); everywhere a daemon thread looks every :data:`WATCH_SECONDS`
+    whether the parent changed (an orphan is adopted by another process)."""
+    with contextlib.suppress(OSError, AttributeError):  # no libc prctl: the thread does it
+        import ctypes  # start-up: only in the worker
+
+        ctypes.CDLL(None, use_errno=True).prctl(PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # it died before prctl took effect
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(WATCH_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def serve(parent: int | None = None) -> None:
     """The worker process: read a job on stdin, write every chunk and then ("done", None), or
-    the error that stopped it, on stdout.  Anything else printed goes to stderr."""
+    the error that stopped it, on stdout.  Anything else printed goes to stderr.  It ends when
+    the importing process ``parent`` does."""
+    if parent is not None:
+        _die_with(parent)
     gc.disable()  # as in the importing process (importer.bulk): many objects, no cycles
     outbox = _Outbox(os.dup(sys.stdout.fileno()))
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
