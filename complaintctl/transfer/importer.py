@@ -21,9 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from complaintctl.domain.errors import InvalidInput
+from complaintctl.domain.model import Event
 from complaintctl.domain.vocab import CHANNEL
 from complaintctl.store.bulk import Bulk
-from complaintctl.store.ledger import Ledger
+from complaintctl.store.ledger import Ledger, Writer
 from complaintctl.transfer.rows import BadRow
 from complaintctl.transfer.sheets import (
     Header,
@@ -71,6 +72,11 @@ class Result:
     ids: tuple[int, int] | None = None
     rejects: Path | None = None
     more_rejects: list[Path] = field(default_factory=list)  # of the second and later sheets
+    # our own export: each row's source key by its export id, and the duplicates' links
+    exported: dict[int, str] = field(default_factory=dict)
+    links: list[tuple[str, int, int]] = field(default_factory=list)
+    relinked: int = 0  # duplicates linked again to their main
+    unlinked: int = 0  # duplicates whose main is not in the file nor the ledger
 
     @property
     def titles(self) -> int:
@@ -220,6 +226,8 @@ def import_file(
                         )
                         _pass(ledger, writing, source, result, part, table.total, progress,
                               skip_invalid)  # fmt: skip
+                if result.links and (skip_invalid or not result.bad):
+                    _relink(ledger, w, result, actor.by, path.name)
                 result.imported = writing.count
                 result.ids = (writing.first_id, writing.next_id - 1) if writing.count else None
                 if result.bad and not skip_invalid:
@@ -262,6 +270,8 @@ def _pass(
                 b.sheet = part.sheet
         result.bad += chunk.bad
         result.repeated += chunk.repeated
+        result.exported.update(chunk.exported)
+        result.links += chunk.links
         present = _existing(ledger, [key for key, _ in chunk.good])
         todo = [new for key, new in chunk.good if key not in present]
         result.present += len(present)
@@ -272,6 +282,31 @@ def _pass(
                 writing.add(new)
     if writing is not None:
         writing.flush()  # the next sheet's keys are checked against this one's rows
+
+
+def _relink(ledger: Ledger, w: Writer, result: Result, by: str, file: str) -> None:
+    """Link each imported duplicate of an export to its main again (found by its source key,
+    imported now or before), by a "carried" event at the time its row was carried over."""
+    for key, main_export_id, at in result.links:
+        main_key = result.exported.get(main_export_id)
+        ids = _ids(ledger, [key, main_key] if main_key else [key])
+        if key not in ids:
+            continue  # the duplicate's row was bad and skipped
+        if main_key not in ids:
+            result.unlinked += 1
+            continue
+        state = ledger.get(ids[key])
+        if state.duplicate_of is not None:
+            continue  # already present, and linked
+        data = {"duplicate_of": ids[main_key], "source": "import", "file": file}
+        w.record(state, Event("carried", state.id, at, by, data))
+        result.relinked += 1
+
+
+def _ids(ledger: Ledger, keys: list[str]) -> dict[str, int]:
+    marks = ", ".join("?" for _ in keys)
+    sql = f"SELECT source_key, id FROM complaints WHERE source_key IN ({marks})"
+    return {str(k): int(i) for k, i in ledger.conn.execute(sql, keys)}
 
 
 def _existing(ledger: Ledger, keys: list[str]) -> set[str]:

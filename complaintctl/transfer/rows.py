@@ -10,6 +10,7 @@ phones and the rest are in docs/import-export.md.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -18,11 +19,28 @@ from datetime import date, datetime, time
 from typing import Any
 
 from complaintctl.domain.errors import InvalidInput
+from complaintctl.domain.model import LEVELS
 from complaintctl.domain.timeutil import CST, EARLIEST, OFFSET, from_epoch, local, to_epoch
-from complaintctl.domain.vocab import CHANNEL, NATURE, SATISFACTION, SEVERITY, STATUS
+from complaintctl.domain.vocab import (
+    CHANNEL,
+    MILESTONES,
+    NATURE,
+    SATISFACTION,
+    SEVERITY,
+    STATUS,
+)
 from complaintctl.sla.policy import Policy
 from complaintctl.store import chain as integrity
-from complaintctl.transfer.sheets import Bad, Cell, Header, cell_text, clock, usual_header, when
+from complaintctl.transfer.sheets import (
+    EXPORTED,
+    Bad,
+    Cell,
+    Header,
+    cell_text,
+    clock,
+    usual_header,
+    when,
+)
 from complaintctl.workflow import steps as workflow
 from complaintctl.workflow.actor import MAX_SHORT
 
@@ -106,6 +124,11 @@ class Record:
     resolved_at: int | None = None
     followed_up_at: int | None = None
     withheld: bool = False  # the sheet had the phone masked (another system's export)
+    # a row of our own export: what its steps do not make (the data of a "carried" event),
+    # its number in the exported ledger and that of the complaint it is a duplicate of
+    carried: dict[str, Any] | None = None
+    export_id: int | None = None
+    main_export_id: int | None = None
 
 
 def source_key(received: int, unit: str, name: str, description: str) -> str:
@@ -150,6 +173,7 @@ class RowReader:
         self.now = now
         self.default_channel = default_channel
         self.year = header.year
+        self.own = header.own_export
         # how each field's cell is read and checked (the receipt is read by _received)
         self.convert: dict[str, Callable[[Cell], Any]] = {
             "channel": _channel,
@@ -169,6 +193,15 @@ class RowReader:
             "satisfaction": _satisfaction,
             "status": _status,
             **dict.fromkeys(STEPS, self._later),
+            **dict.fromkeys(
+                ("export_id", "reopen_count", "extension_count", "duplicate_of"), _count
+            ),
+            "escalation_level": _level,
+            "escalations": _codes,
+            "update_state": lambda v: (
+                "late" if cell_text(v).strip() in ("late", "超时完成") else ""
+            ),
+            **dict.fromkeys((f for f in EXPORTED if f.endswith(("_due", "_done"))), self._exact),
         }
         # each recognised column: its field, its index and how its cell is read (None: the
         # receipt, read with its companion column by _received)
@@ -233,11 +266,14 @@ class RowReader:
         rec.planned_at = get("planned_at")
         rec.resolved_at = get("resolved_at")
         rec.followed_up_at = get("followed_up_at")
-        if received is not None:
+        duplicate = self.own and get("duplicate_of") is not None
+        if received is not None and not duplicate:  # a duplicate's marks are its main's
             self._order(rec, fail)
         rec.status = get("status")
         if rec.phone == WITHHELD:
             rec.phone, rec.withheld = "", True
+        if self.own:
+            self._carry(rec, given)
         self._consistent(rec.status, values, fail)
         if problems:
             return sorted(problems, key=lambda p: self.position.get(p.column, len(self.headers)))
@@ -284,6 +320,32 @@ class RowReader:
             raise Bad(f"{local(from_epoch(epoch))} is in the future")
         return epoch
 
+    def _exact(self, value: Cell) -> int:
+        """A deadline or a done mark of an export, as it is (a date alone is 00:00)."""
+        day, at = when(value, self.year)
+        return _moment(day, at or time())
+
+    def _carry(self, rec: Record, given: dict[str, Any]) -> None:
+        """What a row of our own export shows beyond its steps, for a "carried" event: every
+        deadline and done mark as exported, the counters, the level, the status."""
+        marks = {"respond": "contacted_at", "assign": "assigned_at", "plan": "planned_at"}
+        carried: dict[str, Any] = {
+            "reopen_count": given.get("reopen_count") or 0,
+            "extension_count": given.get("extension_count") or 0,
+            "escalation_level": given.get("escalation_level"),
+            "due": {m: given.get(f"{m}_due") for m in MILESTONES},
+            "done": {m: given.get(marks.get(m, f"{m}_done")) for m in MILESTONES},
+            # the export shows a missed progress report only once the clock is done (late)
+            "update_missed": 1 if given.get("update_state") == "late" else 0,
+        }
+        if "escalations" in self.columns:
+            carried["escalations"] = given.get("escalations") or []
+        if rec.status is not None and rec.status != "open":
+            carried["status"] = rec.status
+        rec.carried = carried
+        rec.export_id = given.get("export_id")
+        rec.main_export_id = given.get("duplicate_of")
+
     def _order(self, rec: Record, fail: Callable[[str, str], None]) -> None:
         """Each step after the receipt; assignment, contact and plan not after the
         resolution; the follow-up not before it."""
@@ -311,6 +373,8 @@ class RowReader:
         claims, must be in the row."""
 
         for name, other, what in _NEEDS:
+            if self.own and name == "assigned_at":
+                continue  # an export's dispatch mark: a close from 已登记 marks it too
             if name in values and other not in values:
                 fail(name, f"needs {what} ({self.column(other)})")
         if status in OPEN and "resolution" in values:
@@ -371,6 +435,32 @@ def _phone_or_withheld(value: Cell) -> str:
     if "*" in cell_text(value):
         return WITHHELD
     return _phone(value)
+
+
+def _count(value: Cell) -> int:
+    text = cell_text(value).strip()
+    if not text.isdigit():
+        raise Bad("not a whole number")
+    return int(text)
+
+
+def _level(value: Cell) -> str:
+    text = cell_text(value).strip()
+    if text not in LEVELS[1:]:
+        raise Bad(f"unknown escalation level (accepted: {', '.join(str(x) for x in LEVELS[1:])})")
+    return text
+
+
+def _codes(value: Cell) -> list[str]:
+    """A list of codes: JSON (a JSON lines export) or separated by commas."""
+    text = cell_text(value).strip()
+    if text.startswith("["):
+        try:
+            found = json.loads(text)
+        except ValueError as exc:
+            raise Bad("not a list") from exc
+        return [str(x) for x in found]
+    return [c.strip() for c in re.split(r"[,，、;；]", text) if c.strip()]
 
 
 def _channel(value: Cell) -> str:

@@ -79,6 +79,23 @@ DERIVED: tuple[str, ...] = (
     *(f"{m}_{part}" for m in MILESTONES for part in ("due", "state")),
     *(f"{m}{p}" for m in ("首次联系", "派单", "方案", "完成", "反馈") for p in ("时限", "状态")),
 )
+# The columns of our own export read back only from such an export (the round trip, issue
+# 16): what a row's steps do not make.  field -> its headers (English, Chinese).
+EXPORTED: dict[str, tuple[str, ...]] = {
+    "export_id": ("id", "编号"),
+    "reopen_count": ("reopen_count", "复议次数"),
+    "extension_count": ("extension_count", "延期次数"),
+    "escalation_level": ("escalation_level", "升级"),
+    "escalations": ("escalations", "升级原因"),
+    "duplicate_of": ("duplicate_of", "重复投诉并入"),
+    **{
+        f"{m}_due": (f"{m}_due", f"{zh}时限")
+        for m, zh in zip(MILESTONES, ("首次联系", "派单", "方案", "完成", "反馈"), strict=True)
+    },
+    "resolve_done": ("resolve_done", "实际完成时间"),
+    "update_done": ("update_done", "反馈时间"),
+    "update_state": ("update_state", "反馈状态"),  # late: a progress report was missed
+}
 IGNORE = "ignore"
 REQUIRED = ("unit", "description")
 HEADER_SCAN = 20
@@ -107,6 +124,7 @@ def _key(text: object) -> str:
 
 _BY_HEADER: dict[str, str] = {_key(h): f for f, headers in FIELDS.items() for h in headers}
 _DERIVED = {_key(h) for h in DERIVED}
+_EXPORTED = {_key(h): f for f, headers in EXPORTED.items() for h in headers}
 _ROW_COLUMNS = {_key(h) for h in ("序号", "no", "编号", "id", "source_row", "reason")}
 _PAREN = re.compile(r"[(（][^)）]*[)）]")
 
@@ -636,4 +654,9 @@ def find_header(table: Table, mapping: dict[str, str], year: int | None = None) 
             f"columns: {', '.join(h for h in headers if h)}; use --map 'COLUMN={need}'",
         )
     own = sum(1 for h in headers if _key(h) in _DERIVED and _key(h) not in _ROW_COLUMNS) >= 3
+    if own:
+        for index, header in enumerate(headers):
+            exported = _EXPORTED.get(_key(header))
+            if exported is not None and exported not in columns:
+                columns[exported] = index
     return Header(number, headers, columns, ignored, len(titles), year, own)

@@ -35,7 +35,7 @@ from complaintctl.domain.errors import ComplaintError, InvalidInput, WorkerFaile
 from complaintctl.sla.policy import Policy
 from complaintctl.store.bulk import NewComplaint
 from complaintctl.time.calendar import WorkCalendar
-from complaintctl.transfer.events import Builder
+from complaintctl.transfer.events import Builder, carried_at
 from complaintctl.transfer.layout import is_footer
 from complaintctl.transfer.rows import BadRow, Record, RowReader
 from complaintctl.transfer.sheets import Header, Table, blank, cell_text, open_table
@@ -78,6 +78,10 @@ class Chunk:
     footer: int = 0  # footer rows (合计, 注, 制表人 …), so far
     withheld: int = 0  # good rows whose masked phone is withheld, so far
     stopped: int | None = None  # where a run of blank rows ended the data (the last chunk)
+    # rows of our own export: (export id, source key), and the duplicates among them as
+    # (source key, the export id of their main, when the link is carried over)
+    exported: list[tuple[int, str]] = field(default_factory=list)
+    links: list[tuple[str, int, int]] = field(default_factory=list)
 
 
 def chunks(job: Job, table: Table, size: int = CHUNK) -> Iterator[Chunk]:
@@ -127,6 +131,10 @@ def chunks(job: Job, table: Table, size: int = CHUNK) -> Iterator[Chunk]:
             seen[parsed.key] = number
             good.append(parsed)
             chunk.withheld += parsed.withheld
+            if parsed.export_id is not None:
+                chunk.exported.append((parsed.export_id, parsed.key))
+            if parsed.main_export_id is not None:
+                chunk.links.append((parsed.key, parsed.main_export_id, carried_at(parsed)))
         if chunk.rows % size == 0:
             yield done()
             chunk = Chunk(chunk.rows, number, blank=chunk.blank, footer=chunk.footer,
