@@ -50,8 +50,16 @@ def _args(kind: str, value: Any, target: int, count: int) -> list[str] | None:
         "assign": ["assign", n, "--department", str(value), "--handler", "李工"],
         "contact": ["update", n, "--contacted"],
         "plan": ["update", n, "--plan", "更换配件"],
-        "extend": ["update", n, "--extend", str(value), "--reason", "等配件",
-                   "--approved-by", "经理"],  # fmt: skip
+        "extend": [
+            "update",
+            n,
+            "--extend",
+            str(value),
+            "--reason",
+            "等配件",
+            "--approved-by",
+            "经理",
+        ],  # fmt: skip
         "escalate": ["update", n, "--escalate", "业主多次来电"],
         "close": ["close", n, "--resolution", "已处理", *([value] if value else [])],
         "followup": ["followup", n, str(value)],
