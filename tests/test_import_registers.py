@@ -220,11 +220,11 @@ def test_no_sheet_with_a_header_names_each_sheet(run, tmp_path):
 # -- a 12345 hotline export: its headers, masked phones -------------------------------------
 def test_a_hotline_export_with_masked_phones(run, tmp_path):
     rows = [
-        ["工单编号", "来电时间", "诉求人", "联系电话", "事发地址", "诉求内容", "数据来源"],
+        ["工单编号", "来电时间", "诉求人", "联系电话", "事发地址", "诉求内容", "数据来源", "办结时限"],
         ["GD2026030001", "2026-03-02 08:15:00", "刘女士", "138****5678", "3栋楼下",
-         "小区门口垃圾堆放", "12345"],
+         "小区门口垃圾堆放", "12345", "2026-03-04 17:00"],
         ["GD2026030002", "2026-03-02 09:40:00", "陈先生", "13900001111", "5栋", "噪音扰民",
-         "市长热线"],
+         "市长热线", ""],
     ]  # fmt: skip
     path = tmp_path / "12345工单.csv"
     with path.open("w", encoding="utf-8-sig", newline="") as out:
@@ -234,14 +234,26 @@ def test_a_hotline_export_with_masked_phones(run, tmp_path):
     assert result.stdout == (
         "已从 12345工单.csv 导入 2 条投诉（#1–#2）；0 条已存在；1 个号码已打码，未保存\n"
     )
-    assert result.stderr == (
-        "complaintctl: import: ignored columns: 工单编号 (--map 'COLUMN=field' reads one)\n"
-    )
+    assert result.stderr == ""
     one = run.json("show", "1")
     assert (one["phone"], one["name"], one["unit"], one["channel"]) == (
         "", "刘女士", "3栋楼下", "relay",
     )  # fmt: skip
-    assert run.json("show", "2")["phone"] == "13900001111"
+    # the ticket number and the hotline's deadline are kept and compared with ours
+    assert one["external"] == {
+        "ticket": "GD2026030001",
+        "due": "2026-03-04T17:00:00+08:00",
+        "versus_resolve_due": "earlier",  # ours: 3 working days, 2026-03-06 00:00
+    }
+    shown = run.ok("show", "1").splitlines()
+    assert any(line.split() == ["外部工单号", "GD2026030001"] for line in shown)
+    assert any(
+        line.split() == ["外部时限", "2026-03-04", "17:00（早于本系统完成时限）"] for line in shown
+    )
+    two = run.json("show", "2")
+    assert (two["phone"], two["external"]["ticket"], two["external"]["due"]) == (
+        "13900001111", "GD2026030002", None,
+    )  # fmt: skip
 
 
 def test_our_own_masked_export_is_still_refused(run, register, tmp_path):
@@ -339,7 +351,7 @@ def test_the_year_of_a_sheet_or_title(text, year):
 @pytest.mark.parametrize(
     "header",
     ["住址", "房间编号", "事发地址", "事由", "工单内容", "处理情况", "受理结果", "受理完成时间",
-     "数据来源"],
+     "数据来源", "工单编号", "办结时限", "处理时限"],
 )  # fmt: skip
 def test_the_headers_the_issue_names(header):
     assert field_for(header) is not None

@@ -3,7 +3,8 @@ list and show."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -14,7 +15,7 @@ from complaintctl.domain.model import Complaint
 from complaintctl.domain.privacy import mask_name, mask_phone
 from complaintctl.domain.timeutil import from_epoch, local, local_due, now, parse_time, to_epoch
 from complaintctl.domain.vocab import SEVERITY, STATUS
-from complaintctl.reports.display import complaint_json, remaining
+from complaintctl.reports.display import complaint_json, external, remaining
 from complaintctl.sla.milestones import milestones, next_milestone
 
 if TYPE_CHECKING:
@@ -383,6 +384,9 @@ def show(
         ("duplicate_of", f"#{c.duplicate_of}" if c.duplicate_of else "-"),
         ("policy_version", str(c.policy_version)),
     ]
+    outside = external(c, events)
+    if outside is not None:
+        rows += _external_rows(outside, lang)
     for key, value in rows:
         record.add_row(render.h(key, lang), value.replace("[", r"\["))
     render.emit(record)
@@ -402,11 +406,39 @@ def show(
         details = "; ".join(
             f"{k}={v}"
             for k, v in e.data.items()
-            if k not in ("due", "provisional", "previous_due", "update_due", "source_key")
+            if k
+            not in (
+                "due",
+                "provisional",
+                "previous_due",
+                "update_due",
+                "source_key",
+                "external_due",
+            )
             and v not in (None, False)
         )
         ev.add_row(str(e.seq), local(from_epoch(e.at)), e.kind, e.by, details.replace("[", r"\["))
     render.emit(ev)
+
+
+_VERSUS = {
+    "earlier": ("早于本系统完成时限", "before our resolve deadline"),
+    "same": ("与本系统完成时限相同", "same as our resolve deadline"),
+    "later": ("晚于本系统完成时限", "after our resolve deadline"),
+}
+
+
+def _external_rows(outside: dict[str, Any], lang: str) -> list[tuple[str, str]]:
+    """The ticket number and deadline another system gave an imported complaint."""
+    rows = [("ticket", outside["ticket"] or "-")]
+    if outside["due"] is not None:
+        due = local(datetime.fromisoformat(outside["due"]))
+        versus = outside["versus_resolve_due"]
+        if versus is not None:
+            zh, en = _VERSUS[versus]
+            due += f"（{zh}）" if lang == "zh" else f" ({en})"
+        rows.append(("external_due", due))
+    return rows
 
 
 def register_commands(app: typer.Typer) -> None:

@@ -46,6 +46,8 @@ HEADERS = {
     "escalation": ("升级", "Escalation"),
     "duplicate_of": ("重复投诉并入", "Duplicate of"),
     "policy_version": ("时限政策版本", "Policy version"),
+    "ticket": ("外部工单号", "External ticket"),
+    "external_due": ("外部时限", "External deadline"),
 }
 
 

@@ -66,6 +66,10 @@ def events_for(
         "source_key": rec.key,
         **source,
     }
+    if rec.ticket is not None:
+        registered["ticket"] = rec.ticket
+    if rec.external_due is not None:
+        registered["external_due"] = rec.external_due
     yield "registered", rec.received, by, registered
     steps: list[tuple[str, int, dict[str, Any]]] = []
     # a contact or a plan at the moment of the resolution is what the resolution marks anyway

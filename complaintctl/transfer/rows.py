@@ -129,6 +129,8 @@ class Record:
     carried: dict[str, Any] | None = None
     export_id: int | None = None
     main_export_id: int | None = None
+    ticket: str | None = None  # another system's ticket number (工单编号)
+    external_due: int | None = None  # that system's deadline (处理时限 / 办结时限)
 
 
 def source_key(received: int, unit: str, name: str, description: str) -> str:
@@ -192,6 +194,8 @@ class RowReader:
             "resolution": _long,
             "satisfaction": _satisfaction,
             "status": _status,
+            "ticket": _short,
+            "external_due": self._exact,
             **dict.fromkeys(STEPS, self._later),
             **dict.fromkeys(
                 ("export_id", "reopen_count", "extension_count", "duplicate_of"), _count
@@ -270,6 +274,8 @@ class RowReader:
         if received is not None and not duplicate:  # a duplicate's marks are its main's
             self._order(rec, fail)
         rec.status = get("status")
+        rec.ticket = get("ticket")
+        rec.external_due = get("external_due")
         if rec.phone == WITHHELD:
             rec.phone, rec.withheld = "", True
         if self.own:

@@ -68,6 +68,9 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "业主评价 回访满意度",
         "followed_up_at": "followed_up_at followup_at 回访时间 回访日期",
         "status": "status 状态 处理状态",
+        # other systems' (a 12345 hotline's) ticket number and deadline, kept and shown
+        "ticket": "ticket 工单编号 工单号 热线工单号 来电编号",
+        "external_due": "external_due 处理时限 办结时限 要求办结时间 承诺办结时间",
     }.items()
 }
 # Columns that ``export`` writes and the import derives itself (ids, counters, deadlines,
