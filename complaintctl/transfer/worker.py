@@ -38,7 +38,7 @@ from complaintctl.time.calendar import WorkCalendar
 from complaintctl.transfer.events import Builder, carried_at
 from complaintctl.transfer.layout import is_footer
 from complaintctl.transfer.rows import BadRow, Record, RowReader
-from complaintctl.transfer.sheets import Header, Table, blank, cell_text, open_table
+from complaintctl.transfer.sheets import Header, Table, cell_text, open_table
 
 CHUNK = 2000  # rows checked against the ledger's keys, and written, at a time
 FRAME_ROWS = 250  # rows per message from the worker (about 250 kB: a pipe's buffer holds it)
@@ -106,10 +106,11 @@ def chunks(job: Job, table: Table, size: int = CHUNK) -> Iterator[Chunk]:
     bad = 0
     for number, cells in table.body(job.header.row):
         chunk.last = number
-        if blank(cells):
+        if not cells:  # a blank row (the table gives those empty)
             chunk.blank += 1
             continue
-        if is_footer([t for t in (cell_text(c).strip() for c in cells) if t]):
+        first = next(c for c in cells if c is not None and (type(c) is not str or c.strip()))
+        if type(first) is str and is_footer([first]):  # only its first filled cell tells
             chunk.footer += 1
             continue
         chunk.rows += 1
