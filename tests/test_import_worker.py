@@ -112,7 +112,8 @@ def test_the_worker_reads_workbooks_and_json_lines(run, tmp_path, monkeypatch, n
         assert out.startswith("imported 120 complaints (#1-#120) from all.")
         ledgers[choice] = content(db)
     assert ledgers["0"] == ledgers["1"]
-    assert len(ledgers["1"]["events"]) == 390
+    # the usual steps, and one "carried" event per row of our own export (issue 16)
+    assert len(ledgers["1"]["events"]) == 390 + 120
 
 
 def test_the_worker_refuses_a_file_with_a_bad_row(run, db, tmp_path, monkeypatch):

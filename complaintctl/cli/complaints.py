@@ -3,7 +3,8 @@ list and show."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -14,7 +15,7 @@ from complaintctl.domain.privacy import mask_name, mask_phone
 from complaintctl.domain.timeutil import from_epoch, local, local_due, now, parse_time, to_epoch
 from complaintctl.reports import history
 from complaintctl.reports.asof import complaint_as_of
-from complaintctl.reports.display import complaint_json, late_entry_text, remaining
+from complaintctl.reports.display import complaint_json, external, late_entry_text, remaining
 from complaintctl.sla.milestones import milestones, next_milestone
 
 if TYPE_CHECKING:
@@ -579,6 +580,9 @@ def _show_one(lang: str, ledger: Ledger, c: Complaint, events: list[Event], mome
         ("policy_version", str(c.policy_version)),
     ]
     rows[1:1] = _kind_rows(c, lang)
+    outside = external(c, events)
+    if outside is not None:
+        rows += _external_rows(outside, lang)
     for key, value in rows:
         record.add_row(render.h(key, lang), value.replace("[", r"\["))
     render.emit(record)
@@ -620,6 +624,26 @@ def _shown_person(name: str | None, phone: str | None, value: str | None) -> str
     if name == "" and phone == "":
         return "匿名"
     return value or ("-" if value == "" else "(erased)")
+
+
+_VERSUS = {
+    "earlier": ("早于本系统完成时限", "before our resolve deadline"),
+    "same": ("与本系统完成时限相同", "same as our resolve deadline"),
+    "later": ("晚于本系统完成时限", "after our resolve deadline"),
+}
+
+
+def _external_rows(outside: dict[str, Any], lang: str) -> list[tuple[str, str]]:
+    """The ticket number and deadline another system gave an imported complaint."""
+    rows = [("ticket", outside["ticket"] or "-")]
+    if outside["due"] is not None:
+        due = local(datetime.fromisoformat(outside["due"]))
+        versus = outside["versus_resolve_due"]
+        if versus is not None:
+            zh, en = _VERSUS[versus]
+            due += f"（{zh}）" if lang == "zh" else f" ({en})"
+        rows.append(("external_due", due))
+    return rows
 
 
 def register_commands(app: typer.Typer) -> None:

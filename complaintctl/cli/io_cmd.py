@@ -49,10 +49,46 @@ def _count(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else many or one + 's'}"
 
 
+def _skipped(result: Result, lang: str) -> list[str]:
+    """What the import passed over without counting it bad: title, footer and blank rows,
+    sheets without a header, masked phones withheld, data ended by a run of blank rows."""
+    zh = lang == "zh"
+    counts = [
+        (result.titles, "行标题", "title row"),
+        (result.footer, "行表尾（合计、注、制表人等）", "footer row"),
+        (result.blank, "行空行", "blank row"),
+    ]
+    parts = [f"跳过 {n} {z}" if zh else f"skipped {_count(n, e)}" for n, z, e in counts if n]
+    if result.skipped_sheets:
+        names = [n for n, _ in result.skipped_sheets]
+        parts.append(
+            f"跳过工作表 {'、'.join(names)}（无表头）"
+            if zh
+            else f"skipped sheets without a header: {', '.join(names)}"
+        )
+    if result.withheld:
+        n = result.withheld
+        parts.append(
+            f"{n} 个号码已打码，未保存"
+            if zh
+            else f"{_count(n, 'masked phone')} withheld (stored empty)"
+        )
+    for part in result.parts:
+        if part.stopped is not None:
+            where = f"{part.sheet}: " if len(result.parts) > 1 else ""
+            last = part.stopped - 1
+            parts.append(
+                f"{where}数据读到第 {last} 行为止（其后连续空行）"
+                if zh
+                else f"{where}read to row {last} (a run of blank rows follows)"
+            )
+    return parts
+
+
 def _summary(result: Result, lang: str) -> str:
     """One line: what was (or would be) imported, and what was not."""
     new = result.new
-    name = result.label
+    name = result.label if len(result.parts) == 1 else result.file.name
     if lang == "zh":
         if result.dry_run:
             parts = [f"试运行：{name} 中 {new} 条投诉可导入"]
@@ -65,6 +101,7 @@ def _summary(result: Result, lang: str) -> str:
         if result.bad:
             where = f"，见 {result.rejects.name}" if result.rejects else ""
             parts.append(f"{len(result.bad)} 行有误{'未导入' if result.rejects else ''}{where}")
+        parts += _skipped(result, lang)
         if result.dry_run:
             parts.append("未写入任何内容")
         return "；".join(parts)
@@ -80,6 +117,7 @@ def _summary(result: Result, lang: str) -> str:
         where = f" -> {result.rejects.name}" if result.rejects else ""
         skipped = " skipped" if result.rejects else ""
         parts.append(f"{_count(len(result.bad), 'bad row')}{skipped}{where}")
+    parts += _skipped(result, lang)
     if result.dry_run:
         parts.append("nothing written")
     return "; ".join(parts)
@@ -103,7 +141,16 @@ def import_(
         "--skip-invalid",
         help="Import the good rows; write the bad ones, with reasons, to <FILE>.rejects.csv.",
     ),
-    sheet: str | None = typer.Option(None, "--sheet", help="Sheet of an .xlsx (default first)."),
+    sheet: str | None = typer.Option(
+        None, "--sheet", help="Sheet of an .xlsx (default: every sheet with a header row)."
+    ),
+    year: int | None = typer.Option(
+        None,
+        "--year",
+        help="Year of dates written without one (3月5日); default: from the sheet name or title.",
+        min=1992,
+        max=2100,
+    ),
     channel: str = typer.Option("其他", "--channel", help="Channel of rows that name none."),
     by: str | None = BY_OPTION,
     as_json: bool = JSON_OPTION,
@@ -122,7 +169,7 @@ def import_(
     ledger = st.ledger()
     with _progress(st.lang) as progress:
         result = import_file(
-            ledger, file, who, mapping=columns, sheet=sheet, default_channel=channel,
+            ledger, file, who, mapping=columns, sheet=sheet, year=year, default_channel=channel,
             dry_run=dry_run, skip_invalid=skip_invalid, progress=progress,
         )  # fmt: skip
     refused = bool(result.bad) and not skip_invalid
@@ -131,13 +178,13 @@ def import_(
         if refused:
             raise typer.Exit(2)
         return
-    if result.header.ignored:
+    if result.ignored:
         typer.echo(
-            f"complaintctl: import: ignored columns: {', '.join(result.header.ignored)} "
+            f"complaintctl: import: ignored columns: {', '.join(result.ignored)} "
             "(--map 'COLUMN=field' reads one)",
             err=True,
         )
-    lines = [b.line(result.label) for b in result.bad]
+    lines = [b.line(result.where(b)) for b in result.bad]
     if dry_run:
         lines += [f"{result.label}:{r}: repeats row {e}; not imported" for r, e in result.repeated]
         for line in lines:
@@ -151,7 +198,7 @@ def import_(
             typer.echo(line, err=True)
         good = result.new
         typer.echo(
-            f"complaintctl: import: {_count(len(result.bad), 'bad row')} in {result.label}; "
+            f"complaintctl: import: {_count(len(result.bad), 'bad row')} in {result.file.name}; "
             f"nothing imported (fix them, or --skip-invalid imports the "
             f"{_count(good, 'good row')})",
             err=True,

@@ -51,6 +51,8 @@ HEADERS = {
     "urgent": ("紧急", "Urgent"),
     "appointment": ("预约时间", "Appointment"),
     "about": ("所涉工单", "About"),
+    "ticket": ("外部工单号", "External ticket"),
+    "external_due": ("外部时限", "External deadline"),
 }
 
 
@@ -69,6 +71,8 @@ EVENT_KINDS = {
     "recalculated": ("时限重算", "deadlines recomputed"),
     "corrected": ("更正", "corrected"),
     "cancelled": ("作废", "cancelled"),
+    "related": ("关联工单", "about a record"),
+    "carried": ("导入沿用", "carried over on import"),
 }
 
 

@@ -20,6 +20,9 @@ from complaintctl.domain.timeutil import OFFSET, from_epoch
 from complaintctl.domain.vocab import MILESTONES, OPEN_STATUSES
 
 LEVELS = (None, "manager", "senior")
+# the fields a "carried" event sets as they are given
+CARRIED = ("status", "reopen_count", "extension_count", "escalation_level", "escalations",
+           "duplicate_of", "update_missed")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -272,6 +275,15 @@ def advance(
                     setattr(new, key, change["to"])
         elif kind == "cancelled":
             new.status = "cancelled"
+        elif kind == "carried":
+            # an exported row imported again (issue 16): what the row shows but its steps do
+            # not make (counters, the escalation level, the link, the status, every done mark
+            # as exported; its deadlines come in "due" below)
+            for key in CARRIED:
+                if key in data:
+                    setattr(new, key, data[key])
+            for milestone, done_at in (data.get("done") or {}).items():
+                setattr(new, _DONE[milestone], done_at)
         elif kind in ("recalculated", "personal_data_erased", "noted"):
             pass
         else:

@@ -80,6 +80,20 @@ def milestone_json(m: Milestone) -> dict[str, Any]:
     }
 
 
+def external(c: Complaint, events: list[Event]) -> dict[str, Any] | None:
+    """Another system's ticket number and deadline, as an import kept them on the registered
+    event, with that deadline against ours (``earlier``, ``same``, ``later`` than resolve)."""
+    data = next((e.data for e in events if e.kind == "registered"), {})
+    if data.get("ticket") is None and data.get("external_due") is None:
+        return None
+    due = data.get("external_due")
+    ours = c.resolve_due
+    versus = None
+    if due is not None and ours is not None:
+        versus = "earlier" if due < ours else "later" if due > ours else "same"
+    return {"ticket": data.get("ticket"), "due": _iso(due), "versus_resolve_due": versus}
+
+
 def complaint_json(
     ledger: Ledger,
     c: Complaint,
@@ -103,6 +117,8 @@ def complaint_json(
     out["about"] = c.about
     policy = ledger.policy(c.policy_version)
     out["milestones"] = [milestone_json(m) for m in milestones(c, policy, as_of)]
+    if events is not None and (outside := external(c, events)) is not None:
+        out["external"] = outside
     if events is not None:
         out["events"] = [
             {

@@ -83,11 +83,17 @@ def events_for(
             registered["urgent"] = True
         if rec.appointment_at is not None:
             registered["appointment"] = rec.appointment_at
+    if rec.ticket is not None:
+        registered["ticket"] = rec.ticket
+    if rec.external_due is not None:
+        registered["external_due"] = rec.external_due
     yield "registered", rec.received, by, registered
     steps: list[tuple[str, int, dict[str, Any]]] = []
     # a contact or a plan at the moment of the resolution is what the resolution marks anyway
     contacted = rec.contacted_at if rec.contacted_at != rec.resolved_at else None
     planned = rec.planned_at if rec.planned_at != rec.resolved_at else None
+    if rec.main_export_id is not None:  # a duplicate's contact and plan marks are its main's
+        contacted = planned = None
     for at in sorted({t for t in (contacted, planned) if t is not None}):
         update = {
             "contacted": at == contacted,
@@ -113,6 +119,14 @@ def events_for(
         if rec.satisfaction is not None and rec.followed_up_at is not None:
             verdict = {"satisfaction": rec.satisfaction, "note": rec.followup_note, **source}
             yield "followed_up", rec.followed_up_at, by, verdict
+    if rec.carried is not None:
+        yield "carried", carried_at(rec), by, {**rec.carried, **source}
+
+
+def carried_at(rec: Record) -> int:
+    """When a row of an export shows its complaint as it was carried over: its last step."""
+    steps = (rec.assigned_at, rec.contacted_at, rec.planned_at, rec.resolved_at, rec.followed_up_at)
+    return max([rec.received, *(t for t in steps if t is not None)])
 
 
 def _kind_update(policy: Policy, rec: Record, at: int) -> int | None:

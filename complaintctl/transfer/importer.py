@@ -22,12 +22,19 @@ from typing import Any
 
 from complaintctl.domain.cells import safe
 from complaintctl.domain.errors import InvalidInput
+from complaintctl.domain.model import Event
 from complaintctl.domain.vocab import CHANNEL
 from complaintctl.store import outfile
 from complaintctl.store.bulk import Bulk
 from complaintctl.store.ledger import Ledger, Writer
 from complaintctl.transfer.rows import BadRow
-from complaintctl.transfer.sheets import Header, Progress, find_header, open_table
+from complaintctl.transfer.sheets import (
+    Header,
+    Progress,
+    find_header,
+    open_table,
+    sheet_names,
+)
 from complaintctl.transfer.worker import Chunk, Job, chunks, in_worker, use_worker
 from complaintctl.workflow.actor import Actor
 
@@ -36,13 +43,29 @@ BULK_CACHE_KIB = 64 * 1024  # SQLite page cache while importing (a limit, not an
 
 # -- the import -------------------------------------------------------------------------------
 @dataclass
-class Result:
-    file: Path
+class Part:
+    """One sheet of the file (a CSV or JSON lines file is one sheet)."""
+
+    sheet: str | None
     label: str  # the file name, and the sheet for a workbook
     header: Header
+    rows: int = 0  # data rows (blank and footer rows not counted)
+    blank: int = 0  # blank rows between the data rows
+    footer: int = 0  # footer rows: 合计, 注, 制表人 …
+    withheld: int = 0  # imported rows whose masked phone was withheld
+    stopped: int | None = None  # the row where a run of blank rows ended the data
+
+
+@dataclass
+class Result:
+    file: Path
+    label: str  # the file name, and the sheet for a workbook of one imported sheet
+    header: Header  # the first imported sheet's
     policy_version: int
     dry_run: bool
-    rows: int = 0  # data rows (blank rows not counted)
+    parts: list[Part] = field(default_factory=list)
+    skipped_sheets: list[tuple[str, str]] = field(default_factory=list)  # (sheet, why)
+    rows: int = 0  # data rows (blank and footer rows not counted)
     bad: list[BadRow] = field(default_factory=list)
     repeated: list[tuple[int, int]] = field(default_factory=list)  # (row, the same earlier row)
     present: int = 0  # good rows already in the ledger
@@ -50,6 +73,37 @@ class Result:
     imported: int = 0
     ids: tuple[int, int] | None = None
     rejects: Path | None = None
+    more_rejects: list[Path] = field(default_factory=list)  # of the second and later sheets
+    # our own export: each row's source key by its export id, and the duplicates' links
+    exported: dict[int, str] = field(default_factory=dict)
+    links: list[tuple[str, int, int]] = field(default_factory=list)
+    relinked: int = 0  # duplicates linked again to their main
+    unlinked: int = 0  # duplicates whose main is not in the file nor the ledger
+
+    @property
+    def titles(self) -> int:
+        return sum(p.header.titles for p in self.parts)
+
+    @property
+    def blank(self) -> int:
+        return sum(p.blank for p in self.parts)
+
+    @property
+    def footer(self) -> int:
+        return sum(p.footer for p in self.parts)
+
+    @property
+    def withheld(self) -> int:
+        return sum(p.withheld for p in self.parts)
+
+    @property
+    def ignored(self) -> list[str]:
+        """Columns neither recognised nor mapped, in any imported sheet."""
+        return list(dict.fromkeys(h for p in self.parts for h in p.header.ignored))
+
+    def where(self, bad: BadRow) -> str:
+        """The file (and sheet) a bad row is in, as its line names it."""
+        return next((p.label for p in self.parts if p.sheet == bad.sheet), self.label)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -61,9 +115,31 @@ class Result:
             "to_import": self.new,
             "repeated_rows": [{"row": r, "same_as_row": e} for r, e in self.repeated],
             "bad_rows": [
-                {"row": b.row, "problems": [p.__dict__ for p in b.problems]} for b in self.bad
+                {
+                    "row": b.row,
+                    **({"sheet": b.sheet} if b.sheet is not None else {}),
+                    "problems": [p.__dict__ for p in b.problems],
+                }
+                for b in self.bad
             ],
-            "ignored_columns": self.header.ignored,
+            "ignored_columns": self.ignored,
+            "skipped": {
+                "title_rows": self.titles,
+                "footer_rows": self.footer,
+                "blank_rows": self.blank,
+                "sheets": [{"sheet": n, "why": why} for n, why in self.skipped_sheets],
+            },
+            "sheets": [
+                {
+                    "sheet": p.sheet,
+                    "header_row": p.header.row,
+                    "rows": p.rows,
+                    "year": p.header.year,
+                    "stopped_at_blank_rows": p.stopped,
+                }
+                for p in self.parts
+            ],
+            "withheld_phones": self.withheld,
             "ids": list(self.ids) if self.ids else None,
             "rejects_file": str(self.rejects) if self.rejects else None,
             "dry_run": self.dry_run,
@@ -74,6 +150,31 @@ class _Refused(Exception):
     """Bad rows without ``skip_invalid``: roll everything back."""
 
 
+def _sheets(
+    path: Path, sheet: str | None, mapping: dict[str, str], year: int | None
+) -> tuple[list[Part], list[tuple[str, str]]]:
+    """The sheets to import, each with its header, and the sheets skipped with why.  A CSV,
+    a JSON lines file, ``--sheet NAME`` or a workbook of one sheet: that one, or its error.
+    Several sheets: each whose header is recognised; none recognised lists every one."""
+    names = sheet_names(path) if sheet is None else None
+    if names is None or len(names) == 1:
+        with open_table(path, sheet) as table:
+            return [Part(table.sheet, table.label, find_header(table, mapping, year))], []
+    parts: list[Part] = []
+    skipped: list[tuple[str, str]] = []
+    for name in names:
+        with open_table(path, name) as table:
+            try:
+                parts.append(Part(name, table.label, find_header(table, mapping, year)))
+            except InvalidInput as exc:
+                why = str(exc).removeprefix(f"{exc.field}: ").removeprefix(f"{table.label}: ")
+                skipped.append((name, why))
+    if not parts:
+        listed = "; ".join(f"[{n}] {why}" for n, why in skipped)
+        raise InvalidInput("FILE", f"{path.name}: no sheet has a header row: {listed}")
+    return parts, skipped
+
+
 def import_file(
     ledger: Ledger,
     path: Path,
@@ -81,6 +182,7 @@ def import_file(
     *,
     mapping: dict[str, str] | None = None,
     sheet: str | None = None,
+    year: int | None = None,
     default_channel: str = "other",
     dry_run: bool = False,
     skip_invalid: bool = False,
@@ -92,12 +194,13 @@ def import_file(
     and the transaction is rolled back if any row is bad (unless ``skip_invalid``: then the
     bad rows go to ``<stem>.rejects.csv`` beside the file before the commit).  Nothing is
     committed before every row has been checked.  ``dry_run`` checks without a transaction.
-    A large file is read and checked by a worker process (:mod:`complaintctl.transfer.worker`)
-    while this one writes."""
+    A workbook's sheets are imported one after the other (each whose header is recognised,
+    or ``sheet``).  A large file is read and checked by a worker process
+    (:mod:`complaintctl.transfer.worker`) while this one writes."""
     channel = CHANNEL.parse(default_channel, "--channel")
     try:
         return _import(
-            ledger, path, actor, mapping, sheet, channel, dry_run, skip_invalid, progress
+            ledger, path, actor, mapping, sheet, year, channel, dry_run, skip_invalid, progress
         )
     except csv.Error as exc:  # a field over the csv module's limit, a NUL byte, ...
         raise InvalidInput(
@@ -115,65 +218,88 @@ def _import(
     actor: Actor,
     mapping: dict[str, str] | None,
     sheet: str | None,
+    year: int | None,
     channel: str,
     dry_run: bool,
     skip_invalid: bool,
     progress: Progress | None,
 ) -> Result:
-    with bulk(ledger), open_table(path, sheet) as table:
-        header = find_header(table, mapping or {})
-        version = ledger.policy_version()
-        job = Job(
-            path,
-            sheet,
-            header,
-            ledger.policy(version),
-            version,
-            actor.epoch,
-            channel,
-            actor.by,
-            calendar=None if dry_run else ledger.calendar(),
-            skip_invalid=skip_invalid,
-        )
-        result = Result(path, table.label, header, version, dry_run=dry_run)
+    parts, skipped = _sheets(path, sheet, mapping or {}, year)
+    version = ledger.policy_version()
+    first = parts[0]
+    result = Result(path, first.label, first.header, version, dry_run, parts, skipped)
+    with bulk(ledger):
+        policy = ledger.policy(version)
+        calendar = None if dry_run else ledger.calendar()
+
+        def job(part: Part) -> Job:
+            return Job(
+                path, part.sheet, part.header, policy, version, actor.epoch, channel, actor.by,
+                calendar=calendar, skip_invalid=skip_invalid,
+            )  # fmt: skip
+
         if dry_run:
-            _pass(ledger, None, chunks(job, table), result, table.total, progress)
+            for part in parts:
+                with open_table(path, part.sheet) as table:
+                    _pass(ledger, None, chunks(job(part), table), result, part, table.total,
+                          progress)  # fmt: skip
             return result
-        source = in_worker(job) if use_worker(table) else chunks(job, table)
         try:
             with ledger.write() as w:
-                _pass(ledger, w, source, result, table.total, progress, skip_invalid)
+                writing = Bulk(w)
+                for part in parts:
+                    with open_table(path, part.sheet) as table:
+                        source = (
+                            in_worker(job(part)) if use_worker(table) else chunks(job(part), table)
+                        )
+                        _pass(ledger, writing, source, result, part, table.total, progress,
+                              skip_invalid)  # fmt: skip
+                if result.links and (skip_invalid or not result.bad):
+                    _relink(ledger, w, result, actor.by, path.name)
+                result.imported = writing.count
+                result.ids = (writing.first_id, writing.next_id - 1) if writing.count else None
                 if result.bad and not skip_invalid:
                     raise _Refused
                 if result.bad:  # before the commit, so that a folder we cannot write stops it
-                    result.rejects = write_rejects(path, header, result.bad, ledger.path)
+                    files = write_rejects(path, result, ledger.path)
+                    result.rejects, result.more_rejects = files[0], files[1:]
         except _Refused:
             result.imported, result.ids = 0, None
         except BaseException:
-            if result.rejects is not None:
-                result.rejects.unlink(missing_ok=True)
+            for written in [result.rejects, *result.more_rejects]:
+                if written is not None:
+                    written.unlink(missing_ok=True)
             raise
         return result
 
 
 def _pass(
     ledger: Ledger,
-    w: Writer | None,
+    writing: Bulk | None,
     source: Iterator[Chunk],
     result: Result,
+    part: Part,
     total: int | None,
     progress: Progress | None,
     skip_invalid: bool = False,
 ) -> None:
-    """Take the checked rows chunk by chunk into ``result``; with a writer, write the new ones
-    while no row is bad (or bad rows are skipped)."""
-    writing = Bulk(w) if w is not None else None
+    """Take one sheet's checked rows chunk by chunk into ``result``; with a bulk writer, write
+    the new ones while no row is bad (or bad rows are skipped)."""
+    several = len(result.parts) > 1
+    rows = result.rows
     for chunk in source:
         if progress:
-            progress("write" if w else "check", chunk.last, total)
-        result.rows = chunk.rows
+            progress("write" if writing else "check", chunk.last, total)
+        part.rows, part.blank, part.footer = chunk.rows, chunk.blank, chunk.footer
+        part.withheld, part.stopped = chunk.withheld, chunk.stopped
+        result.rows = rows + chunk.rows
+        if several:
+            for b in chunk.bad:
+                b.sheet = part.sheet
         result.bad += chunk.bad
         result.repeated += chunk.repeated
+        result.exported.update(chunk.exported)
+        result.links += chunk.links
         present = _existing(ledger, [key for key, _ in chunk.good])
         todo = [new for key, new in chunk.good if key not in present]
         result.present += len(present)
@@ -183,9 +309,32 @@ def _pass(
                 assert new is not None  # built while no row was bad, or bad rows are skipped
                 writing.add(new)
     if writing is not None:
-        writing.flush()
-        result.imported = writing.count
-        result.ids = (writing.first_id, writing.next_id - 1) if writing.count else None
+        writing.flush()  # the next sheet's keys are checked against this one's rows
+
+
+def _relink(ledger: Ledger, w: Writer, result: Result, by: str, file: str) -> None:
+    """Link each imported duplicate of an export to its main again (found by its source key,
+    imported now or before), by a "carried" event at the time its row was carried over."""
+    for key, main_export_id, at in result.links:
+        main_key = result.exported.get(main_export_id)
+        ids = _ids(ledger, [key, main_key] if main_key else [key])
+        if key not in ids:
+            continue  # the duplicate's row was bad and skipped
+        if main_key not in ids:
+            result.unlinked += 1
+            continue
+        state = ledger.get(ids[key])
+        if state.duplicate_of is not None:
+            continue  # already present, and linked
+        data = {"duplicate_of": ids[main_key], "source": "import", "file": file}
+        w.record(state, Event("carried", state.id, at, by, data))
+        result.relinked += 1
+
+
+def _ids(ledger: Ledger, keys: list[str]) -> dict[str, int]:
+    marks = ", ".join("?" for _ in keys)
+    sql = f"SELECT source_key, id FROM complaints WHERE source_key IN ({marks})"
+    return {str(k): int(i) for k, i in ledger.conn.execute(sql, keys)}
 
 
 def _existing(ledger: Ledger, keys: list[str]) -> set[str]:
@@ -216,12 +365,24 @@ def bulk(ledger: Ledger) -> Iterator[None]:
             gc.enable()
 
 
-def write_rejects(path: Path, header: Header, bad: list[BadRow], ledger: Path) -> Path:
+def write_rejects(path: Path, result: Result, ledger: Path) -> list[Path]:
     """The rejected rows as the sheet had them, with their row number and the reasons (UTF-8
-    with BOM, so Excel opens it); once fixed, the file can be imported as it is.  Written
-    through the output guard (owner-only: it holds names and phones; never through a symbolic
-    link, never onto the ledger); text cells are spreadsheet-safe (import reverses it)."""
-    target = path.with_name(f"{path.stem}.rejects.csv")
+    with BOM, so Excel opens it); once fixed, the file can be imported as it is.  One file
+    ``<stem>.rejects.csv``, or one per sheet with bad rows (``<stem>.<sheet>.rejects.csv``)
+    when several have.  Written through the output guard (owner-only: it holds names and
+    phones; never through a symbolic link, never onto the ledger); text cells are
+    spreadsheet-safe (import reverses it)."""
+    sheets = list(dict.fromkeys(b.sheet for b in result.bad))
+    files: list[Path] = []
+    for sheet in sheets:
+        part = next((p for p in result.parts if p.sheet == sheet), result.parts[0])
+        bad = [b for b in result.bad if b.sheet == sheet]
+        name = f"{path.stem}.{sheet}.rejects.csv" if len(sheets) > 1 else f"{path.stem}.rejects.csv"
+        files.append(_write_rejects(path.with_name(name), part.header, bad, ledger))
+    return files
+
+
+def _write_rejects(target: Path, header: Header, bad: list[BadRow], ledger: Path) -> Path:
     width = max([len(header.headers), *(len(b.cells) for b in bad)])
     names = header.headers + [""] * (width - len(header.headers))
     with (

@@ -10,6 +10,7 @@ phones and the rest are in docs/import-export.md.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -19,12 +20,14 @@ from typing import Any
 
 from complaintctl.domain.cells import restore
 from complaintctl.domain.errors import InvalidInput
+from complaintctl.domain.model import LEVELS
 from complaintctl.domain.privacy import mask_phone
 from complaintctl.domain.timeutil import CST, EARLIEST, OFFSET, from_epoch, local, to_epoch
 from complaintctl.domain.vocab import (
     APPOINTMENT_KINDS,
     CHANNEL,
     KIND,
+    MILESTONES,
     NATURE,
     SATISFACTION,
     SEVERITY,
@@ -32,7 +35,16 @@ from complaintctl.domain.vocab import (
 )
 from complaintctl.sla.policy import Policy
 from complaintctl.store import chain as integrity
-from complaintctl.transfer.sheets import Bad, Cell, Header, cell_text, clock, usual_header, when
+from complaintctl.transfer.sheets import (
+    EXPORTED,
+    Bad,
+    Cell,
+    Header,
+    cell_text,
+    clock,
+    usual_header,
+    when,
+)
 from complaintctl.workflow import steps as workflow
 from complaintctl.workflow.actor import MAX_SHORT
 
@@ -76,6 +88,7 @@ class BadRow:
     row: int
     cells: list[str]
     problems: list[Problem]
+    sheet: str | None = None  # the sheet, when a workbook's several sheets are imported
 
     @property
     def reason(self) -> str:
@@ -117,6 +130,14 @@ class Record:
     kind: str = "complaint"  # issue 20: 投诉 complaint, 报修 repair, 服务, 咨询, 建议
     urgent: bool = False  # an emergency repair
     appointment_at: int | None = None  # a repair's or service request's agreed time
+    withheld: bool = False  # the sheet had the phone masked (another system's export)
+    # a row of our own export: what its steps do not make (the data of a "carried" event),
+    # its number in the exported ledger and that of the complaint it is a duplicate of
+    carried: dict[str, Any] | None = None
+    export_id: int | None = None
+    main_export_id: int | None = None
+    ticket: str | None = None  # another system's ticket number (工单编号)
+    external_due: int | None = None  # that system's deadline (处理时限 / 办结时限)
 
 
 def source_key(received: int, unit: str, name: str, description: str) -> str:
@@ -160,11 +181,13 @@ class RowReader:
         self.policy = policy
         self.now = now
         self.default_channel = default_channel
+        self.year = header.year
+        self.own = header.own_export
         # how each field's cell is read and checked (the receipt is read by _received)
         self.convert: dict[str, Callable[[Cell], Any]] = {
             "channel": _channel,
             "name": _visible,
-            "phone": _phone,
+            "phone": _phone if header.own_export else _phone_or_withheld,
             "unit": _visible,
             "description": _long,
             "severity": _severity,
@@ -180,7 +203,18 @@ class RowReader:
             "status": _status,
             "kind": lambda v: KIND.parse(cell_text(v)),
             "appointment_at": _appointment,
+            "ticket": _short,
+            "external_due": self._exact,
             **dict.fromkeys(STEPS, self._later),
+            **dict.fromkeys(
+                ("export_id", "reopen_count", "extension_count", "duplicate_of"), _count
+            ),
+            "escalation_level": _level,
+            "escalations": _codes,
+            "update_state": lambda v: (
+                "late" if cell_text(v).strip() in ("late", "超时完成") else ""
+            ),
+            **dict.fromkeys((f for f in EXPORTED if f.endswith(("_due", "_done"))), self._exact),
         }
         # each recognised column: its field, its index and how its cell is read (None: the
         # receipt, read with its companion column by _received)
@@ -249,9 +283,16 @@ class RowReader:
         rec.planned_at = get("planned_at")
         rec.resolved_at = get("resolved_at")
         rec.followed_up_at = get("followed_up_at")
-        if received is not None:
+        duplicate = self.own and get("duplicate_of") is not None
+        if received is not None and not duplicate:  # a duplicate's marks are its main's
             self._order(rec, fail)
         rec.status = get("status")
+        rec.ticket = get("ticket")
+        rec.external_due = get("external_due")
+        if rec.phone == WITHHELD:
+            rec.phone, rec.withheld = "", True
+        if self.own:
+            self._carry(rec, given)
         self._consistent(rec.status, values, fail)
         if problems:
             return sorted(problems, key=lambda p: self.position.get(p.column, len(self.headers)))
@@ -269,10 +310,10 @@ class RowReader:
             day: date | None = None
             at: time | None = None
             if day_cell is not None:
-                day, at = when(day_cell)
+                day, at = when(day_cell, self.year)
             if time_cell is not None:
                 name = "received_time"
-                moment = clock(time_cell)
+                moment = clock(time_cell, self.year)
                 if isinstance(moment, datetime):
                     if day is not None and moment.date() != day:
                         raise Bad(f"another day than {self.column('received_at')}")
@@ -292,11 +333,37 @@ class RowReader:
 
     def _later(self, value: Cell) -> int:
         """A step's time; a date alone is the end of that day (23:59, or now if that is today)."""
-        day, at = when(value)
+        day, at = when(value, self.year)
         epoch = min(_moment(day, time(23, 59)), self.now) if at is None else _moment(day, at)
         if epoch > self.now + 60:
             raise Bad(f"{local(from_epoch(epoch))} is in the future")
         return epoch
+
+    def _exact(self, value: Cell) -> int:
+        """A deadline or a done mark of an export, as it is (a date alone is 00:00)."""
+        day, at = when(value, self.year)
+        return _moment(day, at or time())
+
+    def _carry(self, rec: Record, given: dict[str, Any]) -> None:
+        """What a row of our own export shows beyond its steps, for a "carried" event: every
+        deadline and done mark as exported, the counters, the level, the status."""
+        marks = {"respond": "contacted_at", "assign": "assigned_at", "plan": "planned_at"}
+        carried: dict[str, Any] = {
+            "reopen_count": given.get("reopen_count") or 0,
+            "extension_count": given.get("extension_count") or 0,
+            "escalation_level": given.get("escalation_level"),
+            "due": {m: given.get(f"{m}_due") for m in MILESTONES},
+            "done": {m: given.get(marks.get(m, f"{m}_done")) for m in MILESTONES},
+            # the export shows a missed progress report only once the clock is done (late)
+            "update_missed": 1 if given.get("update_state") == "late" else 0,
+        }
+        if "escalations" in self.columns:
+            carried["escalations"] = given.get("escalations") or []
+        if rec.status is not None and rec.status != "open":
+            carried["status"] = rec.status
+        rec.carried = carried
+        rec.export_id = given.get("export_id")
+        rec.main_export_id = given.get("duplicate_of")
 
     def _order(self, rec: Record, fail: Callable[[str, str], None]) -> None:
         """Each step after the receipt; assignment, contact and plan not after the
@@ -325,6 +392,8 @@ class RowReader:
         claims, must be in the row."""
 
         for name, other, what in _NEEDS:
+            if self.own and name == "assigned_at":
+                continue  # an export's dispatch mark: a close from 已登记 marks it too
             if name in values and other not in values:
                 fail(name, f"needs {what} ({self.column(other)})")
         if status in OPEN and "resolution" in values:
@@ -382,6 +451,43 @@ def _phone(value: Cell) -> str:
         return workflow.phone(text)
     except InvalidInput as exc:
         raise Bad(_reason(exc)) from exc
+
+
+WITHHELD = "\x00withheld"  # a masked phone of another system's export: stored empty
+
+
+def _phone_or_withheld(value: Cell) -> str:
+    """A phone; masked (``138****5678``, another system's export) it is withheld: stored empty
+    and counted in the summary.  Our own masked export is refused instead (:func:`_phone`)."""
+    if "*" in cell_text(value):
+        return WITHHELD
+    return _phone(value)
+
+
+def _count(value: Cell) -> int:
+    text = cell_text(value).strip()
+    if not text.isdigit():
+        raise Bad("not a whole number")
+    return int(text)
+
+
+def _level(value: Cell) -> str:
+    text = cell_text(value).strip()
+    if text not in LEVELS[1:]:
+        raise Bad(f"unknown escalation level (accepted: {', '.join(str(x) for x in LEVELS[1:])})")
+    return text
+
+
+def _codes(value: Cell) -> list[str]:
+    """A list of codes: JSON (a JSON lines export) or separated by commas."""
+    text = cell_text(value).strip()
+    if text.startswith("["):
+        try:
+            found = json.loads(text)
+        except ValueError as exc:
+            raise Bad("not a list") from exc
+        return [str(x) for x in found]
+    return [c.strip() for c in re.split(r"[,，、;；]", text) if c.strip()]
 
 
 def _channel(value: Cell) -> str:

@@ -16,7 +16,7 @@ import itertools
 import json
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -25,6 +25,7 @@ from typing import IO, Any
 from complaintctl.domain.errors import InvalidInput
 from complaintctl.domain.timeutil import _OFFICE, CST, parse_time
 from complaintctl.domain.vocab import MILESTONES
+from complaintctl.transfer import layout
 
 Cell = str | int | float | datetime | date | time | None
 # progress(phase, done, total): "check" (a dry run) or "write"; total None if unknown.
@@ -37,15 +38,19 @@ FIELDS: dict[str, tuple[str, ...]] = {
     name: tuple(headers.split())
     for name, headers in {
         "received_at": "received_at received date 受理时间 投诉日期 受理日期 登记时间 登记日期 "
-        "来电时间 来访时间 日期",
+        "来电时间 来访时间 日期 来电日期 反映时间 诉求时间 工单创建时间 创建时间",
         "received_time": "received_time time 投诉时间 时间",
-        "channel": "channel source 投诉来源 渠道 投诉渠道 来源 投诉方式 受理方式 受理渠道",
-        "name": "name complainant 投诉人 姓名 投诉人姓名 业主姓名 客户姓名 联系人 业主",
-        "unit": "unit room 房号 铺位号 房间号 铺位 门牌号 房屋 单元房号 商铺号 房号/铺位",
+        "channel": "channel source 投诉来源 渠道 投诉渠道 来源 投诉方式 受理方式 受理渠道 "
+        "数据来源 工单来源 来电渠道",
+        "name": "name complainant 投诉人 姓名 投诉人姓名 业主姓名 客户姓名 联系人 业主 诉求人 "
+        "来电人 反映人",
+        "unit": "unit room 房号 铺位号 房间号 铺位 门牌号 房屋 单元房号 商铺号 房号/铺位 住址 "
+        "房间编号 房屋编号 业主房号",
         "phone": "phone tel mobile telephone 联系电话 电话 手机 手机号 手机号码 电话号码 联系方式",
-        "location": "location place 位置 地点 投诉位置 发生地点 具体位置",
+        "location": "location place 位置 地点 投诉位置 发生地点 具体位置 事发地址 事发地点 "
+        "诉求地址",
         "description": "description content details 投诉内容 投诉事项 事项 内容 问题描述 "
-        "投诉事由 投诉问题",
+        "投诉事由 投诉问题 事由 工单内容 诉求内容 反映内容 来电内容",
         "category": "category type 投诉类别 类别 投诉类型 类型 分类 投诉分类",
         "severity": "severity level 严重程度 级别 投诉级别 等级 紧急程度",
         "urgent": "urgent 是否紧急 紧急",
@@ -56,14 +61,18 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "contacted_at": "contacted_at respond_done 首次联系时间 首次回复时间",
         "plan": "plan 处理方案 方案",
         "planned_at": "planned_at plan_done 方案时间",
-        "resolution": "resolution result 处理结果 处理情况 处理措施",
-        "resolved_at": "resolved_at completed_at 完成时间 处理完成时间 办结时间 完成日期",
+        "resolution": "resolution result 处理结果 处理情况 处理措施 受理结果 办理结果 办结情况",
+        "resolved_at": "resolved_at completed_at 完成时间 处理完成时间 办结时间 完成日期 "
+        "受理完成时间 办结日期",
         "satisfaction": "satisfaction followup follow_up 回访结果 满意度 回访意见 回访情况 "
-        "业主评价",
+        "业主评价 回访满意度",
         "followed_up_at": "followed_up_at followup_at 回访时间 回访日期",
         "status": "status 状态 处理状态",
         "kind": "kind 工单类型 记录类型 事项类型 诉求类型",  # issue 20: 投诉/报修/服务/咨询/建议
         "appointment_at": "appointment_at appointment 预约时间 预约完成时间",
+        # other systems' (a 12345 hotline's) ticket number and deadline, kept and shown
+        "ticket": "ticket 工单编号 工单号 热线工单号 来电编号",
+        "external_due": "external_due 处理时限 办结时限 要求办结时间 承诺办结时间",
     }.items()
 }
 # Columns that ``export`` writes and the import derives itself (ids, counters, deadlines,
@@ -75,9 +84,32 @@ DERIVED: tuple[str, ...] = (
     *(f"{m}_{part}" for m in MILESTONES for part in ("due", "state")),
     *(f"{m}{p}" for m in ("首次联系", "派单", "方案", "完成", "反馈") for p in ("时限", "状态")),
 )
+# The columns of our own export read back only from such an export (the round trip, issue
+# 16): what a row's steps do not make.  field -> its headers (English, Chinese).
+EXPORTED: dict[str, tuple[str, ...]] = {
+    "export_id": ("id", "编号"),
+    "reopen_count": ("reopen_count", "复议次数"),
+    "extension_count": ("extension_count", "延期次数"),
+    "escalation_level": ("escalation_level", "升级"),
+    "escalations": ("escalations", "升级原因"),
+    "duplicate_of": ("duplicate_of", "重复投诉并入"),
+    **{
+        f"{m}_due": (f"{m}_due", f"{zh}时限")
+        for m, zh in zip(MILESTONES, ("首次联系", "派单", "方案", "完成", "反馈"), strict=True)
+    },
+    "resolve_done": ("resolve_done", "实际完成时间"),
+    "update_done": ("update_done", "反馈时间"),
+    "update_state": ("update_state", "反馈状态"),  # late: a progress report was missed
+}
 IGNORE = "ignore"
 REQUIRED = ("unit", "description")
 HEADER_SCAN = 20
+# Bounds on the work a file can cause (issue 22, finding 10): a sheet is read row by row and
+# its data ends at the first run of BLANK_RUN blank rows (a note says so); more than MAX_ROWS
+# rows or a cell filled beyond column MAX_COLUMNS refuses the file in one line.
+MAX_ROWS = 500_000
+MAX_COLUMNS = 256
+BLANK_RUN = 1_000
 
 
 def usual_header(name: str) -> str:
@@ -97,15 +129,24 @@ def _key(text: object) -> str:
 
 _BY_HEADER: dict[str, str] = {_key(h): f for f, headers in FIELDS.items() for h in headers}
 _DERIVED = {_key(h) for h in DERIVED}
+_EXPORTED = {_key(h): f for f, headers in EXPORTED.items() for h in headers}
+_ROW_COLUMNS = {_key(h) for h in ("序号", "no", "编号", "id", "source_row", "reason")}
 _PAREN = re.compile(r"[(（][^)）]*[)）]")
 
 
 def field_for(header: str) -> str | None:
-    """The field a header names (``投诉日期`` -> received_at), or None."""
+    """The field a header names (``投诉日期`` -> received_at), or None.  A header of two rows
+    (``回访/时间``) is read whole, then as one word (回访时间), then by its sub-header unless that
+    is too generic to stand alone (``处理/时间``)."""
     key = _key(header)
     found = _BY_HEADER.get(key)
     if found is None and _PAREN.search(key):
         found = _BY_HEADER.get(_PAREN.sub("", key))
+    if found is None and "/" in key:
+        group, _, sub = key.rpartition("/")
+        found = field_for(group + sub)
+        if found is None and sub not in layout.GENERIC_SUBS:
+            found = field_for(sub)
     return found
 
 
@@ -122,14 +163,55 @@ class Table:
     head: list[Row]
     rest: Iterator[Row]
     total: int | None = None  # rows in the file, when known (for progress)
+    sheet: str | None = None  # the sheet's name (a workbook)
+    stopped: int | None = None  # the row where a run of BLANK_RUN blank rows ended the data
 
     def body(self, header_row: int) -> Iterator[Row]:
         """The rows below the header row."""
         return itertools.chain((r for r in self.head if r[0] > header_row), self.rest)
 
 
-def _table(label: str, rows: Iterator[Row], total: int | None) -> Table:
-    return Table(label, list(itertools.islice(rows, HEADER_SCAN)), rows, total)
+def blank(cells: list[Cell]) -> bool:
+    return not any(c is not None and (not isinstance(c, str) or c.strip()) for c in cells)
+
+
+def _bounded(table: Table, rows: Iterator[Row]) -> Iterator[Row]:
+    """``rows`` within the bounds: the data ends at a run of :data:`BLANK_RUN` blank rows (or
+    rows a workbook leaves out); a row past :data:`MAX_ROWS` or a cell past column
+    :data:`MAX_COLUMNS` is refused.  Blank rows between filled ones come as ``(number, [])``."""
+    last = 0  # the last filled row
+    for number, cells in rows:
+        if number - last > BLANK_RUN:
+            table.stopped = last + 1
+            return
+        if number > MAX_ROWS:
+            raise InvalidInput(
+                "FILE",
+                f"{table.label}: more than {MAX_ROWS:,} rows (row {number:,} is filled); "
+                "split the register into smaller files",
+            )
+        if len(cells) > MAX_COLUMNS:
+            if not blank(cells[MAX_COLUMNS:]):
+                raise InvalidInput(
+                    "FILE",
+                    f"{table.label}: row {number} fills a cell beyond column {MAX_COLUMNS}; "
+                    "a register has fewer columns: remove the cells to the right",
+                )
+            del cells[MAX_COLUMNS:]
+        if blank(cells):
+            continue
+        for skipped in range(last + 1, number):
+            yield skipped, []
+        last = number
+        yield number, cells
+
+
+def _table(label: str, rows: Iterator[Row], total: int | None, sheet: str | None = None) -> Table:
+    table = Table(label, [], iter(()), total, sheet)
+    bounded = _bounded(table, rows)
+    table.head = list(itertools.islice(bounded, HEADER_SCAN))
+    table.rest = bounded
+    return table
 
 
 @contextlib.contextmanager
@@ -239,8 +321,16 @@ def _json_cell(value: Any) -> Cell:
     return json.dumps(value, ensure_ascii=False)
 
 
+def sheet_names(path: Path) -> list[str] | None:
+    """The sheets of a workbook, in order (None for a CSV or JSON lines file)."""
+    if path.suffix.lower() not in (".xlsx", ".xlsm") or not path.is_file():
+        return None
+    with _workbook(path) as book:
+        return list(book.sheetnames)
+
+
 @contextlib.contextmanager
-def _open_xlsx(path: Path, sheet: str | None) -> Iterator[Table]:
+def _workbook(path: Path) -> Iterator[Any]:
     from openpyxl import load_workbook  # start-up: only for xlsx
 
     try:
@@ -248,19 +338,67 @@ def _open_xlsx(path: Path, sheet: str | None) -> Iterator[Table]:
     except Exception as exc:  # openpyxl raises zip, XML and key errors alike
         raise InvalidInput("FILE", f"{path.name}: not a readable .xlsx workbook ({exc})") from exc
     try:
+        yield book
+    finally:
+        book.close()
+
+
+@contextlib.contextmanager
+def _open_xlsx(path: Path, sheet: str | None) -> Iterator[Table]:
+    with _workbook(path) as book:
         if sheet is None:
             ws = book.worksheets[0]
         elif sheet in book.sheetnames:
             ws = book[sheet]
         else:
             raise InvalidInput("--sheet", f"no sheet {sheet!r} in {path.name}", book.sheetnames)
-        rows = (
-            (number, [_xlsx_cell(c) for c in cells])
-            for number, cells in enumerate(ws.iter_rows(min_row=1), start=1)
+        if not hasattr(ws, "_get_source"):  # a chart sheet
+            yield _table(f"{path.name} [{ws.title}]", iter(()), 0, ws.title)
+            return
+        rows = _xlsx_rows(book, ws)
+        try:
+            total = min(ws.max_row or 0, MAX_ROWS) or None
+            yield _table(f"{path.name} [{ws.title}]", rows, total, ws.title)
+        finally:
+            rows.close()
+
+
+def _xlsx_rows(book: Any, ws: Any) -> Generator[Row]:
+    """A sheet's rows as its XML has them, streamed: openpyxl's own streaming parser (the one
+    its read-only sheets use) without their padding of every row to the dimension the sheet
+    declares (``A1:XFD1048576`` would make a billion empty cells).  Cells beyond column
+    :data:`MAX_COLUMNS` are not kept (one filled cell stands for them, for the bound)."""
+    from openpyxl.cell.read_only import ReadOnlyCell  # start-up: only for xlsx
+    from openpyxl.worksheet._reader import WorkSheetParser  # start-up: only for xlsx
+
+    source = ws._get_source()
+    try:
+        parser = WorkSheetParser(
+            source,
+            ws._shared_strings,
+            data_only=True,
+            epoch=book.epoch,
+            date_formats=book._date_formats,
+            timedelta_formats=book._timedelta_formats,
         )
-        yield _table(f"{path.name} [{ws.title}]", rows, ws.max_row)
+        for number, cells in parser.parse():
+            if not cells:
+                yield number, []
+                continue
+            width = min(max(c["column"] for c in cells), MAX_COLUMNS + 1)
+            row: list[Cell] = [None] * width
+            for c in cells:
+                value = c["value"]
+                if value is None or (isinstance(value, str) and not value.strip()):
+                    continue
+                if isinstance(value, datetime):
+                    value = _xlsx_cell(ReadOnlyCell(ws, **c))
+                elif not isinstance(value, str | int | float | time | date):
+                    value = str(value)
+                row[min(c["column"], MAX_COLUMNS + 1) - 1] = value
+            yield number, row
     finally:
-        book.close()
+        source.close()
 
 
 def _xlsx_cell(cell: Any) -> Cell:
@@ -297,7 +435,14 @@ def cell_text(value: Cell) -> str:
 
 
 _NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
-_CLOCK = re.compile(r"^(\d{1,2})\s*[:：时点]\s*(\d{1,2})(?:\s*[:：分]\s*(\d{1,2}))?\s*秒?$")
+# a time of day: 14:30, 14:30:05, 14时30分, 14点30分, 14时30分05秒
+_TIME = r"(\d{1,2})\s*[:：时点]\s*(\d{1,2})\s*分?(?:\s*[:：]?\s*(\d{1,2})\s*秒?)?"
+_CLOCK = re.compile(rf"^{_TIME}$")
+# a day as people write it, the year optional (3月5日, 3/5, 3.5), with an optional time of day
+_DAY = re.compile(
+    rf"^\s*(?:(\d{{4}})\s*[-/.年]\s*)?(\d{{1,2}})\s*[-/.月]\s*(\d{{1,2}})\s*日?"
+    rf"(?:[\sT]*{_TIME})?\s*$"
+)
 _EXCEL_EPOCH = datetime(1899, 12, 30)
 
 
@@ -311,12 +456,13 @@ def _serial(number: float) -> datetime | date:
     return moment.date() if seconds == 0 and float(number).is_integer() else moment
 
 
-def when(value: Cell) -> tuple[date, time | None]:
-    """A cell as a day and, when the cell gives one, a time of day (local)."""
+def when(value: Cell, year: int | None = None) -> tuple[date, time | None]:
+    """A cell as a day and, when the cell gives one, a time of day (local).  A day written
+    without its year (``3月5日``, ``3/5``) is in ``year``, and refused when that is None."""
     if type(value) is str:  # most cells of a CSV register: straight to the office formats
-        match = _OFFICE.match(value)
+        match = _OFFICE.match(value) or _DAY.match(value)
         if match:
-            return _office(value, match)
+            return _office(value, match, year)
     if isinstance(value, datetime):
         if value.tzinfo is not None:
             value = value.astimezone(CST).replace(tzinfo=None)
@@ -330,11 +476,11 @@ def when(value: Cell) -> tuple[date, time | None]:
     if isinstance(value, int | float):
         return when(_serial(float(value)))
     text = cell_text(value).strip()
+    match = _DAY.match(text)  # the office formats, with or without a year or a time
+    if match:
+        return _office(text, match, year)
     if _NUMBER.match(text):
         return when(_serial(float(text)))
-    match = _OFFICE.match(text)  # the office formats parse_time reads, with or without a time
-    if match:
-        return _office(text, match)
     try:
         moment = parse_time(text, "")
     except InvalidInput as exc:
@@ -342,16 +488,21 @@ def when(value: Cell) -> tuple[date, time | None]:
     return moment.date(), moment.time()
 
 
-def _office(text: str, match: re.Match[str]) -> tuple[date, time | None]:
+def _office(text: str, match: re.Match[str], year: int | None) -> tuple[date, time | None]:
     y, mo, d, h, mi, sec = match.groups()
+    if y is None and year is None:
+        raise Bad(
+            f"{text.strip()!r} has no year; give it with --year (e.g. --year 2026), or name "
+            "the sheet or its title with the year (2026年3月)"
+        )
     try:
-        day = date(int(y), int(mo), int(d))
+        day = date(int(y or year or 0), int(mo), int(d))
         return day, None if h is None else time(int(h), int(mi), int(sec or 0))
     except ValueError as exc:
         raise Bad(f"no such date or time {text.strip()!r}") from exc
 
 
-def clock(value: Cell) -> time | datetime:
+def clock(value: Cell, year: int | None = None) -> time | datetime:
     """A time-of-day cell (``14:30``, a time cell, a day fraction); a full date-time is
     returned whole."""
     if isinstance(value, time):
@@ -370,7 +521,7 @@ def clock(value: Cell) -> time | datetime:
             return time(int(match.group(1)), int(match.group(2)), int(match.group(3) or 0))
         except ValueError as exc:
             raise Bad(f"no such time of day {text!r}") from exc
-    day, at = when(value)
+    day, at = when(value, year)
     if at is None:
         raise Bad(f"{text!r} has no time of day")
     return datetime.combine(day, at)
@@ -383,6 +534,9 @@ class Header:
     headers: list[str]
     columns: dict[str, int]  # field -> column index
     ignored: list[str]  # headers neither recognised nor mapped (derived ones not listed)
+    titles: int = 0  # filled rows above the header (a title, a date line): skipped
+    year: int | None = None  # for dates without one: --year, else the sheet's name or title
+    own_export: bool = False  # the columns of our own export (its ids, deadlines, states)
 
 
 def parse_map(entries: Iterable[str]) -> dict[str, str]:
@@ -405,22 +559,63 @@ def parse_map(entries: Iterable[str]) -> dict[str, str]:
     return mapping
 
 
-def find_header(table: Table, mapping: dict[str, str]) -> Header:
-    """The header row: among the first rows, the one naming the most known columns."""
-    best: tuple[int, int] | None = None  # (count, index)
-    for index, (_, cells) in enumerate(table.head):
-        keys = [_key(cell_text(c)) for c in cells if cell_text(c).strip()]
-        count = sum(1 for k in keys if k in mapping or field_for(k) is not None)
+def _names(cells: list[Cell]) -> list[str]:
+    return [cell_text(c).strip() for c in cells]
+
+
+def _score(names: list[str], mapping: dict[str, str]) -> int:
+    """How many of ``names`` are known columns (recognised or mapped)."""
+    keys = [_key(n) for n in names if n]
+    return sum(1 for k in keys if k in mapping or field_for(k) is not None)
+
+
+def header_candidates(table: Table, mapping: dict[str, str]) -> tuple[int, int, list[str]] | None:
+    """The header among the first rows: (index of its first row in ``table.head``, index of
+    its last, its column names).  The row naming the most known columns (at least two), or two
+    rows read as one (a group over its sub-columns: ``回访/时间``) when that names more."""
+    best: tuple[int, int, int, list[str]] | None = None  # (count, first, last, names)
+    head = table.head
+    for index, (_, cells) in enumerate(head):
+        names = _names(cells)
+        count = _score(names, mapping)
         if count >= 2 and (best is None or count > best[0]):
-            best = (count, index)
-    if best is None:
+            best = (count, index, index, names)
+        if index + 1 < len(head) and sum(1 for n in names if n) >= 2:
+            below = _names(head[index + 1][1])
+            merged = layout.merge_two_rows(names, below)
+            both = _score(merged, mapping)
+            if both > max(count, _score(below, mapping), 1) and (best is None or both > best[0]):
+                best = (both, index, index + 1, merged)
+    return None if best is None else best[1:]
+
+
+def what_is_on(table: Table) -> str:
+    """A sheet's first filled cells, for a message about a sheet without a header."""
+    texts = [t for _, cells in table.head for t in _names(cells) if t][:4]
+    return ", ".join(repr(t if len(t) <= 20 else t[:19] + "…") for t in texts) or "nothing"
+
+
+def find_header(table: Table, mapping: dict[str, str], year: int | None = None) -> Header:
+    """The header row (or rows): among the first rows, the one naming the most known columns.
+    ``year`` (``--year``) is the year of dates written without one; else the year the sheet's
+    name or a title row above the header names."""
+    found = header_candidates(table, mapping)
+    if found is None:
         raise InvalidInput(
             "FILE",
             f"{table.label}: no header row in the first {HEADER_SCAN} rows (looked for e.g. "
-            "投诉日期, 房号, 投诉内容); use --map 'COLUMN=field' to name the columns",
+            f"投诉日期, 房号, 投诉内容; found {what_is_on(table)}); use --map 'COLUMN=field' to "
+            "name the columns",
         )
-    number, cells = table.head[best[1]]
-    headers = [cell_text(c).strip() for c in cells]
+    first, last, headers = found
+    number = table.head[last][0]
+    above = [_names(cells) for _, cells in table.head[:first]]
+    titles = [" ".join(n for n in names if n) for names in above if any(names)]
+    if year is None:
+        for text in [table.sheet or "", *titles]:
+            year = layout.year_in(text)
+            if year is not None:
+                break
     columns: dict[str, int] = {}
     ignored: list[str] = []
     unused = dict(mapping)
@@ -463,4 +658,10 @@ def find_header(table: Table, mapping: dict[str, str]) -> Header:
             f"{table.label}: no column for {need} (e.g. {', '.join(_examples(need))}); "
             f"columns: {', '.join(h for h in headers if h)}; use --map 'COLUMN={need}'",
         )
-    return Header(number, headers, columns, ignored)
+    own = sum(1 for h in headers if _key(h) in _DERIVED and _key(h) not in _ROW_COLUMNS) >= 3
+    if own:
+        for index, header in enumerate(headers):
+            exported = _EXPORTED.get(_key(header))
+            if exported is not None and exported not in columns:
+                columns[exported] = index
+    return Header(number, headers, columns, ignored, len(titles), year, own)

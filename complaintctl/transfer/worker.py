@@ -13,13 +13,17 @@ work overlap on two cores.  The worker is stopped whenever the import ends early
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import marshal
 import os
 import pickle
 import select
+import signal
 import subprocess
 import sys
+import threading
+import time
 import traceback
 from collections import deque
 from collections.abc import Iterator
@@ -31,7 +35,8 @@ from complaintctl.domain.errors import ComplaintError, InvalidInput, WorkerFaile
 from complaintctl.sla.policy import Policy
 from complaintctl.store.bulk import NewComplaint
 from complaintctl.time.calendar import WorkCalendar
-from complaintctl.transfer.events import Builder
+from complaintctl.transfer.events import Builder, carried_at
+from complaintctl.transfer.layout import is_footer
 from complaintctl.transfer.rows import BadRow, Record, RowReader
 from complaintctl.transfer.sheets import Header, Table, cell_text, open_table
 
@@ -41,6 +46,7 @@ PIPE_BYTES = 1 << 20  # the pipe's buffer asked of the kernel (Linux's largest f
 BACKLOG = 64 << 20  # bytes the worker may keep while the importer is busy, before it waits
 WORKER_ROWS = 5000  # a file with fewer rows is imported in one process (starting one costs)
 ENV_WORKER = "COMPLAINTCTL_IMPORT_WORKER"  # "0" never, "1" always, else by size and CPUs
+MAX_BAD = 10_000  # bad rows kept (and shown); past them the file is refused (memory is bounded)
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,14 @@ class Chunk:
     # (source key, the new complaint): good rows; the complaint is None when not built (a dry
     # run, or bad rows already seen without skip_invalid: nothing will be written)
     good: list[tuple[str, NewComplaint | None]] = field(default_factory=list)
+    blank: int = 0  # blank rows between the data rows, so far
+    footer: int = 0  # footer rows (合计, 注, 制表人 …), so far
+    withheld: int = 0  # good rows whose masked phone is withheld, so far
+    stopped: int | None = None  # where a run of blank rows ended the data (the last chunk)
+    # rows of our own export: (export id, source key), and the duplicates among them as
+    # (source key, the export id of their main, when the link is carried over)
+    exported: list[tuple[int, str]] = field(default_factory=list)
+    links: list[tuple[str, int, int]] = field(default_factory=list)
 
 
 def chunks(job: Job, table: Table, size: int = CHUNK) -> Iterator[Chunk]:
@@ -89,13 +103,26 @@ def chunks(job: Job, table: Table, size: int = CHUNK) -> Iterator[Chunk]:
         good.clear()
         return chunk
 
+    bad = 0
     for number, cells in table.body(job.header.row):
         chunk.last = number
-        if not any(c is not None and (not isinstance(c, str) or c.strip()) for c in cells):
+        if not cells:  # a blank row (the table gives those empty)
+            chunk.blank += 1
+            continue
+        first = next(c for c in cells if c is not None and (type(c) is not str or c.strip()))
+        if type(first) is str and is_footer([first]):  # only its first filled cell tells
+            chunk.footer += 1
             continue
         chunk.rows += 1
         parsed = reader.parse(number, cells)
         if isinstance(parsed, list):
+            bad += 1
+            if bad > MAX_BAD:
+                raise InvalidInput(
+                    "FILE",
+                    f"{table.label}: more than {MAX_BAD:,} bad rows (row {number:,}); nothing "
+                    "was imported: is it the right file, or does it need --map or --year?",
+                )
             chunk.bad.append(BadRow(number, [cell_text(c) for c in cells], parsed))
             if not job.skip_invalid:
                 build = None  # the import will be refused: only the checking goes on
@@ -104,9 +131,16 @@ def chunks(job: Job, table: Table, size: int = CHUNK) -> Iterator[Chunk]:
         else:
             seen[parsed.key] = number
             good.append(parsed)
+            chunk.withheld += parsed.withheld
+            if parsed.export_id is not None:
+                chunk.exported.append((parsed.export_id, parsed.key))
+            if parsed.main_export_id is not None:
+                chunk.links.append((parsed.key, parsed.main_export_id, carried_at(parsed)))
         if chunk.rows % size == 0:
             yield done()
-            chunk = Chunk(chunk.rows, number)
+            chunk = Chunk(chunk.rows, number, blank=chunk.blank, footer=chunk.footer,
+                          withheld=chunk.withheld)  # fmt: skip
+    chunk.stopped = table.stopped
     yield done()
 
 
@@ -132,7 +166,9 @@ def in_worker(job: Job) -> Iterator[Chunk]:
     package = str(Path(__file__).resolve().parent.parent)  # the folder holding complaintctl/
     try:
         worker = subprocess.Popen(
-            [sys.executable, "-c", _BOOT, package], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+            [sys.executable, "-c", _BOOT, package, str(os.getpid())],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
         )
     except OSError as exc:
         raise WorkerFailed(
@@ -169,13 +205,38 @@ def in_worker(job: Job) -> Iterator[Chunk]:
 # sys.path, say), unless the interpreter finds it there anyway.
 _BOOT = (
     "import sys; sys.argv[1] in sys.path or sys.path.insert(0, sys.argv[1]); "
-    "from complaintctl.transfer.worker import serve; serve()"
+    "from complaintctl.transfer.worker import serve; serve(int(sys.argv[2]))"
 )
+PDEATHSIG = 1  # prctl(2)'s PR_SET_PDEATHSIG (Linux)
+WATCH_SECONDS = 1.0  # how often the worker looks whether its importing process is still there
 
 
-def serve() -> None:
+def _die_with(parent: int) -> None:
+    """End this worker when the importing process ``parent`` dies, even killed (SIGKILL) while
+    the worker is busy and writes nothing: on Linux the kernel sends SIGKILL at once
+    (``PR_SET_PDEATHSIG``); everywhere a daemon thread looks every :data:`WATCH_SECONDS`
+    whether the parent changed (an orphan is adopted by another process)."""
+    with contextlib.suppress(OSError, AttributeError):  # no libc prctl: the thread does it
+        import ctypes  # start-up: only in the worker
+
+        ctypes.CDLL(None, use_errno=True).prctl(PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # it died before prctl took effect
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(WATCH_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def serve(parent: int | None = None) -> None:
     """The worker process: read a job on stdin, write every chunk and then ("done", None), or
-    the error that stopped it, on stdout.  Anything else printed goes to stderr."""
+    the error that stopped it, on stdout.  Anything else printed goes to stderr.  It ends when
+    the importing process ``parent`` does."""
+    if parent is not None:
+        _die_with(parent)
     gc.disable()  # as in the importing process (importer.bulk): many objects, no cycles
     outbox = _Outbox(os.dup(sys.stdout.fileno()))
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
@@ -209,7 +270,8 @@ def _pack(chunk: Chunk) -> tuple[Chunk, bytes]:
     importing process reads back in under half the time ``pickle`` takes (they are most of
     the bytes: about 1 kB a complaint), the rest of the chunk as it is."""
     good = [(key, None if new is None else tuple(new)) for key, new in chunk.good]
-    return Chunk(chunk.rows, chunk.last, chunk.bad, chunk.repeated), marshal.dumps(good)
+    chunk.good = []
+    return dataclasses.replace(chunk), marshal.dumps(good)
 
 
 def _unpack(packed: tuple[Chunk, bytes]) -> Chunk:
