@@ -19,7 +19,7 @@ from complaintctl.domain.labels import label as code_label
 from complaintctl.domain.timeutil import from_epoch, local
 from complaintctl.reports import goals
 from complaintctl.reports.figures import OTHER_MILESTONES, label, value_label, with_levels
-from complaintctl.reports.monthly import TOP_FIELDS, Report, TrendRow
+from complaintctl.reports.monthly import TOP_FIELDS, TREND_FIELDS, Report, TrendRow
 from complaintctl.sla.targets import RATES
 
 # The columns of a breakdown table: (key, short Chinese header, short English header).
@@ -476,18 +476,7 @@ def _breakdown(
     return _section(title, *parts)
 
 
-TREND_KEYS = (
-    "total",
-    "timely",
-    "late",
-    "overdue",
-    "pending",
-    "timely_rate",
-    "resolved",
-    "followed_up",
-    "satisfied",
-    "satisfaction_rate",
-)
+TREND_KEYS = TREND_FIELDS[1:]  # every figure of a month, after the month itself
 
 
 def _trend(trend: Sequence[TrendRow], lang: str) -> str:
