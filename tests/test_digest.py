@@ -46,14 +46,14 @@ def test_text_grouped_by_department_then_handler(run, scene):
         "投诉督办 截至 2026-03-02 12:00: 2 超时, 1 即将到期\n"
         "\n"
         "未派单: 1 超时, 0 即将到期\n"
-        "  处理人  编号  房号/铺位  电话         级别  节点      时限              剩余\n"
-        "  -       #1    3-1-502    138****5678  重大  首次联系  2026-03-02 09:15  超时2小时45分\n"
-        "          #1    3-1-502    138****5678  重大  派单      2026-03-02 11:00  超时1小时00分\n"
+        "  处理人  编号  房号/铺位  电话         级别  类别  内容摘要    节点      时限              剩余\n"
+        "  -       #1    3-1-502    138****5678  重大  -     楼道灯不亮  首次联系  2026-03-02 09:15  超时2小时45分\n"
+        "          #1    3-1-502    138****5678  重大  -     楼道灯不亮  派单      2026-03-02 11:00  超时1小时00分\n"
         "\n"
         "工程部: 1 超时, 1 即将到期\n"
-        "  处理人  编号  房号/铺位  电话          级别  节点      时限              剩余\n"
-        "  李工    #2    5-2-101    139****1111   中度  首次联系  2026-03-02 11:30  超时30分钟\n"
-        "  张工    #3    A-08       021-****5678  轻微  首次联系  2026-03-02 14:00  剩余2小时00分\n"
+        "  处理人  编号  房号/铺位  电话          级别  类别  内容摘要    节点      时限              剩余\n"
+        "  李工    #2    5-2-101    139****1111   中度  -     楼道灯不亮  首次联系  2026-03-02 11:30  超时30分钟\n"
+        "  张工    #3    A-08       021-****5678  轻微  -     楼道灯不亮  首次联系  2026-03-02 14:00  剩余2小时00分\n"
     )
 
 
@@ -63,9 +63,9 @@ def test_english_labels(run, scene):
         "Complaint digest as of 2026-03-02 12:00: 1 breached, 0 due soon",
         "",
         "unassigned: 1 breached, 0 due soon",
-        "  Handler  ID  Unit     Phone        Severity  Milestone  Due               Remaining",
-        "  -        #1  3-1-502  138****5678  major     respond    2026-03-02 09:15  2h45m overdue",
-        "           #1  3-1-502  138****5678  major     assign     2026-03-02 11:00  1h00m overdue",
+        "  Handler  ID  Unit     Phone        Severity  Category  About       Milestone  Due               Remaining",
+        "  -        #1  3-1-502  138****5678  major     -         楼道灯不亮  respond    2026-03-02 09:15  2h45m overdue",
+        "           #1  3-1-502  138****5678  major     -         楼道灯不亮  assign     2026-03-02 11:00  1h00m overdue",
     ]
 
 
@@ -78,10 +78,10 @@ def test_markdown(run, scene):
         "\n"
         "## 工程部: 1 超时, 1 即将到期\n"
         "\n"
-        "| 处理人 | 编号 | 房号/铺位 | 电话 | 级别 | 节点 | 时限 | 剩余 |\n"
-        "| --- | --- | --- | --- | --- | --- | --- | --- |\n"
-        "| 李工 | #2 | 5-2-101 | 139****1111 | 中度 | 首次联系 | 2026-03-02 11:30 | 超时30分钟 |\n"
-        "| 张工 | #3 | A-08 | 021-****5678 | 轻微 | 首次联系 | 2026-03-02 14:00 | 剩余2小时00分 |\n"
+        "| 处理人 | 编号 | 房号/铺位 | 电话 | 级别 | 类别 | 内容摘要 | 节点 | 时限 | 剩余 |\n"
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n"
+        "| 李工 | #2 | 5-2-101 | 139****1111 | 中度 | - | 楼道灯不亮 | 首次联系 | 2026-03-02 11:30 | 超时30分钟 |\n"
+        "| 张工 | #3 | A-08 | 021-****5678 | 轻微 | - | 楼道灯不亮 | 首次联系 | 2026-03-02 14:00 | 剩余2小时00分 |\n"
     )
 
 
@@ -113,6 +113,8 @@ def test_json_lists_breached_and_due_soon(run, scene):
             "unit": "A-08",
             "name": "张*",
             "phone": "021-****5678",
+            "category": None,
+            "description_start": "楼道灯不亮",
         }
     ]
     assert out["breached"][0]["overdue_seconds"] == 2 * 3600 + 45 * 60
@@ -328,7 +330,9 @@ def test_one_row_per_line_whatever_was_typed(run, register, db):
     conn.commit()
     conn.close()
     text = run.ok("digest", "--as-of", "2026-03-02 09:20").splitlines()
-    assert text[-1].startswith("  -       #1    3-1 502|A  138****5678  重大  首次联系")
+    assert text[-1].startswith(
+        "  -       #1    3-1 502|A  138****5678  重大  -     楼道灯不亮  首次联系"
+    )
     md = run.ok("digest", "--as-of", "2026-03-02 09:20", "--format", "markdown").splitlines()
     assert md[-1].startswith("| - | #1 | 3-1 502\\|A | 138****5678 |")
     assert run.json("digest", "--as-of", "2026-03-02 09:20")["breached"][0]["unit"] == "3-1\n502|A"
@@ -395,17 +399,17 @@ def test_provisional_deadline_is_starred_and_wide_cells_align(run, db):
         "投诉督办 截至 2027-01-05 10:00: 1 超时, 1 即将到期\n"
         "\n"
         "工程部: 1 超时, 1 即将到期\n"
-        "  处理人    编号  房号/铺位  电话          级别  节点      时限               剩余\n"
-        "  欧阳修远  #2    3-1-502    021-****5678  中度  首次联系  2027-01-04 10:00   超时24小时00分\n"
-        "            #2    3-1-502    021-****5678  中度  进度反馈  2027-01-04 21:00   超时13小时00分\n"
-        "            #2    3-1-502    021-****5678  中度  处理方案  2027-01-05 09:00   超时1小时00分\n"
-        "  李工      #1    商铺A-08   138****5678   轻微  处理完成  2027-01-06 24:00*  剩余38小时00分\n"
+        "  处理人    编号  房号/铺位  电话          级别  类别  内容摘要  节点      时限               剩余\n"
+        "  欧阳修远  #2    3-1-502    021-****5678  中度  -     x         首次联系  2027-01-04 10:00   超时24小时00分\n"
+        "            #2    3-1-502    021-****5678  中度  -     x         进度反馈  2027-01-04 21:00   超时13小时00分\n"
+        "            #2    3-1-502    021-****5678  中度  -     x         处理方案  2027-01-05 09:00   超时1小时00分\n"
+        "  李工      #1    商铺A-08   138****5678   轻微  -     x         处理完成  2027-01-06 24:00*  剩余38小时00分\n"
         "\n"
         "* 该时限依赖尚未公布的节假日安排（暂定）。\n"
     )
     md = run.ok("digest", "--as-of", moment, "--format", "markdown").splitlines()
     assert md[-3] == (
-        "| 李工 | #1 | 商铺A-08 | 138****5678 | 轻微 | 处理完成 | 2027-01-06 24:00* | 剩余38小时00分 |"
+        "| 李工 | #1 | 商铺A-08 | 138****5678 | 轻微 | - | x | 处理完成 | 2027-01-06 24:00* | 剩余38小时00分 |"
     )
     assert md[-1] == "* 该时限依赖尚未公布的节假日安排（暂定）。"
     out = run.json("digest", "--as-of", moment)
@@ -526,3 +530,21 @@ def test_a_complaint_registered_during_the_digest_is_left_for_the_next(run, db, 
     assert ids == list(range(1, 64))
     assert digest.breached == 63
     assert run.json("show", "64")["unit"] == "9-9-999"
+
+
+def test_rows_say_what_the_complaint_is_about(run, register):
+    """Each row carries the category and the first 20 characters of the description, with a
+    phone number typed into it masked (issue 15)."""
+    register(
+        at="2026-03-02 09:00",
+        severity="major",
+        category="设施设备",
+        description="电梯困人，业主电话13912345678，请尽快派人到场处理并回电",
+    )
+    rows = run.ok("digest", "--as-of", "2026-03-02 12:00").splitlines()
+    assert rows[4].split()[4:7] == ["重大", "设施设备", "电梯困人，业主电话139****5678"]
+    entry = run.json("digest", "--as-of", "2026-03-02 12:00")["breached"][0]
+    assert (entry["category"], entry["description_start"]) == (
+        "设施设备",
+        "电梯困人，业主电话139****5678",
+    )

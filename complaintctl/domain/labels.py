@@ -41,6 +41,7 @@ HEADERS = {
     "nature": ("性质", "Nature"),
     "location": ("位置", "Location"),
     "description": ("投诉内容", "Description"),
+    "gist": ("内容摘要", "About"),
     "resolution": ("处理结果", "Resolution"),
     "satisfaction": ("满意度", "Satisfaction"),
     "reopen_count": ("复议次数", "Reconsiderations"),

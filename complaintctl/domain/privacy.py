@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 ERASED = "(erased)"
 NOT_GIVEN = "-"  # an imported register without the name or phone
 
@@ -27,3 +29,12 @@ def mask_name(name: str | None) -> str:
     if len(name) <= 1:
         return "*"
     return name[0] + "*" * (len(name) - 1)
+
+
+# Digits that look like a phone number inside typed text (a description that quotes one).
+_PHONE_IN_TEXT = re.compile(r"(?<![\d-])(?:\d{3,4}-)?\d{7,}(?!\d)")
+
+
+def mask_phones_in(text: str) -> str:
+    """``text`` with every number that looks like a phone masked as lists mask phones."""
+    return _PHONE_IN_TEXT.sub(lambda m: mask_phone(m.group()), text)

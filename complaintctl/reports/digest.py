@@ -34,12 +34,15 @@ AT_RISK = ("breached", "due_soon")
 
 # What the digest keeps of a complaint at risk (contact not yet masked; the name is only read
 # when asked for); its department, handler and milestones are in its Group.
-Complaint = tuple[int, str, str | None, str | None, str | None]
+Complaint = tuple[int, str, str | None, str | None, str | None, str | None, str]
 ID: Final = 0
 UNIT: Final = 1
 SEVERITY: Final = 2
 PHONE: Final = 3
 NAME: Final = 4
+CATEGORY: Final = 5
+ABOUT: Final = 6  # the first ABOUT_CHARS characters of the description: what it is about
+ABOUT_CHARS: Final = 20
 
 
 @dataclass(slots=True)
@@ -185,7 +188,7 @@ def _sql(ledger: Ledger, where: str, names: bool) -> tuple[str, float]:
     statuses = ", ".join(f"'{s}'" for s in OPEN_STATUSES)
     sql = f"""
 SELECT c.department, c.handler, c.id, c.unit, c.severity, c.provisional,
-  {"p.name" if names else "NULL"}, p.phone,
+  {"p.name" if names else "NULL"}, p.phone, c.category, substr(c.description, 1, {ABOUT_CHARS}),
   {risks}
 FROM complaints c LEFT JOIN personal p ON p.complaint_id = c.id
 WHERE c.status IN ({statuses})
@@ -234,7 +237,8 @@ def find(
         cursor.row_factory = None
         late = as_of << shift
         for row in cursor:
-            dept, handler, cid, unit, severity, provisional, name, phone, d0, d1, d2, d3, d4 = row
+            (dept, handler, cid, unit, severity, provisional, name, phone, category, about,
+             d0, d1, d2, d3, d4) = row  # fmt: skip
             base = cid << 4  # once per complaint at risk, so spelt out
             keys = []
             if d0 is not None:
@@ -255,7 +259,7 @@ def find(
             if group is None:
                 group = groups[(dept, handler)] = Group()
             group.keys += keys
-            group.complaints.append((cid, unit, severity, phone, name))
+            group.complaints.append((cid, unit, severity, phone, name, category, about))
             if min(keys) < late:
                 group.breached += 1
             else:

@@ -15,7 +15,7 @@ from json.encoder import encode_basestring  # = json.dumps(str, ensure_ascii=Fal
 from typing import TYPE_CHECKING, Any
 
 from complaintctl.domain import labels
-from complaintctl.domain.privacy import mask_name, mask_phone
+from complaintctl.domain.privacy import mask_name, mask_phone, mask_phones_in
 from complaintctl.domain.timeutil import OFFSET, from_epoch, iso, local
 from complaintctl.domain.vocab import MILESTONES, SEVERITIES
 from complaintctl.reports.display import remaining
@@ -46,7 +46,9 @@ _WORDS = {
     },
 }
 _FLAT = str.maketrans({"\n": " ", "\r": " ", "\t": " "})  # one row per line, whatever was typed
-_COLUMNS = ("handler", "id", "unit", "phone", "severity", "milestone", "due", "left")
+_COLUMNS = (
+    "handler", "id", "unit", "phone", "severity", "category", "gist", "milestone", "due", "left",
+)  # fmt: skip
 
 
 # -- formats --------------------------------------------------------------------------------
@@ -189,7 +191,7 @@ class _Table:
     def __init__(self, section: Section, texts: Texts, *, markdown: bool) -> None:
         # start-up: the query module only when a digest is drawn (this module is loaded with
         # the digest command's group)
-        from complaintctl.reports.digest import ID, PHONE, SEVERITY, UNIT
+        from complaintctl.reports.digest import ABOUT, CATEGORY, ID, PHONE, SEVERITY, UNIT
 
         rows = [c for _, group in section.handlers for c in group.complaints]
         keys = [key for _, group in section.handlers for key in group.keys]
@@ -208,14 +210,21 @@ class _Table:
         labels, severity_head = cell([texts.severity[c] for c in codes], heads[4])
         severity = dict(zip(codes, labels, strict=True))
         severities = [severity[row[SEVERITY]] for row in rows]
-        labels, milestone_head = cell([texts.milestone[m] for m in present], heads[5])
+        kinds = list({row[CATEGORY] for row in rows})  # the few categories, padded once each
+        named, category_head = cell([k or texts.none for k in kinds], heads[5])
+        category = dict(zip(kinds, named, strict=True))
+        categories = [category[row[CATEGORY]] for row in rows]
+        # what the complaint is about: the description's start, one line, phones masked
+        abouts, about_head = cell(
+            [mask_phones_in(row[ABOUT]).translate(_FLAT) for row in rows], heads[6]
+        )
+        labels, milestone_head = cell([texts.milestone[m] for m in present], heads[7])
         join = (" | " if markdown else "  ").join
         self.handlers = handlers
-        self.middle = dict(
-            zip(ids, map(join, zip(numbers, units, phones, severities, strict=True)), strict=True)
-        )
+        middles = zip(numbers, units, phones, severities, categories, abouts, strict=True)
+        self.middle = dict(zip(ids, map(join, middles), strict=True))
         self.milestone = dict(zip(present, labels, strict=True))
-        due_head = heads[6]
+        due_head = heads[8]
         if markdown:
             self.after = ("", "*")
         else:
@@ -228,9 +237,11 @@ class _Table:
             unit_head,
             phone_head,
             severity_head,
+            category_head,
+            about_head,
             milestone_head,
             due_head,
-            heads[7],
+            heads[9],
         ]
 
 
@@ -309,7 +320,15 @@ def json_chunks(found: Found) -> Iterator[str]:
     """``{"as_of", "summary", "departments", "breached", "due_soon"}``: indented at the top,
     one line per list item (readable, diffable), the entries written a batch at a time.
     The fields that belong to the complaint are encoded once per complaint."""
-    from complaintctl.reports.digest import ID, NAME, PHONE, SEVERITY, UNIT  # start-up, as above
+    from complaintctl.reports.digest import (  # start-up, as above
+        ABOUT,
+        CATEGORY,
+        ID,
+        NAME,
+        PHONE,
+        SEVERITY,
+        UNIT,
+    )
 
     def one(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False)
@@ -328,7 +347,9 @@ def json_chunks(found: Found) -> Iterator[str]:
         c[ID]: f'"department": {strings[dept]}, "handler": {strings[handler]}, '
         f'"severity": {strings[c[SEVERITY]]}, "unit": {encode_basestring(c[UNIT])}, '
         f'"name": {encode_basestring(mask_name(c[NAME]))}, '
-        f'"phone": {encode_basestring(mask_phone(c[PHONE]))}}}'
+        f'"phone": {encode_basestring(mask_phone(c[PHONE]))}, '
+        f'"category": {strings[c[CATEGORY]]}, '
+        f'"description_start": {encode_basestring(mask_phones_in(c[ABOUT]))}}}'
         for (dept, handler), group in found.groups.items()
         for c in group.complaints
     }

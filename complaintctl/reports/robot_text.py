@@ -14,11 +14,10 @@ number are masked as the digest masks phones."""
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
-from complaintctl.domain.privacy import mask_phone
+from complaintctl.domain.privacy import mask_phones_in
 from complaintctl.reports.digest import ID, UNIT
 from complaintctl.reports.digest_text import _dept, _summary, _title
 
@@ -54,7 +53,6 @@ _SAFE = str.maketrans(
     }
 )
 # a phone number in a description: 7 digits or more, perhaps after an area code and a dash
-_PHONE = re.compile(r"(?<![\d-])(?:\d{3,4}-)?\d{7,}(?!\d)")
 _WORDS = {
     "zh": {
         "title": "投诉督办",
@@ -75,7 +73,7 @@ def safe(text: str, size: int, *, phones: bool = False) -> str:
     """Typed text as one line of plain characters, at most ``size`` characters (``…`` when
     cut); with ``phones``, numbers that look like a phone masked as the digest masks phones."""
     if phones:
-        text = _PHONE.sub(lambda m: mask_phone(m.group()), text)
+        text = mask_phones_in(text)
     text = " ".join(text.translate(_SAFE).split())
     return text if len(text) <= size else text[: size - 1] + "…"
 
