@@ -101,3 +101,19 @@ def test_show_as_of_is_the_complaint_as_it_stood_then(run, register):
     assert (
         out.stderr == "complaintctl: ID: complaint #2 was received after --as-of 2026-03-05 12:00\n"
     )
+
+
+def test_a_repair_reads_its_kind_and_appointment_in_words(run):
+    """The registered event of a repair (issue 20) names its kind and its agreed time as
+    people read them, not as a code and a count of seconds."""
+    run.ok(
+        "register", "--kind", "报修", "--appointment", "2026-03-05 14:00", "--channel", "电话",
+        "--name", "张三", "--unit", "3-1-502", "--phone", "13812345678", "--description", "漏水",
+        "--at", "2026-03-02 09:00",
+    )  # fmt: skip
+    assert history(run.ok("show", "1")) == [
+        "1 | 2026-03-02 09:00 | 受理登记 | 王芳 | 预约时间 2026-03-05 14:00；渠道 电话；"
+        "投诉内容 漏水；类型 报修；房号/铺位 3-1-502"
+    ]
+    data = run.json("show", "1")["events"][0]["data"]
+    assert (data["kind"], data["appointment"]) == ("repair", "2026-03-05T14:00:00+08:00")

@@ -57,6 +57,13 @@ HEADERS = {
 }
 
 
+# Who an escalation reports to (seed 004): the full title, and the short one of a report cell.
+ESCALATION_LEVELS = {
+    "manager": ("物业服务中心经理", "centre manager"),
+    "senior": ("公司高层", "senior management"),
+}
+
+
 # The kinds of event in a complaint's history (JSON keeps the English codes).
 EVENT_KINDS = {
     "registered": ("受理登记", "registered"),

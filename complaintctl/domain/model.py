@@ -25,6 +25,18 @@ CARRIED = ("status", "reopen_count", "extension_count", "escalation_level", "esc
            "duplicate_of", "update_missed")  # fmt: skip
 
 
+# Keys of event data whose integers are moments (Unix seconds in the ledger), and keys whose
+# dict values are moments by milestone.  Every output turns them into times people read: ISO
+# 8601 +08:00 in JSON (reports/display), local time in a history (reports/history).
+MOMENT_KEYS = frozenset({"from", "update_due", "received_at", "at", "resolved_at", "appointment"})
+MOMENT_MAPS = frozenset({"due", "previous_due", "done"})
+
+
+def is_moment(key: str) -> bool:
+    """Whether an integer under ``key`` in event data is a moment."""
+    return key in MOMENT_KEYS or key.endswith(("_at", "_due"))
+
+
 @dataclass(frozen=True)
 class Event:
     kind: str

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from complaintctl.domain.model import Complaint, Event
+from complaintctl.domain.model import MOMENT_MAPS, Complaint, Event, is_moment
 from complaintctl.domain.privacy import mask_name, mask_phone
 from complaintctl.domain.timeutil import from_epoch, iso
 from complaintctl.sla.late import gap_text, late_gap
@@ -45,17 +45,11 @@ def _iso(epoch: int | None) -> str | None:
     return iso(from_epoch(epoch)) if epoch is not None else None
 
 
-# Keys of event data whose integers are moments (stored as Unix seconds in the ledger), and
-# keys whose dict values are moments by milestone.  JSON shows them as ISO 8601 +08:00.
-_TIME_KEYS = frozenset({"from", "update_due", "received_at", "at", "resolved_at", "appointment"})
-_TIME_MAPS = frozenset({"due", "previous_due", "done"})
-
-
 def _moment(key: str, value: Any) -> Any:
     if isinstance(value, int) and not isinstance(value, bool):
-        return _iso(value) if key in _TIME_KEYS or key.endswith(("_at", "_due")) else value
+        return _iso(value) if is_moment(key) else value
     if isinstance(value, dict):
-        if key in _TIME_MAPS or key in _TIME_KEYS or key.endswith(("_at", "_due")):
+        if key in MOMENT_MAPS or is_moment(key):
             # by milestone (due), or a correction's old and new moment ({"from", "to"})
             return {
                 k: _iso(v) if isinstance(v, int) and not isinstance(v, bool) else v

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from complaintctl.domain.labels import EVENT_KINDS, h, label
+from complaintctl.domain.labels import ESCALATION_LEVELS, EVENT_KINDS, h, label
+from complaintctl.domain.model import is_moment
 from complaintctl.domain.timeutil import from_epoch, local, local_due
 from complaintctl.domain.vocab import MILESTONES
 
@@ -24,18 +25,14 @@ _WORDS: dict[str, tuple[str, str]] = {
     "via": ("随主单", "with its main"),
     "contacted": ("已联系投诉人", "owner contacted"),
     "due": ("时限", "deadline"),
-    "source_key": ("导入来源", "imported from"),
     "late_entry_reason": ("补录原因", "late entry reason"),
-    "policy_version": ("时限政策版本", "policy version"),
-}
-_LEVELS = {
-    "manager": ("物业服务中心经理", "centre manager"),
-    "senior": ("公司高层", "senior management"),
 }
 # Data that is shown another way (deadlines as changes) or not at all.
 _HIDDEN = {"changes", "due", "previous_due", "provisional", "update_due", "done", "before", "from",
            "milestone", "reason_code", "policy_version", "source_key"}  # fmt: skip
-_ENUMS = {"channel", "severity", "nature", "satisfaction", "status"}
+# Keys of event data holding a coded value, and the vocabulary that names it.
+_ENUMS = {k: k for k in ("channel", "severity", "nature", "satisfaction", "status")}
+_ENUMS["kind"] = "record_kind"  # 投诉, 报修, ... (issue 20)
 
 
 def kind_label(kind: str, lang: str) -> str:
@@ -48,7 +45,7 @@ def _word(key: str, lang: str) -> str:
         zh, en = _WORDS[key]
         return en if lang == "en" else zh
     try:
-        return h(key, lang)
+        return h(_ENUMS.get(key, key), lang)
     except KeyError:
         return key
 
@@ -57,15 +54,15 @@ def _value(key: str, value: Any, lang: str) -> str:
     if value is None:
         return "-"
     if key in _ENUMS:
-        return label(key, str(value), lang)
+        return label(_ENUMS[key], str(value), lang)
     if key == "level":
-        zh, en = _LEVELS.get(str(value), (str(value), str(value)))
+        zh, en = ESCALATION_LEVELS.get(str(value), (str(value), str(value)))
         return en if lang == "en" else zh
     if key in ("main", "via"):
         return f"#{value}"
     if isinstance(value, bool):
         return ("yes" if value else "no") if lang == "en" else ("是" if value else "否")
-    if isinstance(value, int) and (key.endswith("_at") or key.endswith("_due")):
+    if isinstance(value, int) and is_moment(key):
         return local(from_epoch(value))
     return str(value)
 

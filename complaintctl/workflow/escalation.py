@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from dateutil.relativedelta import relativedelta
 
+from complaintctl.domain.labels import ESCALATION_LEVELS
 from complaintctl.domain.model import Complaint, Event, apply
 from complaintctl.domain.timeutil import from_epoch, local_due, to_epoch
 from complaintctl.domain.vocab import FAVOURABLE, MILESTONE_LABELS, OPEN_STATUSES, SEVERITY
@@ -44,7 +45,7 @@ if TYPE_CHECKING:
 RULES = ("unresolved_month", "collective", "reconsideration", "major_breach")
 SYSTEM = "system"
 MAJOR = "major"
-LEVEL_LABELS = {"manager": "物业服务中心经理", "senior": "公司高层"}
+LEVEL_LABELS = {level: zh for level, (zh, _) in ESCALATION_LEVELS.items()}
 _OPEN = ", ".join(f"'{s}'" for s in OPEN_STATUSES)
 
 
