@@ -70,7 +70,9 @@ def _day_start(day: date) -> int:
 
 def candidates(ledger: Ledger, span: tuple[date, date] | None) -> list[int]:
     """Complaints a change of the days ``span`` (None: any day) may touch: every complaint
-    with a provisional deadline, and the open ones whose period overlaps the span."""
+    with a provisional deadline, and the open ones whose period overlaps the span.  A linked
+    duplicate (并单) is never one: it has no clock of its own and keeps the deadlines it took
+    over from its main."""
     marks = ", ".join("?" for _ in OPEN_STATUSES)
     params: list[object] = list(OPEN_STATUSES)
     overlap = ""
@@ -79,8 +81,8 @@ def candidates(ledger: Ledger, span: tuple[date, date] | None) -> list[int]:
         overlap = f" AND received_at < ? AND max({latest}) >= ?"
         params += [_day_start(span[1]) + 86400, _day_start(span[0])]
     rows = ledger.query(
-        f"SELECT id FROM complaints WHERE provisional != 0 "
-        f"OR (status IN ({marks}){overlap}) ORDER BY id",
+        f"SELECT id FROM complaints WHERE duplicate_of IS NULL AND (provisional != 0 "
+        f"OR (status IN ({marks}){overlap})) ORDER BY id",
         tuple(params),
     )
     return [int(r["id"]) for r in rows]
@@ -88,10 +90,7 @@ def candidates(ledger: Ledger, span: tuple[date, date] | None) -> list[int]:
 
 def revise(ledger: Ledger, state: Complaint) -> Revision | None:
     """The rewrite a recomputation under the calendar in force makes to ``state``, or None.
-    A linked duplicate (并单) has no clock of its own: it keeps the main's deadlines it took
-    over, and is never revised on its own."""
-    if state.duplicate_of is not None:
-        return None
+    Callers take ``state`` from :func:`candidates`, which leaves linked duplicates out."""
     policy = ledger.policy(state.policy_version)
     fresh, fresh_mask = recompute(ledger, policy, state, state.severity)
     due: dict[str, int] = {}
