@@ -14,7 +14,7 @@ from complaintctl.domain.model import Complaint, Event
 from complaintctl.domain.privacy import mask_name, mask_phone
 from complaintctl.domain.timeutil import from_epoch, local, local_due, now, parse_time, to_epoch
 from complaintctl.reports import history
-from complaintctl.reports.asof import complaint_as_of
+from complaintctl.reports.asof import complaint_as_of, ledger_as_of
 from complaintctl.reports.display import complaint_json, external, late_entry_text, remaining
 from complaintctl.sla.milestones import milestones, next_milestone
 
@@ -345,7 +345,10 @@ def list_(
         help="How many rows (default 50 in a table, every match with --json).",
     ),
     as_of: str | None = typer.Option(
-        None, "--as-of", help="Judge deadlines at this time instead of now."
+        None,
+        "--as-of",
+        help="The ledger as it stood at this time: later complaints and steps left out, "
+        "deadlines then in force, judged then.",
     ),
     kind: str | None = typer.Option(
         None, "--kind", help="Only this kind: 投诉 complaint, 报修 repair, 服务, 咨询, 建议."
@@ -380,7 +383,7 @@ def list_(
         linked=linked,
         kind=kind,
     )
-    with ledger.reading():
+    with ledger_as_of(ledger, moment if as_of else None), ledger.reading():
         page = find_page(ledger, filters, limit if limit is not None or as_json else 50)
     items = page.rows
     if as_json:
@@ -493,7 +496,7 @@ def search(
     as_of: str | None = typer.Option(
         None,
         "--as-of",
-        help="Judge deadlines at this time instead of now.",
+        help="The ledger as it stood at this time (as list --as-of).",
     ),
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -503,7 +506,8 @@ def search(
     st = state(ctx)
     ledger = st.ledger()
     moment = _as_of(as_of)
-    found = find_best(ledger, query, limit)
+    with ledger_as_of(ledger, moment if as_of else None):
+        found = find_best(ledger, query, limit)
     if as_json:
         render.print_json(
             [
