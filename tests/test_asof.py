@@ -23,6 +23,11 @@ def _register(run, unit, phone, description, severity, category, at, name="张�
 
 @pytest.fixture
 def ledger(run):
+    build(run)
+
+
+def build(run):
+    """The ledger of these tests (tests/test_screens.py uses it too)."""
     _register(run, "3-1-502", "13812345678", "楼道灯不亮", "中度", "设施设备", "2026-03-02 09:00")
     run.ok("update", "1", "--contacted", "--at", "2026-03-05 14:00")  # contact after T
     _register(

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from complaintctl.cli import digest_send
+from complaintctl.cli import digest_send, render
 from complaintctl.cli.context import (
     AT_OPTION,
     BY_OPTION,
@@ -128,7 +128,9 @@ def digest(
                 chunks = markdown(found, texts)
             else:
                 colour = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-                chunks = plain(found, texts, colour=colour)
+                # a terminal's width: lines that fit it (off one, every cell whole)
+                width = render.page_width() if output is None and render.is_terminal() else None
+                chunks = plain(found, texts, colour=colour, width=width)
         _write(chunks, output, ledger.path)
     for line in failed:
         typer.echo(f"complaintctl: --send: {line}", err=True)
