@@ -128,3 +128,20 @@ def test_report_by_department(run, screen, width):
         ]  # fmt: skip
         assert cells == expected, name
     assert re.search(r"(?<![\d.])50\.0(?![\d.])", section)
+
+
+def test_the_screens_in_docs_are_up_to_date():
+    """docs/workflow.md's screens are cog's output of docs/screens.py: regenerate them with
+    ``.venv/bin/python -m cogapp -r -I . docs/workflow.md`` when a layout changes."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    result = subprocess.run(
+        [sys.executable, "-m", "cogapp", "--check", "-I", ".", "docs/workflow.md"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
