@@ -145,3 +145,22 @@ def test_the_screens_in_docs_are_up_to_date():
         text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_digest_measures_text_as_rich_does():
+    """digest_text measures CJK text without Rich (it is faster): every character it measures
+    so must be as wide as Rich says, and any text as wide."""
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from complaintctl.reports import digest_text
+
+    fast = [chr(c) for c in range(0x80, 0x30000) if digest_text._SIMPLE.fullmatch(chr(c))]
+    assert len(fast) > 20_000
+    assert [c for c in fast if cell_len(c) != 2] == []
+
+    @given(st.text(alphabet=st.sampled_from([*"ab 1-…é\t\u302a\u3099", *fast[::97]])))
+    def same(text):
+        assert digest_text._width(text) == cell_len(text)
+
+    same()

@@ -8,6 +8,7 @@ nothing of Typer.
 from __future__ import annotations
 
 import json
+import re
 from bisect import bisect_left
 from collections.abc import Iterator
 from datetime import date
@@ -149,10 +150,25 @@ class Texts(_Clock):
         return text
 
 
-def _width(text: str) -> int:
-    from rich.cells import cell_len  # start-up: Rich only where a wide character is measured
+# Printable ASCII (one cell each) and blocks of CJK characters and punctuation that are all
+# two cells wide, as Rich measures them (tests/test_screens.py checks every one): a text of only
+# these is measured without Rich, each wide character being three bytes in UTF-8.
+_SIMPLE = re.compile(
+    "[\x20-\x7e\u3000-\u3029\u3030-\u303e\u3041-\u3096\u309b-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
+    "\uf900-\ufaff\uff01-\uff60\uffe0-\uffe6]*"
+)
 
-    return len(text) if text.isascii() else cell_len(text)
+
+def _width(text: str) -> int:
+    """``text``'s width in terminal cells (Rich's ``cell_len``)."""
+    if text.isascii():
+        return len(text)
+    if _SIMPLE.fullmatch(text):
+        n = len(text)
+        return n + (len(text.encode()) - n) // 2
+    from rich.cells import cell_len  # start-up: Rich only where another character is measured
+
+    return cell_len(text)
 
 
 def _plain_ascii(text: str) -> bool:
@@ -162,12 +178,15 @@ def _plain_ascii(text: str) -> bool:
 def _padded(values: list[str], head: str) -> tuple[list[str], str]:
     """``values`` and ``head`` padded to one width in terminal cells, tabs and line breaks
     flattened.  ASCII columns (numbers, units, phones, nearly always) take a fast path."""
-    if _plain_ascii("".join(values)):
+    joined = "".join(values)
+    if _plain_ascii(joined):
         size = max(_width(head), max(map(len, values), default=0))
         return [v.ljust(size) for v in values], head + " " * (size - _width(head))
-    distinct = {head, *values}
-    size = max(map(_width, distinct))
-    pads = {v: v.translate(_FLAT) + " " * (size - _width(v)) for v in distinct}
+    if "\n" in joined or "\r" in joined or "\t" in joined:
+        values = [v.translate(_FLAT) for v in values]
+    widths = {v: _width(v) for v in {head, *values}}  # each distinct value measured once
+    size = max(widths.values())
+    pads = {v: v + " " * (size - w) for v, w in widths.items()}
     return [pads[v] for v in values], pads[head]
 
 
@@ -181,6 +200,16 @@ def _escaped(values: list[str], head: str) -> tuple[list[str], str]:
     if not ("\n" in joined or "\r" in joined or "\t" in joined or "|" in joined):
         return values, cell(head)
     return [cell(v) for v in values], cell(head)
+
+
+def _abouts(texts: list[str]) -> list[str]:
+    """Each description's start on one line, phones masked: all at once, one regular
+    expression and one ``translate`` over the texts joined by NUL (neither a digit nor ``-``,
+    so a phone is matched exactly as in one text), unless a text holds a NUL itself."""
+    joined = "\0".join(texts)
+    if joined.count("\0") != len(texts) - 1:
+        return [mask_phones_in(t).translate(_FLAT) for t in texts]
+    return mask_phones_in(joined).translate(_FLAT).split("\0") if texts else []
 
 
 class _Table:
@@ -215,9 +244,7 @@ class _Table:
         category = dict(zip(kinds, named, strict=True))
         categories = [category[row[CATEGORY]] for row in rows]
         # what the complaint is about: the description's start, one line, phones masked
-        abouts, about_head = cell(
-            [mask_phones_in(row[ABOUT]).translate(_FLAT) for row in rows], heads[6]
-        )
+        abouts, about_head = cell(_abouts([row[ABOUT] for row in rows]), heads[6])
         labels, milestone_head = cell([texts.milestone[m] for m in present], heads[7])
         join = (" | " if markdown else "  ").join
         self.handlers = handlers
