@@ -20,6 +20,7 @@ hides the table of the same name from unqualified queries, so ``list``, ``digest
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,8 +32,6 @@ from complaintctl.domain.timeutil import from_epoch, local
 from complaintctl.store.ledger import row_to_event
 
 if TYPE_CHECKING:
-    import sqlite3
-
     from complaintctl.store.ledger import Ledger
 
 _KINDS = """
@@ -179,10 +178,12 @@ def fold(events: Iterable[Event]) -> Iterator[Complaint]:
 def snapshot(ledger: Ledger, as_of: int, start: int, end: int) -> Iterator[Source]:
     """A consistent read of the ledger as of ``as_of`` for complaints received in [start, end)."""
     with ledger.reading():
+        source = Source(as_of, _fold_changed(ledger.conn, as_of, start, end))
         try:
-            yield Source(as_of, _fold_changed(ledger.conn, as_of, start, end))
+            yield source
         finally:
-            _drop(ledger.conn)
+            if source.folded:
+                _drop(ledger.conn)
 
 
 @contextmanager
@@ -208,9 +209,12 @@ def ledger_as_of(ledger: Ledger, as_of: int | None) -> Iterator[None]:
 
 
 def _drop(conn: sqlite3.Connection) -> None:
-    conn.execute("DROP VIEW IF EXISTS temp.complaints")
-    conn.execute("DROP TABLE IF EXISTS temp.asof_changed")
-    conn.execute("DROP TABLE IF EXISTS temp.asof_rows")
+    try:
+        conn.execute("DROP VIEW IF EXISTS temp.complaints")
+        conn.execute("DROP TABLE IF EXISTS temp.asof_changed")
+        conn.execute("DROP TABLE IF EXISTS temp.asof_rows")
+    except sqlite3.ProgrammingError:  # closed first (a report's rows left unread on an error):
+        pass  # its temporary tables went with it
 
 
 def complaint_as_of(ledger: Ledger, complaint_id: int, as_of: int) -> tuple[Complaint, list[Event]]:
