@@ -7,6 +7,7 @@ reclassification (#3), an extension (#4), a correction of the receipt time (#5),
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -251,3 +252,22 @@ def test_as_of_leaves_nothing_behind(run, ledger, db):
     finally:
         ledger.close()
     assert db.read_bytes() == before
+
+
+def test_show_marks_a_linked_duplicate_without_a_clock(run, register):
+    """Issue 15 item 6: ``show`` of a linked duplicate says 并单→#main where the status is and
+    shows no deadlines of its own; as of before the link, it had them."""
+    register(at="2026-03-02 09:00")
+    register(at="2026-03-02 09:30")
+    run.ok("link", "1", "2", "--at", "2026-03-02 10:00")
+    lines = run.ok("show", "2").splitlines()
+    assert re.search(r"^状态\s+并单→#1$", "\n".join(lines), re.M)
+    assert "并单→#1：无独立时限，随主单 #1" in lines
+    assert not [line for line in lines if line.startswith("节点")]
+    lines = run.ok("--lang", "en", "show", "2").splitlines()
+    assert "dup of #1: no deadlines of its own; see #1" in lines
+    before = run.ok("show", "2", "--as-of", "2026-03-02 09:45").splitlines()
+    assert re.search(r"^状态\s+已登记$", "\n".join(before), re.M)
+    assert [line.split()[:3] for line in before if line.startswith("首次联系")] == [
+        ["首次联系", "2026-03-03", "09:30"]
+    ]

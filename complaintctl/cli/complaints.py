@@ -422,7 +422,7 @@ def _table(
         status = render.label("status", c.status, lang)
         due_text = left = "-"
         if c.duplicate_of is not None:  # a duplicate has no clock of its own: its main's
-            status = f"并单→#{c.duplicate_of}" if lang == "zh" else f"dup of #{c.duplicate_of}"
+            status = _dup_mark(c, lang) or status
         elif nxt is not None:
             due = local_due(from_epoch(nxt.due))
             due_text = render.styled(
@@ -575,7 +575,7 @@ def _show_one(lang: str, ledger: Ledger, c: Complaint, events: list[Event], mome
         ("nature", render.label("nature", c.nature, lang)),
         ("department", c.department or "-"),
         ("handler", c.handler or "-"),
-        ("status", render.label("status", c.status, lang)),
+        ("status", _dup_mark(c, lang) or render.label("status", c.status, lang)),
         ("resolution", c.resolution or "-"),
         ("satisfaction", render.label("satisfaction", c.satisfaction, lang)),
         ("reopen_count", str(c.reopen_count)),
@@ -590,19 +590,15 @@ def _show_one(lang: str, ledger: Ledger, c: Complaint, events: list[Event], mome
     for key, value in rows:
         record.add_row(render.h(key, lang), value.replace("[", r"\["))
     render.emit(record)
-    cal = ledger.calendar()
-    ms = render.table(*(render.h(k, lang) for k in ("milestone", "due", "done", "state", "left")))
-    for m in milestones(c, ledger.policy(c.policy_version), moment):
-        ms.add_row(
-            render.label("milestone", m.name, lang),
-            local_due(from_epoch(m.due)) + ("*" if m.provisional else ""),
-            local(from_epoch(m.done)) if m.done else "-",
-            render.styled(render.label("state", m.state, lang), m.state),
-            remaining(m.due, moment, cal, lang)
-            if m.state not in ("met", "late", "cancelled")
-            else "-",
+    if c.duplicate_of is not None:  # a duplicate has no clock of its own: its main's
+        main = c.duplicate_of
+        render.emit(
+            f"并单→#{main}：无独立时限，随主单 #{main}"
+            if lang == "zh"
+            else f"dup of #{main}: no deadlines of its own; see #{main}"
         )
-    render.emit(ms)
+    else:
+        _milestones(lang, ledger, c, moment)
     # at 80 columns the details (a late entry's mark, long texts) wrap, while the number, the
     # time, the kind and who keep their width
     ev = render.table(
@@ -622,6 +618,29 @@ def _show_one(lang: str, ledger: Ledger, c: Complaint, events: list[Event], mome
             text.replace("[", r"\["),
         )
     render.emit(ev)
+
+
+def _milestones(lang: str, ledger: Ledger, c: Complaint, moment: int) -> None:
+    cal = ledger.calendar()
+    ms = render.table(*(render.h(k, lang) for k in ("milestone", "due", "done", "state", "left")))
+    for m in milestones(c, ledger.policy(c.policy_version), moment):
+        ms.add_row(
+            render.label("milestone", m.name, lang),
+            local_due(from_epoch(m.due)) + ("*" if m.provisional else ""),
+            local(from_epoch(m.done)) if m.done else "-",
+            render.styled(render.label("state", m.state, lang), m.state),
+            remaining(m.due, moment, cal, lang)
+            if m.state not in ("met", "late", "cancelled")
+            else "-",
+        )
+    render.emit(ms)
+
+
+def _dup_mark(c: Complaint, lang: str) -> str | None:
+    """``并单→#1`` for a linked duplicate (in place of its status, in list and show)."""
+    if c.duplicate_of is None:
+        return None
+    return f"并单→#{c.duplicate_of}" if lang == "zh" else f"dup of #{c.duplicate_of}"
 
 
 def _shown_person(name: str | None, phone: str | None, value: str | None) -> str:
