@@ -150,10 +150,11 @@ def _fold_changed(
         "WHERE e.at <= ? ORDER BY e.complaint_id, e.seq",
         (as_of,),
     )
+    states = list(fold(map(row_to_event, rows)))  # one state per complaint, not every event
     conn.executemany(
         f"INSERT INTO temp.asof_rows ({', '.join(COLUMNS)}) "
         f"VALUES ({', '.join('?' for _ in COLUMNS)})",
-        map(Complaint.to_values, fold(map(row_to_event, rows.fetchall()))),
+        map(Complaint.to_values, states),
     )
     return True
 
