@@ -14,7 +14,7 @@ from complaintctl.domain.model import Complaint, Event
 from complaintctl.domain.privacy import mask_name, mask_phone
 from complaintctl.domain.timeutil import from_epoch, local, local_due, now, parse_time, to_epoch
 from complaintctl.reports import history
-from complaintctl.reports.asof import complaint_as_of
+from complaintctl.reports.asof import complaint_as_of, ledger_as_of
 from complaintctl.reports.display import complaint_json, external, late_entry_text, remaining
 from complaintctl.sla.milestones import milestones, next_milestone
 
@@ -345,7 +345,10 @@ def list_(
         help="How many rows (default 50 in a table, every match with --json).",
     ),
     as_of: str | None = typer.Option(
-        None, "--as-of", help="Judge deadlines at this time instead of now."
+        None,
+        "--as-of",
+        help="The ledger as it stood at this time: later complaints and steps left out, "
+        "deadlines then in force, judged then.",
     ),
     kind: str | None = typer.Option(
         None, "--kind", help="Only this kind: 投诉 complaint, 报修 repair, 服务, 咨询, 建议."
@@ -380,7 +383,7 @@ def list_(
         linked=linked,
         kind=kind,
     )
-    with ledger.reading():
+    with ledger_as_of(ledger, moment if as_of else None), ledger.reading():
         page = find_page(ledger, filters, limit if limit is not None or as_json else 50)
     items = page.rows
     if as_json:
@@ -419,7 +422,7 @@ def _table(
         status = render.label("status", c.status, lang)
         due_text = left = "-"
         if c.duplicate_of is not None:  # a duplicate has no clock of its own: its main's
-            status = f"并单→#{c.duplicate_of}" if lang == "zh" else f"dup of #{c.duplicate_of}"
+            status = _dup_mark(c, lang) or status
         elif nxt is not None:
             due = local_due(from_epoch(nxt.due))
             due_text = render.styled(
@@ -493,7 +496,7 @@ def search(
     as_of: str | None = typer.Option(
         None,
         "--as-of",
-        help="Judge deadlines at this time instead of now.",
+        help="The ledger as it stood at this time (as list --as-of).",
     ),
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -503,7 +506,8 @@ def search(
     st = state(ctx)
     ledger = st.ledger()
     moment = _as_of(as_of)
-    found = find_best(ledger, query, limit)
+    with ledger_as_of(ledger, moment if as_of else None):
+        found = find_best(ledger, query, limit)
     if as_json:
         render.print_json(
             [
@@ -571,7 +575,7 @@ def _show_one(lang: str, ledger: Ledger, c: Complaint, events: list[Event], mome
         ("nature", render.label("nature", c.nature, lang)),
         ("department", c.department or "-"),
         ("handler", c.handler or "-"),
-        ("status", render.label("status", c.status, lang)),
+        ("status", _dup_mark(c, lang) or render.label("status", c.status, lang)),
         ("resolution", c.resolution or "-"),
         ("satisfaction", render.label("satisfaction", c.satisfaction, lang)),
         ("reopen_count", str(c.reopen_count)),
@@ -586,19 +590,15 @@ def _show_one(lang: str, ledger: Ledger, c: Complaint, events: list[Event], mome
     for key, value in rows:
         record.add_row(render.h(key, lang), value.replace("[", r"\["))
     render.emit(record)
-    cal = ledger.calendar()
-    ms = render.table(*(render.h(k, lang) for k in ("milestone", "due", "done", "state", "left")))
-    for m in milestones(c, ledger.policy(c.policy_version), moment):
-        ms.add_row(
-            render.label("milestone", m.name, lang),
-            local_due(from_epoch(m.due)) + ("*" if m.provisional else ""),
-            local(from_epoch(m.done)) if m.done else "-",
-            render.styled(render.label("state", m.state, lang), m.state),
-            remaining(m.due, moment, cal, lang)
-            if m.state not in ("met", "late", "cancelled")
-            else "-",
+    if c.duplicate_of is not None:  # a duplicate has no clock of its own: its main's
+        main = c.duplicate_of
+        render.emit(
+            f"并单→#{main}：无独立时限，随主单 #{main}"
+            if lang == "zh"
+            else f"dup of #{main}: no deadlines of its own; see #{main}"
         )
-    render.emit(ms)
+    else:
+        _milestones(lang, ledger, c, moment)
     # at 80 columns the details (a late entry's mark, long texts) wrap, while the number, the
     # time, the kind and who keep their width
     ev = render.table(
@@ -618,6 +618,29 @@ def _show_one(lang: str, ledger: Ledger, c: Complaint, events: list[Event], mome
             text.replace("[", r"\["),
         )
     render.emit(ev)
+
+
+def _milestones(lang: str, ledger: Ledger, c: Complaint, moment: int) -> None:
+    cal = ledger.calendar()
+    ms = render.table(*(render.h(k, lang) for k in ("milestone", "due", "done", "state", "left")))
+    for m in milestones(c, ledger.policy(c.policy_version), moment):
+        ms.add_row(
+            render.label("milestone", m.name, lang),
+            local_due(from_epoch(m.due)) + ("*" if m.provisional else ""),
+            local(from_epoch(m.done)) if m.done else "-",
+            render.styled(render.label("state", m.state, lang), m.state),
+            remaining(m.due, moment, cal, lang)
+            if m.state not in ("met", "late", "cancelled")
+            else "-",
+        )
+    render.emit(ms)
+
+
+def _dup_mark(c: Complaint, lang: str) -> str | None:
+    """``并单→#1`` for a linked duplicate (in place of its status, in list and show)."""
+    if c.duplicate_of is None:
+        return None
+    return f"并单→#{c.duplicate_of}" if lang == "zh" else f"dup of #{c.duplicate_of}"
 
 
 def _shown_person(name: str | None, phone: str | None, value: str | None) -> str:

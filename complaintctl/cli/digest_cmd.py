@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from complaintctl.cli import digest_send
+from complaintctl.cli import digest_send, render
 from complaintctl.cli.context import (
     AT_OPTION,
     BY_OPTION,
@@ -36,7 +36,10 @@ _UNASSIGNED_INPUT = ("未派单", "unassigned", "none")
 def digest(
     ctx: typer.Context,
     as_of: str | None = typer.Option(
-        None, "--as-of", help="Judge deadlines at this time (default now)."
+        None,
+        "--as-of",
+        help="The ledger as it stood at this time (default now): later complaints and steps "
+        "left out, deadlines then in force.",
     ),
     due_within: str | None = typer.Option(
         None, "--due-within", help="Also list milestones due within this span, e.g. 4h or 1wd."
@@ -78,6 +81,7 @@ def digest(
     Prints nothing and exits 0 when nothing is at risk, so cron mails nothing."""
     from complaintctl.domain.timeutil import now, parse_time, to_epoch
     from complaintctl.domain.vocab import KIND
+    from complaintctl.reports.asof import ledger_as_of
     from complaintctl.reports.digest import find, horizon
     from complaintctl.time.deadlines import parse_duration
 
@@ -97,15 +101,16 @@ def digest(
     robots = digest_send.load(ledger) if send else None
     name, unassigned = _department(ledger, department)
     until = horizon(ledger, moment, within) if within is not None else None
-    found = find(
-        ledger,
-        moment,
-        until=until,
-        department=name,
-        unassigned=unassigned,
-        names=fmt == "json",
-        kind=record_kind,
-    )
+    with ledger_as_of(ledger, moment if as_of else None):
+        found = find(
+            ledger,
+            moment,
+            until=until,
+            department=name,
+            unassigned=unassigned,
+            names=fmt == "json",
+            kind=record_kind,
+        )
     failed: list[str] = []
     if robots is not None and (found or dry_run):
         texts = Texts(ledger.calendar(), st.lang, found)  # checks every date first
@@ -123,7 +128,9 @@ def digest(
                 chunks = markdown(found, texts)
             else:
                 colour = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-                chunks = plain(found, texts, colour=colour)
+                # a terminal's width: lines that fit it (off one, every cell whole)
+                width = render.page_width() if output is None and render.is_terminal() else None
+                chunks = plain(found, texts, colour=colour, width=width)
         _write(chunks, output, ledger.path)
     for line in failed:
         typer.echo(f"complaintctl: --send: {line}", err=True)

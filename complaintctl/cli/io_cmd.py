@@ -225,10 +225,17 @@ def export(
     kind: str | None = typer.Option(
         None, "--kind", help="Only this kind: 投诉 complaint, 报修 repair, 服务, 咨询, 建议."
     ),
+    as_of: str | None = typer.Option(
+        None,
+        "--as-of",
+        help="The ledger as it stood at this time (default now): later complaints and steps "
+        "left out, deadlines then in force.",
+    ),
 ) -> None:
     """Export the complaints with their milestones (CSV with BOM, xlsx, JSON lines)."""
-    from complaintctl.domain.timeutil import now, parse_date, to_epoch
+    from complaintctl.domain.timeutil import now, parse_date, parse_time, to_epoch
     from complaintctl.domain.vocab import KIND
+    from complaintctl.reports.asof import ledger_as_of
     from complaintctl.transfer.exporter import FORMATS, Selection
     from complaintctl.transfer.exporter import export as write
 
@@ -246,11 +253,14 @@ def export(
     )
     if selection.start and selection.end and selection.end < selection.start:
         raise InvalidInput("--to", f"{selection.end} is before --from {selection.start}")
+    moment = to_epoch(parse_time(as_of, "--as-of")) if as_of else to_epoch(now())
     st = state(ctx)
-    count = write(
-        st.ledger(), fmt, output, sys.stdout, selection=selection, personal=with_personal,
-        lang=st.lang, as_of=to_epoch(now()),
-    )  # fmt: skip
+    ledger = st.ledger()
+    with ledger_as_of(ledger, moment if as_of else None):
+        count = write(
+            ledger, fmt, output, sys.stdout, selection=selection, personal=with_personal,
+            lang=st.lang, as_of=moment,
+        )  # fmt: skip
     if output is not None:
         if st.lang == "zh":
             typer.echo(f"已导出 {count} 条投诉到 {output}")

@@ -275,10 +275,12 @@ def _trend(
 
 # -- on screen --------------------------------------------------------------------------------
 class _Table:
-    """A table of plain text cells for the screen (see _show)."""
+    """A table of plain text cells for the screen (see _show); its first ``keys`` columns name
+    the row (repeated when the table is split to fit a terminal)."""
 
-    def __init__(self, *headers: str) -> None:
+    def __init__(self, *headers: str, keys: int = 1) -> None:
         self.rows: list[tuple[str, ...]] = [headers]
+        self.keys = keys
 
     def add_row(self, *cells: str) -> None:
         self.rows.append(cells)
@@ -299,12 +301,44 @@ def _show(blocks: list[_Block]) -> None:
             sys.stdout.write(text)
             return
     for block in blocks:
-        render.emit(block if isinstance(block, str) else _rich(block))
+        if isinstance(block, str):
+            render.emit(block)
+            continue
+        for n, part in enumerate(_fit(block, render.page_width())):
+            if n:
+                render.emit("")
+            render.emit(_rich(part))
+
+
+def _fit(table: _Table, width: int) -> list[_Table]:
+    """``table`` as it is when it fits ``width`` terminal columns, else split into tables of
+    as many columns as fit, each repeating the row's name (``keys``), so that no figure is
+    ever wrapped or cut (``50.0`` split into ``50.`` and ``0``)."""
+    from rich.cells import cell_len
+
+    sizes = [max(cell_len(row[n]) for row in table.rows) for n in range(len(table.rows[0]))]
+    gap = 3  # Rich's SIMPLE_HEAD table on a terminal
+    if sum(sizes) + gap * (len(sizes) - 1) <= width:
+        return [table]
+    keys = list(range(min(table.keys, len(sizes) - 1)))
+    used = sum(sizes[n] + gap for n in keys)
+    groups: list[list[int]] = [[]]
+    for n in range(len(keys), len(sizes)):
+        if groups[-1] and used + sum(sizes[m] + gap for m in groups[-1]) + sizes[n] > width:
+            groups.append([])
+        groups[-1].append(n)
+    parts = []
+    for group in groups:
+        part = _Table(*(table.rows[0][n] for n in keys + group), keys=len(keys))
+        part.rows += [tuple(row[n] for n in keys + group) for row in table.rows[1:]]
+        parts.append(part)
+    return parts
 
 
 def _rich(table: _Table) -> Any:
     headers, *rows = table.rows
-    t = render.table(*headers)
+    # on a terminal no figure is wrapped: a value too long for the page ends in …
+    t = render.table(*headers, whole=set(range(len(headers))))
     for row in rows:
         t.add_row(*(cell.replace("[", r"\[") for cell in row))
     return t
@@ -489,7 +523,7 @@ def _top(blocks: list[_Block], dim: str, entries: list[TopEntry], lang: str) -> 
         if en
         else f"{label(dim, 'zh')}排名"
     )
-    t = _Table("#", label(dim, lang), *(label(k, lang) for k in TOP_FIELDS))
+    t = _Table("#", label(dim, lang), *(label(k, lang) for k in TOP_FIELDS), keys=2)
     for rank, entry in enumerate(entries, 1):
         d = entry.as_dict()
         t.add_row(str(rank), _cell(entry.value), *(_cell(d[k]) for k in TOP_FIELDS))
