@@ -65,9 +65,11 @@ def test_help_loads_every_group_and_keeps_the_order(run):
 
 
 def test_alias_and_prefixes(run, register):
-    register()
-    assert run.ok("ls") == run.ok("list")
-    assert run.ok("sho", "1") == run.ok("show", "1")
+    register(at="2026-03-02 09:00")
+    # One moment for both, so a minute turning between the two runs changes nothing.
+    moment = ("--as-of", "2026-03-02 10:00")
+    assert run.ok("ls", *moment) == run.ok("list", *moment)
+    assert run.ok("sho", "1", *moment) == run.ok("show", "1", *moment)
     out = run.ok(
         *[
             "reg",
