@@ -110,6 +110,12 @@ def main_options(
     lang: str = typer.Option(
         "zh", "--lang", envvar="COMPLAINTCTL_LANG", help="Labels: zh (default) or en."
     ),
+    site: str | None = typer.Option(
+        None,
+        "--site",
+        help="The site (项目) of complaint numbers and new complaints, e.g. YG (default: "
+        "$COMPLAINTCTL_SITE, else the ledger's default site).",
+    ),
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
     ),
@@ -119,7 +125,7 @@ def main_options(
 
     if lang not in ("zh", "en"):
         raise typer.BadParameter("accepted: zh, en", param_hint="--lang")
-    ctx.obj = context.State(db=db, lang=lang)
+    ctx.obj = context.State(db=db, lang=lang, site=site)
     ctx.call_on_close(ctx.obj.close)
 
 
@@ -152,6 +158,7 @@ _Group.lazy = {
     },
     "calendar": "complaintctl.cli.calendar_cmd:app",
     "policy": "complaintctl.cli.policy_cmd:app",
+    "site": "complaintctl.cli.site_cmd:app",
     "shell": "complaintctl.cli.shell:register",
 }
 _Group.aliases = {"ls": "list"}
