@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from complaintctl.domain import labels
 from complaintctl.domain.privacy import mask_name, mask_phone, mask_phones_in
+from complaintctl.domain.sites import STRIDE, ref, site_of
 from complaintctl.domain.timeutil import OFFSET, from_epoch, iso, local
 from complaintctl.domain.vocab import MILESTONES, SEVERITIES
 from complaintctl.reports.display import remaining
@@ -114,6 +115,7 @@ class Texts(_Clock):
         self.cal = cal
         self.lang = lang
         self.as_of = found.as_of
+        self.qualified = found.qualified  # YG-123 on a ledger of several sites (issue 21)
         self._remaining = remaining
         words = _WORDS[lang]
         self.none = words["none"]
@@ -203,7 +205,7 @@ class _Table:
         cell = _escaped if markdown else _padded
         heads = texts.heads
         handlers, handler_head = cell([h or texts.none for h, _ in section.handlers], heads[0])
-        numbers, number_head = cell([f"#{cid}" for cid in ids], heads[1])
+        numbers, number_head = cell([f"#{ref(cid, texts.qualified)}" for cid in ids], heads[1])
         units, unit_head = cell([row[UNIT] for row in rows], heads[2])
         phones, phone_head = cell([mask_phone(row[PHONE]) for row in rows], heads[3])
         codes = list({row[SEVERITY] for row in rows})  # the few labels, padded once each
@@ -344,7 +346,8 @@ def json_chunks(found: Found) -> Iterator[str]:
     )
     strings = _Strings()
     fields = {  # what belongs to the complaint, once per complaint
-        c[ID]: f'"department": {strings[dept]}, "handler": {strings[handler]}, '
+        c[ID]: f'"site": "{site_of(c[ID])}", '
+        f'"department": {strings[dept]}, "handler": {strings[handler]}, '
         f'"severity": {strings[c[SEVERITY]]}, "unit": {encode_basestring(c[UNIT])}, '
         f'"name": {encode_basestring(mask_name(c[NAME]))}, '
         f'"phone": {encode_basestring(mask_phone(c[PHONE]))}, '
@@ -375,7 +378,7 @@ def json_chunks(found: Found) -> Iterator[str]:
                 due, cid = key >> shift, key >> 4 & mask
                 n, sec = divmod(due + OFFSET, _DAY)
                 lines.append(
-                    f'{{"id": {cid}{before[key & 15]}{days[n]}T{minutes[sec // 60]}'
+                    f'{{"id": {cid % STRIDE}{before[key & 15]}{days[n]}T{minutes[sec // 60]}'
                     f"{seconds[sec % 60]}{after[key & 1]}{as_of - due}, {fields[cid]}"
                 )
             yield ("\n    " if start == 0 else ",\n    ") + ",\n    ".join(lines)
