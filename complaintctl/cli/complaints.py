@@ -547,7 +547,7 @@ def search(
 
 def show(
     ctx: typer.Context,
-    numbers: list[str] = typer.Argument(
+    complaint_ids: list[str] = typer.Argument(
         ..., help="Complaint numbers (show 3 7 12, or YG-3 with its site).", metavar="ID..."
     ),
     as_of: str | None = typer.Option(
@@ -563,11 +563,11 @@ def show(
     ledger = st.ledger()
     moment = _as_of(as_of)
     with ledger.reading():  # every id checked before anything is printed
-        complaint_ids = [resolve_id(ctx, n) for n in numbers]
+        keys = [resolve_id(ctx, n) for n in complaint_ids]
         if as_of is None:
-            found = [(c, ledger.events(c.id)) for c in map(ledger.get, complaint_ids)]
+            found = [(c, ledger.events(c.id)) for c in map(ledger.get, keys)]
         else:  # each as it stood then: later steps not done, deadlines then in force
-            found = [complaint_as_of(ledger, cid, moment) for cid in complaint_ids]
+            found = [complaint_as_of(ledger, cid, moment) for cid in keys]
         if as_json:
             items = [
                 complaint_json(

@@ -231,10 +231,10 @@ def _action_line(ledger: Ledger, a: Action, lang: str) -> str:
 # -- link -----------------------------------------------------------------------------------
 def link(
     ctx: typer.Context,
-    main_ref: str = typer.Argument(
+    main_id: str = typer.Argument(
         ..., help="The main complaint (123, or YG-123 with its site).", metavar="ID"
     ),
-    other_ref: str | None = typer.Argument(
+    other_id: str | None = typer.Argument(
         None, help="Its duplicate (a plain number: of ID's site).", metavar="OTHER"
     ),
     about_ref: str | None = typer.Option(
@@ -255,16 +255,16 @@ def link(
     who = actor(at, by, late_reason)
     st = state(ctx)
     ledger = st.ledger()
-    main_id = resolve_id(ctx, main_ref)
-    site = sites.site_of(main_id)  # a plain OTHER or --about is a number of ID's site
-    other_id = None if other_ref is None else ledger.complaint_id(other_ref, site, "OTHER")
+    main = resolve_id(ctx, main_id)
+    site = sites.site_of(main)  # a plain OTHER or --about is a number of ID's site
+    other = None if other_id is None else ledger.complaint_id(other_id, site, "OTHER")
     about = None if about_ref is None else ledger.complaint_id(about_ref, site, "--about")
     if about is not None:
-        _link_about(ctx, main_id, other_id, about, who, as_json)
+        _link_about(ctx, main, other, about, who, as_json)
         return
-    if other_id is None:
+    if other is None:
         raise InvalidInput("OTHER", "give the duplicate's number, or --about RECORD")
-    c = linking.link(ledger, who, main_id, other_id)
+    c = linking.link(ledger, who, main, other)
     if as_json:
         from complaintctl.cli import render
         from complaintctl.domain.timeutil import now, to_epoch
@@ -274,9 +274,9 @@ def link(
         render.print_json(complaint_json(ledger, c, to_epoch(now()), personal=personal))
         return
     if st.lang == "en":
-        typer.echo(f"#{ledger.ref(c.id)} linked as a duplicate of #{ledger.ref(main_id)}")
+        typer.echo(f"#{ledger.ref(c.id)} linked as a duplicate of #{ledger.ref(main)}")
     else:
-        typer.echo(f"#{ledger.ref(c.id)} 已作为重复投诉并入 #{ledger.ref(main_id)}")
+        typer.echo(f"#{ledger.ref(c.id)} 已作为重复投诉并入 #{ledger.ref(main)}")
 
 
 def _link_about(
