@@ -379,3 +379,22 @@ def test_export_names_the_site_and_import_goes_into_one(three, tmp_path, run):
     )
     assert run.json("show", "YG-3")["unit"] == "5-501"
     assert run.ok("verify").startswith("ok:")
+
+
+def test_verify_finds_sites_edited_by_hand(three, db):
+    run = three
+    run.ok("site", "default", "YG")
+    assert run.ok("verify").startswith("ok: 7 events, 4 complaints")
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE sites SET name = '别的' WHERE code = 'HX'")
+        conn.execute("INSERT INTO sites (code, name, added_at) VALUES ('ZZ', '某项目', 1)")
+        conn.execute("UPDATE settings SET value = 'HX'")
+        conn.execute("UPDATE complaints SET site = 'HX' WHERE id = 1")
+    result = run("verify")
+    assert result.exit_code == 1
+    assert result.stdout == (
+        "#1 site: log says MAIN, table says HX\n"
+        "site HX name: does not match the site_added event 3: edited after it was added\n"
+        "site ZZ row: added without a site_added event\n"
+        "ledger default site: not YG, the site its events chose\n"
+    )
