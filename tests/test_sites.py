@@ -11,7 +11,7 @@ import sqlite3
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from ledgertools import snapshot
+from ledgertools import snapshot, without_sites
 
 from complaintctl.domain import sites
 from complaintctl.domain.errors import InvalidInput
@@ -255,12 +255,7 @@ def test_a_v5_ledger_moves_into_the_first_site_with_its_ids(run, db):
     run.ok("link", "1", "3", "--at", "2026-03-02 10:00")
     conn = sqlite3.connect(db)
     with conn:  # back to schema 5: what migration 6 added, removed
-        for index in ("complaints_site_month", "complaints_site_open"):
-            conn.execute(f"DROP INDEX {index}")
-        conn.execute("ALTER TABLE complaints DROP COLUMN site")
-        conn.execute("ALTER TABLE policies DROP COLUMN site")
-        conn.execute("DROP TABLE sites")
-        conn.execute("DROP TABLE settings")
+        without_sites(conn)
         conn.execute("PRAGMA user_version = 5")
     events = conn.execute("SELECT * FROM events ORDER BY seq").fetchall()
     conn.close()
