@@ -393,3 +393,13 @@ def test_verify_finds_sites_edited_by_hand(three, db):
         "site ZZ row: added without a site_added event\n"
         "ledger default site: not YG, the site its events chose\n"
     )
+
+
+def test_the_shell_keeps_the_site_it_was_started_with(three):
+    result = three(
+        "--site", "HX", "shell", input="show 1\nsite add QA --name 测试\nlist --site QA\n"
+    )
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[0] == "#HX-1"
+    assert "已添加项目 QA：测试" in result.stdout
+    assert "没有符合条件的投诉。" in result.stdout  # the new site is known at once

@@ -35,6 +35,7 @@ class State:
         Inside the shell, the session's ledger kept open (``State.shared``)."""
         shared = State.shared
         if shared is not None and self._ledger is None and shared.path == self.path():
+            shared._sites = None  # sites added from another terminal: read once per command
             return shared
         if self._ledger is None:
             from complaintctl.store.ledger import Ledger
