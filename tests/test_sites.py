@@ -403,3 +403,14 @@ def test_the_shell_keeps_the_site_it_was_started_with(three):
     assert result.stdout.splitlines()[0] == "#HX-1"
     assert "已添加项目 QA：测试" in result.stdout
     assert "没有符合条件的投诉。" in result.stdout  # the new site is known at once
+
+
+def test_a_refused_step_names_the_complaint_by_its_site_and_number(three, db):
+    before = snapshot(db)
+    result = three("reopen", "YG-2", "--reason", "仍漏水")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "complaintctl: cannot reopen #YG-2: it is registered (已登记); allowed now: classify, "
+        "assign, update, close\n"
+    )
+    assert snapshot(db) == before
