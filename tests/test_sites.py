@@ -414,3 +414,14 @@ def test_a_refused_step_names_the_complaint_by_its_site_and_number(three, db):
         "assign, update, close\n"
     )
     assert snapshot(db) == before
+
+
+def test_a_plain_duplicate_number_is_of_the_main_complaints_site(three):
+    run = three
+    out = run.ok("link", "YG-1", "2", "--at", "2026-03-02 10:00")
+    assert out == "#YG-2 已作为重复投诉并入 #YG-1\n"
+    shown = run.json("show", "YG-2")
+    assert (shown["site"], shown["id"], shown["duplicate_of"]) == ("YG", 2, 1)
+    table = run.ok("list", "--site", "YG")
+    assert "并单→#YG-1" in table
+    assert run.ok("verify").startswith("ok:")
