@@ -373,6 +373,12 @@ def test_export_names_the_site_and_import_goes_into_one(three, tmp_path, run):
         "已从 yg.csv 导入 1 条投诉（#YG-3–#YG-3）"
     )
     assert run.json("show", "YG-3")["unit"] == "5-501"
+    register.write_text(
+        "房号,投诉内容,投诉人,联系电话,受理时间\n5-502,漏水,王五,13900002222,2026-03-06 09:00\n",
+        encoding="utf-8",
+    )
+    imported = run.json("--site", "YG", "import", str(register))
+    assert (imported["site"], imported["ids"]) == ("YG", [4, 4])
     assert run.ok("verify").startswith("ok:")
 
 

@@ -23,7 +23,7 @@ from typing import Any
 from complaintctl.domain.cells import safe
 from complaintctl.domain.errors import InvalidInput
 from complaintctl.domain.model import Event
-from complaintctl.domain.sites import FIRST
+from complaintctl.domain.sites import FIRST, number_of, site_of
 from complaintctl.domain.vocab import CHANNEL
 from complaintctl.store import outfile
 from complaintctl.store.bulk import Bulk
@@ -141,7 +141,9 @@ class Result:
                 for p in self.parts
             ],
             "withheld_phones": self.withheld,
-            "ids": list(self.ids) if self.ids else None,
+            # issue 21: the first and last number given, within the site imported into
+            "ids": [number_of(i) for i in self.ids] if self.ids else None,
+            "site": site_of(self.ids[0]) if self.ids else None,
             "rejects_file": str(self.rejects) if self.rejects else None,
             "dry_run": self.dry_run,
         }
