@@ -428,6 +428,7 @@ def test_json_summary(run, tmp_path):
         ],
         "withheld_phones": 0,
         "ids": [1, 4],
+        "site": "MAIN",
         "rejects_file": None,
         "dry_run": False,
     }

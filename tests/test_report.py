@@ -740,7 +740,7 @@ def test_percent_rounds_half_up_exactly():
         (
             ("--by", "foo"),
             "complaintctl: --by: unknown dimension 'foo' "
-            "(accepted: severity, category, department, handler, channel, kind)",
+            "(accepted: severity, category, department, handler, channel, kind, site)",
         ),
         (
             ("--format", "xlsx"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ from complaintctl import __version__
 from complaintctl.cli import complete
 from complaintctl.cli.lazy import LazyGroup
 from complaintctl.domain.errors import ComplaintError
+from complaintctl.domain.sites import STRIDE, mention
 
 # Typer >= 0.29 carries its own copy of click; reach its UsageError through public names.
 UsageError: type[Exception] = typer.BadParameter.__mro__[1]
@@ -43,7 +45,7 @@ class _Group(LazyGroup):
                 typer.echo(f"{where}{exc.format_message()}", err=True)  # type: ignore[attr-defined]
             rv = 2
         except ComplaintError as exc:
-            typer.echo(f"complaintctl: {exc}", err=True)
+            typer.echo(f"complaintctl: {_numbers(str(exc))}", err=True)
             rv = exc.exit_code
         except sqlite3.Error as exc:
             typer.echo(f"complaintctl: ledger error: {exc}", err=True)
@@ -59,6 +61,19 @@ class _Group(LazyGroup):
         if not standalone:
             return rv
         sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def _numbers(text: str) -> str:
+    """A complaint of a site other than the first named by its number there: the core's
+    messages say ``#{id}`` with the ledger's key (domain/sites.py), ``#1312000000001`` for
+    ``YG-1``; a key of the first site is its number already."""
+    if "#" not in text:
+        return text
+    return re.sub(
+        r"#(\d{10,16})\b",
+        lambda m: mention(int(m[1])) if int(m[1]) >= STRIDE else m[0],
+        text,
+    )
 
 
 def _check_arguments(args: Any) -> None:
@@ -110,6 +125,12 @@ def main_options(
     lang: str = typer.Option(
         "zh", "--lang", envvar="COMPLAINTCTL_LANG", help="Labels: zh (default) or en."
     ),
+    site: str | None = typer.Option(
+        None,
+        "--site",
+        help="The site (项目) of complaint numbers and new complaints, e.g. YG (default: "
+        "$COMPLAINTCTL_SITE, else the ledger's default site).",
+    ),
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
     ),
@@ -119,7 +140,7 @@ def main_options(
 
     if lang not in ("zh", "en"):
         raise typer.BadParameter("accepted: zh, en", param_hint="--lang")
-    ctx.obj = context.State(db=db, lang=lang)
+    ctx.obj = context.State(db=db, lang=lang, site=site)
     ctx.call_on_close(ctx.obj.close)
 
 
@@ -152,6 +173,7 @@ _Group.lazy = {
     },
     "calendar": "complaintctl.cli.calendar_cmd:app",
     "policy": "complaintctl.cli.policy_cmd:app",
+    "site": "complaintctl.cli.site_cmd:app",
     "shell": "complaintctl.cli.shell:register",
 }
 _Group.aliases = {"ls": "list"}

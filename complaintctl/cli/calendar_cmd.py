@@ -10,6 +10,7 @@ import typer
 from complaintctl.cli import render
 from complaintctl.cli.context import BY_OPTION, JSON_OPTION, actor, read_text, state
 from complaintctl.domain.errors import InvalidInput
+from complaintctl.domain.sites import number_of
 from complaintctl.domain.timeutil import from_epoch, iso, local_due, now, parse_time
 
 app = typer.Typer(
@@ -89,10 +90,12 @@ def check(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     calendar in force gives; exits 1 when there is one."""
     from complaintctl.workflow.recalc import drift
 
-    found = drift(state(ctx).ledger())
+    ledger = state(ctx).ledger()
+    found = drift(ledger)
     rows = [
         {
-            "id": r.state.id,
+            "id": number_of(r.state.id),
+            "site": r.state.site,
             "status": r.state.status,
             "due": {m: iso(from_epoch(v)) for m, v in r.due.items()},
             "previous_due": {m: iso(from_epoch(r.state.due(m) or 0)) for m in r.due},
@@ -110,7 +113,8 @@ def check(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
             )
             flags = f"{r.cleared} provisional flag(s) to clear" if r.cleared else ""
             typer.echo(
-                f"#{r.state.id} ({r.state.status}): " + "; ".join(filter(None, [moves, flags]))
+                f"#{ledger.ref(r.state.id)} ({r.state.status}): "
+                + "; ".join(filter(None, [moves, flags]))
             )
         typer.echo(
             f"{len(found)} complaint(s) differ from the calendar in force; "

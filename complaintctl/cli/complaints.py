@@ -9,7 +9,19 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from complaintctl.cli import render
-from complaintctl.cli.context import AT_OPTION, BY_OPTION, JSON_OPTION, LATE_OPTION, actor, state
+from complaintctl.cli.context import (
+    AT_OPTION,
+    BY_OPTION,
+    JSON_OPTION,
+    LATE_OPTION,
+    SITE_OPTION,
+    SITES_OPTION,
+    actor,
+    resolve_id,
+    site_of,
+    sites_of,
+    state,
+)
 from complaintctl.domain.model import Complaint, Event
 from complaintctl.domain.privacy import mask_name, mask_phone
 from complaintctl.domain.timeutil import from_epoch, local, local_due, now, parse_time, to_epoch
@@ -21,7 +33,7 @@ from complaintctl.sla.milestones import milestones, next_milestone
 if TYPE_CHECKING:
     from complaintctl.store.ledger import Ledger
 
-ID = typer.Argument(..., help="Complaint number.", min=1, metavar="ID")
+ID = typer.Argument(..., help="Complaint number: 123, or YG-123 with its site.", metavar="ID")
 
 
 def _done(ledger: Ledger, c: Complaint, lang: str, what_zh: str, what_en: str) -> None:
@@ -29,13 +41,13 @@ def _done(ledger: Ledger, c: Complaint, lang: str, what_zh: str, what_en: str) -
     policy = ledger.policy(c.policy_version)
     nxt = next_milestone(c, policy, to_epoch(now()))
     if lang == "en":
-        line = f"#{c.id} {what_en}; status {c.status}"
+        line = f"#{ledger.ref(c.id)} {what_en}; status {c.status}"
         if nxt:
             line += f"; next: {nxt.name} due {local_due(from_epoch(nxt.due))}"
             if nxt.state == "breached":
                 line += " (already overdue)"
     else:
-        line = f"#{c.id} {what_zh}，状态：{render.label('status', c.status, lang)}"
+        line = f"#{ledger.ref(c.id)} {what_zh}，状态：{render.label('status', c.status, lang)}"
         if nxt:
             milestone = render.label("milestone", nxt.name, lang)
             line += f"；下一时限：{milestone} {local_due(from_epoch(nxt.due))}"
@@ -95,6 +107,7 @@ def register(
         help="No name and no phone (withheld, an unsigned letter): shown as 匿名, never called "
         "back, out of the 回访率.",
     ),
+    site: str | None = SITE_OPTION,
     at: str | None = AT_OPTION,
     late_reason: str | None = LATE_OPTION,
     by: str | None = BY_OPTION,
@@ -123,13 +136,14 @@ def register(
         urgent=urgent,
         appointment=appointment,
         anonymous=anonymous,
+        site=site_of(ctx, site),
     )
     _emit(ctx, c, as_json, "已登记", "registered")
 
 
 def classify(
     ctx: typer.Context,
-    complaint_id: int = ID,
+    complaint_id: str = ID,
     severity: str | None = typer.Option(
         None, "--severity", help="轻微 minor, 中度 moderate, 重大 major."
     ),
@@ -147,7 +161,7 @@ def classify(
     c = workflow.classify(
         state(ctx).ledger(),
         who,
-        complaint_id,
+        resolve_id(ctx, complaint_id),
         severity=severity,
         category_name=category,
         nature=nature,
@@ -157,7 +171,7 @@ def classify(
 
 def assign(
     ctx: typer.Context,
-    complaint_id: int = ID,
+    complaint_id: str = ID,
     department: str = typer.Option(..., "--department", help="A department of the policy."),
     handler: str | None = typer.Option(None, "--handler", help="The named owner (责任人)."),
     at: str | None = AT_OPTION,
@@ -170,14 +184,18 @@ def assign(
 
     who = actor(at, by, late_reason)
     c = workflow.assign(
-        state(ctx).ledger(), who, complaint_id, department_name=department, handler=handler
+        state(ctx).ledger(),
+        who,
+        resolve_id(ctx, complaint_id),
+        department_name=department,
+        handler=handler,
     )
     _emit(ctx, c, as_json, "已派单", "assigned")
 
 
 def update(
     ctx: typer.Context,
-    complaint_id: int = ID,
+    complaint_id: str = ID,
     contacted: bool = typer.Option(False, "--contacted", help="First contact with the owner made."),
     plan: str | None = typer.Option(None, "--plan", help="Handling plan told to the owner."),
     note: str | None = typer.Option(
@@ -205,7 +223,7 @@ def update(
     c = workflow.update(
         state(ctx).ledger(),
         who,
-        complaint_id,
+        resolve_id(ctx, complaint_id),
         contacted=contacted,
         plan=plan,
         note=note,
@@ -219,7 +237,7 @@ def update(
 
 def close(
     ctx: typer.Context,
-    complaint_id: int = ID,
+    complaint_id: str = ID,
     resolution: str = typer.Option(..., "--resolution", help="What was done (处理结果)."),
     satisfied: bool | None = typer.Option(
         None,
@@ -236,14 +254,18 @@ def close(
 
     who = actor(at, by, late_reason)
     c = workflow.close(
-        state(ctx).ledger(), who, complaint_id, resolution=resolution, satisfied=satisfied
+        state(ctx).ledger(),
+        who,
+        resolve_id(ctx, complaint_id),
+        resolution=resolution,
+        satisfied=satisfied,
     )
     _emit(ctx, c, as_json, "已办结", "resolved")
 
 
 def followup(
     ctx: typer.Context,
-    complaint_id: int = ID,
+    complaint_id: str = ID,
     level: str | None = typer.Option(
         None,
         "--rating",
@@ -266,14 +288,19 @@ def followup(
     workflow.rating(satisfied, level)  # refuse a bad verdict before the ledger is opened
     who = actor(at, by, late_reason)
     c = workflow.followup(
-        state(ctx).ledger(), who, complaint_id, satisfied=satisfied, level=level, note=note
+        state(ctx).ledger(),
+        who,
+        resolve_id(ctx, complaint_id),
+        satisfied=satisfied,
+        level=level,
+        note=note,
     )
     _emit(ctx, c, as_json, "已回访", "followed up")
 
 
 def reopen(
     ctx: typer.Context,
-    complaint_id: int = ID,
+    complaint_id: str = ID,
     reason: str = typer.Option(..., "--reason", help="The owner's grounds for reconsideration."),
     at: str | None = AT_OPTION,
     late_reason: str | None = LATE_OPTION,
@@ -284,7 +311,7 @@ def reopen(
     from complaintctl.workflow import steps as workflow
 
     who = actor(at, by, late_reason)
-    c = workflow.reopen(state(ctx).ledger(), who, complaint_id, reason=reason)
+    c = workflow.reopen(state(ctx).ledger(), who, resolve_id(ctx, complaint_id), reason=reason)
     _emit(ctx, c, as_json, "已复议", "reopened")
 
 
@@ -353,6 +380,7 @@ def list_(
     kind: str | None = typer.Option(
         None, "--kind", help="Only this kind: 投诉 complaint, 报修 repair, 服务, 咨询, 建议."
     ),
+    site: list[str] | None = SITES_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """List complaints with their next deadline; every filter given must match."""
@@ -382,6 +410,7 @@ def list_(
         due_within=due_within,
         linked=linked,
         kind=kind,
+        sites=sites_of(ctx, site),
     )
     with ledger_as_of(ledger, moment if as_of else None), ledger.reading():
         page = find_page(ledger, filters, limit if limit is not None or as_json else 50)
@@ -422,7 +451,7 @@ def _table(
         status = render.label("status", c.status, lang)
         due_text = left = "-"
         if c.duplicate_of is not None:  # a duplicate has no clock of its own: its main's
-            status = _dup_mark(c, lang) or status
+            status = _dup_mark(ledger, c, lang) or status
         elif nxt is not None:
             due = local_due(from_epoch(nxt.due))
             due_text = render.styled(
@@ -433,7 +462,7 @@ def _table(
             left = render.styled(remaining(nxt.due, moment, cal, lang), nxt.state)
         name, phone = _who(n, p)
         cells = {
-            "id": str(c.id),
+            "id": ledger.ref(c.id),
             "received": local(from_epoch(c.received_at)),
             "unit": c.unit,
             "name": name,
@@ -468,7 +497,7 @@ _LIST_WIDE_FROM = 120
 _LIST_WHOLE = {"id", "received", "unit", "phone", "severity", "status", "next", "left"}
 
 
-def _kind_rows(c: Complaint, lang: str) -> list[tuple[str, str]]:
+def _kind_rows(ledger: Ledger, c: Complaint, lang: str) -> list[tuple[str, str]]:
     """The rows ``show`` adds for a record that is not a plain complaint (issue 20)."""
     rows: list[tuple[str, str]] = []
     if c.kind != "complaint":
@@ -478,7 +507,7 @@ def _kind_rows(c: Complaint, lang: str) -> list[tuple[str, str]]:
     if c.appointment_at is not None:
         rows.append(("appointment", local(from_epoch(c.appointment_at))))
     if c.about is not None:
-        rows.append(("about", f"#{c.about}"))
+        rows.append(("about", f"#{ledger.ref(c.about)}"))
     return rows
 
 
@@ -521,8 +550,8 @@ def search(
 
 def show(
     ctx: typer.Context,
-    complaint_ids: list[int] = typer.Argument(
-        ..., help="Complaint numbers (show 3 7 12).", min=1, metavar="ID..."
+    complaint_ids: list[str] = typer.Argument(
+        ..., help="Complaint numbers (show 3 7 12, or YG-3 with its site).", metavar="ID..."
     ),
     as_of: str | None = typer.Option(
         None,
@@ -537,10 +566,11 @@ def show(
     ledger = st.ledger()
     moment = _as_of(as_of)
     with ledger.reading():  # every id checked before anything is printed
+        keys = [resolve_id(ctx, n) for n in complaint_ids]
         if as_of is None:
-            found = [(c, ledger.events(c.id)) for c in map(ledger.get, complaint_ids)]
+            found = [(c, ledger.events(c.id)) for c in map(ledger.get, keys)]
         else:  # each as it stood then: later steps not done, deadlines then in force
-            found = [complaint_as_of(ledger, cid, moment) for cid in complaint_ids]
+            found = [complaint_as_of(ledger, cid, moment) for cid in keys]
         if as_json:
             items = [
                 complaint_json(
@@ -561,7 +591,9 @@ def show(
 
 def _show_one(lang: str, ledger: Ledger, c: Complaint, events: list[Event], moment: int) -> None:
     name, phone = ledger.personal(c.id)
-    record = render.table(render.h("field", lang), render.h("value", lang), title=f"#{c.id}")
+    record = render.table(
+        render.h("field", lang), render.h("value", lang), title=f"#{ledger.ref(c.id)}"
+    )
     rows = [
         ("received", local(from_epoch(c.received_at))),
         ("channel", render.label("channel", c.channel, lang)),
@@ -575,15 +607,15 @@ def _show_one(lang: str, ledger: Ledger, c: Complaint, events: list[Event], mome
         ("nature", render.label("nature", c.nature, lang)),
         ("department", c.department or "-"),
         ("handler", c.handler or "-"),
-        ("status", _dup_mark(c, lang) or render.label("status", c.status, lang)),
+        ("status", _dup_mark(ledger, c, lang) or render.label("status", c.status, lang)),
         ("resolution", c.resolution or "-"),
         ("satisfaction", render.label("satisfaction", c.satisfaction, lang)),
         ("reopen_count", str(c.reopen_count)),
         ("escalation", c.escalation_level or "-"),
-        ("duplicate_of", f"#{c.duplicate_of}" if c.duplicate_of else "-"),
+        ("duplicate_of", f"#{ledger.ref(c.duplicate_of)}" if c.duplicate_of else "-"),
         ("policy_version", str(c.policy_version)),
     ]
-    rows[1:1] = _kind_rows(c, lang)
+    rows[1:1] = _kind_rows(ledger, c, lang)
     outside = external(c, events)
     if outside is not None:
         rows += _external_rows(outside, lang)
@@ -591,7 +623,7 @@ def _show_one(lang: str, ledger: Ledger, c: Complaint, events: list[Event], mome
         record.add_row(render.h(key, lang), value.replace("[", r"\["))
     render.emit(record)
     if c.duplicate_of is not None:  # a duplicate has no clock of its own: its main's
-        main = c.duplicate_of
+        main = ledger.ref(c.duplicate_of)
         render.emit(
             f"并单→#{main}：无独立时限，随主单 #{main}"
             if lang == "zh"
@@ -636,11 +668,12 @@ def _milestones(lang: str, ledger: Ledger, c: Complaint, moment: int) -> None:
     render.emit(ms)
 
 
-def _dup_mark(c: Complaint, lang: str) -> str | None:
+def _dup_mark(ledger: Ledger, c: Complaint, lang: str) -> str | None:
     """``并单→#1`` for a linked duplicate (in place of its status, in list and show)."""
     if c.duplicate_of is None:
         return None
-    return f"并单→#{c.duplicate_of}" if lang == "zh" else f"dup of #{c.duplicate_of}"
+    main = ledger.ref(c.duplicate_of)
+    return f"并单→#{main}" if lang == "zh" else f"dup of #{main}"
 
 
 def _shown_person(name: str | None, phone: str | None, value: str | None) -> str:

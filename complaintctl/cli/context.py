@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # imported when a command first needs them, not at start-up
 class State:
     db: Path | None = None
     lang: str = "zh"
+    site: str | None = None  # the global --site (issue 21): the site of ids and new complaints
     _ledger: Ledger | None = field(default=None, repr=False)
     # The shell's ledger, kept open between its commands (cli/shell.py checks it is current
     # before each one); a command on that file uses it and leaves it open.
@@ -34,6 +35,7 @@ class State:
         Inside the shell, the session's ledger kept open (``State.shared``)."""
         shared = State.shared
         if shared is not None and self._ledger is None and shared.path == self.path():
+            shared._sites = None  # sites added from another terminal: read once per command
             return shared
         if self._ledger is None:
             from complaintctl.store.ledger import Ledger
@@ -72,6 +74,29 @@ def state(ctx: typer.Context) -> State:
         obj = State()
         ctx.find_root().obj = obj
     return obj
+
+
+def site_of(ctx: typer.Context, given: str | None = None) -> str:
+    """The site of a command: its own --site, else the global one, else $COMPLAINTCTL_SITE,
+    else the ledger's default site."""
+    st = state(ctx)
+    return st.ledger().site(given if given is not None else st.site)
+
+
+def sites_of(ctx: typer.Context, given: list[str] | None) -> list[str] | None:
+    """The sites a listing or report covers: each --site given (or the global one), else
+    $COMPLAINTCTL_SITE, else None: every site."""
+    st = state(ctx)
+    if not given and st.site is not None:
+        given = [st.site]
+    return st.ledger().site_filter(given)
+
+
+def resolve_id(ctx: typer.Context, text: str, field: str = "ID") -> int:
+    """The ledger's key of a complaint number as typed: ``YG-123``, or ``123`` of the site of
+    the command (domain/sites.py)."""
+    st = state(ctx)
+    return st.ledger().complaint_id(text, st.site, field)
 
 
 def default_user() -> str:
@@ -121,3 +146,13 @@ LATE_OPTION = typer.Option(
 )
 BY_OPTION = typer.Option(None, "--by", help="Staff member (default $COMPLAINTCTL_USER or login).")
 JSON_OPTION = typer.Option(False, "--json", help="Print JSON for machines.")
+SITE_OPTION = typer.Option(
+    None,
+    "--site",
+    help="The site (项目) code, e.g. YG (default: $COMPLAINTCTL_SITE, else the ledger's default).",
+)
+SITES_OPTION = typer.Option(
+    None,
+    "--site",
+    help="Only this site (项目); repeat for several (default: $COMPLAINTCTL_SITE, else all).",
+)

@@ -16,9 +16,13 @@ from complaintctl.cli.context import (
     BY_OPTION,
     JSON_OPTION,
     LATE_OPTION,
+    SITES_OPTION,
     actor,
+    resolve_id,
+    sites_of,
     state,
 )
+from complaintctl.domain import sites
 from complaintctl.domain.errors import InvalidInput
 from complaintctl.reports.digest_text import Texts, json_chunks, markdown, plain
 from complaintctl.store.outfile import check_output, replacing
@@ -75,6 +79,7 @@ def digest(
     kind: str | None = typer.Option(
         None, "--kind", help="Only this kind: 投诉 complaint, 报修 repair, 服务, 咨询, 建议."
     ),
+    site: list[str] | None = SITES_OPTION,
 ) -> None:
     """Everything open that is breached or due soon, by department and handler, for cron.
 
@@ -110,6 +115,7 @@ def digest(
             unassigned=unassigned,
             names=fmt == "json",
             kind=record_kind,
+            sites=sites_of(ctx, site),
         )
     failed: list[str] = []
     if robots is not None and (found or dry_run):
@@ -173,6 +179,7 @@ def escalate(
     dry_run: bool = typer.Option(
         False, "--dry-run", help="Show what would be recorded; write nothing."
     ),
+    site: list[str] | None = SITES_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Apply the escalation rules of the policy (seed 004), recorded as events by ``system``.
@@ -186,7 +193,8 @@ def escalate(
     if not dry_run:
         moment = not_future(moment, reference, "--as-of")
     st = state(ctx)
-    actions = escalation.run(st.ledger(), to_epoch(moment), dry_run=dry_run)
+    codes = sites_of(ctx, site)
+    actions = escalation.run(st.ledger(), to_epoch(moment), dry_run=dry_run, sites=codes)
     if as_json:
         from complaintctl.cli import render
 
@@ -204,10 +212,10 @@ def escalate(
     if dry_run:
         typer.echo("演练（--dry-run），未写入：" if lang == "zh" else "dry run, nothing written:")
     for a in actions:
-        typer.echo(_action_line(a, lang))
+        typer.echo(_action_line(st.ledger(), a, lang))
 
 
-def _action_line(a: Action, lang: str) -> str:
+def _action_line(ledger: Ledger, a: Action, lang: str) -> str:
     from complaintctl.cli import render
     from complaintctl.workflow.escalation import LEVEL_LABELS
 
@@ -220,22 +228,25 @@ def _action_line(a: Action, lang: str) -> str:
         level = a.after.escalation_level or ""
         effects.append(f"升级至{LEVEL_LABELS[level]}" if lang == "zh" else f"level → {level}")
     if "collective_of" in a.data:
-        cid = a.data["collective_of"]
+        cid = ledger.ref(a.data["collective_of"])
         effects.append(f"集体投诉 #{cid}" if lang == "zh" else f"collective #{cid}")
     sep, end = ("，", "；") if lang == "zh" else (", ", "; ")
-    head = f"#{a.complaint_id} {a.reason_code}: "
+    head = f"#{ledger.ref(a.complaint_id)} {a.reason_code}: "
     return head + (sep.join(effects) + end if effects else "") + str(a.data["reason"])
 
 
 # -- link -----------------------------------------------------------------------------------
 def link(
     ctx: typer.Context,
-    main_id: int = typer.Argument(..., help="The main complaint.", min=1, metavar="ID"),
-    other_id: int | None = typer.Argument(None, help="Its duplicate.", min=1, metavar="OTHER"),
-    about: int | None = typer.Option(
+    main_id: str = typer.Argument(
+        ..., help="The main complaint (123, or YG-123 with its site).", metavar="ID"
+    ),
+    other_id: str | None = typer.Argument(
+        None, help="Its duplicate (a plain number: of ID's site).", metavar="OTHER"
+    ),
+    about_ref: str | None = typer.Option(
         None,
         "--about",
-        min=1,
         help="Instead: complaint ID is about this repair, service request, inquiry or suggestion.",
     ),
     at: str | None = AT_OPTION,
@@ -251,12 +262,16 @@ def link(
     who = actor(at, by, late_reason)
     st = state(ctx)
     ledger = st.ledger()
+    main = resolve_id(ctx, main_id)
+    site = sites.site_of(main)  # a plain OTHER or --about is a number of ID's site
+    other = None if other_id is None else ledger.complaint_id(other_id, site, "OTHER")
+    about = None if about_ref is None else ledger.complaint_id(about_ref, site, "--about")
     if about is not None:
-        _link_about(ctx, main_id, other_id, about, who, as_json)
+        _link_about(ctx, main, other, about, who, as_json)
         return
-    if other_id is None:
+    if other is None:
         raise InvalidInput("OTHER", "give the duplicate's number, or --about RECORD")
-    c = linking.link(ledger, who, main_id, other_id)
+    c = linking.link(ledger, who, main, other)
     if as_json:
         from complaintctl.cli import render
         from complaintctl.domain.timeutil import now, to_epoch
@@ -266,9 +281,9 @@ def link(
         render.print_json(complaint_json(ledger, c, to_epoch(now()), personal=personal))
         return
     if st.lang == "en":
-        typer.echo(f"#{c.id} linked as a duplicate of #{main_id}")
+        typer.echo(f"#{ledger.ref(c.id)} linked as a duplicate of #{ledger.ref(main)}")
     else:
-        typer.echo(f"#{c.id} 已作为重复投诉并入 #{main_id}")
+        typer.echo(f"#{ledger.ref(c.id)} 已作为重复投诉并入 #{ledger.ref(main)}")
 
 
 def _link_about(
@@ -293,9 +308,9 @@ def _link_about(
         personal = ledger.personal(c.id)
         render.print_json(complaint_json(ledger, c, to_epoch(now()), personal=personal))
     elif st.lang == "en":
-        typer.echo(f"#{c.id} linked: it is about #{about}")
+        typer.echo(f"#{ledger.ref(c.id)} linked: it is about #{ledger.ref(about)}")
     else:
-        typer.echo(f"#{c.id} 已关联：涉及 #{about}")
+        typer.echo(f"#{ledger.ref(c.id)} 已关联：涉及 #{ledger.ref(about)}")
 
 
 def register(app: typer.Typer) -> None:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from complaintctl.cli import render
-from complaintctl.cli.context import JSON_OPTION, state
+from complaintctl.cli.context import JSON_OPTION, SITES_OPTION, sites_of, state
 from complaintctl.domain.errors import InvalidInput
 from complaintctl.store.outfile import check_output
 
@@ -109,7 +109,8 @@ def report(
     by: list[str] = typer.Option(
         [],
         "--by",
-        help="Breakdown: severity, category, department, handler, channel, kind (repeatable).",
+        help="Breakdown: severity, category, department, handler, channel, kind, site "
+        "(repeatable; site ranks the sites by 及时率).",
     ),
     kind: str | None = typer.Option(
         None,
@@ -122,6 +123,7 @@ def report(
         help="Trend: 及时率 and 满意率 of the last N months up to --month (in the HTML report: "
         f"its trend, default {HTML_MONTHS}).",
     ),
+    site: list[str] | None = SITES_OPTION,
     top: int = typer.Option(5, "--top", help="How many top categories and locations (default 5)."),
     fmt: str | None = typer.Option(
         None, "--format", help="table (default), json, csv, xlsx or html (a page that prints)."
@@ -158,7 +160,7 @@ def report(
             raise InvalidInput("--by", "not with --months (the trend has no breakdowns)")
         if fail_below_target:
             raise InvalidInput("--fail-below-target", "not with --months (the trend is not judged)")
-        _trend(ctx, month, months, moment, chosen, output, record_kind)
+        _trend(ctx, month, months, moment, chosen, output, record_kind, site)
         return
     period = _period(month, first, last, moment)
     from complaintctl.reports.monthly import build_report
@@ -167,7 +169,8 @@ def report(
     if chosen in ("xlsx", "html") and "department" not in dims:
         dims.append("department")  # the workbook and the page always chart 及时率 by department
     with ledger.reading():  # the figures and the workbook's detail rows: one view of the ledger
-        result = build_report(ledger, period, moment, dims, top, record_kind)
+        codes = sites_of(ctx, site)
+        result = build_report(ledger, period, moment, dims, top, record_kind, codes)
         if chosen == "html":
             _html(ctx, result, HTML_MONTHS if months is None else months, output)
         else:
@@ -213,7 +216,7 @@ def _emit(ctx: typer.Context, result: Report, chosen: str, output: Path | None) 
         export.write_xlsx(
             output,
             result,
-            lambda: details(ledger, result.period, result.as_of, result.kind),
+            lambda: details(ledger, result.period, result.as_of, result.kind, result.sites),
             lang,
         )
         _done(output, lang)
@@ -229,7 +232,7 @@ def _html(ctx: typer.Context, result: Report, months: int, output: Path | None) 
 
     st = state(ctx)
     last = result.period.last.strftime("%Y-%m")
-    trend = build_trend(st.ledger(), last, months, result.as_of)
+    trend = build_trend(st.ledger(), last, months, result.as_of, sites=result.sites)
     _text_out(html.render(result, trend, st.lang), output, st.lang)
 
 
@@ -241,6 +244,7 @@ def _trend(
     chosen: str,
     output: Path | None,
     kind: str | None = None,
+    sites: list[str] | None = None,
 ) -> None:
     from complaintctl.domain.timeutil import from_epoch, iso
     from complaintctl.reports import export
@@ -250,7 +254,7 @@ def _trend(
     months_back(last, count)  # refuse a bad --months before the ledger is opened
     st = state(ctx)
     lang = st.lang
-    rows = build_trend(st.ledger(), last, count, moment, kind)
+    rows = build_trend(st.ledger(), last, count, moment, kind, sites_of(ctx, sites))
     if chosen == "json":
         import json
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from typing import Any
 
+from complaintctl.domain.sites import FIRST, site_of
 from complaintctl.domain.timeutil import OFFSET, from_epoch
 from complaintctl.domain.vocab import MILESTONES, OPEN_STATUSES
 
@@ -96,6 +97,7 @@ class Complaint:
     urgent: int = 0
     appointment_at: int | None = None
     about: int | None = None  # the record a complaint is about (``link --about``)
+    site: str = FIRST  # issue 21: the site (项目) its id belongs to (domain/sites.py)
 
     # -- conversions -------------------------------------------------------------------------
     def to_row(self) -> dict[str, Any]:
@@ -214,6 +216,7 @@ def advance(
             kind=data.get("kind", "complaint"),
             urgent=1 if data.get("urgent") else 0,
             appointment_at=data.get("appointment"),
+            site=site_of(complaint_id),
         )
     else:
         if state is None:

@@ -46,7 +46,7 @@ WITH RECURSIVE k(kind) AS (
 _COLUMNS = (
     "id, received_at, received_month, channel, category, location, severity, nature, department, "
     "handler, status, satisfaction, reopen_count, extension_count, escalation_level, duplicate_of, "
-    "kind, "
+    "kind, site, "
     + ", ".join(f"{m}_due, {m}_done" for m in ("respond", "assign", "plan", "resolve", "update"))
     + ", update_missed"
 )

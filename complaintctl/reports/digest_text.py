@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from complaintctl.domain import labels
 from complaintctl.domain.privacy import mask_name, mask_phone, mask_phones_in
+from complaintctl.domain.sites import STRIDE, ref, site_of
 from complaintctl.domain.timeutil import OFFSET, from_epoch, iso, local
 from complaintctl.domain.vocab import MILESTONES, SEVERITIES
 from complaintctl.reports.display import remaining
@@ -115,6 +116,7 @@ class Texts(_Clock):
         self.cal = cal
         self.lang = lang
         self.as_of = found.as_of
+        self.qualified = found.qualified  # YG-123 on a ledger of several sites (issue 21)
         self._remaining = remaining
         words = _WORDS[lang]
         self.none = words["none"]
@@ -161,7 +163,7 @@ _SIMPLE = re.compile(
 
 def _width(text: str) -> int:
     """``text``'s width in terminal cells (Rich's ``cell_len``)."""
-    if text.isascii():
+    if text.isascii() and text.isprintable():  # a tab or other control takes no cell
         return len(text)
     if _SIMPLE.fullmatch(text):
         n = len(text)
@@ -232,7 +234,7 @@ class _Table:
         cell = _escaped if markdown else _padded
         heads = texts.heads
         handlers, handler_head = cell([h or texts.none for h, _ in section.handlers], heads[0])
-        numbers, number_head = cell([f"#{cid}" for cid in ids], heads[1])
+        numbers, number_head = cell([f"#{ref(cid, texts.qualified)}" for cid in ids], heads[1])
         units, unit_head = cell([row[UNIT] for row in rows], heads[2])
         phones, phone_head = cell([mask_phone(row[PHONE]) for row in rows], heads[3])
         codes = list({row[SEVERITY] for row in rows})  # the few labels, padded once each
@@ -470,7 +472,8 @@ def json_chunks(found: Found) -> Iterator[str]:
     )
     strings = _Strings()
     fields = {  # what belongs to the complaint, once per complaint
-        c[ID]: f'"department": {strings[dept]}, "handler": {strings[handler]}, '
+        c[ID]: f'"site": "{site_of(c[ID])}", '
+        f'"department": {strings[dept]}, "handler": {strings[handler]}, '
         f'"severity": {strings[c[SEVERITY]]}, "unit": {encode_basestring(c[UNIT])}, '
         f'"name": {encode_basestring(mask_name(c[NAME]))}, '
         f'"phone": {encode_basestring(mask_phone(c[PHONE]))}, '
@@ -501,7 +504,7 @@ def json_chunks(found: Found) -> Iterator[str]:
                 due, cid = key >> shift, key >> 4 & mask
                 n, sec = divmod(due + OFFSET, _DAY)
                 lines.append(
-                    f'{{"id": {cid}{before[key & 15]}{days[n]}T{minutes[sec // 60]}'
+                    f'{{"id": {cid % STRIDE}{before[key & 15]}{days[n]}T{minutes[sec // 60]}'
                     f"{seconds[sec % 60]}{after[key & 1]}{as_of - due}, {fields[cid]}"
                 )
             yield ("\n    " if start == 0 else ",\n    ") + ",\n    ".join(lines)

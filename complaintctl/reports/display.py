@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from complaintctl.domain.model import MOMENT_MAPS, Complaint, Event, is_moment
 from complaintctl.domain.privacy import mask_name, mask_phone
+from complaintctl.domain.sites import number_of
 from complaintctl.domain.timeutil import from_epoch, iso
 from complaintctl.sla.late import gap_text, late_gap
 from complaintctl.sla.milestones import Milestone, milestones
@@ -98,6 +99,11 @@ def complaint_json(
     events: list[Event] | None = None,
 ) -> dict[str, Any]:
     out: dict[str, Any] = {k: getattr(c, k) for k in _FIELDS}
+    # issue 21: the number within its site, and the site; links stay within a site
+    out["site"] = c.site
+    for key in ("id", "duplicate_of", "collective_of"):
+        if out[key] is not None:
+            out[key] = number_of(out[key])
     name, phone = personal
     out["name"] = mask_name(name) if masked else name
     out["phone"] = mask_phone(phone) if masked else phone
@@ -108,7 +114,7 @@ def complaint_json(
     out["kind"] = c.kind  # issue 20: complaint, repair, service, inquiry, suggestion
     out["urgent"] = bool(c.urgent)
     out["appointment_at"] = _iso(c.appointment_at)
-    out["about"] = c.about
+    out["about"] = number_of(c.about) if c.about is not None else None
     policy = ledger.policy(c.policy_version)
     out["milestones"] = [milestone_json(m) for m in milestones(c, policy, as_of)]
     if events is not None and (outside := external(c, events)) is not None:

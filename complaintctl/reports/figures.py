@@ -246,6 +246,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "channel": ("渠道", "Channel"),
     "location": ("位置", "Location"),
     "kind": ("类型", "Kind"),
+    "site": ("项目", "Site"),
 }
 assert all(k in LABELS for k in FIELDS)
 
@@ -276,6 +277,7 @@ _UNSET = {
     "channel": ("-", "-"),
     "location": ("-", "-"),
     "kind": ("-", "-"),
+    "site": ("-", "-"),
 }
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from complaintctl.domain.labels import ESCALATION_LEVELS, EVENT_KINDS, h, label
 from complaintctl.domain.model import is_moment
+from complaintctl.domain.sites import FIRST, mention, ref, site_of
 from complaintctl.domain.timeutil import from_epoch, local, local_due
 from complaintctl.domain.vocab import MILESTONES
 
@@ -59,7 +60,9 @@ def _value(key: str, value: Any, lang: str) -> str:
         zh, en = ESCALATION_LEVELS.get(str(value), (str(value), str(value)))
         return en if lang == "en" else zh
     if key in ("main", "via"):
-        return f"#{value}"
+        return mention(value)
+    if key in ("about", "collective_of") and isinstance(value, int):
+        return ref(value, site_of(value) != FIRST)
     if isinstance(value, bool):
         return ("yes" if value else "no") if lang == "en" else ("是" if value else "否")
     if isinstance(value, int) and is_moment(key):

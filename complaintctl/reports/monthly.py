@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from complaintctl.store.ledger import Ledger
     from complaintctl.time.calendar import WorkCalendar
 
-DIMENSIONS = ("severity", "category", "department", "handler", "channel", "kind")
+DIMENSIONS = ("severity", "category", "department", "handler", "channel", "kind", "site")
 TOP = 5
 MAX_MONTHS = 120
 _EPOCH_DAY = date(1970, 1, 1).toordinal()
@@ -337,6 +337,7 @@ class Report:
     top_categories: list[TopEntry]
     top_locations: list[TopEntry]
     kind: str | None = None  # issue 20: the kind the report is filtered to (None: every kind)
+    sites: tuple[str, ...] | None = None  # issue 21: the sites it covers (None: every site)
     late: LateEntries = field(default_factory=LateEntries)
     cancelled: int = 0  # entries cancelled as made in error (作废): in no figure
     targets: Verdict = field(default_factory=Verdict)  # the policy's targets, judged
@@ -349,6 +350,7 @@ class Report:
             "to": self.period.last.isoformat(),
             "as_of": iso(from_epoch(self.as_of)),
             "kind": self.kind,
+            "sites": list(self.sites) if self.sites is not None else None,
             **self.summary.as_dict(),
             "cancelled": self.cancelled,
             "breakdowns": {
@@ -366,7 +368,11 @@ class Report:
 
 
 def _order(dimension: str, rows: dict[str | None, Figures]) -> list[Figures]:
-    """Severity and channel in their fixed order, other values by count; unset last."""
+    """Severity and channel in their fixed order, sites ranked by 及时率 (issue 21: best
+    first, then by count and code; a site with nothing judged yet last), other values by
+    count; unset last."""
+    if dimension == "site":
+        return sorted(rows.values(), key=_rank)
     fixed = {"severity": SEVERITY.codes, "channel": CHANNEL.codes, "kind": KIND.codes}.get(
         dimension
     )
@@ -388,13 +394,14 @@ def build_report(
     by: Sequence[str] = (),
     top: int = TOP,
     kind: str | None = None,
+    sites: Sequence[str] | None = None,
 ) -> Report:
     """Every figure of ``period`` as of ``as_of`` (epoch seconds); with ``kind``, of the
     records of that kind only (issue 20: every kind counts in the 及时率 by default)."""
     for dim in by:
         if dim not in DIMENSIONS:
             raise InvalidInput("--by", f"unknown dimension {dim!r}", accepted=DIMENSIONS)
-    period_condition, params = of_kind(period, kind)
+    period_condition, params = of_sites(*of_kind(period, kind), sites)
     condition = f"{period_condition} AND {COUNTED}"
     cal = ledger.calendar()
     with snapshot(ledger, as_of, period.start, period.end) as source:
@@ -421,6 +428,7 @@ def build_report(
         _top(places[0], total, top),
         _top(places[1], total, top),
         kind=kind,
+        sites=tuple(sites) if sites is not None else None,
         late=late,
         cancelled=cancelled,
         targets=judge(summary.as_dict(), ledger.policy().targets),
@@ -433,6 +441,21 @@ def of_kind(period: Period, kind: str | None) -> tuple[str, dict[str, Any]]:
     if kind is None:
         return condition, params
     return f"{condition} AND kind = :kind", {**params, "kind": kind}
+
+
+def of_sites(
+    condition: str, params: dict[str, Any], sites: Sequence[str] | None
+) -> tuple[str, dict[str, Any]]:
+    """The condition narrowed to the complaints of ``sites`` (issue 21; None: every site)."""
+    if sites is None:
+        return condition, params
+    named = {f"site{n}": code for n, code in enumerate(sites)}
+    return f"{condition} AND site IN ({', '.join(':' + k for k in named)})", {**params, **named}
+
+
+def _rank(f: Figures) -> tuple[int, float, int, str]:
+    rate = f.rates()["timely_rate"]
+    return (rate is None, -float(rate or 0), -f.counts.total, f.value or "")
 
 
 @dataclass(frozen=True)
@@ -474,7 +497,12 @@ TREND_FIELDS = (
 
 
 def build_trend(
-    ledger: Ledger, last: str, count: int, as_of: int, kind: str | None = None
+    ledger: Ledger,
+    last: str,
+    count: int,
+    as_of: int,
+    kind: str | None = None,
+    sites: Sequence[str] | None = None,
 ) -> list[TrendRow]:
     """及时率 and 满意率 of each of the ``count`` months up to ``last``, as of ``as_of``."""
     months = months_back(last, count)
@@ -485,6 +513,7 @@ def build_trend(
     if kind is not None:
         condition += " AND kind = :kind"
         params["kind"] = kind
+    condition, params = of_sites(condition, params, sites)
     with snapshot(ledger, as_of, start, end) as source:
         rows, _ = _aggregate(ledger.conn, source, condition, params, None, key="received_month")
     return [TrendRow(m, rows.get(m) or Figures(m, Counts())) for m in months]
@@ -522,11 +551,15 @@ DETAIL_FIELDS = (
 
 
 def details(
-    ledger: Ledger, period: Period, as_of: int, kind: str | None = None
+    ledger: Ledger,
+    period: Period,
+    as_of: int,
+    kind: str | None = None,
+    sites: Sequence[str] | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Each complaint of the period as of ``as_of``, contacts masked, with its outcome
     (timely/late/overdue/pending, or duplicate) by the same SQL as the counts."""
-    condition, params = of_kind(period, kind)
+    condition, params = of_sites(*of_kind(period, kind), sites)
     cal = ledger.calendar()
     with snapshot(ledger, as_of, period.start, period.end) as source:
         late = late_entries(ledger, source, condition, params).per_complaint

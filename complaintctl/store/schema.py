@@ -168,6 +168,28 @@ CREATE INDEX complaints_unit ON complaints(unit);
 CREATE INDEX personal_phone_tail ON personal(substr(replace(phone, '-', ''), -4));
 CREATE INDEX personal_name ON personal(name);
 """,
+    # 6: sites (项目 / 服务中心, issue 21; domain/sites.py).  Every complaint belongs to one;
+    # existing ledgers move into the first site, MAIN, whose complaint keys are their numbers,
+    # so every id stays what it was.  complaints.site repeats what the key says, for filters
+    # and indexes; a policy version applies to one site (policies.site) or to all (NULL).
+    # settings holds the ledger's default site (``site default CODE``).
+    """
+CREATE TABLE sites (
+    code TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    added_at INTEGER
+);
+INSERT INTO sites (code, name, added_at) VALUES ('MAIN', '本项目', NULL);
+CREATE TABLE settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+INSERT INTO settings (key, value) VALUES ('default_site', 'MAIN');
+ALTER TABLE complaints ADD COLUMN site TEXT NOT NULL DEFAULT 'MAIN';
+ALTER TABLE policies ADD COLUMN site TEXT;
+CREATE INDEX complaints_site_month ON complaints(site, received_month);
+CREATE INDEX complaints_site_open ON complaints(site, status, next_due);
+""",
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -21,6 +21,7 @@ from typing import IO, Any
 from complaintctl.domain.cells import safe
 from complaintctl.domain.model import Complaint
 from complaintctl.domain.privacy import mask_name, mask_phone
+from complaintctl.domain.sites import number_of
 from complaintctl.domain.timeutil import CST, from_epoch, to_epoch
 from complaintctl.domain.vocab import (
     CHANNEL,
@@ -70,6 +71,8 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("urgent", "是否紧急"),
     ("appointment_at", "预约时间"),
     ("about", "所涉工单"),
+    # issue 21: the site (项目); 编号, 重复投诉并入 and 所涉工单 are numbers within it
+    ("site", "项目"),
 )
 # milestone -> Chinese headers of its deadline, the time it was met, its state.  The "done"
 # headers of respond, assign and plan are the importer's contacted_at, assigned_at, planned_at.
@@ -89,6 +92,7 @@ _ENUMS: dict[str, Enum] = {
     "kind": KIND,
 }
 _TIMES = ("received_at", "resolved_at", "followed_up_at", "appointment_at")
+_NUMBERS = ("id", "duplicate_of", "about")  # complaints named by their number in the site
 
 
 def headers(lang: str) -> list[str]:
@@ -108,10 +112,14 @@ class Selection:
     start: date | None = None
     end: date | None = None
     kind: str | None = None
+    sites: list[str] | None = None  # issue 21: these sites (None: every site)
 
     def where(self) -> tuple[str, list[Any]]:
         clauses: list[str] = []
         params: list[Any] = []
+        if self.sites is not None:
+            clauses.append(f"c.site IN ({', '.join('?' for _ in self.sites)})")
+            params += self.sites
         if self.kind is not None:
             clauses.append("c.kind = ?")
             params.append(self.kind)
@@ -171,6 +179,9 @@ def flat_row(
         elif key in _ENUMS:
             code = getattr(c, key)
             values.append(_ENUMS[key].label(code, lang) if code is not None else None)
+        elif key in _NUMBERS:
+            key_value = getattr(c, key)
+            values.append(number_of(key_value) if key_value is not None else None)
         else:
             values.append(getattr(c, key))
     states = {m.name: m.state for m in milestones(c, ledger.policy(c.policy_version), as_of)}

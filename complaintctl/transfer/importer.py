@@ -23,6 +23,7 @@ from typing import Any
 from complaintctl.domain.cells import safe
 from complaintctl.domain.errors import InvalidInput
 from complaintctl.domain.model import Event
+from complaintctl.domain.sites import FIRST, number_of, site_of
 from complaintctl.domain.vocab import CHANNEL
 from complaintctl.store import outfile
 from complaintctl.store.bulk import Bulk
@@ -140,7 +141,9 @@ class Result:
                 for p in self.parts
             ],
             "withheld_phones": self.withheld,
-            "ids": list(self.ids) if self.ids else None,
+            # issue 21: the first and last number given, within the site imported into
+            "ids": [number_of(i) for i in self.ids] if self.ids else None,
+            "site": site_of(self.ids[0]) if self.ids else None,
             "rejects_file": str(self.rejects) if self.rejects else None,
             "dry_run": self.dry_run,
         }
@@ -187,8 +190,10 @@ def import_file(
     dry_run: bool = False,
     skip_invalid: bool = False,
     progress: Progress | None = None,
+    site: str = FIRST,
 ) -> Result:
-    """Check every row of ``path`` and write the good ones, all or nothing.
+    """Check every row of ``path`` and write the good ones, all or nothing, as complaints
+    of ``site`` (issue 21: numbered on from its last).
 
     One pass, in one transaction: rows are checked and written in chunks as the file is read,
     and the transaction is rolled back if any row is bad (unless ``skip_invalid``: then the
@@ -200,8 +205,9 @@ def import_file(
     channel = CHANNEL.parse(default_channel, "--channel")
     try:
         return _import(
-            ledger, path, actor, mapping, sheet, year, channel, dry_run, skip_invalid, progress
-        )
+            ledger, path, actor, mapping, sheet, year, channel, dry_run, skip_invalid, progress,
+            site,
+        )  # fmt: skip
     except csv.Error as exc:  # a field over the csv module's limit, a NUL byte, ...
         raise InvalidInput(
             "FILE", f"{path.name}: cannot read the CSV ({exc}); nothing imported"
@@ -223,9 +229,10 @@ def _import(
     dry_run: bool,
     skip_invalid: bool,
     progress: Progress | None,
+    site: str = FIRST,
 ) -> Result:
     parts, skipped = _sheets(path, sheet, mapping or {}, year)
-    version = ledger.policy_version()
+    version = ledger.policy_version(site)
     first = parts[0]
     result = Result(path, first.label, first.header, version, dry_run, parts, skipped)
     with bulk(ledger):
@@ -246,7 +253,7 @@ def _import(
             return result
         try:
             with ledger.write() as w:
-                writing = Bulk(w)
+                writing = Bulk(w, site)
                 for part in parts:
                     with open_table(path, part.sheet) as table:
                         source = (

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from complaintctl.domain.errors import DomainError, InvalidInput
 from complaintctl.domain.model import Complaint, Event
+from complaintctl.domain.sites import mention
 from complaintctl.domain.timeutil import from_epoch, iso
 from complaintctl.domain.vocab import KIND
 from complaintctl.store.ledger import Ledger
@@ -26,6 +27,12 @@ def link_about(ledger: Ledger, actor: Actor, complaint_id: int, about_id: int) -
     with ledger.write() as w:
         complaint = ledger.get(complaint_id)
         other = ledger.get(about_id)
+        if complaint.site != other.site:
+            raise InvalidInput(
+                "--about",
+                f"{mention(other.id)} is of site {other.site}, {mention(complaint.id)} of "
+                f"{complaint.site}; a complaint is linked to a record of its own site",
+            )
         if complaint.kind != "complaint":
             raise DomainError(
                 f"cannot link #{complaint.id} --about: it is a {complaint.kind} "

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from complaintctl.domain.errors import DomainError, InvalidInput
 from complaintctl.domain.model import Complaint, Event, provisional_mask
+from complaintctl.domain.sites import mention
 from complaintctl.domain.timeutil import from_epoch, iso
 from complaintctl.domain.vocab import MILESTONES, OPEN_STATUSES
 from complaintctl.store.ledger import Ledger, Writer
@@ -51,6 +52,12 @@ def link(ledger: Ledger, actor: Actor, main_id: int, other_id: int) -> Complaint
 
 
 def _check(ledger: Ledger, main: Complaint, other: Complaint) -> None:
+    if main.site != other.site:
+        raise InvalidInput(
+            "OTHER",
+            f"{mention(other.id)} is of site {other.site}, {mention(main.id)} of {main.site}; "
+            "duplicates are linked within one site",
+        )
     if main.duplicate_of is not None:
         raise DomainError(
             f"cannot link to #{main.id}: it is itself a duplicate of #{main.duplicate_of}; "

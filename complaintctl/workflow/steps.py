@@ -15,6 +15,7 @@ from datetime import datetime
 
 from complaintctl.domain.errors import DomainError, InvalidInput
 from complaintctl.domain.model import Complaint, Event, provisional_mask
+from complaintctl.domain.sites import FIRST
 from complaintctl.domain.timeutil import from_epoch, iso, parse_time, to_epoch
 from complaintctl.domain.vocab import (
     APPOINTMENT_KINDS,
@@ -284,8 +285,9 @@ def register(
     urgent: bool = False,
     appointment: str | None = None,
     anonymous: bool = False,
+    site: str = FIRST,
 ) -> Complaint:
-    policy = ledger.policy()
+    policy = ledger.policy(ledger.policy_version(site))
     record_kind = KIND.parse(kind) if kind is not None else "complaint"
     agreed = _appointment(record_kind, urgent, appointment, actor)
     data: dict[str, object] = {
@@ -303,7 +305,7 @@ def register(
     with _writing(ledger, actor) as w:
         if source_key is not None:
             data["source_key"] = source_key
-        version = ledger.policy_version()
+        version = ledger.policy_version(site)
         policy = ledger.policy(version)
         data["policy_version"] = version
         if record_kind != "complaint":  # a complaint's event stays as it always was
@@ -326,7 +328,7 @@ def register(
             due, mask = deadlines(ledger, policy, actor.at, data["severity"], str(data["channel"]))  # type: ignore[arg-type]
         data["due"] = due
         data["provisional"] = mask
-        return _register_in(w, actor, person, number, data)
+        return _register_in(w, actor, person, number, data, site)
 
 
 def _appointment(kind: str, urgent: bool, appointment: str | None, actor: Actor) -> datetime | None:
@@ -365,9 +367,9 @@ def _contact(name: str | None, phone_number: str | None, anonymous: bool) -> tup
 
 
 def _register_in(
-    w: Writer, actor: Actor, person: str, number: str, data: dict[str, object]
+    w: Writer, actor: Actor, person: str, number: str, data: dict[str, object], site: str
 ) -> Complaint:
-    cid = w.next_id()
+    cid = w.next_id(site)  # the key holds the site and the number within it (domain/sites)
     pii = w.store_personal(cid, person, number)
     event = Event("registered", cid, actor.epoch, actor.by, data, pii=pii)
     return w.record(None, event)
