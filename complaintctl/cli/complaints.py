@@ -13,6 +13,7 @@ from complaintctl.cli.context import AT_OPTION, BY_OPTION, JSON_OPTION, LATE_OPT
 from complaintctl.domain.model import Complaint, Event
 from complaintctl.domain.privacy import mask_name, mask_phone
 from complaintctl.domain.timeutil import from_epoch, local, local_due, now, parse_time, to_epoch
+from complaintctl.domain.vocab import MILESTONES
 from complaintctl.reports import history
 from complaintctl.reports.asof import complaint_as_of
 from complaintctl.reports.display import complaint_json, external, late_entry_text, remaining
@@ -559,7 +560,7 @@ def _show_one(lang: str, ledger: Ledger, c: Complaint, events: list[Event], mome
     name, phone = ledger.personal(c.id)
     record = render.table(render.h("field", lang), render.h("value", lang), title=f"#{c.id}")
     rows = [
-        ("received", local(from_epoch(c.received_at))),
+        ("received", _received_text(c, lang)),
         ("channel", render.label("channel", c.channel, lang)),
         ("name", _shown_person(name, phone, name)),
         ("unit", c.unit),
@@ -580,6 +581,11 @@ def _show_one(lang: str, ledger: Ledger, c: Complaint, events: list[Event], mome
         ("policy_version", str(c.policy_version)),
     ]
     rows[1:1] = _kind_rows(c, lang)
+    if c.handled_time_unknown:  # issue 16: handled, the register gives no time
+        rows.insert(
+            rows.index(("resolution", c.resolution or "-")) + 1,
+            ("handled", _UNKNOWN_HANDLED[lang == "en"]),
+        )
     outside = external(c, events)
     if outside is not None:
         rows += _external_rows(outside, lang)
@@ -588,14 +594,21 @@ def _show_one(lang: str, ledger: Ledger, c: Complaint, events: list[Event], mome
     render.emit(record)
     cal = ledger.calendar()
     ms = render.table(*(render.h(k, lang) for k in ("milestone", "due", "done", "state", "left")))
-    for m in milestones(c, ledger.policy(c.policy_version), moment):
+    listed = {m.name: m for m in milestones(c, ledger.policy(c.policy_version), moment)}
+    for name in MILESTONES:
+        m = listed.get(name)
+        if m is None:  # a clock from a receipt of unknown time: no deadline, not judged
+            if c.is_unjudged(name):
+                state_text = render.label("state", "not_judged", lang)
+                ms.add_row(render.label("milestone", name, lang), "-", "-", state_text, "-")
+            continue
         ms.add_row(
             render.label("milestone", m.name, lang),
             local_due(from_epoch(m.due)) + ("*" if m.provisional else ""),
             local(from_epoch(m.done)) if m.done else "-",
             render.styled(render.label("state", m.state, lang), m.state),
             remaining(m.due, moment, cal, lang)
-            if m.state not in ("met", "late", "cancelled")
+            if m.state not in ("met", "late", "cancelled", "not_judged")
             else "-",
         )
     render.emit(ms)
@@ -612,12 +625,23 @@ def _show_one(lang: str, ledger: Ledger, c: Complaint, events: list[Event], mome
         )
         ev.add_row(
             str(e.seq),
-            local(from_epoch(e.at)),
+            history.when(e.kind, e.at, e.data, lang),
             history.kind_label(e.kind, lang),
             e.by,
             text.replace("[", r"\["),
         )
     render.emit(ev)
+
+
+_UNKNOWN_HANDLED = ("不详（登记表未写）", "unknown (not in the register)")
+
+
+def _received_text(c: Complaint, lang: str) -> str:
+    """The time of receipt; the day alone, said so, when a register did not give the time."""
+    moment = local(from_epoch(c.received_at))
+    if not c.received_time_unknown:
+        return moment
+    return moment[:10] + (" (time of receipt unknown)" if lang == "en" else "（受理时间不详）")
 
 
 def _shown_person(name: str | None, phone: str | None, value: str | None) -> str:

@@ -54,6 +54,7 @@ HEADERS = {
     "about": ("所涉工单", "About"),
     "ticket": ("外部工单号", "External ticket"),
     "external_due": ("外部时限", "External deadline"),
+    "handled": ("办结时间", "Handled"),
 }
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from complaintctl.domain.model import MOMENT_MAPS, Complaint, Event, is_moment
 from complaintctl.domain.privacy import mask_name, mask_phone
 from complaintctl.domain.timeutil import from_epoch, iso
+from complaintctl.domain.vocab import MILESTONES
 from complaintctl.sla.late import gap_text, late_gap
 from complaintctl.sla.milestones import Milestone, milestones
 from complaintctl.sla.policy import Policy
@@ -103,6 +104,12 @@ def complaint_json(
     out["phone"] = mask_phone(phone) if masked else phone
     out["anonymous"] = name == "" and phone == ""  # 匿名: no one to call back
     out["received_at"] = _iso(c.received_at)
+    # issue 16: a register gave the day of receipt without its time (then received_at is
+    # the day alone, ISO 8601 2026-03-05), or the result without the time it was done
+    out["received_time_unknown"] = bool(c.received_time_unknown)
+    if c.received_time_unknown:
+        out["received_at"] = out["received_at"][:10]
+    out["handled_time_unknown"] = bool(c.handled_time_unknown)
     out["resolved_at"] = _iso(c.resolved_at)
     out["followed_up_at"] = _iso(c.followed_up_at)
     out["kind"] = c.kind  # issue 20: complaint, repair, service, inquiry, suggestion
@@ -110,7 +117,13 @@ def complaint_json(
     out["appointment_at"] = _iso(c.appointment_at)
     out["about"] = c.about
     policy = ledger.policy(c.policy_version)
-    out["milestones"] = [milestone_json(m) for m in milestones(c, policy, as_of)]
+    listed = {m.name: milestone_json(m) for m in milestones(c, policy, as_of)}
+    out["milestones"] = [  # a clock from a receipt of unknown time: no deadline, not judged
+        listed.get(m)
+        or {"name": m, "due_at": None, "done_at": None, "state": "not_judged", "provisional": False}
+        for m in MILESTONES
+        if m in listed or c.is_unjudged(m)
+    ]
     if events is not None and (outside := external(c, events)) is not None:
         out["external"] = outside
     if events is not None:

@@ -168,6 +168,14 @@ CREATE INDEX complaints_unit ON complaints(unit);
 CREATE INDEX personal_phone_tail ON personal(substr(replace(phone, '-', ''), -4));
 CREATE INDEX personal_name ON personal(name);
 """,
+    # 6 (issue 16, honest history): a receipt imported with its day but no time of day, a
+    # complaint imported as handled at an unknown time, and the milestones that for want of
+    # a time are not judged (a bit mask by milestone, like provisional).
+    """
+ALTER TABLE complaints ADD COLUMN received_time_unknown INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE complaints ADD COLUMN handled_time_unknown INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE complaints ADD COLUMN unjudged INTEGER NOT NULL DEFAULT 0;
+""",
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from complaintctl.domain.model import provisional_mask
 from complaintctl.domain.timeutil import from_epoch
 from complaintctl.sla import rules as sla
 from complaintctl.sla.policy import Policy
@@ -27,7 +28,7 @@ class _Deadlines:
     def __init__(self, policy: Policy, calendar: WorkCalendar) -> None:
         self.policy = policy
         self.calendar = calendar
-        self.cache: dict[tuple[int, str | None, str], tuple[dict[str, int | None], int]] = {}
+        self.cache: dict[tuple[int, str | None, str, bool], tuple[dict[str, int | None], int]] = {}
 
     def __call__(self, rec: Record) -> tuple[dict[str, int | None], int]:
         if rec.kind != "complaint":  # issue 20: few, and their clocks depend on more
@@ -40,12 +41,20 @@ class _Deadlines:
                 kind=rec.kind,
                 urgent=rec.urgent,
                 appointment=from_epoch(rec.appointment_at) if rec.appointment_at else None,
+                time_unknown=rec.received_time_unknown,
             )
-        key = (rec.received, rec.severity, rec.channel)
+        key = (rec.received, rec.severity, rec.channel, rec.received_time_unknown)
         found = self.cache.get(key)
         if found is None:
             received = from_epoch(rec.received)
-            found = sla.deadlines(self.policy, self.calendar, received, rec.severity, rec.channel)
+            found = sla.deadlines(
+                self.policy,
+                self.calendar,
+                received,
+                rec.severity,
+                rec.channel,
+                time_unknown=rec.received_time_unknown,
+            )
             if len(self.cache) >= CACHED:
                 self.cache.clear()  # rows come roughly in date order: old days do not return
             self.cache[key] = found
@@ -83,6 +92,12 @@ def events_for(
             registered["urgent"] = True
         if rec.appointment_at is not None:
             registered["appointment"] = rec.appointment_at
+    if rec.received_time_unknown:  # issue 16: the clocks from it are not judged
+        registered["time_unknown"] = True
+        clocks = sla.clock_milestones(
+            policy, rec.severity, rec.channel, kind=rec.kind, urgent=rec.urgent
+        )
+        registered["unjudged"] = provisional_mask([m for m in clocks if due[m] is None])
     if rec.ticket is not None:
         registered["ticket"] = rec.ticket
     if rec.external_due is not None:
@@ -114,11 +129,18 @@ def events_for(
         steps.insert(len(steps) if rec.status == "assigned" else 0, assigned)
     for kind, at, data in steps:
         yield kind, at, by, data
-    if rec.resolved_at is not None and rec.resolution is not None:
-        yield "resolved", rec.resolved_at, by, {"resolution": rec.resolution, **source}
-        if rec.satisfaction is not None and rec.followed_up_at is not None:
+    if rec.resolution is not None and (rec.resolved_at is not None or rec.handled_time_unknown):
+        # handled at an unknown time: the event stands at the row's last known moment and
+        # says so; the fold marks nothing done at it (domain/model._handled_unknown)
+        unknown = {"time_unknown": True} if rec.resolved_at is None else {}
+        resolved_at = rec.resolved_at if rec.resolved_at is not None else carried_at(rec)
+        yield "resolved", resolved_at, by, {"resolution": rec.resolution, **unknown, **source}
+        if rec.satisfaction is not None:
             verdict = {"satisfaction": rec.satisfaction, "note": rec.followup_note, **source}
-            yield "followed_up", rec.followed_up_at, by, verdict
+            if rec.followed_up_at is None:  # after a result of unknown time, without its own
+                yield "followed_up", resolved_at, by, {**verdict, "time_unknown": True}
+            else:
+                yield "followed_up", rec.followed_up_at, by, verdict
     if rec.carried is not None:
         yield "carried", carried_at(rec), by, {**rec.carried, **source}
 

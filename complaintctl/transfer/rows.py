@@ -138,6 +138,10 @@ class Record:
     main_export_id: int | None = None
     ticket: str | None = None  # another system's ticket number (工单编号)
     external_due: int | None = None  # that system's deadline (处理时限 / 办结时限)
+    # issue 16: the receipt's day without its time (``received`` is 00:00 of that day), and
+    # a result without the time it was done: imported as handled at an unknown time
+    received_time_unknown: bool = False
+    handled_time_unknown: bool = False
 
 
 def source_key(received: int, unit: str, name: str, description: str) -> str:
@@ -183,6 +187,7 @@ class RowReader:
         self.default_channel = default_channel
         self.year = header.year
         self.own = header.own_export
+        self._known_time = True  # whether the last receipt read gave its time of day
         # how each field's cell is read and checked (the receipt is read by _received)
         self.convert: dict[str, Callable[[Cell], Any]] = {
             "channel": _channel,
@@ -253,6 +258,7 @@ class RowReader:
             problems.append(Problem(row, self.column(name), shown, reason))
 
         received = self._received(values, fail)
+        known_time = self._known_time
         for name in ("unit", "description"):
             if name not in values:
                 fail(name, "must not be empty")
@@ -268,6 +274,7 @@ class RowReader:
             get("unit") or "",
             get("description") or "",
         )
+        rec.received_time_unknown = not known_time
         rec.severity = get("severity") or ("major" if get("urgent") else None)
         _kind(rec, get, fail)
         rec.location = get("location")
@@ -296,16 +303,20 @@ class RowReader:
         self._consistent(rec.status, values, fail)
         if problems:
             return sorted(problems, key=lambda p: self.position.get(p.column, len(self.headers)))
+        # a result without its time: handled at an unknown time (never an invented one)
+        rec.handled_time_unknown = rec.resolution is not None and rec.resolved_at is None
         if rec.followed_up_at is None and rec.satisfaction is not None:
-            rec.followed_up_at = rec.resolved_at
+            rec.followed_up_at = rec.resolved_at  # None when handled at an unknown time
         rec.key = source_key(rec.received, rec.unit, rec.name, rec.description)
         return rec
 
     # -- the pieces of a row ------------------------------------------------------------------
     def _received(self, values: dict[str, Cell], fail: Callable[[str, str], None]) -> int | None:
-        """The receipt: a date (with or without a time) and/or a time-of-day column."""
+        """The receipt: a date (with or without a time) and/or a time-of-day column.  A date
+        alone is 00:00 of that day, with ``_known_time`` False (the time is unknown)."""
         day_cell, time_cell = values.get("received_at"), values.get("received_time")
         name = "received_at"
+        self._known_time = True
         try:
             day: date | None = None
             at: time | None = None
@@ -323,6 +334,7 @@ class RowReader:
             if day is None:
                 name = "received_at" if "received_at" in self.columns else "received_time"
                 raise Bad("must not be empty" if time_cell is None else "no date given")
+            self._known_time = at is not None
             epoch = _moment(day, at or time())
             if epoch > self.now + 60:
                 raise Bad(f"{local(from_epoch(epoch))} is in the future")
@@ -406,7 +418,6 @@ class RowReader:
 
 # (a field, the field it needs, what that one is): the cells a row must give together
 _NEEDS = (
-    ("resolution", "resolved_at", "the time it was done"),
     ("resolved_at", "resolution", "the resolution"),
     ("satisfaction", "resolution", "a resolution first"),
     ("followed_up_at", "satisfaction", "the follow-up verdict"),
