@@ -14,7 +14,7 @@ import csv
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import IO, Any
 
@@ -164,6 +164,9 @@ def flat_row(
             values.append((name or "") if personal else mask_name(name))
         elif key == "phone":
             values.append((phone or "") if personal else mask_phone(phone))
+        elif key == "received_at" and c.received_time_unknown:
+            # the day alone, as the register gave it (issue 16): imports back the same
+            values.append(from_epoch(c.received_at).date())
         elif key in _TIMES:
             values.append(_local(getattr(c, key)))
         elif key == "urgent":  # 是 for an emergency repair, else blank (the importer's column)
@@ -211,6 +214,7 @@ def write_xlsx(rows: Iterator[list[Any]], path: Path, lang: str) -> int:
         ws = book.add_worksheet("投诉台账" if lang == "zh" else "complaints")
         bold = book.add_format({"bold": True})
         stamp = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+        day = book.add_format({"num_format": "yyyy-mm-dd"})  # a receipt of unknown time
         names = headers(lang)
         ws.write_row(0, 0, names, bold)
         ws.freeze_panes(1, 0)
@@ -223,6 +227,8 @@ def write_xlsx(rows: Iterator[list[Any]], path: Path, lang: str) -> int:
             for col, value in enumerate(row):
                 if isinstance(value, datetime):
                     ws.write_datetime(count, col, value, stamp)
+                elif isinstance(value, date):
+                    ws.write_datetime(count, col, datetime.combine(value, time()), day)
                 elif isinstance(value, str):
                     ws.write_string(count, col, value)
                 elif value is not None:

@@ -610,7 +610,12 @@ def reopen(ledger: Ledger, actor: Actor, complaint_id: int, *, reason: str) -> C
         _not_before_recorded(ledger, state, actor, "reopen")
         policy = ledger.policy(state.policy_version)
         window_end = reconsideration_deadline(ledger, state)
-        assert window_end is not None
+        if window_end is None:  # imported as handled at an unknown time (issue 16)
+            raise DomainError(
+                f"cannot reopen #{state.id}: it was imported as handled at an unknown time, so "
+                f"its reconsideration window ({policy.reconsideration}) cannot be judged; "
+                "register the owner's new request as a complaint"
+            )
         if actor.at >= window_end:
             raise DomainError(
                 f"cannot reopen #{state.id}: the reconsideration window ({policy.reconsideration} "
