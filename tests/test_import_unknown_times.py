@@ -283,3 +283,22 @@ def test_the_import_json_is_as_documented(run, tmp_path):
     sheet = register(tmp_path / "r.csv")
     out = json.loads(run("import", str(sheet), "--json").stdout)
     assert out["received_time_unknown"] == 3 and out["handled_time_unknown"] == 1
+
+
+def test_the_report_files_and_the_list(run, imported, tmp_path):
+    book_path, page = tmp_path / "r.xlsx", tmp_path / "r.html"
+    for out in (book_path, page):
+        run.ok("report", "--month", "2026-03", "--as-of", AS_OF, "-o", str(out))
+    import openpyxl
+
+    book = openpyxl.load_workbook(book_path)
+    summary = {row[0]: row[1] for row in book["汇总"].iter_rows(values_only=True) if row}
+    assert (summary["办结未判定（时间不详）"], summary["首次联系未判定"]) == (1, 3)
+    details = list(book["明细"].iter_rows(values_only=True))
+    two = next(row for row in details if row[0] == 2)
+    assert two[1] == "2026-03-02"  # the day alone, no invented 00:00
+    assert "未判定（时间不详）" in two
+    html = page.read_text(encoding="utf-8")
+    assert "办结未判定（时间不详）" in html and ">未判定<" in html
+    listed = run.ok("list", "--as-of", AS_OF).splitlines()
+    assert listed[-1].startswith("1     2026-03-02        1-101")

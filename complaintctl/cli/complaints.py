@@ -432,7 +432,8 @@ def _table(
         name, phone = _who(n, p)
         cells = {
             "id": str(c.id),
-            "received": local(from_epoch(c.received_at)),
+            # the day alone when a register did not give the time (issue 16)
+            "received": local(from_epoch(c.received_at))[: 10 if c.received_time_unknown else None],
             "unit": c.unit,
             "name": name,
             "phone": phone,

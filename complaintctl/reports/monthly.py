@@ -549,7 +549,10 @@ def details(
                 reason = _cancel_reason(ledger, row["id"])
             yield {
                 "id": row["id"],
-                "received_at": local(from_epoch(row["received_at"])),
+                # the day alone when a register did not give the time (issue 16)
+                "received_at": local(from_epoch(row["received_at"]))[
+                    : 10 if row["received_time_unknown"] else None
+                ],
                 "unit": row["unit"],
                 "name": mask_name(row["p_name"]),
                 "phone": mask_phone(row["p_phone"]),
