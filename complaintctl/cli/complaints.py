@@ -662,12 +662,15 @@ def _external_rows(outside: dict[str, Any], lang: str) -> list[tuple[str, str]]:
     """The ticket number and deadline another system gave an imported complaint."""
     rows = [("ticket", outside["ticket"] or "-")]
     if outside["due"] is not None:
-        due = local(datetime.fromisoformat(outside["due"]))
+        due = local_due(datetime.fromisoformat(outside["due"]))  # a midnight is 24:00
         versus = outside["versus_resolve_due"]
         if versus is not None:
             zh, en = _VERSUS[versus]
             due += f"（{zh}）" if lang == "zh" else f" ({en})"
         rows.append(("external_due", due))
+    elif outside.get("limit") is not None:  # a clock from a receipt of unknown time
+        unknown = "（受理时间不详，未计算）" if lang == "zh" else " (time of receipt unknown)"
+        rows.append(("external_due", outside["limit"] + unknown))
     return rows
 
 

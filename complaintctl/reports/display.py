@@ -79,14 +79,16 @@ def external(c: Complaint, events: list[Event]) -> dict[str, Any] | None:
     """Another system's ticket number and deadline, as an import kept them on the registered
     event, with that deadline against ours (``earlier``, ``same``, ``later`` than resolve)."""
     data = next((e.data for e in events if e.kind == "registered"), {})
-    if data.get("ticket") is None and data.get("external_due") is None:
+    limit = data.get("external_limit")  # given as a duration (3个工作日: 3wd)
+    if data.get("ticket") is None and data.get("external_due") is None and limit is None:
         return None
     due = data.get("external_due")
     ours = c.resolve_due
     versus = None
     if due is not None and ours is not None:
         versus = "earlier" if due < ours else "later" if due > ours else "same"
-    return {"ticket": data.get("ticket"), "due": _iso(due), "versus_resolve_due": versus}
+    out = {"ticket": data.get("ticket"), "due": _iso(due), "versus_resolve_due": versus}
+    return {**out, "limit": limit} if limit is not None else out
 
 
 def complaint_json(

@@ -10,11 +10,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from complaintctl.domain.model import provisional_mask
-from complaintctl.domain.timeutil import from_epoch
+from complaintctl.domain.timeutil import from_epoch, to_epoch
 from complaintctl.sla import rules as sla
 from complaintctl.sla.policy import Policy
 from complaintctl.store.bulk import NewComplaint, new_complaint
 from complaintctl.time.calendar import WorkCalendar
+from complaintctl.time.deadlines import due_at
 from complaintctl.transfer.rows import Record
 from complaintctl.workflow import steps as workflow
 
@@ -100,8 +101,19 @@ def events_for(
         registered["unjudged"] = provisional_mask([m for m in clocks if due[m] is None])
     if rec.ticket is not None:
         registered["ticket"] = rec.ticket
-    if rec.external_due is not None:
-        registered["external_due"] = rec.external_due
+    external_due = rec.external_due
+    if rec.external_limit is not None:  # a duration: counted from the receipt, as ours are
+        registered["external_limit"] = str(rec.external_limit)
+        if not (rec.received_time_unknown and rec.external_limit.is_clock):  # none invented
+            moment, _ = due_at(
+                from_epoch(rec.received),
+                rec.external_limit,
+                deadlines.calendar,
+                policy.day_ends_at,
+            )
+            external_due = to_epoch(moment)
+    if external_due is not None:
+        registered["external_due"] = external_due
     yield "registered", rec.received, by, registered
     steps: list[tuple[str, int, dict[str, Any]]] = []
     # a contact or a plan at the moment of the resolution is what the resolution marks anyway

@@ -35,6 +35,7 @@ from complaintctl.domain.vocab import (
 )
 from complaintctl.sla.policy import Policy
 from complaintctl.store import chain as integrity
+from complaintctl.time.deadlines import Duration, parse_duration
 from complaintctl.transfer.sheets import (
     EXPORTED,
     Bad,
@@ -138,6 +139,7 @@ class Record:
     main_export_id: int | None = None
     ticket: str | None = None  # another system's ticket number (工单编号)
     external_due: int | None = None  # that system's deadline (处理时限 / 办结时限)
+    external_limit: Duration | None = None  # that deadline as a duration (3个工作日)
     # issue 16: the receipt's day without its time (``received`` is 00:00 of that day), and
     # a result without the time it was done: imported as handled at an unknown time
     received_time_unknown: bool = False
@@ -205,11 +207,11 @@ class RowReader:
             "plan": _long,
             "resolution": _long,
             "satisfaction": _satisfaction,
-            "status": _status,
+            "status": _own_status if header.own_export else _status,
             "kind": lambda v: KIND.parse(cell_text(v)),
             "appointment_at": _appointment,
             "ticket": _short,
-            "external_due": self._exact,
+            "external_due": self._external_due,
             **dict.fromkeys(STEPS, self._later),
             **dict.fromkeys(
                 ("export_id", "reopen_count", "extension_count", "duplicate_of"), _count
@@ -295,7 +297,11 @@ class RowReader:
             self._order(rec, fail)
         rec.status = get("status")
         rec.ticket = get("ticket")
-        rec.external_due = get("external_due")
+        external = get("external_due")
+        if isinstance(external, Duration):  # 3个工作日: counted from the receipt by the builder
+            rec.external_limit = external
+        else:
+            rec.external_due = external
         if rec.phone == WITHHELD:
             rec.phone, rec.withheld = "", True
         if self.own:
@@ -350,6 +356,19 @@ class RowReader:
         if epoch > self.now + 60:
             raise Bad(f"{local(from_epoch(epoch))} is in the future")
         return epoch
+
+    def _external_due(self, value: Cell) -> int | Duration:
+        """Another system's deadline: a moment, or a duration from the receipt as a 12345
+        ticket writes it (``3个工作日``, ``5天``, ``24小时``, ``3wd``)."""
+        text = cell_text(value).strip() if isinstance(value, str) else ""
+        match = _LIMIT.match(text)
+        if match:
+            amount, unit = match.groups()
+            return parse_duration(f"{amount}{_LIMIT_UNITS.get(unit, unit)}", "external_due")
+        try:
+            return self._exact(value)
+        except Bad as exc:
+            raise Bad(f"{exc}; or a duration such as 3个工作日, 5天, 24小时") from exc
 
     def _exact(self, value: Cell) -> int:
         """A deadline or a done mark of an export, as it is (a date alone is 00:00)."""
@@ -415,6 +434,13 @@ class RowReader:
         elif status == "closed" and "satisfaction" not in values:
             fail("status", "says closed, but no follow-up verdict is given")
 
+
+# A deadline written as a duration: 3个工作日, 5 天, 24小时, 30分钟, or 3wd, 24h.
+_LIMIT_UNITS = {"个工作日": "wd", "工作日": "wd", "个自然日": "d", "自然日": "d", "天": "d",
+                "日": "d", "个小时": "h", "小时": "h", "分钟": "m"}  # fmt: skip
+_LIMIT = re.compile(
+    r"^(\d+)\s*(个工作日|工作日|个自然日|自然日|天|日|个小时|小时|分钟|wd|d|h|m)$", re.I
+)
 
 # (a field, the field it needs, what that one is): the cells a row must give together
 _NEEDS = (
@@ -577,10 +603,16 @@ def _satisfaction(value: Cell) -> tuple[str, str | None]:
     return verdict, _long(text)
 
 
+def _own_status(value: Cell) -> str:
+    """A status of our own export: codes, labels or register words; 已作废 too, so an entry
+    cancelled as made in error goes round the trip as one (counted apart, in no figure)."""
+    text = cell_text(value).strip()
+    return _STATUS_WORDS.get(text) or STATUS.parse(text)
+
+
 def _status(value: Cell) -> str:
     """A status code (or "open") from a status column: codes, labels or register words."""
-    text = cell_text(value).strip()
-    status = _STATUS_WORDS.get(text) or STATUS.parse(text)
+    status = _own_status(value)
     if status == "cancelled":  # not a complaint: leave it out of the sheet (issue 14)
         raise Bad("an entry cancelled as made in error (已作废) is not imported")
     return status
