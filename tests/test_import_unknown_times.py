@@ -302,3 +302,37 @@ def test_the_report_files_and_the_list(run, imported, tmp_path):
     assert "办结未判定（时间不详）" in html and ">未判定<" in html
     listed = run.ok("list", "--as-of", AS_OF).splitlines()
     assert listed[-1].startswith("1     2026-03-02        1-101")
+
+
+def test_a_time_column_holding_dates_only(run, tmp_path):
+    """投诉时间 holding only dates (once refused: `has no time of day`): the day, time unknown;
+    beside a date column, an empty 投诉时间 leaves the time unknown too."""
+    sheet = tmp_path / "值班记录.csv"
+    with sheet.open("w", encoding="utf-8-sig", newline="") as out:
+        csv.writer(out).writerows(
+            [
+                ["投诉时间", "房号", "投诉内容"],
+                ["2026-03-02", "1-101", "漏水"],
+                ["2026-03-02 10:15", "1-102", "噪音"],
+            ]
+        )
+    out = run.json("import", str(sheet))
+    assert (out["imported"], out["bad_rows"], out["received_time_unknown"]) == (2, [], 1)
+    one, two = (run.json("show", str(n), "--as-of", AS_OF) for n in (1, 2))
+    assert (one["received_at"], two["received_at"]) == ("2026-03-02", "2026-03-02T10:15:00+08:00")
+    both = tmp_path / "两列.csv"
+    with both.open("w", encoding="utf-8-sig", newline="") as out:
+        csv.writer(out).writerows(
+            [
+                ["受理日期", "投诉时间", "房号", "投诉内容"],
+                ["2026-03-03", "", "2-101", "漏水"],
+                ["2026-03-03", "2026-03-03", "2-102", "噪音"],
+                ["2026-03-03", "2026-03-04", "2-103", "灯坏"],
+            ]
+        )
+    result = run("import", str(both), "--json", "--dry-run")
+    found = json.loads(result.stdout)
+    assert (found["to_import"], found["received_time_unknown"]) == (2, 2)
+    assert [(b["row"], b["problems"][0]["reason"]) for b in found["bad_rows"]] == [
+        (4, "another day than 受理日期")
+    ]

@@ -330,13 +330,16 @@ class RowReader:
                 day, at = when(day_cell, self.year)
             if time_cell is not None:
                 name = "received_time"
-                moment = clock(time_cell, self.year)
-                if isinstance(moment, datetime):
-                    if day is not None and moment.date() != day:
-                        raise Bad(f"another day than {self.column('received_at')}")
-                    day, at = moment.date(), moment.time()
-                else:
+                moment = self._clock_or_day(time_cell)
+                if isinstance(moment, time):
                     at = moment
+                else:  # a date-time, or a date alone (the time unknown)
+                    that = moment.date() if isinstance(moment, datetime) else moment
+                    if day is not None and that != day:
+                        raise Bad(f"another day than {self.column('received_at')}")
+                    day = that
+                    if isinstance(moment, datetime):
+                        at = moment.time()
             if day is None:
                 name = "received_at" if "received_at" in self.columns else "received_time"
                 raise Bad("must not be empty" if time_cell is None else "no date given")
@@ -348,6 +351,17 @@ class RowReader:
         except Bad as exc:
             fail(name, str(exc))
             return None
+
+    def _clock_or_day(self, value: Cell) -> time | datetime | date:
+        """A time-of-day cell; a date alone there (a register's 投诉时间 column holding only
+        dates, issue 16) is the day, its time unknown, not a bad row."""
+        try:
+            return clock(value, self.year)
+        except Bad:
+            day, at = when(value, self.year)  # its own message when it is no date either
+            if at is not None:
+                raise
+            return day
 
     def _later(self, value: Cell) -> int:
         """A step's time; a date alone is the end of that day (23:59, or now if that is today)."""
