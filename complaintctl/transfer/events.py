@@ -30,6 +30,7 @@ class _Deadlines:
         self.policy = policy
         self.calendar = calendar
         self.cache: dict[tuple[int, str | None, str, bool], tuple[dict[str, int | None], int]] = {}
+        self.clocks: dict[tuple[str | None, str, str, bool], set[str]] = {}
 
     def __call__(self, rec: Record) -> tuple[dict[str, int | None], int]:
         if rec.kind != "complaint":  # issue 20: few, and their clocks depend on more
@@ -60,6 +61,17 @@ class _Deadlines:
                 self.cache.clear()  # rows come roughly in date order: old days do not return
             self.cache[key] = found
         return dict(found[0]), found[1]
+
+    def unjudged(self, rec: Record, due: dict[str, int | None]) -> int:
+        """The clock milestones left without a deadline from a receipt of unknown time, as a
+        mask (which milestones run on the clock depends on the severity and the channel)."""
+        key = (rec.severity, rec.channel, rec.kind, rec.urgent)
+        clocks = self.clocks.get(key)
+        if clocks is None:
+            clocks = self.clocks[key] = sla.clock_milestones(
+                self.policy, rec.severity, rec.channel, kind=rec.kind, urgent=rec.urgent
+            )
+        return provisional_mask([m for m in clocks if due[m] is None])
 
 
 def events_for(
@@ -95,10 +107,7 @@ def events_for(
             registered["appointment"] = rec.appointment_at
     if rec.received_time_unknown:  # issue 16: the clocks from it are not judged
         registered["time_unknown"] = True
-        clocks = sla.clock_milestones(
-            policy, rec.severity, rec.channel, kind=rec.kind, urgent=rec.urgent
-        )
-        registered["unjudged"] = provisional_mask([m for m in clocks if due[m] is None])
+        registered["unjudged"] = deadlines.unjudged(rec, due)
     if rec.ticket is not None:
         registered["ticket"] = rec.ticket
     external_due = rec.external_due
