@@ -336,3 +336,64 @@ def test_a_time_column_holding_dates_only(run, tmp_path):
     assert [(b["row"], b["problems"][0]["reason"]) for b in found["bad_rows"]] == [
         (4, "another day than 受理日期")
     ]
+
+
+# -- the round trip, for registers drawn at random ----------------------------------------
+ROW = st.tuples(
+    st.integers(0, 27),  # day of March 2026
+    st.one_of(st.none(), st.integers(0, 23 * 60 + 59)),  # minute of the day, or none written
+    st.sampled_from(["", "轻微", "中度", "重大"]),
+    st.sampled_from(["", "工程部", "保洁部"]),
+    st.sampled_from(["none", "known", "unknown"]),  # the result: none, with its time, without
+    st.sampled_from(["", "满意", "不满意"]),
+)
+
+
+@settings(max_examples=8, deadline=None)
+@given(rows=st.lists(ROW, min_size=1, max_size=8), form=st.sampled_from(["csv", "xlsx", "jsonl"]))
+def test_random_registers_with_unknown_times_go_round_the_trip(rows, form):
+    import tempfile
+
+    from typer.testing import CliRunner
+
+    from complaintctl.cli.app import app
+
+    runner = CliRunner()
+    with tempfile.TemporaryDirectory() as folder:
+        here = Path(folder)
+        table = [["投诉日期", "房号", "联系电话", "投诉内容", "严重程度", "处理部门", "处理结果",
+                  "完成时间", "回访结果"]]  # fmt: skip
+        for i, (day, minute, severity, department, result, verdict) in enumerate(rows):
+            received = datetime(2026, 3, 2) + timedelta(days=day, minutes=minute or 0)
+            when = f"{received:%Y/%m/%d}" + ("" if minute is None else f" {received:%H:%M}")
+            done = received + timedelta(days=2, hours=3)
+            table.append([
+                when, f"{i}-101", f"138000000{i:02d}", f"问题{i}", severity, department,
+                "" if result == "none" else "已处理",
+                f"{done:%Y-%m-%d %H:%M}" if result == "known" else "",
+                verdict if result != "none" else "",
+            ])  # fmt: skip
+        sheet = here / "r.csv"
+        with sheet.open("w", encoding="utf-8-sig", newline="") as out:
+            csv.writer(out).writerows(table)
+        original, copy, exported = here / "a.db", here / "b.db", here / f"e.{form}"
+
+        def ok(db: Path, *args: str) -> str:
+            result = runner.invoke(app, ["--db", str(db), *args])
+            assert result.exit_code == 0, result.output
+            return result.stdout
+
+        ok(original, "import", str(sheet))
+        ok(original, "export", "--with-personal-data", "-o", str(exported))
+        ok(copy, "import", str(exported))
+
+        def seen(db: Path) -> object:
+            shown = [json.loads(ok(db, "show", str(n), "--as-of", AS_OF, "--json"))
+                     for n in range(1, len(rows) + 1)]  # fmt: skip
+            for item in shown:
+                del item["events"]
+            report = json.loads(ok(db, "report", "--month", "2026-03", "--as-of", AS_OF, "--json"))
+            return shown, report
+
+        assert seen(copy) == seen(original)
+        ok(copy, "verify")
