@@ -61,16 +61,17 @@ def unjudged(m: str) -> str:
     return f"(unjudged >> {MILESTONES.index(m)} & 1)"
 
 
-def _milestone(m: str, *, usually_applies: bool) -> _Digit:
+def _milestone(m: str, *, usually_applies: bool, unknown: bool) -> _Digit:
     # Tests in the order that reads fewest columns for most rows: "met" first where the
     # milestone applies to nearly every complaint (respond), "n/a" first where it applies only
     # to moderate and major ones (assign, plan: most complaints are minor).  Same digits.  A
     # clock left without a deadline for want of a time is 5, not 4 (n/a).
-    met, na = (f"{m}_done <= {m}_due", 0), (f"{m}_due IS NULL", f"(4 + {unjudged(m)})")
+    na_digit = f"(4 + {unjudged(m)})" if unknown else 4
+    met, na = (f"{m}_done <= {m}_due", 0), (f"{m}_due IS NULL", na_digit)
     return _case(
         *((met, na) if usually_applies else (na, met)),
         (f"{m}_done > {m}_due", 1),
-        (unjudged(m), 5),
+        *(((unjudged(m), 5),) if unknown else ()),
         (f"{m}_due < :as_of", 3),
         default=2,
     )
@@ -86,62 +87,72 @@ def _count(column: str) -> _Digit:
     return sql
 
 
-FACETS: tuple[tuple[str, int, _Digit], ...] = (
-    ("duplicate", 2, _case(("duplicate_of IS NOT NULL", 1), default=0)),
-    (
-        "resolve",
-        6,
-        _case(
-            ("resolve_done <= resolve_due", 0),
-            ("resolve_done > resolve_due", 1),
-            (unjudged("resolve"), "(5 - (resolve_done IS NOT NULL OR handled_time_unknown))"),
-            ("resolve_due < :as_of", 3),
-            default=2,
+def _facets(unknown: bool) -> tuple[tuple[str, int, _Digit], ...]:
+    """The facets; ``unknown``: with the branches for milestones not judged for want of a
+    time (issue 16), for the rare rows whose ``unjudged`` mask is not 0 (the others take the
+    expression without them: the per-row cost of main's)."""
+    if_unknown = (lambda *branch: (branch,)) if unknown else (lambda *branch: ())
+    return (
+        ("duplicate", 2, _case(("duplicate_of IS NOT NULL", 1), default=0)),
+        (
+            "resolve",
+            6,
+            _case(
+                ("resolve_done <= resolve_due", 0),
+                ("resolve_done > resolve_due", 1),
+                *if_unknown(
+                    unjudged("resolve"), "(5 - (resolve_done IS NOT NULL OR handled_time_unknown))"
+                ),
+                ("resolve_due < :as_of", 3),
+                default=2,
+            ),
         ),
-    ),
-    ("respond", 6, _milestone("respond", usually_applies=True)),
-    ("assign", 6, _milestone("assign", usually_applies=False)),
-    ("plan", 6, _milestone("plan", usually_applies=False)),
-    (
-        "update",
-        6,
-        _case(
-            ("update_due IS NULL", f"(4 + {unjudged('update')})"),
-            ("update_done IS NOT NULL", "(update_missed > 0)"),
-            (unjudged("update"), 5),
-            ("update_due < :as_of", 3),
-            default=2,
+        ("respond", 6, _milestone("respond", usually_applies=True, unknown=unknown)),
+        ("assign", 6, _milestone("assign", usually_applies=False, unknown=unknown)),
+        ("plan", 6, _milestone("plan", usually_applies=False, unknown=unknown)),
+        (
+            "update",
+            6,
+            _case(
+                ("update_due IS NULL", f"(4 + {unjudged('update')})" if unknown else 4),
+                ("update_done IS NOT NULL", "(update_missed > 0)"),
+                *if_unknown(unjudged("update"), 5),
+                ("update_due < :as_of", 3),
+                default=2,
+            ),
         ),
-    ),
-    # 回访 digits: 0 none, then the verdict; the two-level codes kept their digits 1 and 2
-    (
-        "followup",
-        6,
-        _choice(
-            "satisfaction",
-            "satisfied",
-            "unsatisfied",
-            "very_satisfied",
-            "basically_satisfied",
-            "very_dissatisfied",
+        # 回访 digits: 0 none, then the verdict; the two-level codes kept their digits 1 and 2
+        (
+            "followup",
+            6,
+            _choice(
+                "satisfaction",
+                "satisfied",
+                "unsatisfied",
+                "very_satisfied",
+                "basically_satisfied",
+                "very_dissatisfied",
+            ),
         ),
-    ),
-    ("reopenings", MANY + 1, _count("reopen_count")),
-    ("extensions", MANY + 1, _count("extension_count")),
-    ("escalation", 3, _choice("escalation_level", "manager", "senior")),
-    ("nature", 5, _choice("nature", "valid", "assist", "excessive", "no_fault")),
-)
+        ("reopenings", MANY + 1, _count("reopen_count")),
+        ("extensions", MANY + 1, _count("extension_count")),
+        ("escalation", 3, _choice("escalation_level", "manager", "senior")),
+        ("nature", 5, _choice("nature", "valid", "assist", "excessive", "no_fault")),
+    )
 
 
-def _code_sql() -> str:
+FACETS = _facets(True)
+
+
+def _code_sql(facets: tuple[tuple[str, int, _Digit], ...]) -> str:
     terms, weight = [], 1
-    for _, radix, digit in FACETS:
+    for _, radix, digit in facets:
         terms.append(digit(weight))
         weight *= radix
     return "(" + " + ".join(terms) + ")"
 
 
-CODE_SQL = _code_sql()
+CODE_SQL = f"(CASE WHEN unjudged = 0 THEN {_code_sql(_facets(False))} ELSE {_code_sql(FACETS)} END)"
 RADICES = tuple(radix for _, radix, _ in FACETS)
 _RESOLVE = [name for name, _, _ in FACETS].index("resolve")
 _REOPENED = [name for name, _, _ in FACETS].index("reopenings")
