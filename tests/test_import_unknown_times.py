@@ -76,8 +76,8 @@ def test_a_date_only_receipt_keeps_its_day_and_no_invented_time(run, imported):
     )  # fmt: skip
     assert (one["status"], one["resolved_at"]) == ("closed", "2026-03-04T10:00:00+08:00")
     assert milestones(one) == {
-        # 24 h from a time nobody wrote down: no deadline, not judged
-        "respond": (None, None, "not_judged"),
+        # 24 h from a time nobody wrote down: no deadline, not judged (done with the result)
+        "respond": (None, "2026-03-04T10:00:00+08:00", "not_judged"),
         # three working days after 3-02 (the day of receipt is not counted): 3-05 24:00
         "resolve": ("2026-03-06T00:00:00+08:00", "2026-03-04T10:00:00+08:00", "met"),
     }

@@ -601,7 +601,9 @@ def _show_one(lang: str, ledger: Ledger, c: Complaint, events: list[Event], mome
         if m is None:  # a clock from a receipt of unknown time: no deadline, not judged
             if c.is_unjudged(name):
                 state_text = render.label("state", "not_judged", lang)
-                ms.add_row(render.label("milestone", name, lang), "-", "-", state_text, "-")
+                done = c.done(name)
+                shown = local(from_epoch(done)) if done is not None else "-"
+                ms.add_row(render.label("milestone", name, lang), "-", shown, state_text, "-")
             continue
         ms.add_row(
             render.label("milestone", m.name, lang),

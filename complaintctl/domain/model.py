@@ -237,7 +237,10 @@ def advance(
         elif kind == "assigned":
             new.department = data["department"]
             new.handler = data.get("handler")
-            _mark_done(new, "assign", at)
+            if not data.get("time_unknown"):
+                _mark_done(new, "assign", at)
+            elif new.assign_done is None and new.assign_due is not None:
+                new.unjudged |= 1 << MILESTONES.index("assign")  # dispatched, when unknown
             if new.status == "registered":
                 new.status = "assigned"
         elif kind == "updated":

@@ -122,7 +122,13 @@ def complaint_json(
     listed = {m.name: milestone_json(m) for m in milestones(c, policy, as_of)}
     out["milestones"] = [  # a clock from a receipt of unknown time: no deadline, not judged
         listed.get(m)
-        or {"name": m, "due_at": None, "done_at": None, "state": "not_judged", "provisional": False}
+        or {
+            "name": m,
+            "due_at": None,
+            "done_at": _iso(c.done(m)),
+            "state": "not_judged",
+            "provisional": False,
+        }
         for m in MILESTONES
         if m in listed or c.is_unjudged(m)
     ]

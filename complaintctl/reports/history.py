@@ -33,6 +33,7 @@ _HIDDEN = {"changes", "due", "previous_due", "provisional", "update_due", "done"
 # An imported step whose time the register did not give (issue 16), by the event's kind.
 _UNKNOWN = {
     "registered": ("受理时间不详", "time of receipt unknown"),
+    "assigned": ("派单时间不详", "time of dispatch unknown"),
     "resolved": ("办结时间不详", "time handled unknown"),
     "followed_up": ("回访时间不详", "time of follow-up unknown"),
 }

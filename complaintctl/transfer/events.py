@@ -146,6 +146,8 @@ def events_for(
         # the status column says it is only 已派单: then contact came before the assignment
         at = rec.assigned_at if rec.assigned_at is not None else rec.received
         data = {"department": rec.department, "handler": rec.handler, **source}
+        if rec.assigned_at is None and rec.received_time_unknown:  # the day's time: unknown
+            data["time_unknown"] = True
         assigned = ("assigned", at, data)
         steps.insert(len(steps) if rec.status == "assigned" else 0, assigned)
     for kind, at, data in steps:
