@@ -397,3 +397,26 @@ def test_random_registers_with_unknown_times_go_round_the_trip(rows, form):
 
         assert seen(copy) == seen(original)
         ok(copy, "verify")
+
+
+def test_reclassified_after_a_handling_at_an_unknown_time(run, tmp_path):
+    """Moderate to major: plan becomes 1wd (a deadline from the day of receipt) but, handled
+    at an unknown time and never marked done, stays not judged like resolve."""
+    sheet = tmp_path / "h.csv"
+    with sheet.open("w", encoding="utf-8-sig", newline="") as out:
+        csv.writer(out).writerows(
+            [["投诉日期", "房号", "投诉内容", "严重程度", "处理部门", "处理结果"],
+             ["2026/3/2", "1-301", "电梯异响", "中度", "工程部", "已修复"]]
+        )  # fmt: skip
+    run.ok("import", str(sheet))
+    run.ok("classify", "1", "--severity", "重大", "--at", "2026-03-05 09:00")
+    one = run.json("show", "1", "--as-of", AS_OF)
+    assert (one["status"], one["severity"]) == ("resolved", "major")
+    assert milestones(one) == {
+        "respond": (None, None, "not_judged"),
+        "assign": (None, None, "not_judged"),
+        "plan": ("2026-03-04T00:00:00+08:00", None, "not_judged"),
+        "resolve": ("2026-03-17T00:00:00+08:00", None, "not_judged"),
+        "update": (None, None, "not_judged"),
+    }
+    assert run("verify").exit_code == 0

@@ -120,7 +120,7 @@ def edit(
             data["previous_due"] = {m: state.due(m) for m in MILESTONES}
             data["due"] = due
             data["provisional"] = mask
-            data.update(unjudged_mask(state, unknown))
+            data.update(unjudged_mask(policy, state, due, unknown))
         event = Event("corrected", state.id, actor.epoch, actor.by, data, pii=pii)
         return w.record(state, event)
 

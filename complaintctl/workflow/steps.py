@@ -272,14 +272,22 @@ def _unknown_clock(policy: Policy, state: Complaint, severity: str | None) -> se
     )
 
 
-def unjudged_mask(state: Complaint, unknown: set[str]) -> dict[str, int]:
-    """The ``unjudged`` part of an event that recomputes ``state``'s deadlines: the clock
-    milestones ``unknown`` left without a deadline for an unknown time of receipt, and those
-    an import handled at an unknown time; nothing for a complaint whose times are known."""
+def unjudged_mask(
+    policy: Policy, state: Complaint, due: dict[str, int | None], unknown: set[str]
+) -> dict[str, int]:
+    """The ``unjudged`` part of an event that gives ``state`` the deadlines ``due``: the clock
+    milestones ``unknown`` left without a deadline for an unknown time of receipt, those done
+    at an unknown time (a dispatch) kept, and after a handling at an unknown time every
+    milestone not done; nothing for a complaint whose times are known."""
     if not state.received_time_unknown and not state.unjudged:
         return {}
-    kept = state.unjudged if state.handled_time_unknown else 0
-    return {"unjudged": kept | provisional_mask(unknown)}
+    before = provisional_mask(_unknown_clock(policy, state, state.severity))
+    mask = (state.unjudged & ~before) | provisional_mask(unknown)
+    if state.handled_time_unknown:
+        mask |= provisional_mask(
+            [m for m in MILESTONES if state.done(m) is None and (due[m] or m == "resolve")]
+        )
+    return {"unjudged": mask}
 
 
 def severity_deadlines(
@@ -291,7 +299,7 @@ def severity_deadlines(
         "previous_due": {m: state.due(m) for m in MILESTONES},
         "due": due,
         "provisional": mask,
-        **unjudged_mask(state, unknown),
+        **unjudged_mask(policy, state, due, unknown),
     }
 
 
