@@ -229,8 +229,8 @@ def test_verify_names_a_complaint_added_by_hand(run, db, history):
         "escalation_level, escalations, duplicate_of, collective_of, policy_version, "
         "respond_due, respond_done, assign_due, assign_done, plan_due, plan_done, resolve_due, "
         "resolve_done, update_due, update_done, update_missed, provisional, next_due, NULL, "
-        "last_seq, reopened_at, kind, urgent, appointment_at, about, site FROM complaints "
-        "WHERE id = 1",
+        "last_seq, reopened_at, kind, urgent, appointment_at, about, site, received_time_unknown, "
+        "handled_time_unknown, unjudged FROM complaints WHERE id = 1",
     )
     assert _verify_fails(run) == ["#4 row: in the complaints table but never registered in the log"]
 

@@ -254,7 +254,9 @@ def test_a_v5_ledger_moves_into_the_first_site_with_its_ids(run, db):
         _reg(run, unit=unit)
     run.ok("link", "1", "3", "--at", "2026-03-02 10:00")
     conn = sqlite3.connect(db)
-    with conn:  # back to schema 5: what migration 6 added, removed
+    with conn:  # back to schema 5: what migrations 7 (issue 16) and 6 added, removed
+        for column in ("received_time_unknown", "handled_time_unknown", "unjudged"):
+            conn.execute(f"ALTER TABLE complaints DROP COLUMN {column}")
         without_sites(conn)
         conn.execute("PRAGMA user_version = 5")
     events = conn.execute("SELECT * FROM events ORDER BY seq").fetchall()
@@ -263,11 +265,11 @@ def test_a_v5_ledger_moves_into_the_first_site_with_its_ids(run, db):
         ("MAIN", 3, 1), ("MAIN", 2, None), ("MAIN", 1, None),
     ]  # fmt: skip
     conn = sqlite3.connect(db)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 6
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 7
     assert conn.execute("SELECT * FROM events ORDER BY seq").fetchall() == events
     assert conn.execute("SELECT value FROM settings").fetchall() == [("MAIN",)]
     conn.close()
-    assert list(db.parent.glob("ledger.db.before-v6-*"))  # the backup beside it
+    assert list(db.parent.glob("ledger.db.before-v7-*"))  # the backup beside it
     assert run.ok("verify").startswith("ok: 4 events")
     assert run.ok("list").splitlines()[1].split()[0] == "3"  # still one site: plain numbers
     run.ok("site", "add", "YG", "--name", "阳光花园")

@@ -25,6 +25,7 @@ from complaintctl.cli.context import (
 from complaintctl.domain.model import Complaint, Event
 from complaintctl.domain.privacy import mask_name, mask_phone
 from complaintctl.domain.timeutil import from_epoch, local, local_due, now, parse_time, to_epoch
+from complaintctl.domain.vocab import MILESTONES
 from complaintctl.reports import history
 from complaintctl.reports.asof import complaint_as_of, ledger_as_of
 from complaintctl.reports.display import complaint_json, external, late_entry_text, remaining
@@ -463,7 +464,8 @@ def _table(
         name, phone = _who(n, p)
         cells = {
             "id": ledger.ref(c.id),
-            "received": local(from_epoch(c.received_at)),
+            # the day alone when a register did not give the time (issue 16)
+            "received": local(from_epoch(c.received_at))[: 10 if c.received_time_unknown else None],
             "unit": c.unit,
             "name": name,
             "phone": phone,
@@ -595,7 +597,7 @@ def _show_one(lang: str, ledger: Ledger, c: Complaint, events: list[Event], mome
         render.h("field", lang), render.h("value", lang), title=f"#{ledger.ref(c.id)}"
     )
     rows = [
-        ("received", local(from_epoch(c.received_at))),
+        ("received", _received_text(c, lang)),
         ("channel", render.label("channel", c.channel, lang)),
         ("name", _shown_person(name, phone, name)),
         ("unit", c.unit),
@@ -616,6 +618,11 @@ def _show_one(lang: str, ledger: Ledger, c: Complaint, events: list[Event], mome
         ("policy_version", str(c.policy_version)),
     ]
     rows[1:1] = _kind_rows(ledger, c, lang)
+    if c.handled_time_unknown:  # issue 16: handled, the register gives no time
+        rows.insert(
+            rows.index(("resolution", c.resolution or "-")) + 1,
+            ("handled", _UNKNOWN_HANDLED[lang == "en"]),
+        )
     outside = external(c, events)
     if outside is not None:
         rows += _external_rows(outside, lang)
@@ -644,7 +651,7 @@ def _show_one(lang: str, ledger: Ledger, c: Complaint, events: list[Event], mome
         )
         ev.add_row(
             str(e.seq),
-            local(from_epoch(e.at)),
+            history.when(e.kind, e.at, e.data, lang),
             history.kind_label(e.kind, lang),
             e.by,
             text.replace("[", r"\["),
@@ -655,14 +662,23 @@ def _show_one(lang: str, ledger: Ledger, c: Complaint, events: list[Event], mome
 def _milestones(lang: str, ledger: Ledger, c: Complaint, moment: int) -> None:
     cal = ledger.calendar()
     ms = render.table(*(render.h(k, lang) for k in ("milestone", "due", "done", "state", "left")))
-    for m in milestones(c, ledger.policy(c.policy_version), moment):
+    listed = {m.name: m for m in milestones(c, ledger.policy(c.policy_version), moment)}
+    for name in MILESTONES:
+        m = listed.get(name)
+        if m is None:  # a clock from a receipt of unknown time: no deadline, not judged
+            if c.is_unjudged(name):
+                state_text = render.label("state", "not_judged", lang)
+                done = c.done(name)
+                shown = local(from_epoch(done)) if done is not None else "-"
+                ms.add_row(render.label("milestone", name, lang), "-", shown, state_text, "-")
+            continue
         ms.add_row(
             render.label("milestone", m.name, lang),
             local_due(from_epoch(m.due)) + ("*" if m.provisional else ""),
             local(from_epoch(m.done)) if m.done else "-",
             render.styled(render.label("state", m.state, lang), m.state),
             remaining(m.due, moment, cal, lang)
-            if m.state not in ("met", "late", "cancelled")
+            if m.state not in ("met", "late", "cancelled", "not_judged")
             else "-",
         )
     render.emit(ms)
@@ -674,6 +690,17 @@ def _dup_mark(ledger: Ledger, c: Complaint, lang: str) -> str | None:
         return None
     main = ledger.ref(c.duplicate_of)
     return f"并单→#{main}" if lang == "zh" else f"dup of #{main}"
+
+
+_UNKNOWN_HANDLED = ("不详（登记表未写）", "unknown (not in the register)")
+
+
+def _received_text(c: Complaint, lang: str) -> str:
+    """The time of receipt; the day alone, said so, when a register did not give the time."""
+    moment = local(from_epoch(c.received_at))
+    if not c.received_time_unknown:
+        return moment
+    return moment[:10] + (" (time of receipt unknown)" if lang == "en" else "（受理时间不详）")
 
 
 def _shown_person(name: str | None, phone: str | None, value: str | None) -> str:
@@ -693,12 +720,15 @@ def _external_rows(outside: dict[str, Any], lang: str) -> list[tuple[str, str]]:
     """The ticket number and deadline another system gave an imported complaint."""
     rows = [("ticket", outside["ticket"] or "-")]
     if outside["due"] is not None:
-        due = local(datetime.fromisoformat(outside["due"]))
+        due = local_due(datetime.fromisoformat(outside["due"]))  # a midnight is 24:00
         versus = outside["versus_resolve_due"]
         if versus is not None:
             zh, en = _VERSUS[versus]
             due += f"（{zh}）" if lang == "zh" else f" ({en})"
         rows.append(("external_due", due))
+    elif outside.get("limit") is not None:  # a clock from a receipt of unknown time
+        unknown = "（受理时间不详，未计算）" if lang == "zh" else " (time of receipt unknown)"
+        rows.append(("external_due", outside["limit"] + unknown))
     return rows
 
 

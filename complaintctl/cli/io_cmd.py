@@ -83,6 +83,11 @@ def _skipped(result: Result, lang: str) -> list[str]:
             if zh
             else f"{_count(n, 'masked phone')} withheld (stored empty)"
         )
+    if result.handled_unknown:  # issue 16: never an invented time (--json has the receipts)
+        n = result.handled_unknown
+        parts.append(
+            f"{n} 条办结时间不详（不计入及时率）" if zh else f"{n} handled at an unknown time"
+        )
     for part in result.parts:
         if part.stopped is not None:
             where = f"{part.sheet}: " if len(result.parts) > 1 else ""

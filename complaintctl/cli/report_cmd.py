@@ -390,24 +390,27 @@ def _pairs(blocks: list[_Block], heading: str, pairs: list[tuple[str, Any]], lan
 
 def _screen(result: Report, lang: str) -> None:
     from complaintctl.reports import export
-    from complaintctl.reports.figures import OTHER_MILESTONES, label, with_levels
+    from complaintctl.reports.figures import OTHER_MILESTONES, any_not_judged, label, with_levels
 
     en = lang == "en"
     s = result.summary.as_dict()
+    unknown = any_not_judged(s)  # issue 16: times a register did not give
     blocks: list[_Block] = [export.title(result, lang)]
     keys: tuple[str, ...] = ("received", "duplicates", "total", "timely", "late", "overdue")
-    keys += ("pending", "timely_rate")
+    keys += ("pending", *(("not_judged",) if unknown else ()), "timely_rate")
     heading = "处理及时率" if not en else "Timeliness"
     cancelled = ("Cancelled" if en else "已作废", result.cancelled)  # in no figure
     _pairs(blocks, heading, [*((label(k, lang), s[k]) for k in keys), cancelled], lang)
-    states = ("met", "late", "breached", "pending")
+    states = ("met", "late", "breached", "pending", *(("not_judged",) if unknown else ()))
     ms = _Table(
         "Milestone" if en else "节点",
         *(
-            ("On time", "Late", "Breached", "Pending", "On-time %")
+            ("On time", "Late", "Breached", "Pending")
             if en
-            else ("按时", "超时完成", "已超时", "未到期", "按时率%")
+            else ("按时", "超时完成", "已超时", "未到期")
         ),
+        *((("Not judged" if en else "未判定"),) if unknown else ()),
+        "On-time %" if en else "按时率%",
     )
     for m in OTHER_MILESTONES:
         ms.add_row(
@@ -415,9 +418,10 @@ def _screen(result: Report, lang: str) -> None:
             *(_cell(s[f"{m}_{x}"]) for x in states),
             _cell(s[f"{m}_rate"]),
         )
+    resolve = ("timely", "late", "overdue", "pending", *(("not_judged",) if unknown else ()))
     ms.add_row(
         render.label("milestone", "resolve", lang),
-        *(_cell(s[k]) for k in ("timely", "late", "overdue", "pending", "timely_rate")),
+        *(_cell(s[k]) for k in (*resolve, "timely_rate")),
     )
     _section(blocks, "Milestones on time" if en else "各节点按时率", ms)
     keys = (
@@ -556,12 +560,14 @@ def _breakdown(blocks: list[_Block], dim: str, items: list[Figures], lang: str) 
     from complaintctl.reports.figures import label, value_label
 
     title = f"By {label(dim, 'en').lower()}" if lang == "en" else f"按{label(dim, 'zh')}"
-    t = _Table(label(dim, lang), *(en if lang == "en" else zh for _, zh, en in BREAKDOWN_COLUMNS))
+    columns: tuple[tuple[str, str, str], ...] = BREAKDOWN_COLUMNS
+    if any(f.counts.not_judged for f in items):  # issue 16: handled at an unknown time
+        at = [k for k, _, _ in columns].index("pending") + 1
+        columns = (*columns[:at], ("not_judged", "未判定", "Not judged"), *columns[at:])
+    t = _Table(label(dim, lang), *(en if lang == "en" else zh for _, zh, en in columns))
     for f in items:
         d = f.as_dict()
-        t.add_row(
-            _cell(value_label(dim, f.value, lang)), *(_cell(d[k]) for k, _, _ in BREAKDOWN_COLUMNS)
-        )
+        t.add_row(_cell(value_label(dim, f.value, lang)), *(_cell(d[k]) for k, _, _ in columns))
     if items:
         _section(blocks, title, t)
     else:

@@ -58,6 +58,7 @@ HEADERS = {
     "site_name": ("项目名称", "Site name"),
     "count": ("投诉数", "Complaints"),
     "open": ("未办结", "Open"),
+    "handled": ("办结时间", "Handled"),
 }
 
 

@@ -48,7 +48,7 @@ _COLUMNS = (
     "handler, status, satisfaction, reopen_count, extension_count, escalation_level, duplicate_of, "
     "kind, site, "
     + ", ".join(f"{m}_due, {m}_done" for m in ("respond", "assign", "plan", "resolve", "update"))
-    + ", update_missed"
+    + ", update_missed, unjudged, handled_time_unknown"
 )
 
 

@@ -192,7 +192,8 @@ def _aggregate(
 
 # Resolved complaints with no phone to call back (anonymous, 匿名): not owed a 回访.
 _NO_CALLBACK = (
-    " AND duplicate_of IS NULL AND resolve_done IS NOT NULL AND resolve_due IS NOT NULL"
+    " AND duplicate_of IS NULL AND (resolve_done IS NOT NULL AND resolve_due IS NOT NULL"
+    " OR handled_time_unknown)"
     " AND id IN (SELECT complaint_id FROM personal WHERE phone = '')"
 )
 
@@ -253,21 +254,22 @@ def _places(
 ) -> tuple[_Tally, _Tally] | None:
     """The top lists' tallies from TOPS_SQL's token lists, or None when they cannot be read
     back: a value holding a comma (more tokens than complaints), or one starting with
-    char(1..3) (read as a resolve state: more late/pending/overdue than the counts say)."""
+    char(1..4) (read as a resolve state: more late/pending/overdue/not judged than the counts
+    say)."""
     out: tuple[_Tally, _Tally] = ({}, {})
-    expected = [counts.timely, counts.late, counts.pending, counts.overdue]
+    expected = [counts.timely, counts.late, counts.pending, counts.overdue, counts.not_judged]
     for tally, tokens in zip(out, (categories, locations), strict=True):
         # (SQLite before 3.47 gives NULL, not '', for the group_concat of one '')
         values = tokens.split(b",") if tokens is not None else [b""][: counts.total]
         if len(values) != counts.total:
             return None
-        states = [0, 0, 0, 0]
+        states = [0, 0, 0, 0, 0]
         for token, n in Counter(values).items():
-            state = token[0] if token and 1 <= token[0] <= 3 else 0
+            state = token[0] if token and 1 <= token[0] <= 4 else 0
             states[state] += n
             if len(token) > (state > 0):
                 value = (token[1:] if state else token).decode()
-                tally.setdefault(value, [0, 0, 0, 0])[state] += n
+                tally.setdefault(value, [0, 0, 0, 0, 0])[state] += n
         if states != expected:
             return None
     return out
@@ -286,7 +288,7 @@ def _places_exact(
     for state, category, location, n in rows:
         for tally, value in zip(out, (category, location), strict=True):
             if value:
-                tally.setdefault(value, [0, 0, 0, 0])[state] += n
+                tally.setdefault(value, [0, 0, 0, 0, 0])[state] += n
     return out
 
 
@@ -580,7 +582,10 @@ def details(
                 reason = _cancel_reason(ledger, row["id"])
             yield {
                 "id": row["id"],
-                "received_at": local(from_epoch(row["received_at"])),
+                # the day alone when a register did not give the time (issue 16)
+                "received_at": local(from_epoch(row["received_at"]))[
+                    : 10 if row["received_time_unknown"] else None
+                ],
                 "unit": row["unit"],
                 "name": mask_name(row["p_name"]),
                 "phone": mask_phone(row["p_phone"]),

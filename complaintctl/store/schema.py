@@ -190,6 +190,14 @@ ALTER TABLE policies ADD COLUMN site TEXT;
 CREATE INDEX complaints_site_month ON complaints(site, received_month);
 CREATE INDEX complaints_site_open ON complaints(site, status, next_due);
 """,
+    # 7 (issue 16, honest history): a receipt imported with its day but no time of day, a
+    # complaint imported as handled at an unknown time, and the milestones that for want of
+    # a time are not judged (a bit mask by milestone, like provisional).
+    """
+ALTER TABLE complaints ADD COLUMN received_time_unknown INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE complaints ADD COLUMN handled_time_unknown INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE complaints ADD COLUMN unjudged INTEGER NOT NULL DEFAULT 0;
+""",
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

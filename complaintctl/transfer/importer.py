@@ -54,6 +54,8 @@ class Part:
     blank: int = 0  # blank rows between the data rows
     footer: int = 0  # footer rows: 合计, 注, 制表人 …
     withheld: int = 0  # imported rows whose masked phone was withheld
+    received_unknown: int = 0  # good rows received on a day, its time not given (issue 16)
+    handled_unknown: int = 0  # good rows handled, the time not given
     stopped: int | None = None  # the row where a run of blank rows ended the data
 
 
@@ -96,6 +98,14 @@ class Result:
     @property
     def withheld(self) -> int:
         return sum(p.withheld for p in self.parts)
+
+    @property
+    def received_unknown(self) -> int:
+        return sum(p.received_unknown for p in self.parts)
+
+    @property
+    def handled_unknown(self) -> int:
+        return sum(p.handled_unknown for p in self.parts)
 
     @property
     def ignored(self) -> list[str]:
@@ -141,6 +151,8 @@ class Result:
                 for p in self.parts
             ],
             "withheld_phones": self.withheld,
+            "received_time_unknown": self.received_unknown,
+            "handled_time_unknown": self.handled_unknown,
             # issue 21: the first and last number given, within the site imported into
             "ids": [number_of(i) for i in self.ids] if self.ids else None,
             "site": site_of(self.ids[0]) if self.ids else None,
@@ -299,6 +311,7 @@ def _pass(
             progress("write" if writing else "check", chunk.last, total)
         part.rows, part.blank, part.footer = chunk.rows, chunk.blank, chunk.footer
         part.withheld, part.stopped = chunk.withheld, chunk.stopped
+        part.received_unknown, part.handled_unknown = chunk.received_unknown, chunk.handled_unknown
         result.rows = rows + chunk.rows
         if several:
             for b in chunk.bad:

@@ -306,7 +306,11 @@ def _read_jsonl(path: Path) -> Table:
 
 
 def _flatten(obj: dict[str, Any]) -> dict[str, Any]:
-    out = {k: v for k, v in obj.items() if k not in ("milestones", "events")}
+    out = {k: v for k, v in obj.items() if k not in ("milestones", "events", "external")}
+    external = obj.get("external")
+    if isinstance(external, dict):  # another system's ticket and deadline (or its duration)
+        out["ticket"] = external.get("ticket")
+        out["external_due"] = external.get("limit") or external.get("due")
     for m in obj.get("milestones") or ():
         if isinstance(m, dict) and "name" in m:
             out[f"{m['name']}_due"] = m.get("due_at")

@@ -196,6 +196,15 @@ def _limit(policy: Policy, state: Complaint, milestone: str) -> Duration | None:
 def recompute(
     ledger: Ledger, policy: Policy, state: Complaint, severity: str | None
 ) -> tuple[dict[str, int | None], int]:
+    """Every milestone's deadline for ``state`` at ``severity`` (:func:`recompute_unknown`)
+    and the provisional mask."""
+    due, provisional, _ = recompute_unknown(ledger, policy, state, severity)
+    return due, provisional
+
+
+def recompute_unknown(
+    ledger: Ledger, policy: Policy, state: Complaint, severity: str | None
+) -> tuple[dict[str, int | None], int, set[str]]:
     """Every milestone's deadline for ``state`` at ``severity``, as the workflow would set it
     today: from receipt; ``resolve`` from the last reopening with later extensions replayed;
     the recurring ``update`` clock from the last progress report.  Used when the severity
@@ -204,9 +213,11 @@ def recompute(
     received = from_epoch(state.received_at)
     resolve_start, progress = received, state.received_at
     extensions: list[Duration] = []
+    unknown = _unknown_clock(policy, state, severity)
     for e in ledger.events(state.id):
         if e.kind == "reopened":
             resolve_start, extensions, progress = from_epoch(e.at), [], e.at
+            unknown -= {"resolve", "update"}  # counted from the reopening, a known time
         elif e.kind == "extended":
             extensions.append(parse_duration(str(e.data["duration"])))
         elif e.kind == "updated":
@@ -219,6 +230,11 @@ def recompute(
             due["update"] = (
                 state.update_due if keep else _update_clock(policy, severity, progress, state)
             )
+            if "update" in unknown and not keep:
+                due["update"] = None
+            continue
+        if milestone in unknown and not (milestone == "resolve" and state.appointment_at):
+            due[milestone] = None  # from a receipt whose time is unknown: none invented
             continue
         start = resolve_start if milestone == "resolve" else received
         if milestone == "resolve" and state.appointment_at is not None and start == received:
@@ -244,18 +260,47 @@ def recompute(
         due[milestone] = to_epoch(moment)
         if prov:
             provisional.add(milestone)
-    return due, provisional_mask(provisional)
+    unknown = {m for m in unknown if due[m] is None}
+    return due, provisional_mask(provisional), unknown
+
+
+def _unknown_clock(policy: Policy, state: Complaint, severity: str | None) -> set[str]:
+    """The clock milestones of a complaint whose time of receipt is unknown (issue 16)."""
+    if not state.received_time_unknown:
+        return set()
+    return sla.clock_milestones(
+        policy, severity, state.channel, kind=state.kind, urgent=bool(state.urgent)
+    )
+
+
+def unjudged_mask(
+    policy: Policy, state: Complaint, due: dict[str, int | None], unknown: set[str]
+) -> dict[str, int]:
+    """The ``unjudged`` part of an event that gives ``state`` the deadlines ``due``: the clock
+    milestones ``unknown`` left without a deadline for an unknown time of receipt, those done
+    at an unknown time (a dispatch) kept, and after a handling at an unknown time every
+    milestone not done; nothing for a complaint whose times are known."""
+    if not state.received_time_unknown and not state.unjudged:
+        return {}
+    before = provisional_mask(_unknown_clock(policy, state, state.severity))
+    mask = (state.unjudged & ~before) | provisional_mask(unknown)
+    if state.handled_time_unknown:
+        mask |= provisional_mask(
+            [m for m in MILESTONES if state.done(m) is None and (due[m] or m == "resolve")]
+        )
+    return {"unjudged": mask}
 
 
 def severity_deadlines(
     ledger: Ledger, policy: Policy, state: Complaint, severity: str | None
 ) -> dict[str, object]:
     """The deadline part of an event that changes ``state``'s severity, the old ones kept."""
-    due, mask = recompute(ledger, policy, state, severity)
+    due, mask, unknown = recompute_unknown(ledger, policy, state, severity)
     return {
         "previous_due": {m: state.due(m) for m in MILESTONES},
         "due": due,
         "provisional": mask,
+        **unjudged_mask(policy, state, due, unknown),
     }
 
 
@@ -575,7 +620,12 @@ def reopen(ledger: Ledger, actor: Actor, complaint_id: int, *, reason: str) -> C
         _not_before_recorded(ledger, state, actor, "reopen")
         policy = ledger.policy(state.policy_version)
         window_end = reconsideration_deadline(ledger, state)
-        assert window_end is not None
+        if window_end is None:  # imported as handled at an unknown time (issue 16)
+            raise DomainError(
+                f"cannot reopen #{state.id}: it was imported as handled at an unknown time, so "
+                f"its reconsideration window ({policy.reconsideration}) cannot be judged; "
+                "register the owner's new request as a complaint"
+            )
         if actor.at >= window_end:
             raise DomainError(
                 f"cannot reopen #{state.id}: the reconsideration window ({policy.reconsideration} "
