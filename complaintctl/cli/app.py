@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
@@ -10,9 +9,8 @@ from typing import Any
 import typer
 
 from complaintctl import __version__
-from complaintctl.cli import complete
+from complaintctl.cli import complete, outcome
 from complaintctl.cli.lazy import LazyGroup
-from complaintctl.domain.errors import ComplaintError
 
 # Typer >= 0.29 carries its own copy of click; reach its UsageError through public names.
 UsageError: type[Exception] = typer.BadParameter.__mro__[1]
@@ -42,15 +40,8 @@ class _Group(LazyGroup):
                 where = f"{ctx.command_path}: " if ctx is not None else "complaintctl: "
                 typer.echo(f"{where}{exc.format_message()}", err=True)  # type: ignore[attr-defined]
             rv = 2
-        except ComplaintError as exc:
-            typer.echo(f"complaintctl: {exc}", err=True)
-            rv = exc.exit_code
-        except sqlite3.Error as exc:
-            typer.echo(f"complaintctl: ledger error: {exc}", err=True)
-            rv = 4
-        except RecursionError:
-            typer.echo("complaintctl: input nested too deeply to read", err=True)
-            rv = 2
+        except outcome.FAILURES as exc:  # the core's, the ledger's: one line and a code
+            rv = outcome.failure(exc)
         except typer.Abort:
             typer.echo("complaintctl: aborted", err=True)
             rv = 130

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import getpass
 import os
+import sys
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
-
-import typer
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from complaintctl.domain.errors import InvalidInput
 
 if TYPE_CHECKING:  # imported when a command first needs them, not at start-up
+    import typer
+
     from complaintctl.store.ledger import Ledger
     from complaintctl.workflow.actor import Actor
 
@@ -63,7 +64,8 @@ def _follow_package(ledger: Ledger) -> None:
     done = admin.follow_package(ledger, actor(None, None))
     if done is not None:
         reason, outcome = done
-        typer.echo(f"complaintctl: {reason}; " + outcome.summary().replace("\n", "; "), err=True)
+        line = f"complaintctl: {reason}; " + outcome.summary().replace("\n", "; ")
+        sys.stderr.write(line + "\n")
 
 
 def state(ctx: typer.Context) -> State:
@@ -111,13 +113,27 @@ def read_text(path: Path, field: str = "FILE") -> str:
         raise InvalidInput(field, f"cannot read {path} ({reason})") from exc
 
 
-AT_OPTION = typer.Option(
-    None, "--at", help="When it happened (default now), e.g. '2026-11-22 14:30'; local time."
-)
-LATE_OPTION = typer.Option(
-    None,
-    "--late-entry-reason",
-    help="Why the step is recorded long after --at (补录), e.g. '纸质登记本补录'.",
-)
-BY_OPTION = typer.Option(None, "--by", help="Staff member (default $COMPLAINTCTL_USER or login).")
-JSON_OPTION = typer.Option(False, "--json", help="Print JSON for machines.")
+# The options several commands share, built when a command module asks for them: this module
+# is also imported by the commands cli/fast.py runs without Typer (issue 17).
+_SHARED_OPTIONS: dict[str, tuple[str, str]] = {
+    "AT_OPTION": (
+        "--at",
+        "When it happened (default now), e.g. '2026-11-22 14:30'; local time.",
+    ),
+    "LATE_OPTION": (
+        "--late-entry-reason",
+        "Why the step is recorded long after --at (补录), e.g. '纸质登记本补录'.",
+    ),
+    "BY_OPTION": ("--by", "Staff member (default $COMPLAINTCTL_USER or login)."),
+    "JSON_OPTION": ("--json", "Print JSON for machines."),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """``AT_OPTION``, ``LATE_OPTION``, ``BY_OPTION``, ``JSON_OPTION``: Typer options."""
+    if name not in _SHARED_OPTIONS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import typer  # start-up: only the Typer command modules ask, not cli/fast.py
+
+    flag, help_text = _SHARED_OPTIONS[name]
+    return typer.Option(False if flag == "--json" else None, flag, help=help_text)

@@ -124,8 +124,6 @@ def _plain(block: Any, page: int, tty: bool = False) -> str | None:
     columns two spaces apart, line ends stripped.  On one: Rich's SIMPLE_HEAD look (bold
     header, a rule under it, three spaces between columns, the title in italics, state
     colours), for tables that fit the terminal (wider ones Rich wraps)."""
-    from rich.cells import cell_len  # a pure function and its width table, not the console
-
     if isinstance(block, str):
         lines = block.split("\n")
         if all(_printable(line) and cell_len(line) <= page for line in lines):
@@ -139,7 +137,7 @@ def _plain(block: Any, page: int, tty: bool = False) -> str | None:
         if None in parsed:
             return None
         grid.append(cast("list[tuple[str, str]]", parsed))
-    sizes = [[cell_len(text) for text, _ in row] for row in grid]
+    sizes = [[_cells(text) for text, _ in row] for row in grid]
     widths = [max(column) for column in zip(*sizes, strict=True)]
     gap = 3 if tty else 2
     total = sum(widths) + gap * (len(widths) - 1)
@@ -163,6 +161,19 @@ def _plain(block: Any, page: int, tty: bool = False) -> str | None:
         if tty and i == 0:
             out.append("─" * total)
     return "".join(line + "\n" for line in out)
+
+
+def cell_len(text: str) -> int:
+    """The columns ``text`` takes on a terminal, as Rich counts them."""
+    from rich.cells import cell_len as rich_cell_len  # a pure function and its width table
+
+    return rich_cell_len(text)
+
+
+def _cells(text: str) -> int:
+    """``cell_len`` of one printable cell, without Rich's character-by-character count for
+    ASCII (most cells: numbers, times, 房号), which is one column a character."""
+    return len(text) if text.isascii() else cell_len(text)
 
 
 def _printable(text: str) -> bool:
@@ -233,6 +244,13 @@ def styled(text: str, state: str) -> str:
     style = STATE_STYLE.get(state)
     escaped = text.replace("[", r"\[")
     return f"[{style}]{escaped}[/]" if style and is_terminal() else escaped
+
+
+def echo(line: str, err: bool = False) -> None:
+    """One line on stdout or stderr, as ``typer.echo`` writes it (without importing Typer)."""
+    stream = sys.stderr if err else sys.stdout
+    stream.write(line + "\n")
+    stream.flush()
 
 
 def print_json(value: Any) -> None:
