@@ -172,8 +172,14 @@ def _within(number: int, low: int | None, high: int | None) -> bool:
 
 def call(command: str, root: dict[str, Any], values: dict[str, Any]) -> int:
     """Run one parsed command as the Typer group would; its exit code."""
+    import gc
+
+    gc.disable()  # no collection while the modules load: they are kept to the end anyway
     from complaintctl.cli import complaint_views, outcome
     from complaintctl.cli.context import State
+
+    gc.freeze()  # nor are they scanned again by the collections of the command's own work
+    gc.enable()
 
     st = State(db=root["db"], lang=root["lang"])
     try:
