@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 import typer.main
+from hypothesis import given
+from hypothesis import strategies as st
 
 from complaintctl.cli import complaint_views, entry, fast, fastgen, fastspec
 from complaintctl.cli.app import app
@@ -245,3 +247,26 @@ def test_the_console_script_runs_the_hot_commands_without_typer(db, monkeypatch,
         [sys.executable, "-c", probe, "show", "--help"], capture_output=True, text=True
     ).stdout
     assert "typer" in out.splitlines()[-1].split()  # help: Typer, as before
+
+
+# -- table cells measured without Rich ---------------------------------------------------------
+def test_each_wide_character_is_two_columns_as_rich_counts_it():
+    from rich.cells import cell_len
+
+    from complaintctl.cli import render
+
+    wide = [chr(c) for r in ((0x3001, 0x3003), (0x4E00, 0x9FFF), (0xFF01, 0xFF60))
+            for c in range(r[0], r[1] + 1)]  # fmt: skip
+    assert all(render._wide(ch) for ch in wide)
+    assert [ch for ch in wide if cell_len(ch) != 2] == []
+    assert not any(render._wide(chr(c)) for c in (0x3000, 0x3004, 0x4DFF, 0xA000, 0xFF00, 0xFF61))
+
+
+@given(st.text(alphabet=st.sampled_from("a1-* :张三楼道灯不亮剩余分钟，（）：…→é\u3000、。\uff61")))
+def test_a_cell_is_as_wide_as_rich_measures_it(text):
+    from rich.cells import cell_len
+
+    from complaintctl.cli import render
+
+    if text.isprintable():
+        assert render._cells(text) == cell_len(text)
