@@ -141,8 +141,12 @@ def _plain(block: Any, page: int, tty: bool = False) -> str | None:
     widths = [max(column) for column in zip(*sizes, strict=True)]
     gap = 3 if tty else 2
     total = sum(widths) + gap * (len(widths) - 1)
+    fold = None  # on a terminal, the one column that may wrap, narrowed as Rich narrows it
     if total > page:
-        return None
+        fold = _narrowed(block, widths, total - page) if tty else None
+        if fold is None:
+            return None
+        total = page
     # As console(): escape codes only to a real terminal; NO_COLOR keeps bold and italics.
     ansi = sys.stdout.isatty()
     colour = ansi and "NO_COLOR" not in os.environ
@@ -153,14 +157,55 @@ def _plain(block: Any, page: int, tty: bool = False) -> str | None:
         title = block.title + " " * (total - cell_len(block.title))
         out.append(_paint(title, "italic", colour, ansi) if tty else block.title.rstrip())
     for i, (parts, size) in enumerate(zip(grid, sizes, strict=True)):
-        line = []
-        for (text, style), w, n in zip(parts, widths, size, strict=True):
-            style = "bold" if tty and i == 0 else style
-            line.append((_paint(text, style, colour, ansi) if tty else text) + " " * (w - n))
-        out.append((" " * gap).join(line).rstrip())
+        pieces = [[(text, n)] for (text, _), n in zip(parts, size, strict=True)]
+        if fold is not None:
+            folded = _wrap(parts[fold][0], widths[fold])
+            if folded is None or (i == 0 and len(folded) > 1):
+                return None  # (Rich puts a header's other cells on its last line)
+            pieces[fold] = folded
+        for k in range(max(len(cell) for cell in pieces)):
+            line = []
+            for (_, style), w, cell in zip(parts, widths, pieces, strict=True):
+                text, n = cell[k] if k < len(cell) else ("", 0)
+                style = "bold" if tty and i == 0 else style
+                line.append((_paint(text, style, colour, ansi) if tty else text) + " " * (w - n))
+            out.append((" " * gap).join(line).rstrip())
         if tty and i == 0:
             out.append("─" * total)
     return "".join(line + "\n" for line in out)
+
+
+def _narrowed(block: Rows, widths: list[int], excess: int) -> int | None:
+    """A table ``excess`` columns too wide for the terminal, with one column that may wrap
+    (the others are ``whole``): that column narrowed by ``excess``, as Rich narrows it, and
+    its index; None when Rich must lay the table out."""
+    wrapping = [n for n in range(len(widths)) if not (block.whole and n in block.whole)]
+    if len(wrapping) != 1 or widths[wrapping[0]] - excess < 1:
+        return None
+    widths[wrapping[0]] -= excess
+    return wrapping[0]
+
+
+def _wrap(text: str, width: int) -> list[tuple[str, int]] | None:
+    """``text`` in lines of at most ``width`` columns, broken where Rich breaks a folding
+    cell (its own ``divide_line``), each with its width; None if Rich must."""
+    size = _cells(text)
+    if size <= width:
+        return [(text, size)]
+    from rich._wrap import divide_line  # Rich's line breaking, only for a wrapping cell
+
+    offsets = divide_line(text, width, fold=True)
+    lines = []
+    for start, end in zip([0, *offsets], [*offsets, len(text)], strict=True):
+        line = text[start:end]
+        size = _cells(line)
+        if size > width:  # Rich drops the spaces that end a line past the width
+            line = line.rstrip()
+            size = _cells(line)
+            if size > width:
+                return None
+        lines.append((line, size))
+    return lines
 
 
 def cell_len(text: str) -> int:
