@@ -221,6 +221,9 @@ def _cells(text: str) -> int:
     columns for each character ``_wide`` knows; tests/test_fast_cli.py checks against Rich)."""
     if text.isascii():
         return len(text)
+    known = _KNOWN.get(text)
+    if known is not None:
+        return known
     width = 0
     for ch in text:
         if ch < "\x7f":
@@ -229,7 +232,12 @@ def _cells(text: str) -> int:
             width += 2
         else:
             return cell_len(text)
+    if len(_KNOWN) < 4096:  # labels, masked names, times left: the shell meets them again
+        _KNOWN[text] = width
     return width
+
+
+_KNOWN: dict[str, int] = {}
 
 
 def _wide(ch: str) -> bool:
@@ -263,7 +271,7 @@ def _cell(markup: str) -> tuple[str, str] | None:
 
 
 def _paint(text: str, style: str, colour: bool, ansi: bool = True) -> str:
-    if not ansi:
+    if not ansi or not style:
         return text
     codes = [_SGR[w] for w in style.split() if colour or w in ("bold", "italic")]
     return f"\x1b[{';'.join(codes)}m{text}\x1b[0m" if codes and text else text
