@@ -32,8 +32,14 @@ def run(argv: list[str]) -> int | None:
     parsed = parse(argv)
     if parsed is None:
         return None
-    command, root, values = parsed
-    return call(command, root, values)
+    import gc
+
+    gc.disable()  # no collection while the modules load: they are kept to the end anyway
+    from complaintctl.cli import complaint_views  # noqa: F401
+
+    gc.freeze()  # nor are they scanned again by the collections of the command's own work
+    gc.enable()
+    return call(*parsed)
 
 
 def parse(argv: list[str]) -> tuple[str, dict[str, Any], dict[str, Any]] | None:
@@ -171,15 +177,10 @@ def _within(number: int, low: int | None, high: int | None) -> bool:
 
 
 def call(command: str, root: dict[str, Any], values: dict[str, Any]) -> int:
-    """Run one parsed command as the Typer group would; its exit code."""
-    import gc
-
-    gc.disable()  # no collection while the modules load: they are kept to the end anyway
+    """Run one parsed command as the Typer group would; its exit code.  (Also each such line
+    of the shell: cli/shell.py.)"""
     from complaintctl.cli import complaint_views, outcome
     from complaintctl.cli.context import State
-
-    gc.freeze()  # nor are they scanned again by the collections of the command's own work
-    gc.enable()
 
     st = State(db=root["db"], lang=root["lang"])
     try:
