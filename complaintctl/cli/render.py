@@ -157,16 +157,18 @@ def _plain(block: Any, page: int, tty: bool = False) -> str | None:
         title = block.title + " " * (total - cell_len(block.title))
         out.append(_paint(title, "italic", colour, ansi) if tty else block.title.rstrip())
     for i, (parts, size) in enumerate(zip(grid, sizes, strict=True)):
-        pieces = [[(text, n)] for (text, _), n in zip(parts, size, strict=True)]
-        if fold is not None:
+        lines = [[(text, n) for (text, _), n in zip(parts, size, strict=True)]]
+        if fold is not None:  # the folding cell's further lines, the others blank there
             folded = _wrap(parts[fold][0], widths[fold])
             if folded is None or (i == 0 and len(folded) > 1):
                 return None  # (Rich puts a header's other cells on its last line)
-            pieces[fold] = folded
-        for k in range(max(len(cell) for cell in pieces)):
+            lines[0][fold] = folded[0]
+            for more in folded[1:]:
+                lines.append([("", 0)] * len(parts))
+                lines[-1][fold] = more
+        for cells in lines:
             line = []
-            for (_, style), w, cell in zip(parts, widths, pieces, strict=True):
-                text, n = cell[k] if k < len(cell) else ("", 0)
+            for (_, style), w, (text, n) in zip(parts, widths, cells, strict=True):
                 style = "bold" if tty and i == 0 else style
                 line.append((_paint(text, style, colour, ansi) if tty else text) + " " * (w - n))
             out.append((" " * gap).join(line).rstrip())
