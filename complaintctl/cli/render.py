@@ -157,16 +157,16 @@ def _plain(block: Any, page: int, tty: bool = False) -> str | None:
         title = block.title + " " * (total - cell_len(block.title))
         out.append(_paint(title, "italic", colour, ansi) if tty else block.title.rstrip())
     for i, (parts, size) in enumerate(zip(grid, sizes, strict=True)):
-        lines = [[(text, n) for (text, _), n in zip(parts, size, strict=True)]]
+        row_lines = [[(text, n) for (text, _), n in zip(parts, size, strict=True)]]
         if fold is not None:  # the folding cell's further lines, the others blank there
             folded = _wrap(parts[fold][0], widths[fold])
             if folded is None or (i == 0 and len(folded) > 1):
                 return None  # (Rich puts a header's other cells on its last line)
-            lines[0][fold] = folded[0]
+            row_lines[0][fold] = folded[0]
             for more in folded[1:]:
-                lines.append([("", 0)] * len(parts))
-                lines[-1][fold] = more
-        for cells in lines:
+                row_lines.append([("", 0)] * len(parts))
+                row_lines[-1][fold] = more
+        for cells in row_lines:
             line = []
             for (_, style), w, (text, n) in zip(parts, widths, cells, strict=True):
                 style = "bold" if tty and i == 0 else style
