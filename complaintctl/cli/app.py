@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
@@ -11,10 +9,8 @@ from typing import Any
 import typer
 
 from complaintctl import __version__
-from complaintctl.cli import complete
+from complaintctl.cli import complete, outcome
 from complaintctl.cli.lazy import LazyGroup
-from complaintctl.domain.errors import ComplaintError
-from complaintctl.domain.sites import STRIDE, mention
 
 # Typer >= 0.29 carries its own copy of click; reach its UsageError through public names.
 UsageError: type[Exception] = typer.BadParameter.__mro__[1]
@@ -44,15 +40,8 @@ class _Group(LazyGroup):
                 where = f"{ctx.command_path}: " if ctx is not None else "complaintctl: "
                 typer.echo(f"{where}{exc.format_message()}", err=True)  # type: ignore[attr-defined]
             rv = 2
-        except ComplaintError as exc:
-            typer.echo(f"complaintctl: {_numbers(str(exc))}", err=True)
-            rv = exc.exit_code
-        except sqlite3.Error as exc:
-            typer.echo(f"complaintctl: ledger error: {exc}", err=True)
-            rv = 4
-        except RecursionError:
-            typer.echo("complaintctl: input nested too deeply to read", err=True)
-            rv = 2
+        except outcome.FAILURES as exc:  # the core's, the ledger's: one line and a code
+            rv = outcome.failure(exc)
         except typer.Abort:
             typer.echo("complaintctl: aborted", err=True)
             rv = 130
@@ -61,19 +50,6 @@ class _Group(LazyGroup):
         if not standalone:
             return rv
         sys.exit(rv if isinstance(rv, int) else 0)
-
-
-def _numbers(text: str) -> str:
-    """A complaint of a site other than the first named by its number there: the core's
-    messages say ``#{id}`` with the ledger's key (domain/sites.py), ``#1312000000001`` for
-    ``YG-1``; a key of the first site is its number already."""
-    if "#" not in text:
-        return text
-    return re.sub(
-        r"#(\d{10,16})\b",
-        lambda m: mention(int(m[1])) if int(m[1]) >= STRIDE else m[0],
-        text,
-    )
 
 
 def _check_arguments(args: Any) -> None:

@@ -119,7 +119,7 @@ class Complaint:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Complaint:
-        values = {f.name: row[f.name] for f in fields(cls) if f.name in row}
+        values = {name: row[name] for name in COLUMNS if name in row}  # not fields(): per row
         values["escalations"] = json.loads(row.get("escalations") or "[]")
         return cls(**values)
 

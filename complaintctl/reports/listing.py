@@ -250,7 +250,10 @@ WITH_CONTACT = (
 
 
 def to_rows(rows: list[Any]) -> list[Row]:
-    return [(Complaint.from_row(dict(r)), r["p_name"], r["p_phone"]) for r in rows]
+    # dict(zip(keys, row)), not dict(row): a sqlite3.Row looks each name up along its columns
+    keys = rows[0].keys() if rows else []
+    values = [dict(zip(keys, r, strict=True)) for r in rows]
+    return [(Complaint.from_row(v), v["p_name"], v["p_phone"]) for v in values]
 
 
 def find_page(ledger: Ledger, f: Filters, limit: int | None = 50) -> Page:

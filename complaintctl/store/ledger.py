@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import random
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -199,6 +198,8 @@ class Ledger:
             except sqlite3.OperationalError as exc:
                 busy = "locked" in str(exc) or "busy" in str(exc)
                 if busy and time.monotonic() < deadline:
+                    import random  # start-up: only when another process holds the ledger
+
                     time.sleep(0.02 + random.random() * 0.05)
                     continue
                 conn.close()
