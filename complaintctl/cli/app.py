@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlite3
 import sys
-from pathlib import Path
 from typing import Any
 
 import typer
@@ -104,8 +103,11 @@ def _version(value: bool) -> None:
 @app.callback()
 def main_options(
     ctx: typer.Context,
-    db: Path | None = typer.Option(
-        None, "--db", help="Ledger file (default: $COMPLAINTCTL_DB, else the per-user data folder)."
+    db: str | None = typer.Option(
+        None,
+        "--db",
+        help="Ledger file, or a PostgreSQL server as postgresql://user@host/dbname "
+        "(default: $COMPLAINTCTL_DB, else the per-user data folder).",
     ),
     lang: str = typer.Option(
         "zh", "--lang", envvar="COMPLAINTCTL_LANG", help="Labels: zh (default) or en."

@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # imported when a command first needs them, not at start-up
 
 @dataclass
 class State:
-    db: Path | None = None
+    db: str | Path | None = None  # a file, or a postgresql:// URL
     lang: str = "zh"
     _ledger: Ledger | None = field(default=None, repr=False)
     # The shell's ledger, kept open between its commands (cli/shell.py checks it is current

@@ -41,7 +41,7 @@ _CURRENT = (
 class Session:
     """Runs lines against the root command with the session's --db and --lang."""
 
-    def __init__(self, root: Any, db: Path | None, lang: str) -> None:
+    def __init__(self, root: Any, db: str | Path | None, lang: str) -> None:
         self.root = root
         self.db = db
         self.lang = lang

@@ -39,6 +39,11 @@ MAX_ID = 2**63 - 1  # SQLite's largest integer
 PAGE_SIZE = 8192
 
 
+def is_url(location: str) -> bool:
+    """Whether ``--db`` or ``$COMPLAINTCTL_DB`` names a PostgreSQL server, not a file."""
+    return location.startswith(("postgresql://", "postgres://"))
+
+
 def default_path() -> Path:
     """``--db``, else ``$COMPLAINTCTL_DB``, else the per-user data folder (platformdirs)."""
     env = os.environ.get(ENV_DB)
@@ -155,6 +160,14 @@ class Ledger:
     # -- opening -----------------------------------------------------------------------------
     @classmethod
     def open(cls, path: Path | str | None = None) -> Ledger:
+        """The ledger at ``path`` (a file), or on the PostgreSQL server a ``postgresql://``
+        URL names (:mod:`complaintctl.store.postgres`, imported only then)."""
+        if path is None and is_url(os.environ.get(ENV_DB, "")):
+            path = os.environ[ENV_DB]
+        if isinstance(path, str) and is_url(path):
+            from complaintctl.store import postgres  # start-up: psycopg only for a server
+
+            return postgres.PostgresLedger.connect(path)
         path = Path(path).expanduser() if path is not None else default_path()
         read_only = False
         try:
@@ -386,6 +399,10 @@ class Ledger:
                 return False
             time.sleep(0.05)
 
+    def index_text(self, ids: list[int]) -> None:
+        """Index the words of the complaints ``ids`` again (inside a write)."""
+        textindex.refresh(self.conn, ids)
+
     # -- reading -----------------------------------------------------------------------------
     def get(self, complaint_id: int) -> Complaint:
         if not 0 < complaint_id <= MAX_ID:
@@ -476,10 +493,15 @@ class Ledger:
         cal = build_calendar(
             DEFAULT_FIRST_YEAR, DEFAULT_LAST_YEAR, [parse_notice(n["text"]) for n in notices]
         )
+        self._cache_calendar(key, json.dumps(cal.to_dict(), separators=(",", ":")))
+        self._calendar = cal
+        return cal
+
+    def _cache_calendar(self, key: str, data: str) -> None:
+        """Keep a calendar built for ``key`` (best effort: a busy ledger just builds it again)."""
         with contextlib.suppress(sqlite3.OperationalError):
             self.conn.execute(
-                "INSERT OR REPLACE INTO calendar_cache (key, data) VALUES (?, ?)",
-                (key, json.dumps(cal.to_dict(), separators=(",", ":"))),
+                "INSERT OR REPLACE INTO calendar_cache (key, data) VALUES (?, ?)", (key, data)
             )
             # one row per package version: the rows for other notice sets are stale; a row
             # for another version is the calendar the deadlines were computed under until
@@ -489,8 +511,6 @@ class Ledger:
                 "DELETE FROM calendar_cache WHERE key != ? AND substr(key, 1, ?) = ?",
                 (key, len(version) + 1, version + "|"),
             )
-        self._calendar = cal
-        return cal
 
 
 def holidays_version() -> str:
@@ -600,7 +620,7 @@ class Writer:
                 [v for k, v in zip(COLUMNS, values, strict=True) if k != "id"] + [new.id],
             )
         if event.kind in textindex.TEXT_EVENTS:
-            textindex.refresh(self.conn, [new.id])
+            self.ledger.index_text([new.id])
         return new
 
     def store_personal(self, complaint_id: int, name: str, phone: str) -> str:
