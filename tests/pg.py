@@ -128,9 +128,9 @@ class Server:
         )
         self.admin(f"CREATE DATABASE {TEMPLATE} OWNER {OWNER}")
         # the ledger's schema made once, by its owner; each test's database is a copy
-        from complaintctl.store.ledger import Ledger
+        from complaintctl.store.backend import open_ledger
 
-        Ledger.open(self.url(TEMPLATE, OWNER, PASSWORD)).close()
+        open_ledger(self.url(TEMPLATE, OWNER, PASSWORD)).close()
 
     def new_database(self) -> str:
         """A fresh, migrated, empty ledger database; its name."""

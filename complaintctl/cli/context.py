@@ -36,9 +36,9 @@ class State:
         if shared is not None and self._ledger is None and shared.path == self.path():
             return shared
         if self._ledger is None:
-            from complaintctl.store.ledger import Ledger
+            from complaintctl.store.backend import open_ledger
 
-            self._ledger = Ledger.open(self.db)
+            self._ledger = open_ledger(self.db)
             if follow and self._ledger.calendar_outdated():  # the package changed: once
                 _follow_package(self._ledger)
         return self._ledger

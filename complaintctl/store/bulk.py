@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from complaintctl.domain.model import COLUMNS, Complaint, advance
 from complaintctl.store import chain as integrity
-from complaintctl.store import textindex
 
 if TYPE_CHECKING:
     from complaintctl.store.ledger import Writer
@@ -59,6 +58,7 @@ class Bulk:
 
     def __init__(self, writer: Writer) -> None:
         self.conn = writer.conn
+        self.ledger = writer.ledger
         self.now = writer.now
         last = self.conn.execute(
             "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1"
@@ -115,5 +115,5 @@ class Bulk:
                 f"VALUES ({', '.join('?' for _ in COLUMNS)})",
                 self._rows,
             )
-            textindex.add_range(conn, self._rows[0][_ID], self._rows[-1][_ID])
+            self.ledger.index_text_range(self._rows[0][_ID], self._rows[-1][_ID])
         self._events, self._rows, self._people = [], [], []

@@ -39,11 +39,6 @@ MAX_ID = 2**63 - 1  # SQLite's largest integer
 PAGE_SIZE = 8192
 
 
-def is_url(location: str) -> bool:
-    """Whether ``--db`` or ``$COMPLAINTCTL_DB`` names a PostgreSQL server, not a file."""
-    return location.startswith(("postgresql://", "postgres://"))
-
-
 def default_path() -> Path:
     """``--db``, else ``$COMPLAINTCTL_DB``, else the per-user data folder (platformdirs)."""
     env = os.environ.get(ENV_DB)
@@ -150,6 +145,9 @@ def _explain(exc: sqlite3.Error, path: Path) -> LedgerUnavailable:
 
 
 class Ledger:
+    # the triggers that keep the events append-only (store/verify.py checks they are there)
+    TRIGGERS_SQL = "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+
     def __init__(self, path: Path, conn: sqlite3.Connection, read_only: bool = False) -> None:
         self.path = path
         self.conn = conn
@@ -160,14 +158,7 @@ class Ledger:
     # -- opening -----------------------------------------------------------------------------
     @classmethod
     def open(cls, path: Path | str | None = None) -> Ledger:
-        """The ledger at ``path`` (a file), or on the PostgreSQL server a ``postgresql://``
-        URL names (:mod:`complaintctl.store.postgres`, imported only then)."""
-        if path is None and is_url(os.environ.get(ENV_DB, "")):
-            path = os.environ[ENV_DB]
-        if isinstance(path, str) and is_url(path):
-            from complaintctl.store import postgres  # start-up: psycopg only for a server
-
-            return postgres.PostgresLedger.connect(path)
+        """The SQLite ledger at ``path`` (``store/backend.open_ledger`` opens either kind)."""
         path = Path(path).expanduser() if path is not None else default_path()
         read_only = False
         try:
@@ -227,6 +218,11 @@ class Ledger:
         """Around direct use of ``conn``: a damaged or locked file becomes one clear
         ``LedgerUnavailable`` naming this ledger."""
         return _guard(self.path)
+
+    def streaming(self) -> contextlib.AbstractContextManager[None]:
+        """Around a pass over the whole ledger (``verify``): rows come as they are read, not
+        all at once.  SQLite's cursors always do."""
+        return contextlib.nullcontext()
 
     def _prepare(self) -> None:
         c = self.conn
@@ -402,6 +398,20 @@ class Ledger:
     def index_text(self, ids: list[int]) -> None:
         """Index the words of the complaints ``ids`` again (inside a write)."""
         textindex.refresh(self.conn, ids)
+
+    def index_text_range(self, first: int, last: int) -> None:
+        """Index the new complaints ``first``..``last`` (a bulk write; none indexed yet)."""
+        textindex.add_range(self.conn, first, last)
+
+    @contextlib.contextmanager
+    def cache_size(self, kib: int) -> Iterator[None]:
+        """A page cache of ``kib`` KiB for this connection while a large write runs."""
+        cache = self.conn.execute("PRAGMA cache_size").fetchone()[0]
+        self.conn.execute(f"PRAGMA cache_size = {-kib}")
+        try:
+            yield
+        finally:
+            self.conn.execute(f"PRAGMA cache_size = {int(cache)}")
 
     # -- reading -----------------------------------------------------------------------------
     def get(self, complaint_id: int) -> Complaint:

@@ -149,6 +149,17 @@ CREATE FUNCTION group_concat_step(acc TEXT, value TEXT) RETURNS TEXT
     LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURN group_concat_step(acc, value, ',');
 CREATE AGGREGATE group_concat(TEXT, TEXT) (SFUNC = group_concat_step, STYPE = TEXT);
 CREATE AGGREGATE group_concat(TEXT) (SFUNC = group_concat_step, STYPE = TEXT);
+"""
+    + "".join(
+        f"""CREATE FUNCTION {name}({", ".join(["BIGINT"] * n)}) RETURNS BIGINT
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
+    'SELECT CASE WHEN {" OR ".join(f"${i} IS NULL" for i in range(1, n + 1))} THEN NULL
+        ELSE {word}({", ".join(f"${i}" for i in range(1, n + 1))}) END';
+"""
+        for name, word in (("max", "greatest"), ("min", "least"))
+        for n in (2, 3, 4, 5)
+    )
+    + """
 """,
     # 2: events.hash without its UNIQUE index (the sequence number, the key, is in each hash).
     """

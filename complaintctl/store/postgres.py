@@ -24,6 +24,7 @@ from typing import Any, cast
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
+import psycopg.rows
 from psycopg.adapt import Dumper, Loader
 from psycopg.pq import TransactionStatus
 
@@ -33,6 +34,7 @@ from complaintctl.store import pg_schema
 from complaintctl.store.ledger import Ledger, Writer
 
 CHAIN = "default"  # the one chain of a ledger without sites
+STREAM_BATCH = 2000  # rows per fetch of a server-side cursor (verify)
 CONNECT_TIMEOUT = 10  # seconds before a server that does not answer is reported
 _LOCK_KEY = 0x43504C54  # pg_advisory_xact_lock while migrating: "CPLT"
 
@@ -131,6 +133,47 @@ class _BoolAsInt(Dumper):
         return b"1" if obj else b"0"
 
 
+class _Cursor(psycopg.Cursor[Any]):
+    """``cursor.row_factory = None`` gives plain tuples, as on ``sqlite3``."""
+
+    @property
+    def row_factory(self) -> Any:
+        return self._row_factory
+
+    @row_factory.setter
+    def row_factory(self, factory: Any) -> None:
+        factory = psycopg.rows.tuple_row if factory is None else factory
+        self._row_factory = factory
+        if self.pgresult:
+            self._make_row = factory(self)
+
+
+class _BytesText(Loader):
+    """Text read as bytes (``conn.text_factory = bytes`` on ``sqlite3``)."""
+
+    def load(self, data: Any) -> bytes:
+        return bytes(data)
+
+
+_DIALECT = [
+    # SQLite's deferred BEGIN reads one snapshot of the ledger (WAL mode) from its first read
+    (re.compile(r"^BEGIN$"), "BEGIN ISOLATION LEVEL REPEATABLE READ"),
+    # SQLite's "no limit"
+    (re.compile(r"\bLIMIT -1\b"), "LIMIT ALL"),
+    # SQLite's join-order hint: a CROSS JOIN that has an ON is an inner join
+    (re.compile(r"\bCROSS JOIN (\w+(?: \w+)?) ON\b"), r"JOIN \1 ON"),
+    # a character from its code
+    (re.compile(r"\bchar\("), "chr("),
+]
+
+
+def dialect(sql: str) -> str:
+    """The few SQLite phrases of the shared queries in PostgreSQL's words."""
+    for pattern, replacement in _DIALECT:
+        sql = pattern.sub(replacement, sql)
+    return sql
+
+
 class Connection:
     """The subset of ``sqlite3.Connection`` the program uses, over a psycopg connection in
     autocommit mode (transactions are opened with ``BEGIN`` by the ledger, as on SQLite).
@@ -140,26 +183,38 @@ class Connection:
         self.raw = raw
         self.name = name
         self.row_factory: Any = None  # set by callers for sqlite3; rows here always have names
-        self._sql: dict[str, str] = {}
+        self.text_factory: Any = str
+        self._sql: dict[tuple[str, bool], str] = {}
+        self.stream = False  # queries in a transaction read through server-side cursors
+        self._cursors = 0
 
-    def _prepared(self, sql: str) -> str:
-        text = self._sql.get(sql)
+    def _prepared(self, sql: str, params: bool) -> str:
+        text = self._sql.get((sql, params))
         if text is None:
-            text = self._sql[sql] = translate(sql)
+            text = dialect(sql)
+            text = self._sql[sql, params] = translate(text) if params else text
         return text
 
     def execute(self, sql: str, params: Any = ()) -> psycopg.Cursor[Any]:
+        cursor = self.raw.cursor()
+        if self.stream and self.in_transaction and sql.lstrip()[:6].upper() == "SELECT":
+            self._cursors += 1  # rows fetched in batches as the caller reads them
+            cursor = cast(Any, self.raw.cursor(name=f"stream{self._cursors}"))
+            cursor.itersize = STREAM_BATCH
+        if self.text_factory is bytes:
+            cursor.adapters.register_loader("text", _BytesText)
+            cursor.adapters.register_loader("varchar", _BytesText)
         try:
             if params:
-                return self.raw.execute(self._prepared(sql), params)
-            return self.raw.execute(sql)
+                return cursor.execute(self._prepared(sql, True), params)
+            return cursor.execute(self._prepared(sql, False))
         except psycopg.Error as exc:
             raise self.explain(exc) from exc
 
     def executemany(self, sql: str, rows: Iterable[Any]) -> None:
         try:
             with self.raw.cursor() as cursor:
-                cursor.executemany(self._prepared(sql), rows)
+                cursor.executemany(self._prepared(sql, True), rows)
         except psycopg.Error as exc:
             raise self.explain(exc) from exc
 
@@ -183,6 +238,11 @@ class Connection:
 class PostgresLedger(Ledger):
     """A ledger in a PostgreSQL database."""
 
+    TRIGGERS_SQL = (
+        "SELECT tgname AS name FROM pg_trigger "
+        "WHERE tgrelid = 'events'::regclass AND NOT tgisinternal"
+    )
+
     def __init__(self, url: str, conn: Connection) -> None:
         # the reading methods shared with SQLite see this connection through ``conn``
         super().__init__(Location.of(url), cast(Any, conn))
@@ -197,6 +257,7 @@ class PostgresLedger(Ledger):
                 url,
                 autocommit=True,
                 row_factory=_row_factory,
+                cursor_factory=_Cursor,
                 connect_timeout=CONNECT_TIMEOUT,
                 application_name="complaintctl",
             )
@@ -215,6 +276,14 @@ class PostgresLedger(Ledger):
 
     def guard(self) -> contextlib.AbstractContextManager[None]:
         return _guard(self.server)
+
+    @contextlib.contextmanager
+    def streaming(self) -> Iterator[None]:
+        self.server.stream = True
+        try:
+            yield
+        finally:
+            self.server.stream = False
 
     def _prepare(self) -> None:
         c = self.server
@@ -346,6 +415,13 @@ class PostgresLedger(Ledger):
                 "ON CONFLICT (id) DO UPDATE SET terms = excluded.terms",
                 (cid, words),
             )
+
+    def index_text_range(self, first: int, last: int) -> None:
+        self.index_text(list(range(first, last + 1)))
+
+    @contextlib.contextmanager
+    def cache_size(self, kib: int) -> Iterator[None]:
+        yield  # the server's shared buffers serve every connection
 
     def _cache_calendar(self, key: str, data: str) -> None:
         c = self.server
