@@ -42,6 +42,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     everything = os.environ.get("COMPLAINTCTL_TEST_ALL_BACKENDS") == "1"
     if metafunc.definition.get_closest_marker("backends") is None and not everything:
         return
+    if any(m.args[:1] == ("backend",) for m in metafunc.definition.iter_markers("parametrize")):
+        return  # the test chose its backend itself
     for mark in ("sqlite_only", "not_on_postgresql_yet"):
         if metafunc.definition.get_closest_marker(mark) is not None:
             return

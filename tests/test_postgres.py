@@ -63,6 +63,9 @@ def test_placeholders_become_psycopg_ones_outside_literals():
     assert dialect("SELECT k FROM (SELECT 1 AS k LIMIT -1) AS s") == (
         "SELECT k FROM (SELECT 1 AS k LIMIT ALL) AS s"
     )
+    assert dialect("WHERE substr(replace(phone, '-', ''), -4) = ?") == (
+        "WHERE right(replace(phone, '-', ''), 4) = ?"
+    )
     assert dialect("SELECT 1 FROM events e CROSS JOIN complaints c ON c.id = e.complaint_id") == (
         "SELECT 1 FROM events e JOIN complaints c ON c.id = e.complaint_id"
     )

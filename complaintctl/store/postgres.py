@@ -164,6 +164,8 @@ _DIALECT = [
     (re.compile(r"\bCROSS JOIN (\w+(?: \w+)?) ON\b"), r"JOIN \1 ON"),
     # a character from its code
     (re.compile(r"\bchar\("), "chr("),
+    # the last N characters (the phone-tail index's expression; substr(x, -N) is SQLite's)
+    (re.compile(r"\bsubstr\(((?:[^()]|\([^()]*\))*), -(\d+)\)"), r"right(\1, \2)"),
 ]
 
 
