@@ -15,7 +15,7 @@ import os
 import random
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -398,6 +398,13 @@ class Ledger:
     def index_text(self, ids: list[int]) -> None:
         """Index the words of the complaints ``ids`` again (inside a write)."""
         textindex.refresh(self.conn, ids)
+
+    def insert_rows(
+        self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+    ) -> None:
+        """Many new rows of ``table`` at once, inside a write (a bulk write: import, migrate)."""
+        names, marks = ", ".join(columns), ", ".join("?" for _ in columns)
+        self.conn.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
 
     def index_text_range(self, first: int, last: int) -> None:
         """Index the new complaints ``first``..``last`` (a bulk write; none indexed yet)."""
