@@ -152,6 +152,7 @@ _Group.lazy = {
         name: "complaintctl.cli.maintenance_cmd:register"
         for name in ("verify", "backup", "purge-personal")
     },
+    "migrate": "complaintctl.cli.migrate_cmd:register",
     "calendar": "complaintctl.cli.calendar_cmd:app",
     "policy": "complaintctl.cli.policy_cmd:app",
     "shell": "complaintctl.cli.shell:register",

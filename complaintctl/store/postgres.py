@@ -418,6 +418,13 @@ class PostgresLedger(Ledger):
                 with cursor.copy(sql) as copy:
                     for row in rows:
                         copy.write_row(row)
+                if "id" in columns:  # an identity (notices): the next id follows those copied
+                    cursor.execute(
+                        "SELECT setval(s, m) FROM (SELECT pg_get_serial_sequence(%s, 'id') AS s, "
+                        f"(SELECT max(id) FROM {table}) AS m) AS t "
+                        "WHERE s IS NOT NULL AND m IS NOT NULL",
+                        (table,),
+                    )
         except psycopg.Error as exc:
             raise self.server.explain(exc) from exc
 
