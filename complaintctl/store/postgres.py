@@ -351,7 +351,9 @@ class PostgresLedger(Ledger):
         """One write transaction.  The chain head's row is locked first, so appends to the
         chain, and the ids they give, follow one another as on SQLite."""
         c = self.server
-        c.execute("BEGIN")
+        # READ COMMITTED: once the lock is ours, every statement sees the writes committed
+        # before it (a snapshot taken earlier would fail on the head's row)
+        c.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
         try:
             c.execute("SELECT seq FROM chain_heads WHERE chain = ? FOR UPDATE", (CHAIN,))
             with _guard(c):
