@@ -58,6 +58,7 @@ class Server:
     base: Path  # the temporary folder: data/ and the socket
     bin: Path
     as_postgres: bool
+    durable: bool = False  # fsync and synchronous commit on (benchmarks); off for the tests
     _names: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     @property
@@ -103,10 +104,10 @@ class Server:
         )
         with (data / "pg_hba.conf").open("w") as hba:
             hba.write(f"local all {SUPERUSER} trust\nlocal all all scram-sha-256\n")
+        fast = "" if self.durable else "-c fsync=off -c synchronous_commit=off "
         options = (
             f"-c listen_addresses='' -c unix_socket_directories='{self.socket_dir}' "
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-            "-c max_connections=60 -c shared_buffers=32MB"
+            f"{fast}-c max_connections=60 -c shared_buffers=32MB"
         )
         self._run(
             str(self.bin / "pg_ctl"),
@@ -151,7 +152,7 @@ class Server:
         shutil.rmtree(self.base, ignore_errors=True)
 
 
-def start() -> Server:
+def start(durable: bool = False) -> Server:
     """Start the throwaway server, or raise RuntimeError with the one line to install it."""
     folder = bindir()
     if folder is None:
@@ -161,7 +162,7 @@ def start() -> Server:
     if as_postgres:
         shutil.chown(base, "postgres", "postgres")
     os.chmod(base, 0o700)
-    server = Server(base, folder, as_postgres)
+    server = Server(base, folder, as_postgres, durable)
     try:
         server.start()
     except BaseException:

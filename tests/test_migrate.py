@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 
+import psycopg
 import pytest
 
 ON_SERVER = pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
@@ -66,6 +67,16 @@ def test_a_centre_moves_onto_the_server_with_its_chain(backend, run, db, tmp_pat
     # the desks carry on on the server
     run.ok("--db", db, "assign", str(ids[1]), "--department", "客服部", "--at", "2026-03-02 11:00")
     assert run.json("--db", db, "verify")["events"] == 5
+    # the words indexed on the server are SQLite's, copied in bulk or refreshed by a write
+    for args in (["update", str(ids[1]), "--note", "已联系业主，明日上门"],):
+        run.ok("--db", centre, *args, "--at", "2026-03-02 11:30")
+        run.ok("--db", db, *args, "--at", "2026-03-02 11:30")
+    conn = sqlite3.connect(centre)
+    local = conn.execute("SELECT rowid, terms FROM complaint_text ORDER BY rowid").fetchall()
+    conn.close()
+    with psycopg.connect(db) as server:
+        remote = server.execute("SELECT id, terms FROM complaint_text ORDER BY id").fetchall()
+    assert remote == local and len(local) == 2
 
 
 @ON_SERVER

@@ -403,7 +403,7 @@ class PostgresLedger(Ledger):
     def index_text(self, ids: list[int]) -> None:
         c = self.server
         for cid in ids:
-            for row in c.execute(f"{_TERMS_SQL} WHERE c.id = ?", (cid,)).fetchall():
+            for row in c.execute(_TERMS_SQL, (cid, cid, cid, cid)).fetchall():
                 c.execute(
                     "INSERT INTO complaint_text (id, terms) VALUES (?, ?) "
                     "ON CONFLICT (id) DO UPDATE SET terms = excluded.terms",
@@ -436,7 +436,7 @@ class PostgresLedger(Ledger):
         step = 2000
         for low in range(first, last + 1, step):
             high = min(low + step - 1, last)
-            rows = c.execute(f"{_TERMS_SQL} WHERE c.id BETWEEN ? AND ?", (low, high))
+            rows = c.execute(_TERMS_SQL, (low, high, low, high))
             self.insert_rows(
                 "complaint_text",
                 ("id", "terms"),
@@ -474,11 +474,12 @@ class PostgresLedger(Ledger):
 # What store/textindex.py indexes, read for the program to make the terms (SQLite computes
 # them in SQL through a function each connection registers).
 _TERMS_SQL = (
-    "SELECT c.id, c.description, c.location, c.resolution, "
-    "(SELECT string_agg(coalesce(json_extract(e.data, '$.note'), '') || ' ' || "
-    "coalesce(json_extract(e.data, '$.plan'), ''), ' ' ORDER BY e.seq) FROM events e "
-    "WHERE e.complaint_id = c.id AND e.kind IN ('updated', 'followed_up', 'noted')), "
-    "c.unit FROM complaints c"
+    "SELECT c.id, c.description, c.location, c.resolution, n.notes, c.unit FROM complaints c "
+    "LEFT JOIN (SELECT complaint_id, string_agg(coalesce(json_extract(data, '$.note'), '') "
+    "|| ' ' || coalesce(json_extract(data, '$.plan'), ''), ' ' ORDER BY seq) AS notes "
+    "FROM events WHERE complaint_id BETWEEN ? AND ? "
+    "AND kind IN ('updated', 'followed_up', 'noted') GROUP BY complaint_id) AS n "
+    "ON n.complaint_id = c.id WHERE c.id BETWEEN ? AND ?"
 )
 
 
