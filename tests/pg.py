@@ -16,6 +16,7 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -142,6 +143,14 @@ class Server:
     def drop_database(self, name: str) -> None:
         self.admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
+    def restart(self) -> None:
+        """Stop the server (sessions ended, transactions rolled back) and start it again."""
+        # -l: the new server writes to its log, not to this process's pipes (which would
+        # then never close, and the run would wait on them for ever)
+        log = str(self.base / "server.log")
+        data = str(self.base / "data")
+        self._run(str(self.bin / "pg_ctl"), "-D", data, "-l", log, "-m", "fast", "-w", "restart")
+
     def stop(self) -> None:
         data = self.base / "data"
         if (data / "postmaster.pid").exists():
@@ -150,6 +159,10 @@ class Server:
                 capture_output=True,
             )
         shutil.rmtree(self.base, ignore_errors=True)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def start(durable: bool = False) -> Server:
@@ -163,6 +176,10 @@ def start(durable: bool = False) -> Server:
         shutil.chown(base, "postgres", "postgres")
     os.chmod(base, 0o700)
     server = Server(base, folder, as_postgres, durable)
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        # a run stopped by SIGTERM (a CI timeout) still stops the server: pytest runs the
+        # fixtures' teardown for an interrupt, not for a signal that ends the process
+        signal.signal(signal.SIGTERM, _interrupt)
     try:
         server.start()
     except BaseException:

@@ -458,3 +458,31 @@ def test_opening_while_another_terminal_closes(run, db):
         other.join(timeout=30)
     assert failures == []
     assert opened > 100
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_a_server_restart_mid_run_fails_commands_cleanly(backend, run, db, tmp_path, pg_server):
+    """Two terminals write while the server restarts: each command that fails says so in one
+    line (exit 4), and the ledger holds exactly the events of the commands that succeeded."""
+    _prime(db)
+    outs = [tmp_path / f"writer-{w}.json" for w in range(2)]
+    procs = [CTX.Process(target=writer, args=(db, w + 1, 120, str(outs[w]))) for w in range(2)]
+    for p in procs:
+        p.start()
+    time.sleep(4)
+    pg_server.restart()
+    for p in procs:
+        p.join(timeout=240)
+        assert p.exitcode == 0
+    expected: dict[str, list[str]] = {}
+    failed = []
+    for out in outs:
+        result = json.loads(out.read_text())
+        expected.update(result["expected"])
+        failed += result["failures"]
+    assert failed, "the restart came after the writers had finished: nothing was tested"
+    for args, code, stderr, unexpected in failed:
+        assert (code, unexpected, stderr.count("\n")) == (4, None, 1), (args, stderr)
+        assert stderr.startswith(f"complaintctl: ledger {db}: ")
+    assert _kinds(db) == expected
+    assert run.json("verify")["ok"] is True

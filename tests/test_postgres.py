@@ -215,3 +215,41 @@ def _event(cid: int):  # type: ignore[no-untyped-def]
     from complaintctl.domain.model import Event
 
     return Event(kind="noted", complaint_id=cid, at=1772413200, by="王芳", data={"note": "x"})
+
+
+@ON_SERVER
+def test_a_connection_lost_mid_command_is_one_line_and_writes_nothing(
+    backend, run, register, db, pg_server, monkeypatch
+):
+    """The server ends the session between the two events of ``close --satisfied`` (a
+    restart, a killed backend): one line, exit 4, neither event written."""
+    from complaintctl.store import ledger
+
+    cid = register(at="2026-03-02 09:00")
+    run.ok("assign", str(cid), "--department", "工程部", "--at", "2026-03-02 09:10")
+    before = run.json("show", str(cid))
+    database = urlsplit(db).path.lstrip("/")
+    original = ledger.Writer.record
+    calls: list[str] = []
+
+    def record(self, state, event):  # type: ignore[no-untyped-def]
+        calls.append(event.kind)
+        if len(calls) == 2:
+            pg_server.admin(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                f"WHERE datname = '{database}' AND application_name = 'complaintctl'"
+            )
+        return original(self, state, event)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(ledger.Writer, "record", record)
+        result = run(
+            "close", str(cid), "--resolution", "已维修", "--satisfied", "--at", "2026-03-02 10:00"
+        )
+    assert result.exit_code == 4
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith(f"complaintctl: ledger {db}: ")
+    assert "terminating connection" in result.stderr or "server closed" in result.stderr
+    assert run.json("show", str(cid)) == before
+    assert run.ok("verify").startswith("ok: 2 events, 1 complaints")
