@@ -167,8 +167,9 @@ def test_a_database_of_another_program_is_refused(backend, run, pg_server):
         url = pg_server.url("other", pg.OWNER, pg.PASSWORD)
         result = run("--db", url, "list")
         assert result.exit_code == 4
-        assert result.stderr.endswith("a PostgreSQL database, but not a complaintctl ledger\n"), (
-            result.stderr
+        assert result.stderr == (
+            f"complaintctl: ledger {masked(url)}: a PostgreSQL database, "
+            "but not a complaintctl ledger\n"
         )
     finally:
         pg_server.drop_database("other")
@@ -253,3 +254,28 @@ def test_a_connection_lost_mid_command_is_one_line_and_writes_nothing(
     assert "terminating connection" in result.stderr or "server closed" in result.stderr
     assert run.json("show", str(cid)) == before
     assert run.ok("verify").startswith("ok: 2 events, 1 complaints")
+
+
+@ON_SERVER
+def test_backup_points_to_pg_dump(backend, run, db, tmp_path):
+    run.ok("list")
+    result = run("backup", str(tmp_path / "copy.db"))
+    assert result.exit_code == 4
+    assert result.stderr == (
+        f"complaintctl: ledger {db}: a server ledger is backed up with pg_dump, then checked "
+        "with 'complaintctl --db <restored copy> verify' (docs/operations.md)\n"
+    )
+    assert not (tmp_path / "copy.db").exists()
+
+
+@ON_SERVER
+def test_a_ledger_from_a_newer_complaintctl_is_refused_untouched(backend, run, db, pg_server):
+    run.ok("list")
+    database = urlsplit(db).path.lstrip("/")
+    pg_server.admin("UPDATE complaintctl_schema SET version = 99", dbname=database)
+    result = run("list")
+    assert result.exit_code == 4
+    assert result.stderr == (
+        f"complaintctl: ledger {db}: made by a newer complaintctl (schema 99, this version "
+        f"knows {pg_schema.SCHEMA_VERSION}); upgrade complaintctl, the ledger was not touched\n"
+    )

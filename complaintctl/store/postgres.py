@@ -297,12 +297,12 @@ class PostgresLedger(Ledger):
             ).fetchone()
             if tables and tables[0]:
                 raise LedgerUnavailable(
-                    f"ledger {self}: a PostgreSQL database, but not a complaintctl ledger"
+                    f"ledger {self.path}: a PostgreSQL database, but not a complaintctl ledger"
                 )
             version = 0
         if version > pg_schema.SCHEMA_VERSION:
             raise LedgerUnavailable(
-                f"ledger {self}: made by a newer complaintctl (schema {version}, this version "
+                f"ledger {self.path}: made by a newer complaintctl (schema {version}, this version "
                 f"knows {pg_schema.SCHEMA_VERSION}); upgrade complaintctl, the ledger was not "
                 "touched"
             )
@@ -336,7 +336,7 @@ class PostgresLedger(Ledger):
                 raw.execute(pg_schema.GRANTS)
         except psycopg.errors.InsufficientPrivilege as exc:
             raise LedgerUnavailable(
-                f"ledger {self}: schema {version}, this complaintctl needs "
+                f"ledger {self.path}: schema {version}, this complaintctl needs "
                 f"{pg_schema.SCHEMA_VERSION}; the ledger's owner must open it once to upgrade "
                 "it (docs/operations.md); nothing was changed"
             ) from exc
@@ -390,7 +390,7 @@ class PostgresLedger(Ledger):
 
     def backup(self, dest: Any) -> None:
         raise LedgerUnavailable(
-            f"ledger {self}: a server ledger is backed up with pg_dump, then checked with "
+            f"ledger {self.path}: a server ledger is backed up with pg_dump, then checked with "
             "'complaintctl --db <restored copy> verify' (docs/operations.md)"
         )
 
