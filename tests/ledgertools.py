@@ -7,10 +7,12 @@ import sqlite3
 from pathlib import Path
 
 
-def snapshot(db: Path) -> str:
+def snapshot(db: Path | str) -> str:
     """The ledger's meaning: the schema version and every row of every table but the
     calendar cache (a cache may be refreshed by any command), hashed.  Equal snapshots mean
-    nothing was written or lost."""
+    nothing was written or lost.  ``db`` may be a ``postgresql://`` URL."""
+    if isinstance(db, str) and db.startswith("postgresql://"):
+        return _pg_snapshot(db)
     conn = sqlite3.connect(db)
     try:
         parts = [f"version:{conn.execute('PRAGMA user_version').fetchone()[0]}"]
@@ -32,3 +34,18 @@ def without_sites(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE policies DROP COLUMN site")
     conn.execute("DROP TABLE sites")
     conn.execute("DROP TABLE settings")
+
+
+def _pg_snapshot(url: str) -> str:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        parts = [f"version:{conn.execute('SELECT version FROM complaintctl_schema').fetchone()}"]
+        tables = conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"
+        )
+        for (table,) in tables.fetchall():
+            if table != "calendar_cache":
+                rows = conn.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
+                parts.append(f"{table}:{rows!r}")
+        return hashlib.sha256("\n".join(parts).encode()).hexdigest()

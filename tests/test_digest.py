@@ -9,6 +9,8 @@ import sqlite3
 import pytest
 from marks import needs_provisional_2027
 
+pytestmark = pytest.mark.backends  # each test on SQLite and on PostgreSQL
+
 AS_OF = "2026-03-02 12:00"  # a Monday
 
 
@@ -247,12 +249,12 @@ def test_sql_states_agree_with_the_milestone_code(db):
     from complaintctl.reports import digest
     from complaintctl.sla.milestones import milestones
     from complaintctl.sla.policy import DEFAULT_POLICY_TOML
-    from complaintctl.store.ledger import Ledger
+    from complaintctl.store.backend import open_ledger
     from complaintctl.workflow import admin, linking
     from complaintctl.workflow import steps as workflow
 
     rng = random.Random(5)
-    ledger = Ledger.open(db)
+    ledger = open_ledger(db)
     start = parse_time("2026-03-01 08:00")
 
     def actor(minutes: int) -> workflow.Actor:
@@ -323,6 +325,7 @@ def test_sql_states_agree_with_the_milestone_code(db):
     ledger.close()
 
 
+@pytest.mark.sqlite_only("writes a row into the SQLite file behind the program's back")
 def test_one_row_per_line_whatever_was_typed(run, register, db):
     register(severity="major", at="2026-03-02 09:00", unit="3-1 502|A")
     # a newline typed into a unit by a version that still accepted one (issue 22 refuses it)
@@ -339,6 +342,7 @@ def test_one_row_per_line_whatever_was_typed(run, register, db):
     assert run.json("digest", "--as-of", "2026-03-02 09:20")["breached"][0]["unit"] == "3-1\n502|A"
 
 
+@pytest.mark.sqlite_only("about the ledger file")
 def test_output_never_overwrites_the_ledger(run, register, db):
     register(severity="major", at="2026-11-02 09:00")
     before = db.read_bytes()
@@ -356,10 +360,10 @@ def test_output_never_overwrites_the_ledger(run, register, db):
 def _scene_at(db, steps):
     """Record ``steps`` (register/assign/contact) through the core, at any moment."""
     from complaintctl.domain.timeutil import parse_time
-    from complaintctl.store.ledger import Ledger
+    from complaintctl.store.backend import open_ledger
     from complaintctl.workflow import steps as workflow
 
-    ledger = Ledger.open(db)
+    ledger = open_ledger(db)
     for step, at, *args in steps:
         who = workflow.Actor("王芳", parse_time(at))
         if step == "register":
@@ -428,10 +432,10 @@ def test_deadline_texts_agree_with_timeutil_and_display(db, run, register):
     from complaintctl.domain.timeutil import from_epoch, iso, local_due, parse_time, to_epoch
     from complaintctl.reports import digest, digest_text
     from complaintctl.reports.display import remaining
-    from complaintctl.store.ledger import Ledger
+    from complaintctl.store.backend import open_ledger
 
     register(at="2026-03-02 09:00")
-    ledger = Ledger.open(db)
+    ledger = open_ledger(db)
     cal = ledger.calendar()
     rng = random.Random(8)
     for as_of_text in ("2026-03-02 12:00", "2026-10-01 00:00", "2026-02-16 23:59"):
@@ -458,9 +462,9 @@ def test_deadline_texts_agree_with_timeutil_and_display(db, run, register):
 def test_colour_marks_how_late_or_how_close(db, scene):
     from complaintctl.domain.timeutil import parse_time, to_epoch
     from complaintctl.reports import digest, digest_text
-    from complaintctl.store.ledger import Ledger
+    from complaintctl.store.backend import open_ledger
 
-    ledger = Ledger.open(db)
+    ledger = open_ledger(db)
     found = digest.find(ledger, to_epoch(parse_time(AS_OF)))
     texts = digest_text.Texts(ledger.calendar(), "zh", found)
     lines = "".join(digest_text.plain(found, texts, colour=True)).splitlines()
@@ -514,14 +518,14 @@ def test_a_complaint_registered_during_the_digest_is_left_for_the_next(run, db, 
     not; the digest reads one snapshot, so it lists the 63 and #64 waits for the next run."""
     from complaintctl.domain.timeutil import parse_time, to_epoch
     from complaintctl.reports.digest import collect
-    from complaintctl.store.ledger import Ledger
+    from complaintctl.store.backend import open_ledger
 
     rows = ["受理时间,房号,投诉内容,严重程度"]
     rows += [f"2026-03-02 09:00,{n}-1,漏水,重大" for n in range(63)]
     sheet = tmp_path / "r.csv"
     sheet.write_text("\n".join(rows) + "\n", encoding="utf-8")
     run.ok("import", str(sheet))
-    ledger = Ledger.open(db)
+    ledger = open_ledger(db)
     try:
         ledger.conn = _RegisterAfterMaxId(ledger.conn, run)
         digest = collect(ledger, to_epoch(parse_time("2026-03-20 12:00")))

@@ -8,6 +8,8 @@ from ledgertools import snapshot
 from complaintctl.domain.timeutil import parse_time, to_epoch
 from complaintctl.workflow.escalation import clusters
 
+pytestmark = pytest.mark.backends  # each test on SQLite and on PostgreSQL
+
 
 def epoch(text: str) -> int:
     return to_epoch(parse_time(text))

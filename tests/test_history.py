@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
+pytestmark = pytest.mark.backends  # each test on SQLite and on PostgreSQL
+
 
 def history(out: str) -> list[str]:
     lines = out.splitlines()

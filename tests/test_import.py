@@ -14,6 +14,8 @@ from ledgertools import snapshot
 
 from complaintctl.transfer.sheets import FIELDS, field_for
 
+pytestmark = pytest.mark.backends  # each test on SQLite and on PostgreSQL
+
 HEADER = ["序号", "投诉日期", "投诉时间", "投诉人", "房号", "联系电话", "投诉内容", "投诉来源",
           "投诉类别", "是否紧急", "处理部门", "处理人", "处理结果", "完成时间", "回访结果",
           "回访时间", "备注"]  # fmt: skip

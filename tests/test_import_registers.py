@@ -19,6 +19,8 @@ from hypothesis import strategies as st
 from complaintctl.transfer import layout
 from complaintctl.transfer.sheets import Bad, clock, field_for, when
 
+pytestmark = pytest.mark.backends  # each test on SQLite and on PostgreSQL
+
 AS_OF = "2026-04-20 12:00"
 
 

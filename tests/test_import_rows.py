@@ -12,6 +12,8 @@ from complaintctl.domain.timeutil import CST, to_epoch
 from complaintctl.transfer.rows import _moment
 from complaintctl.transfer.sheets import Bad
 
+pytestmark = pytest.mark.backends  # each test on SQLite and on PostgreSQL
+
 
 @given(
     st.dates(min_value=date(1992, 1, 1), max_value=date(2099, 12, 31)),

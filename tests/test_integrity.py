@@ -7,10 +7,13 @@ import hashlib
 import json
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from complaintctl.store import chain as integrity
+
+pytestmark = pytest.mark.backends  # each test on SQLite and on PostgreSQL
 
 
 def reference_canonical(value: Any) -> str:

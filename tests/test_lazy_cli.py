@@ -50,7 +50,7 @@ def test_help_loads_every_group_and_keeps_the_order(run):
         "list",
     ]
     assert names[9:12] == ["search", "edit", "cancel"]  # issue 14
-    assert names[12:21] == [
+    assert names[12:22] == [
         "digest",
         "escalate",
         "link",
@@ -60,8 +60,9 @@ def test_help_loads_every_group_and_keeps_the_order(run):
         "verify",
         "backup",
         "purge-personal",
+        "migrate",
     ]
-    assert names[21:23] == ["calendar", "policy"]
+    assert names[22:24] == ["calendar", "policy"]
 
 
 def test_alias_and_prefixes(run, register):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from ledgertools import snapshot
 
+pytestmark = pytest.mark.backends  # each test on SQLite and on PostgreSQL
+
 
 def due(shown: dict) -> dict[str, tuple[str, str | None]]:
     return {m["name"]: (m["due_at"], m["done_at"]) for m in shown["milestones"]}

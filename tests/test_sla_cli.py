@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from marks import needs_provisional_2027
+
+pytestmark = pytest.mark.backends  # each test on SQLite and on PostgreSQL
 
 NOTICE_2027 = """\
 year = 2027

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Any
 
 import typer
@@ -95,8 +94,11 @@ def _version(value: bool) -> None:
 @app.callback()
 def main_options(
     ctx: typer.Context,
-    db: Path | None = typer.Option(
-        None, "--db", help="Ledger file (default: $COMPLAINTCTL_DB, else the per-user data folder)."
+    db: str | None = typer.Option(
+        None,
+        "--db",
+        help="Ledger file, or a PostgreSQL server as postgresql://user@host/dbname "
+        "(default: $COMPLAINTCTL_DB, else the per-user data folder).",
     ),
     lang: str = typer.Option(
         "zh", "--lang", envvar="COMPLAINTCTL_LANG", help="Labels: zh (default) or en."
@@ -147,6 +149,7 @@ _Group.lazy = {
         name: "complaintctl.cli.maintenance_cmd:register"
         for name in ("verify", "backup", "purge-personal")
     },
+    "migrate": "complaintctl.cli.migrate_cmd:register",
     "calendar": "complaintctl.cli.calendar_cmd:app",
     "policy": "complaintctl.cli.policy_cmd:app",
     "site": "complaintctl.cli.site_cmd:app",

@@ -52,7 +52,7 @@ def enum_values(enum: Enum, lang: str) -> list[tuple[str, str]]:
     return en + zh if lang == "en" else zh + en
 
 
-def values(kind: str, db: Path | None, lang: str = "zh") -> list[tuple[str, str]]:
+def values(kind: str, db: str | Path | None, lang: str = "zh") -> list[tuple[str, str]]:
     """(value, note) pairs for one kind of value; the note is shown beside it."""
     if kind in ENUMS:
         return enum_values(ENUMS[kind], lang)
@@ -89,7 +89,7 @@ def _start(text: str) -> str:
     return flat if len(flat) <= DESCRIPTION_CHARS else flat[: DESCRIPTION_CHARS - 1] + "…"
 
 
-def _open(db: Path | None) -> Any:
+def _open(db: str | Path | None) -> Any:
     from complaintctl.store.ledger import Ledger, default_path
 
     path = Path(db).expanduser() if db is not None else default_path()

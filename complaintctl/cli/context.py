@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # imported when a command first needs them, not at start-up
 
 @dataclass
 class State:
-    db: Path | None = None
+    db: str | Path | None = None  # a file, or a postgresql:// URL
     lang: str = "zh"
     site: str | None = None  # the global --site (issue 21): the site of ids and new complaints
     _ledger: Ledger | None = field(default=None, repr=False)
@@ -39,9 +39,9 @@ class State:
             shared._sites = None  # sites added from another terminal: read once per command
             return shared
         if self._ledger is None:
-            from complaintctl.store.ledger import Ledger
+            from complaintctl.store.backend import open_ledger
 
-            self._ledger = Ledger.open(self.db)
+            self._ledger = open_ledger(self.db)
             if follow and self._ledger.calendar_outdated():  # the package changed: once
                 _follow_package(self._ledger)
         return self._ledger

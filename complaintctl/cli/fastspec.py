@@ -7,10 +7,10 @@ default, least, greatest, environment variable).
 
 # fmt: off
 # ruff: noqa: E501
-NAMES = ('register', 'classify', 'assign', 'update', 'close', 'followup', 'reopen', 'show', 'list', 'search', 'edit', 'cancel', 'digest', 'escalate', 'link', 'report', 'import', 'export', 'verify', 'backup', 'purge-personal', 'calendar', 'policy', 'site', 'shell')
+NAMES = ('register', 'classify', 'assign', 'update', 'close', 'followup', 'reopen', 'show', 'list', 'search', 'edit', 'cancel', 'digest', 'escalate', 'link', 'report', 'import', 'export', 'verify', 'backup', 'purge-personal', 'migrate', 'calendar', 'policy', 'site', 'shell')
 ALIASES = {'ls': 'list'}
 ROOT = (
-    ('db', 'path', ('--db',), (), False, None, None, None, None),
+    ('db', 'str', ('--db',), (), False, None, None, None, None),
     ('lang', 'str', ('--lang',), (), False, 'zh', None, None, 'COMPLAINTCTL_LANG'),
     ('site', 'str', ('--site',), (), False, None, None, None, None),
     ('version', 'other', ('--version',), (), False, False, None, None, None),

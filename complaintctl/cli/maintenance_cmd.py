@@ -27,8 +27,8 @@ def verify(
 
     ledger = state(ctx).ledger(follow=False)
     recorded = check.recorded_head(ledger.path)  # before the snapshot
-    with ledger.guard():
-        report = check.verify(ledger.conn, anchor or (), recorded)
+    with ledger.guard(), ledger.streaming():
+        report = check.verify(ledger.conn, anchor or (), recorded, triggers_sql=ledger.TRIGGERS_SQL)
     if as_json:
         render.print_json(report.to_json())
     else:

@@ -41,7 +41,9 @@ _CURRENT = (
 class Session:
     """Runs lines against the root command with the session's --db, --lang and --site."""
 
-    def __init__(self, root: Any, db: Path | None, lang: str, site: str | None = None) -> None:
+    def __init__(
+        self, root: Any, db: str | Path | None, lang: str, site: str | None = None
+    ) -> None:
         self.root = root
         self.db = db
         self.lang = lang

@@ -108,7 +108,7 @@ def _received_changed(
     later = 0
     for (kind,) in conn.execute(_KINDS).fetchall():
         later += conn.execute(
-            "SELECT count(*) FROM (SELECT 1 FROM events WHERE kind = ? AND at > ? LIMIT ?)",
+            "SELECT count(*) FROM (SELECT 1 FROM events WHERE kind = ? AND at > ? LIMIT ?) AS e",
             (kind, as_of, FEW + 1 - later),
         ).fetchone()[0]
         if later > FEW:
@@ -122,7 +122,7 @@ def _received_changed(
         return []
     rows = conn.execute(
         "SELECT DISTINCT c.id FROM events e CROSS JOIN complaints c ON c.id = e.complaint_id "
-        "WHERE e.kind IN (SELECT kind FROM (" + _KINDS + ")) AND e.at > ? "
+        "WHERE e.kind IN (SELECT kind FROM (" + _KINDS + ") AS kinds) AND e.at > ? "
         "AND c.received_at >= ? AND c.received_at < ?",
         (as_of, start, end),
     )

@@ -286,7 +286,7 @@ def find_page(ledger: Ledger, f: Filters, limit: int | None = 50) -> Page:
             for nulls, order in (("IS NOT NULL", "next_due, id"), ("IS NULL", "id")):
                 pages.append(
                     f"SELECT id FROM (SELECT id FROM complaints WHERE status = ? "
-                    f"AND next_due {nulls}{cond} ORDER BY {order} LIMIT ?)"
+                    f"AND next_due {nulls}{cond} ORDER BY {order} LIMIT ?) AS page"
                 )
                 args += [st, *params, limit]
         sql = (
@@ -338,7 +338,7 @@ def _driven(
     )
     total = len(rows)
     if limit is not None and total == limit:
-        total = ledger.query(f"SELECT count(*) FROM ({found})", args)[0][0]
+        total = ledger.query(f"SELECT count(*) FROM ({found}) AS found", args)[0][0]
     return Page(rows, total)
 
 
@@ -356,7 +356,7 @@ def _text_only(ledger: Ledger, words: str, limit: int | None) -> Page:
     )
     total = len(rows)
     if limit is not None and total == limit:
-        total = ledger.query(f"SELECT count(*) FROM ({found})", tuple(params))[0][0]
+        total = ledger.query(f"SELECT count(*) FROM ({found}) AS found", tuple(params))[0][0]
     return Page(rows, total)
 
 

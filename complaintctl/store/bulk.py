@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from complaintctl.domain.model import COLUMNS, Complaint, advance
 from complaintctl.domain.sites import FIRST
 from complaintctl.store import chain as integrity
-from complaintctl.store import textindex
 
 if TYPE_CHECKING:
     from complaintctl.store.ledger import Writer
@@ -50,6 +49,12 @@ def new_complaint(
     return NewComplaint(name, phone, texts, state.to_values())
 
 
+EVENT_COLUMNS = (
+    "seq", "complaint_id", "kind", "at", "recorded_at", "by", "data", "pii", "prev_hash", "hash",
+)  # fmt: skip
+PERSONAL_COLUMNS = ("complaint_id", "name", "phone", "salt")
+
+
 class Bulk:
     """New complaints written in batches inside a write transaction.
 
@@ -61,6 +66,7 @@ class Bulk:
 
     def __init__(self, writer: Writer, site: str = FIRST) -> None:
         self.conn = writer.conn
+        self.ledger = writer.ledger
         self.now = writer.now
         last = self.conn.execute(
             "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1"
@@ -102,21 +108,10 @@ class Bulk:
         return cid
 
     def flush(self) -> None:
-        conn = self.conn
-        conn.executemany(
-            "INSERT INTO personal (complaint_id, name, phone, salt) VALUES (?, ?, ?, ?)",
-            self._people,
-        )
-        conn.executemany(
-            "INSERT INTO events (seq, complaint_id, kind, at, recorded_at, by, data, pii, "
-            "prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            self._events,
-        )
+        insert = self.ledger.insert_rows  # executemany on SQLite, COPY on PostgreSQL
+        insert("personal", PERSONAL_COLUMNS, self._people)
+        insert("events", EVENT_COLUMNS, self._events)
         if self._rows:
-            conn.executemany(
-                f"INSERT INTO complaints ({', '.join(COLUMNS)}) "
-                f"VALUES ({', '.join('?' for _ in COLUMNS)})",
-                self._rows,
-            )
-            textindex.add_range(conn, self._rows[0][_ID], self._rows[-1][_ID])
+            insert("complaints", COLUMNS, self._rows)
+            self.ledger.index_text_range(self._rows[0][_ID], self._rows[-1][_ID])
         self._events, self._rows, self._people = [], [], []

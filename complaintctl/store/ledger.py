@@ -14,7 +14,7 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -146,6 +146,9 @@ def _explain(exc: sqlite3.Error, path: Path) -> LedgerUnavailable:
 
 
 class Ledger:
+    # the triggers that keep the events append-only (store/verify.py checks they are there)
+    TRIGGERS_SQL = "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+
     def __init__(self, path: Path, conn: sqlite3.Connection, read_only: bool = False) -> None:
         self.path = path
         self.conn = conn
@@ -157,6 +160,7 @@ class Ledger:
     # -- opening -----------------------------------------------------------------------------
     @classmethod
     def open(cls, path: Path | str | None = None) -> Ledger:
+        """The SQLite ledger at ``path`` (``store/backend.open_ledger`` opens either kind)."""
         path = Path(path).expanduser() if path is not None else default_path()
         read_only = False
         try:
@@ -218,6 +222,11 @@ class Ledger:
         """Around direct use of ``conn``: a damaged or locked file becomes one clear
         ``LedgerUnavailable`` naming this ledger."""
         return _guard(self.path)
+
+    def streaming(self) -> contextlib.AbstractContextManager[None]:
+        """Around a pass over the whole ledger (``verify``): rows come as they are read, not
+        all at once.  SQLite's cursors always do."""
+        return contextlib.nullcontext()
 
     def _prepare(self) -> None:
         c = self.conn
@@ -391,6 +400,31 @@ class Ledger:
                 return False
             time.sleep(0.05)
 
+    def index_text(self, ids: list[int]) -> None:
+        """Index the words of the complaints ``ids`` again (inside a write)."""
+        textindex.refresh(self.conn, ids)
+
+    def insert_rows(
+        self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+    ) -> None:
+        """Many new rows of ``table`` at once, inside a write (a bulk write: import, migrate)."""
+        names, marks = ", ".join(columns), ", ".join("?" for _ in columns)
+        self.conn.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+
+    def index_text_range(self, first: int, last: int) -> None:
+        """Index the new complaints ``first``..``last`` (a bulk write; none indexed yet)."""
+        textindex.add_range(self.conn, first, last)
+
+    @contextlib.contextmanager
+    def cache_size(self, kib: int) -> Iterator[None]:
+        """A page cache of ``kib`` KiB for this connection while a large write runs."""
+        cache = self.conn.execute("PRAGMA cache_size").fetchone()[0]
+        self.conn.execute(f"PRAGMA cache_size = {-kib}")
+        try:
+            yield
+        finally:
+            self.conn.execute(f"PRAGMA cache_size = {int(cache)}")
+
     # -- reading -----------------------------------------------------------------------------
     def get(self, complaint_id: int) -> Complaint:
         if not 0 < complaint_id <= MAX_ID:
@@ -547,10 +581,15 @@ class Ledger:
         cal = build_calendar(
             DEFAULT_FIRST_YEAR, DEFAULT_LAST_YEAR, [parse_notice(n["text"]) for n in notices]
         )
+        self._cache_calendar(key, json.dumps(cal.to_dict(), separators=(",", ":")))
+        self._calendar = cal
+        return cal
+
+    def _cache_calendar(self, key: str, data: str) -> None:
+        """Keep a calendar built for ``key`` (best effort: a busy ledger just builds it again)."""
         with contextlib.suppress(sqlite3.OperationalError):
             self.conn.execute(
-                "INSERT OR REPLACE INTO calendar_cache (key, data) VALUES (?, ?)",
-                (key, json.dumps(cal.to_dict(), separators=(",", ":"))),
+                "INSERT OR REPLACE INTO calendar_cache (key, data) VALUES (?, ?)", (key, data)
             )
             # one row per package version: the rows for other notice sets are stale; a row
             # for another version is the calendar the deadlines were computed under until
@@ -560,8 +599,6 @@ class Ledger:
                 "DELETE FROM calendar_cache WHERE key != ? AND substr(key, 1, ?) = ?",
                 (key, len(version) + 1, version + "|"),
             )
-        self._calendar = cal
-        return cal
 
 
 def holidays_version() -> str:
@@ -674,7 +711,7 @@ class Writer:
                 [v for k, v in zip(COLUMNS, values, strict=True) if k != "id"] + [new.id],
             )
         if event.kind in textindex.TEXT_EVENTS:
-            textindex.refresh(self.conn, [new.id])
+            self.ledger.index_text([new.id])
         return new
 
     def store_personal(self, complaint_id: int, name: str, phone: str) -> str:

@@ -171,15 +171,18 @@ def verify(
     conn: sqlite3.Connection,
     anchors: Sequence[str] = (),
     recorded: Head | str | None = None,
+    *,
+    triggers_sql: str = Ledger.TRIGGERS_SQL,
 ) -> Report:
     """Check the ledger behind ``conn`` (autocommit mode) on one read snapshot; ``recorded``
-    is what :func:`recorded_head` found beside it, read before this call."""
+    is what :func:`recorded_head` found beside it, read before this call; ``triggers_sql``
+    names the triggers on the events (the ledger's ``TRIGGERS_SQL``)."""
     wanted = [check_anchor(a) for a in anchors]
     factory = conn.row_factory
     conn.row_factory = sqlite3.Row
     conn.execute("BEGIN")
     try:
-        report = _verify(conn, wanted)
+        report = _verify(conn, wanted, triggers_sql)
         _check_head(recorded, report, conn)
         return report
     finally:
@@ -189,7 +192,7 @@ def verify(
         conn.row_factory = factory
 
 
-def _verify(conn: sqlite3.Connection, anchors: list[str]) -> Report:
+def _verify(conn: sqlite3.Connection, anchors: list[str], triggers_sql: str) -> Report:
     """Two streaming passes over the log (in chain order, then complaint by complaint with the
     tables beside it), so memory stays flat however large the ledger (docs/performance.md)."""
     report = Report()
@@ -216,7 +219,7 @@ def _verify(conn: sqlite3.Connection, anchors: list[str]) -> Report:
                 "or the anchor is from another ledger",
             )
     _check_complaints(conn, report)
-    _check_ledger_tables(conn, system, report)
+    _check_ledger_tables(conn, system, report, triggers_sql)
     _check_sites(conn, system, report)
     _check_calendar_cache(conn, report)
     return report
@@ -533,7 +536,7 @@ def _sha256(text: Any) -> str:
 
 
 def _check_ledger_tables(
-    conn: sqlite3.Connection, events: list[dict[str, Any]], report: Report
+    conn: sqlite3.Connection, events: list[dict[str, Any]], report: Report, triggers_sql: str
 ) -> None:
     loaded: dict[int, tuple[int, str]] = {}
     notices: Counter[str] = Counter()
@@ -590,9 +593,7 @@ def _check_ledger_tables(
                 "the table",
                 seq=notice_seq[digest],
             )
-    present = {
-        r["name"] for r in _rows(conn, "SELECT name FROM sqlite_master WHERE type = 'trigger'")
-    }
+    present = {r["name"] for r in _rows(conn, triggers_sql)}
     for name in TRIGGERS:
         if name not in present:
             report.add("ledger", "triggers", f"{name} is missing: events are no longer append-only")

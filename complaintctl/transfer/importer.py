@@ -375,12 +375,10 @@ def bulk(ledger: Ledger) -> Iterator[None]:
     random inserts into the unique hash and source-key indexes."""
     collecting = gc.isenabled()
     gc.disable()
-    cache = ledger.conn.execute("PRAGMA cache_size").fetchone()[0]
-    ledger.conn.execute(f"PRAGMA cache_size = {-BULK_CACHE_KIB}")
     try:
-        yield
+        with ledger.cache_size(BULK_CACHE_KIB):
+            yield
     finally:
-        ledger.conn.execute(f"PRAGMA cache_size = {int(cache)}")
         if collecting:
             gc.enable()
 

@@ -1,0 +1,137 @@
+"""Copying a ledger into another (``migrate --to``, issue 21): a centre's SQLite ledger, or
+its backup file, onto the company's PostgreSQL server.
+
+The events are copied as they are (sequence numbers, times, hashes: the same chain), with the
+complaints rows they lead to, the personal data, the policies and the holiday notices, in
+one write transaction of the target.  The source is verified first (nothing is copied from a
+ledger that does not verify) and the copy after.  Running it again copies only what the
+source gained since: the target's newest event must be the source's event of that number,
+with the same hash; a target that holds another ledger's events is refused (one chain per
+ledger until sites come).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from complaintctl.domain.errors import IntegrityFailure, InvalidInput
+from complaintctl.domain.model import COLUMNS
+from complaintctl.store import verify as check
+from complaintctl.store.bulk import EVENT_COLUMNS
+from complaintctl.store.ledger import Ledger
+
+BATCH = 5000  # rows per insert_rows call (COPY on the server)
+CHUNK = 500  # ids per IN (...) list
+PERSONAL = ("complaint_id", "name", "phone", "salt", "erased_at")
+POLICIES = ("version", "loaded_at", "by", "name", "sha256", "text")
+NOTICES = ("id", "year", "reference", "loaded_at", "by", "text")
+
+
+@dataclass
+class Copied:
+    events: int
+    complaints: int
+    policies: int
+    notices: int
+    source: check.Report
+    target: check.Report
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "events": self.events,
+            "complaints": self.complaints,
+            "policies": self.policies,
+            "notices": self.notices,
+            "source": self.source.to_json(),
+            "target": self.target.to_json(),
+        }
+
+
+def verified(ledger: Ledger) -> check.Report:
+    """``verify`` of ``ledger`` (one snapshot, streaming)."""
+    with ledger.guard(), ledger.streaming():
+        return check.verify(ledger.conn, triggers_sql=ledger.TRIGGERS_SQL)
+
+
+def copy_ledger(source: Ledger, target: Ledger) -> Copied:
+    """Copy what ``target`` lacks of ``source``; verify both.  Raises ``IntegrityFailure``
+    when the source does not verify (nothing copied) and ``InvalidInput`` (``--to``) when
+    the target holds another ledger's events."""
+    before = verified(source)
+    if not before.ok:
+        raise IntegrityFailure(
+            f"{source.path}: does not verify ({len(before.differences)} difference(s)); "
+            "nothing copied: run 'complaintctl verify' on it"
+        )
+    src = source.conn
+    with source.reading(), target.write():
+        dst = target.conn
+        head = dst.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+        start = int(head[0]) if head else 0
+        if head is not None:
+            same = src.execute("SELECT hash FROM events WHERE seq = ?", (start,)).fetchone()
+            if same is None or same[0] != head[1]:
+                raise InvalidInput(
+                    "--to",
+                    f"{target.path} holds another ledger's events (its event {start} is not "
+                    f"{source.path}'s); copy into an empty database",
+                )
+        events = 0
+        rows = src.execute(
+            f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE seq > ? ORDER BY seq", (start,)
+        )
+        for batch in _batches((tuple(r) for r in rows), BATCH):
+            target.insert_rows("events", EVENT_COLUMNS, batch)
+            events += len(batch)
+        ids = [
+            int(r[0])
+            for r in src.execute(
+                "SELECT id FROM complaints WHERE last_seq > ? ORDER BY id", (start,)
+            )
+        ]
+        for chunk in _batches(iter(ids), CHUNK):
+            marks = ", ".join("?" for _ in chunk)
+            dst.execute(f"DELETE FROM complaints WHERE id IN ({marks})", chunk)
+            dst.execute(f"DELETE FROM personal WHERE complaint_id IN ({marks})", chunk)
+            found = src.execute(
+                f"SELECT {', '.join(COLUMNS)} FROM complaints WHERE id IN ({marks})", chunk
+            )
+            target.insert_rows("complaints", COLUMNS, [tuple(r) for r in found])
+            people = src.execute(
+                f"SELECT {', '.join(PERSONAL)} FROM personal WHERE complaint_id IN ({marks})",
+                chunk,
+            )
+            target.insert_rows("personal", PERSONAL, [tuple(r) for r in people])
+            if start == 0:  # a new copy: none indexed yet
+                target.index_text_range(chunk[0], chunk[-1])
+            else:
+                target.index_text(list(chunk))
+        policies = _missing(src, target, "policies", POLICIES, "version")
+        notices = _missing(src, target, "notices", NOTICES, "id")
+    return Copied(events, len(ids), policies, notices, before, verified(target))
+
+
+def _missing(src: Any, target: Ledger, table: str, columns: Sequence[str], key: str) -> int:
+    """Copy the rows of ``table`` whose ``key`` the target lacks; how many."""
+    have = {r[0] for r in target.conn.execute(f"SELECT {key} FROM {table}")}
+    rows = [
+        tuple(r)
+        for r in src.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY {key}")
+        if r[0] not in have
+    ]
+    if rows:
+        target.insert_rows(table, columns, rows)
+    return len(rows)
+
+
+def _batches(rows: Iterator[Any], size: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
