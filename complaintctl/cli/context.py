@@ -63,7 +63,10 @@ def _follow_package(ledger: Ledger) -> None:
     done = admin.follow_package(ledger, actor(None, None))
     if done is not None:
         reason, outcome = done
-        typer.echo(f"complaintctl: {reason}; " + outcome.summary().replace("\n", "; "), err=True)
+        from complaintctl.cli.say import line
+
+        summary = line(None, outcome.summary()).replace("\n", "; ")
+        typer.echo(f"complaintctl: {reason}; {summary}", err=True)
 
 
 def state(ctx: typer.Context) -> State:
@@ -103,12 +106,12 @@ def read_text(path: Path, field: str = "FILE") -> str:
             raw = fh.read(MAX_TEXT_FILE + 1)
         if len(raw) > MAX_TEXT_FILE:
             raise InvalidInput(
-                field, f"{path} is larger than {MAX_TEXT_FILE // 1024} KiB; not a policy or notice"
+                field, "context.is_larger_than_kib_not_a", path=path, value=MAX_TEXT_FILE // 1024
             )
         return raw.decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-        raise InvalidInput(field, f"cannot read {path} ({reason})") from exc
+        raise InvalidInput(field, "context.cannot_read", path=path, reason=reason) from exc
 
 
 AT_OPTION = typer.Option(

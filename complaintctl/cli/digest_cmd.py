@@ -83,7 +83,7 @@ def digest(
 
     fmt = "json" if as_json else fmt.strip().lower()
     if fmt not in FORMATS:
-        raise InvalidInput("--format", f"unknown format {fmt!r}", accepted=FORMATS)
+        raise InvalidInput("--format", "digest_cmd.unknown_format", accepted=FORMATS, fmt=fmt)
     record_kind = KIND.parse(kind) if kind is not None else None
     moment = to_epoch(parse_time(as_of, "--as-of")) if as_of else to_epoch(now())
     within = parse_duration(due_within, "--due-within") if due_within else None
@@ -93,7 +93,7 @@ def digest(
         check_output(output, ledger.path)
     for flag, given in (("--dry-run", dry_run), ("--max-messages", max_messages is not None)):
         if given and not send:
-            raise InvalidInput(flag, "only with --send")
+            raise InvalidInput(flag, "digest_cmd.only_with_send")
     robots = digest_send.load(ledger) if send else None
     name, unassigned = _department(ledger, department)
     until = horizon(ledger, moment, within) if within is not None else None
@@ -248,7 +248,7 @@ def link(
         _link_about(ctx, main_id, other_id, about, who, as_json)
         return
     if other_id is None:
-        raise InvalidInput("OTHER", "give the duplicate's number, or --about RECORD")
+        raise InvalidInput("OTHER", "digest_cmd.give_the_duplicate_s_number_or")
     c = linking.link(ledger, who, main_id, other_id)
     if as_json:
         from complaintctl.cli import render
@@ -278,7 +278,7 @@ def _link_about(
     from complaintctl.workflow.about import link_about
 
     if other_id is not None:
-        raise InvalidInput("--about", "give either OTHER (a duplicate) or --about, not both")
+        raise InvalidInput("--about", "digest_cmd.give_either_other_a_duplicate_or")
     st = state(ctx)
     ledger = st.ledger()
     c = link_about(ledger, who, complaint_id, about)

@@ -236,16 +236,18 @@ def export(
         suffix = output.suffix.lower().lstrip(".") if output else ""
         fmt = {"xlsx": "xlsx", "jsonl": "jsonl", "json": "jsonl"}.get(suffix, "csv")
     if fmt not in FORMATS:
-        raise InvalidInput("--format", f"unknown format {fmt!r}", FORMATS)
+        raise InvalidInput("--format", "digest_cmd.unknown_format", FORMATS, fmt=fmt)
     if fmt == "xlsx" and output is None:
-        raise InvalidInput("--output", "an xlsx export needs a file, e.g. --output 台账.xlsx")
+        raise InvalidInput("--output", "io_cmd.an_xlsx_export_needs_a_file")
     selection = Selection(
         parse_date(start, "--from") if start else None,
         parse_date(end, "--to") if end else None,
         KIND.parse(kind) if kind is not None else None,
     )
     if selection.start and selection.end and selection.end < selection.start:
-        raise InvalidInput("--to", f"{selection.end} is before --from {selection.start}")
+        raise InvalidInput(
+            "--to", "io_cmd.is_before_from", end=selection.end, start=selection.start
+        )
     st = state(ctx)
     count = write(
         st.ledger(), fmt, output, sys.stdout, selection=selection, personal=with_personal,

@@ -8,6 +8,7 @@ import typer
 
 from complaintctl.cli import render
 from complaintctl.cli.context import BY_OPTION, JSON_OPTION, actor, read_text, state
+from complaintctl.cli.say import say
 
 app = typer.Typer(help="Show or load the SLA policy (时限政策).", no_args_is_help=True)
 
@@ -21,7 +22,7 @@ def show(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     if as_json:
         render.print_json({"version": version, **policy.to_dict()})
         return
-    typer.echo(f"# policy version {version}" + (" (built-in default)" if version == 0 else ""))
+    say(ctx, "policy.shown_default" if version == 0 else "policy.shown", version=version)
     typer.echo(policy.text.rstrip("\n"))
 
 
@@ -36,4 +37,4 @@ def load(
     from complaintctl.workflow import admin
 
     version, policy = admin.load_policy(state(ctx).ledger(), actor(None, by), text)
-    typer.echo(f"policy version {version} loaded: {policy.name}")
+    say(ctx, "policy.loaded", version=version, name=policy.name)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from complaintctl.domain.errors import NotFound
 from complaintctl.domain.model import COLUMNS, Complaint, Event, apply
-from complaintctl.domain.timeutil import from_epoch, local
+from complaintctl.domain.timeutil import from_epoch
 from complaintctl.store.ledger import row_to_event
 
 if TYPE_CHECKING:
@@ -163,7 +163,9 @@ def complaint_as_of(ledger: Ledger, complaint_id: int, as_of: int) -> tuple[Comp
     events = [e for e in ledger.events(complaint_id) if e.at <= as_of]
     if not events or events[0].kind != "registered":
         raise NotFound(
-            f"ID: complaint #{complaint_id} was received after --as-of {local(from_epoch(as_of))}"
+            "asof.id_complaint_was_received_after_as",
+            complaint_id=complaint_id,
+            as_of=from_epoch(as_of),
         )
     state: Complaint | None = None
     for event in events:
