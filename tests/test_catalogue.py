@@ -21,7 +21,7 @@ from complaintctl.domain.messages import CATALOGUES, Msg, Term, en, placeholders
 
 PACKAGE = Path(__file__).resolve().parent.parent / "complaintctl"
 CATALOGUE_DIR = PACKAGE / "domain" / "messages"
-KEY = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
+KEY = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_-]+)+$")
 # The exceptions of domain/errors.py; InvalidInput's key is its second argument (the first
 # names the field).
 EXCEPTIONS = {
@@ -100,7 +100,8 @@ def test_keys_are_dotted_names_and_chinese_is_chinese() -> None:
     untranslated = [
         k
         for k, v in zh.MESSAGES.items()
-        if re.search(r"[A-Za-z]{3,} [a-z]{3,} [a-z]{3,}", re.sub(r"\{[^}]*\}|--[a-z-]+", "", v))
+        if not k.endswith(".examples")  # command lines
+        and re.search(r"[A-Za-z]{3,} [a-z]{3,} [a-z]{3,}", re.sub(r"\{[^}]*\}|--[a-z-]+", "", v))
         and not re.search(r"[\u4e00-\u9fff]", v)
     ]
     assert untranslated == []
@@ -340,3 +341,102 @@ def test_verify_and_backup_in_both_languages(run, register, tmp_path) -> None:  
     assert _err(result) == f"complaintctl：DEST：{dest} 已存在；加 --force 可替换"
     result = run("--lang", "en", "backup", str(dest))
     assert _err(result) == f"complaintctl: DEST: {dest} exists; pass --force to replace it"
+
+
+# -- --help ----------------------------------------------------------------------------------
+
+
+def _command_paths() -> list[list[str]]:
+    import typer.main
+
+    from complaintctl.cli.app import app
+
+    paths: list[list[str]] = []
+
+    def walk(command, path):  # type: ignore[no-untyped-def]
+        paths.append(path)
+        for name, sub in getattr(command, "commands", {}).items():
+            walk(sub, [*path, name])
+
+    walk(typer.main.get_command(app), [])
+    return paths
+
+
+def test_every_command_has_help_and_an_example_in_both_languages() -> None:
+    paths = _command_paths()
+    assert len(paths) > 30
+    for path in paths:
+        key = ".".join(path) or "root"
+        for catalogue in (zh.MESSAGES, en.MESSAGES):
+            assert f"help.{key}" in catalogue, key
+            assert catalogue.get(f"help.{key}.examples", "").startswith("complaintctl"), key
+
+
+def test_every_example_parses() -> None:
+    """Each example of --help is a command line the CLI accepts (its options exist and take
+    the values given)."""
+    import shlex
+
+    import typer.main
+
+    from complaintctl.cli.app import app
+
+    root = typer.main.get_command(app)
+    for key, value in zh.MESSAGES.items():
+        if not key.endswith(".examples"):
+            continue
+        for example in value.replace("\\\n", " ").split("\n"):
+            words = shlex.split(example.split(" > ")[0])  # not the shell's redirection
+            words = [w for w in words if w != "..."][1:]
+            if words[:2] == ["--lang", "en"]:
+                words = words[2:]
+            command, args = root, words
+            while args and hasattr(command, "commands") and args[0] in command.commands:
+                command, args = command.commands[args[0]], args[1:]
+            if args or command is not root:
+                command.make_context(command.name, list(args))  # raises on a bad option
+
+
+def test_help_in_chinese_by_default_and_english_under_lang_en(run, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("COLUMNS", "80")
+    out = run.ok("close", "--help")
+    assert out.startswith("用法：complaintctl close [OPTIONS] {ID}\n\n")
+    assert "  填写处理结果并办结（反馈）" in out
+    assert "  示例：\n\n    complaintctl close 3 --resolution 已更换灯泡\n" in out
+    assert "\n选项：\n" in out and "  --resolution <str>           处理结果。 [必填]\n" in out
+    assert "显示本帮助并退出。" in out
+    from rich.cells import cell_len
+
+    assert max(cell_len(line) for line in out.splitlines()) <= 80
+    english = run.ok("--lang", "en", "close", "--help")
+    assert english.startswith(
+        "Usage: complaintctl close [OPTIONS] {ID}\n\n  Close with a resolution"
+    )
+    assert "  Examples:\n\n    complaintctl close 3 --resolution 已更换灯泡\n" in english
+    assert "  --resolution <str>           What was done (处理结果).  [required]\n" in english
+    monkeypatch.setenv("COMPLAINTCTL_LANG", "en")
+    assert run.ok("close", "--help") == english
+    monkeypatch.delenv("COMPLAINTCTL_LANG")
+    assert run.ok("close", "--help") == out  # the same process, back in Chinese
+
+
+def test_root_help_lists_commands_in_the_language(run) -> None:  # type: ignore[no-untyped-def]
+    out = run.ok("--help")
+    assert "\n命令：\n" in out
+    assert "  close           填写处理结果并办结（反馈）；" in out
+    assert "  calendar        工作日、放假通知和时限（工作日历）\n" in out
+    out = run.ok("calendar", "--help")
+    assert "  status     官方、本地和暂定的年份\n" in out
+    english = run.ok("--lang", "en", "calendar", "--help")
+    assert "  status     Official, local and provisional years.\n" in english
+
+
+def test_every_chinese_help_fits_80_columns(run, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A Chinese character takes two columns: the help is wrapped by display width."""
+    from rich.cells import cell_len
+
+    monkeypatch.setenv("COLUMNS", "80")
+    for path in _command_paths():
+        out = run.ok(*path, "--help")
+        assert max(cell_len(line) for line in out.splitlines()) <= 80, path
+        assert "示例：" in out, path

@@ -331,6 +331,7 @@ def _die_after_first_event(db: str) -> None:
     _invoke(["close", "1", "--resolution", "已维修", "--satisfied", "--at", "2026-03-02 10:00"])
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_kill_between_two_events_of_one_command_writes_neither(run, db, register):
     cid = register(at="2026-03-02 09:00")
     run.ok("assign", str(cid), "--department", "工程部", "--at", "2026-03-02 09:10")
@@ -345,6 +346,7 @@ def test_kill_between_two_events_of_one_command_writes_neither(run, db, register
     assert run.json("show", str(cid))["status"] == "closed"
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 @pytest.mark.parametrize("held", ["EXCLUSIVE", "IMMEDIATE"])
 def test_locked_ledger_times_out_with_one_line(run, db, register, monkeypatch, held):
     cid = register(at="2026-03-02 09:00")
@@ -392,6 +394,7 @@ def _first_use(db: str, worker: int, barrier: Any, out: str) -> None:
     Path(out).write_text(json.dumps([code, stderr, unexpected]))
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_terminals_creating_the_ledger_at_once(run, db, tmp_path):
     barrier = CTX.Barrier(4)
     outs = [tmp_path / f"first-{w}.json" for w in range(4)]

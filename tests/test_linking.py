@@ -91,6 +91,7 @@ def test_a_duplicate_closed_on_its_own_is_left_alone(run, pair):
     assert [e["kind"] for e in shown["events"]] == ["registered", "linked", "resolved"]
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_refusals_write_nothing(run, register, db, pair):
     register(at="2026-03-02 09:30")  # 3
     register(at="2026-03-02 09:40")  # 4, closed

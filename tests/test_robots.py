@@ -304,7 +304,7 @@ def test_dry_run_masks_urls_and_sends_nothing(run, scene, server, waits, tmp_pat
     )
     assert server.seen == {}
     bad = run("digest", "--as-of", AS_OF, "--dry-run")
-    assert (bad.exit_code, bad.stderr) == (2, "complaintctl: --dry-run: only with --send\n")
+    assert (bad.exit_code, bad.stderr) == (2, "complaintctl：--dry-run：只能与 --send 同用\n")
 
 
 def test_nothing_at_risk_sends_nothing(run, register, server, waits, tmp_path, monkeypatch):
@@ -333,6 +333,7 @@ def test_dry_run_names_what_no_robot_gets(run, scene, server, waits, tmp_path, m
     assert server.seen == {}
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_a_file_readable_by_others_is_refused(run, scene, server, waits, tmp_path, monkeypatch):
     path = notify(
         tmp_path, monkeypatch, {"department": "*", "kind": "wecom", "url": server.wecom("ok")}
@@ -351,6 +352,7 @@ def test_a_file_readable_by_others_is_refused(run, scene, server, waits, tmp_pat
     assert run("digest", "--as-of", AS_OF, "--send").exit_code == 0
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 @pytest.mark.parametrize(
     ("robot", "message"),
     [
@@ -394,6 +396,7 @@ def test_bad_notifications_file(run, scene, tmp_path, monkeypatch, robot, messag
     assert "TOPSECRET" not in result.stderr
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_missing_notifications_file(run, scene, tmp_path, monkeypatch):
     monkeypatch.setenv("COMPLAINTCTL_NOTIFY", str(tmp_path / "none.toml"))
     result = run("digest", "--as-of", AS_OF, "--send")
@@ -474,7 +477,7 @@ def test_large_digest_is_split_under_the_limits(run, db, server, waits, tmp_path
     listed = sum(1 for t in wecom for line in t.split("\n") if line.startswith("#"))
     assert wecom[1].endswith(f"\n……另有{120 - listed}件未列出，见完整督办")
     assert server.texts("okdt") == dingtalk  # one message: nothing left out
-    bad = run("digest", "--max-messages", "2")
+    bad = run("--lang", "en", "digest", "--max-messages", "2")
     assert (bad.exit_code, bad.stderr) == (2, "complaintctl: --max-messages: only with --send\n")
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import typer
 
 from complaintctl import __version__
-from complaintctl.cli import complete, usage
+from complaintctl.cli import complete, helptext, usage
 from complaintctl.cli.lazy import LazyGroup
 from complaintctl.domain.errors import ComplaintError, InvalidInput
 from complaintctl.domain.messages import text
@@ -28,10 +28,13 @@ class _Group(LazyGroup):
 
     def prepare(self, command: Any) -> None:
         complete.attach(command)
+        helptext.apply(command, [command.name], helptext.current)
 
     def main(self, *args: Any, **kwargs: Any) -> Any:  # noqa: D102
         standalone = kwargs.pop("standalone_mode", True)
         lang = usage.chosen_lang(args[0] if args else kwargs.get("args"))
+        helptext.current = lang
+        helptext.apply(self, [], lang)
         try:
             kwargs["standalone_mode"] = False
             _check_arguments(args[0] if args else kwargs.get("args"))

@@ -20,6 +20,7 @@ from complaintctl.cli.context import (
     state,
 )
 from complaintctl.domain.errors import InvalidInput
+from complaintctl.domain.messages import text
 from complaintctl.reports.digest_text import Texts, json_chunks, markdown, plain
 from complaintctl.store.outfile import check_output, replacing
 
@@ -195,7 +196,7 @@ def escalate(
         return
     lang = st.lang
     if dry_run:
-        typer.echo("演练（--dry-run），未写入：" if lang == "zh" else "dry run, nothing written:")
+        typer.echo(text("escalate.dry_run", lang))
     for a in actions:
         typer.echo(_action_line(a, lang))
 
@@ -258,10 +259,7 @@ def link(
         personal = ledger.personal(c.id)
         render.print_json(complaint_json(ledger, c, to_epoch(now()), personal=personal))
         return
-    if st.lang == "en":
-        typer.echo(f"#{c.id} linked as a duplicate of #{main_id}")
-    else:
-        typer.echo(f"#{c.id} 已作为重复投诉并入 #{main_id}")
+    typer.echo(text("link.done", st.lang, id=c.id, main=main_id))
 
 
 def _link_about(
@@ -285,10 +283,8 @@ def _link_about(
     if as_json:
         personal = ledger.personal(c.id)
         render.print_json(complaint_json(ledger, c, to_epoch(now()), personal=personal))
-    elif st.lang == "en":
-        typer.echo(f"#{c.id} linked: it is about #{about}")
     else:
-        typer.echo(f"#{c.id} 已关联：涉及 #{about}")
+        typer.echo(text("link.about_done", st.lang, id=c.id, about=about))
 
 
 def register(app: typer.Typer) -> None:

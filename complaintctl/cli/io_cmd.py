@@ -13,6 +13,7 @@ import typer
 from complaintctl.cli import render
 from complaintctl.cli.context import BY_OPTION, JSON_OPTION, actor, state
 from complaintctl.domain.errors import InvalidInput
+from complaintctl.domain.messages import text
 
 if TYPE_CHECKING:
     from complaintctl.transfer.importer import Result
@@ -254,10 +255,7 @@ def export(
         lang=st.lang, as_of=to_epoch(now()),
     )  # fmt: skip
     if output is not None:
-        if st.lang == "zh":
-            typer.echo(f"已导出 {count} 条投诉到 {output}")
-        else:
-            typer.echo(f"exported {count} complaints to {output}")
+        typer.echo(text("export.done", st.lang, count=count, output=output))
 
 
 def register(app: typer.Typer) -> None:

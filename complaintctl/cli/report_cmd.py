@@ -191,7 +191,9 @@ def _text_out(text: str, output: Path | None, lang: str) -> None:
 
 
 def _done(path: Path, lang: str) -> None:
-    typer.echo(f"written {path}" if lang == "en" else f"已写入 {path}")
+    from complaintctl.domain.messages import text
+
+    typer.echo(text("report.written", lang, path=path))
 
 
 def _emit(ctx: typer.Context, result: Report, chosen: str, output: Path | None) -> None:
