@@ -19,7 +19,6 @@ import re
 from typing import Any
 
 import typer
-from rich.cells import cell_len
 
 from complaintctl.domain.messages import CATALOGUES, render
 
@@ -105,6 +104,13 @@ class ChineseFormatter(Formatter):  # type: ignore[misc]
             pad = " " * (first_col + self.current_indent)
             lines = _wrap(second, max(self.width - first_col - self.current_indent, 10), "", pad)
             self.write("\n".join(lines) + "\n")
+
+
+def cell_len(text: str) -> int:
+    """Columns ``text`` takes on a terminal."""
+    from rich.cells import cell_len as width  # start-up: only when help is shown
+
+    return width(text)
 
 
 def _notes(text: str) -> str:

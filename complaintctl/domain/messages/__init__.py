@@ -26,13 +26,11 @@ import string
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
-from zoneinfo import ZoneInfo
 
 from complaintctl.domain.messages import en, zh
 
 LANGS = ("zh", "en")
 CATALOGUES: dict[str, Mapping[str, str]] = {"zh": zh.MESSAGES, "en": en.MESSAGES}
-_TZ = ZoneInfo("Asia/Shanghai")
 
 
 class Term(NamedTuple):
@@ -87,7 +85,9 @@ def value(item: Any, lang: str) -> str:
 
 
 def _moment(moment: datetime) -> str:
-    local = moment.astimezone(_TZ) if moment.tzinfo is not None else moment
+    from zoneinfo import ZoneInfo  # start-up: only when a message shows a time
+
+    local = moment.astimezone(ZoneInfo("Asia/Shanghai")) if moment.tzinfo else moment
     if (local.hour, local.minute, local.second) == (0, 0, 0):
         return f"{local - timedelta(days=1):%Y-%m-%d} 24:00"
     return f"{local:%Y-%m-%d %H:%M}"
