@@ -22,3 +22,13 @@ def snapshot(db: Path) -> str:
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()
     finally:
         conn.close()
+
+
+def without_sites(conn: sqlite3.Connection) -> None:
+    """Undo what migration 6 (sites, issue 21) made: a ledger as an older version left it."""
+    for index in ("complaints_site_month", "complaints_site_open"):
+        conn.execute(f"DROP INDEX {index}")
+    conn.execute("ALTER TABLE complaints DROP COLUMN site")
+    conn.execute("ALTER TABLE policies DROP COLUMN site")
+    conn.execute("DROP TABLE sites")
+    conn.execute("DROP TABLE settings")

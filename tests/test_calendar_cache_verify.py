@@ -103,6 +103,7 @@ def test_an_edited_cache_is_found_and_recompute_repairs_it(run, register, db: Pa
     assert json.loads(result.stdout)["complaints"] == [
         {
             "id": cid,
+            "site": "MAIN",
             "status": "registered",
             "due": {"resolve": "2026-12-04T00:00:00+08:00"},
             "previous_due": {"resolve": "2027-01-07T00:00:00+08:00"},

@@ -107,6 +107,7 @@ def test_json_lists_breached_and_due_soon(run, scene):
             "due_at": "2026-03-02T14:00:00+08:00",
             "provisional": False,
             "overdue_seconds": -7200,
+            "site": "MAIN",
             "department": "工程部",
             "handler": "张工",
             "severity": "minor",

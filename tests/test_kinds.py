@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from ledgertools import without_sites
 
 BASE = {
     "channel": "电话",
@@ -511,6 +512,10 @@ def test_existing_ledger_rows_become_complaints(run, db):
         conn.execute("DROP TABLE complaint_text")
         for index in ("complaints_unit", "personal_phone_tail", "personal_name"):
             conn.execute(f"DROP INDEX {index}")
+        # and the unknown times of migration 7 (issue 16)
+        for column in ("received_time_unknown", "handled_time_unknown", "unjudged"):
+            conn.execute(f"ALTER TABLE complaints DROP COLUMN {column}")
+        without_sites(conn)  # and without what migration 6 (sites, issue 21) made
         conn.execute("PRAGMA user_version = 3")
     conn.close()
     assert [c["kind"] for c in run.json("list", "--kind", "投诉")] == ["complaint"]

@@ -241,7 +241,8 @@ def test_verify_names_a_complaint_added_by_hand(run, db, history):
         "escalation_level, escalations, duplicate_of, collective_of, policy_version, "
         "respond_due, respond_done, assign_due, assign_done, plan_due, plan_done, resolve_due, "
         "resolve_done, update_due, update_done, update_missed, provisional, next_due, NULL, "
-        "last_seq, reopened_at, kind, urgent, appointment_at, about FROM complaints WHERE id = 1",
+        "last_seq, reopened_at, kind, urgent, appointment_at, about, site, received_time_unknown, "
+        "handled_time_unknown, unjudged FROM complaints WHERE id = 1",
     )
     assert _verify_fails(run) == ["#4 row: in the complaints table but never registered in the log"]
 
@@ -393,6 +394,13 @@ def version_1(run, db, register, monkeypatch):
     # while the history is written, and dropped before this version opens the file
     later = _columns_after_1()
     added = "".join(f"ALTER TABLE complaints ADD COLUMN {c};\n" for c in later)
+    # and the tables of sites this version reads (migration 6, issue 21), dropped with them
+    added += (
+        "CREATE TABLE sites (code TEXT PRIMARY KEY, name TEXT NOT NULL, added_at INTEGER);\n"
+        "INSERT INTO sites VALUES ('MAIN', '本项目', NULL);\n"
+        "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);\n"
+        "ALTER TABLE policies ADD COLUMN site TEXT;\n"
+    )
     with monkeypatch.context() as patch:
         patch.setattr(ledger_mod, "MIGRATIONS", [ledger_mod.MIGRATIONS[0] + added])
         patch.setattr(ledger_mod, "SCHEMA_VERSION", 1)
@@ -402,7 +410,14 @@ def version_1(run, db, register, monkeypatch):
         for n in range(20):
             run.ok("update", "2", "--note", f"第{n}次巡查：" + "保洁已到场" * 400)
     if later:
-        sql(db, *(f"ALTER TABLE complaints DROP COLUMN {c}" for c in later), "VACUUM")
+        sql(
+            db,
+            *(f"ALTER TABLE complaints DROP COLUMN {c}" for c in later),
+            "DROP TABLE sites",
+            "DROP TABLE settings",
+            "ALTER TABLE policies DROP COLUMN site",
+            "VACUUM",
+        )
 
 
 def _columns_after_1() -> list[str]:
@@ -450,6 +465,13 @@ def test_upgrade_from_1_keeps_every_event_and_drops_the_hash_index(run, db, vers
         db,
         "SELECT count(*) FROM dbstat WHERE name LIKE 'complaint_text%' "
         "OR name IN ('complaints_unit', 'personal_phone_tail', 'personal_name')",
+    )
+    # and what migration 6 adds (sites, issue 21): two small tables, their keys, two indexes
+    added += one(
+        db,
+        "SELECT count(*) FROM dbstat WHERE name IN ('sites', 'settings', "
+        "'sqlite_autoindex_sites_1', 'sqlite_autoindex_settings_1', 'complaints_site_month', "
+        "'complaints_site_open')",
     )
     added += one(db, "SELECT count(*) FROM dbstat WHERE name = 'sqlite_schema'") - schema_pages
     assert (one(db, "PRAGMA freelist_count"), one(db, "PRAGMA page_count") - added <= pages) == (

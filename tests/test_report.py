@@ -741,7 +741,7 @@ def test_percent_rounds_half_up_exactly():
         (
             ("--by", "foo"),
             "complaintctl: --by: unknown dimension 'foo' "
-            "(accepted: severity, category, department, handler, channel, kind)",
+            "(accepted: severity, category, department, handler, channel, kind, site)",
         ),
         (
             ("--format", "xlsx"),
@@ -1106,7 +1106,10 @@ def test_top_list_tokens_that_cannot_be_read_back_are_refused():
 
     counts = Counts(total=3, timely=2, overdue=1)
     ok = _places(counts, b"A,\x03A,B", b"x,,\x03")
-    assert ok == ({"A": [1, 0, 0, 1], "B": [1, 0, 0, 0]}, {"x": [1, 0, 0, 0]})
+    # (the fifth state: not judged for want of a time, issue 16)
+    assert ok == ({"A": [1, 0, 0, 1, 0], "B": [1, 0, 0, 0, 0]}, {"x": [1, 0, 0, 0, 0]})
     assert _places(counts, b"A,\x03A,B,C", b"x,,\x03") is None  # a comma inside a value
     assert _places(counts, b"\x02A,\x03A,B", b"x,,\x03") is None  # a timely value read as pending
-    assert _places(Counts(total=1, timely=1), None, b"x") == ({}, {"x": [1, 0, 0, 0]})
+    assert _places(Counts(total=1, timely=1), None, b"x") == ({}, {"x": [1, 0, 0, 0, 0]})
+    judged = _places(Counts(total=2, timely=1, not_judged=1), b"A,\x04A", b"x,\x04")
+    assert judged == ({"A": [1, 0, 0, 0, 1]}, {"x": [1, 0, 0, 0, 0]})  # no location: no entry

@@ -1,7 +1,8 @@
 """The round trip holds for every complaint a ledger can hold (issue 16, item 6): ledgers built
 at random through the workflow (linked duplicates, closed straight from 已登记, reopened,
-extended, reclassified, escalated), exported with personal data and imported into an empty
-ledger, list, show and report the same complaints, states, deadlines and links."""
+extended, reclassified, escalated, corrected (更正), cancelled (作废)), exported with personal
+data and imported into an empty ledger, list, show and report the same complaints, states,
+deadlines and links."""
 
 from __future__ import annotations
 
@@ -35,6 +36,9 @@ STEPS = st.one_of(
     st.tuples(st.just("followup"), st.sampled_from(["--satisfied", "--unsatisfied"])),
     st.tuples(st.just("reopen"), st.none()),
     st.tuples(st.just("link"), st.integers(0, 5)),
+    # corrected (更正) and cancelled (作废) entries go round the trip too
+    st.tuples(st.just("edit"), st.sampled_from(["unit", "channel", "received"])),
+    st.tuples(st.just("cancel"), st.none()),
 )
 
 
@@ -64,6 +68,7 @@ def _args(kind: str, value: Any, target: int, count: int) -> list[str] | None:
         "close": ["close", n, "--resolution", "已处理", *([value] if value else [])],
         "followup": ["followup", n, str(value)],
         "reopen": ["reopen", n, "--reason", "业主不认可"],
+        "cancel": ["cancel", n, "--reason", "录入重复"],
     }.get(kind)
 
 
@@ -78,6 +83,22 @@ def _build(runner: CliRunner, db: Path, plan: list[tuple[int, int, tuple[str, An
                 continue
             main, other = value % count + 1, target % count + 1
             args: list[str] | None = ["link", str(main), str(other)]
+        elif kind == "edit":
+            if count == 0:
+                continue
+            n, why = str(target % count + 1), ["--reason", "登记有误"]
+            args = {
+                "unit": ["edit", n, "--unit", f"{target}-909", *why],
+                "channel": ["edit", n, "--channel", "来访", *why],
+                # earlier than the receipt (refused when a step came before the new time)
+                "received": [
+                    "edit",
+                    n,
+                    "--received-at",
+                    f"{moment - timedelta(hours=3):%Y-%m-%d %H:%M}",
+                    *why,
+                ],
+            }[value]
         else:
             if kind != "register" and count == 0:
                 continue

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
@@ -10,9 +9,9 @@ from typing import Any
 import typer
 
 from complaintctl import __version__
-from complaintctl.cli import complete, helptext, usage
+from complaintctl.cli import complete, helptext, outcome, usage
 from complaintctl.cli.lazy import LazyGroup
-from complaintctl.domain.errors import ComplaintError, InvalidInput
+from complaintctl.domain.errors import InvalidInput
 from complaintctl.domain.messages import text
 
 # Typer >= 0.29 carries its own copy of click; reach its UsageError through public names.
@@ -46,15 +45,8 @@ class _Group(LazyGroup):
             else:
                 typer.echo(usage.message(exc, lang), err=True)
             rv = 2
-        except ComplaintError as exc:
-            _error(exc.render(lang), lang)
-            rv = exc.exit_code
-        except sqlite3.Error as exc:
-            _error(text("cli.ledger_error", lang, error=exc), lang)
-            rv = 4
-        except RecursionError:
-            _error(text("cli.nested_too_deeply", lang), lang)
-            rv = 2
+        except outcome.FAILURES as exc:  # the core's, the ledger's: one line and a code
+            rv = outcome.failure(exc, lang)
         except typer.Abort:
             _error(text("cli.aborted", lang), lang)
             rv = 130
@@ -67,7 +59,7 @@ class _Group(LazyGroup):
 
 def _error(message: str, lang: str) -> None:
     """``complaintctl: <message>`` on stderr, one line."""
-    typer.echo(text("cli.error", lang, message=message), err=True)
+    outcome.error(message, lang)
 
 
 def _check_arguments(args: Any) -> None:
@@ -115,6 +107,12 @@ def main_options(
     lang: str = typer.Option(
         "zh", "--lang", envvar="COMPLAINTCTL_LANG", help="Labels: zh (default) or en."
     ),
+    site: str | None = typer.Option(
+        None,
+        "--site",
+        help="The site (项目) of complaint numbers and new complaints, e.g. YG (default: "
+        "$COMPLAINTCTL_SITE, else the ledger's default site).",
+    ),
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
     ),
@@ -124,7 +122,7 @@ def main_options(
 
     if lang not in ("zh", "en"):
         raise InvalidInput("--lang", "common.unknown_value", accepted=["zh", "en"], text=lang)
-    ctx.obj = context.State(db=db, lang=lang)
+    ctx.obj = context.State(db=db, lang=lang, site=site)
     ctx.call_on_close(ctx.obj.close)
 
 
@@ -157,6 +155,7 @@ _Group.lazy = {
     },
     "calendar": "complaintctl.cli.calendar_cmd:app",
     "policy": "complaintctl.cli.policy_cmd:app",
+    "site": "complaintctl.cli.site_cmd:app",
     "shell": "complaintctl.cli.shell:register",
 }
 _Group.aliases = {"ls": "list"}

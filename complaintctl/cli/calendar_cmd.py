@@ -12,6 +12,7 @@ from complaintctl.cli.context import BY_OPTION, JSON_OPTION, actor, read_text, s
 from complaintctl.cli.say import line, say
 from complaintctl.domain.errors import InvalidInput
 from complaintctl.domain.messages import Msg, Term
+from complaintctl.domain.sites import number_of
 from complaintctl.domain.timeutil import from_epoch, iso, now, parse_time
 from complaintctl.domain.vocab import MILESTONE_LABELS, STATUS
 
@@ -90,10 +91,12 @@ def check(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     calendar in force gives; exits 1 when there is one."""
     from complaintctl.workflow.recalc import drift
 
-    found = drift(state(ctx).ledger())
+    ledger = state(ctx).ledger()
+    found = drift(ledger)
     rows = [
         {
-            "id": r.state.id,
+            "id": number_of(r.state.id),
+            "site": r.state.site,
             "status": r.state.status,
             "due": {m: iso(from_epoch(v)) for m, v in r.due.items()},
             "previous_due": {m: iso(from_epoch(r.state.due(m) or 0)) for m in r.due},
@@ -119,7 +122,8 @@ def check(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
             if r.cleared:
                 moves.append(Msg("calendar.flags_to_clear", {"count": r.cleared}))
             status_term = STATUS.term(r.state.status)
-            say(ctx, "calendar.differs", id=r.state.id, status=status_term, changes=moves)
+            ref = ledger.ref(r.state.id)
+            say(ctx, "calendar.differs", id=ref, status=status_term, changes=moves)
         if found:
             say(ctx, "calendar.check_found", count=len(found))
         else:

@@ -1,58 +1,35 @@
 """The complaint commands: register, classify, assign, update, close, followup, reopen,
-list and show."""
+list and show.  What register, list and show do once parsed is in cli/complaint_views.py,
+which cli/fast.py also runs without Typer (issue 17)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
-
 import typer
 
+from complaintctl.cli import complaint_views as views
 from complaintctl.cli import render
-from complaintctl.cli.context import AT_OPTION, BY_OPTION, JSON_OPTION, LATE_OPTION, actor, state
-from complaintctl.domain.model import Complaint, Event
-from complaintctl.domain.privacy import mask_name, mask_phone
-from complaintctl.domain.timeutil import from_epoch, local, local_due, now, parse_time, to_epoch
-from complaintctl.reports import history
-from complaintctl.reports.asof import complaint_as_of
-from complaintctl.reports.display import complaint_json, external, late_entry_text, remaining
-from complaintctl.sla.milestones import milestones, next_milestone
+from complaintctl.cli.complaint_views import as_of_moment as _as_of
+from complaintctl.cli.complaint_views import table as _table
+from complaintctl.cli.context import (
+    AT_OPTION,
+    BY_OPTION,
+    JSON_OPTION,
+    LATE_OPTION,
+    SITE_OPTION,
+    SITES_OPTION,
+    actor,
+    resolve_id,
+    state,
+)
+from complaintctl.domain.model import Complaint
+from complaintctl.reports.asof import ledger_as_of
+from complaintctl.reports.display import complaint_json
 
-if TYPE_CHECKING:
-    from complaintctl.store.ledger import Ledger
-
-ID = typer.Argument(..., help="Complaint number.", min=1, metavar="ID")
-
-
-def _done(ledger: Ledger, c: Complaint, lang: str, what_zh: str, what_en: str) -> None:
-    """The confirmation line after a write, with the next deadline when there is one."""
-    policy = ledger.policy(c.policy_version)
-    nxt = next_milestone(c, policy, to_epoch(now()))
-    if lang == "en":
-        line = f"#{c.id} {what_en}; status {c.status}"
-        if nxt:
-            line += f"; next: {nxt.name} due {local_due(from_epoch(nxt.due))}"
-            if nxt.state == "breached":
-                line += " (already overdue)"
-    else:
-        line = f"#{c.id} {what_zh}，状态：{render.label('status', c.status, lang)}"
-        if nxt:
-            milestone = render.label("milestone", nxt.name, lang)
-            line += f"；下一时限：{milestone} {local_due(from_epoch(nxt.due))}"
-            if nxt.state == "breached":
-                line += "（已超时）"
-    typer.echo(line)
+ID = typer.Argument(..., help="Complaint number: 123, or YG-123 with its site.", metavar="ID")
 
 
 def _emit(ctx: typer.Context, c: Complaint, as_json: bool, zh: str, en: str) -> None:
-    st = state(ctx)
-    ledger = st.ledger()
-    if as_json:
-        render.print_json(
-            complaint_json(ledger, c, to_epoch(now()), personal=ledger.personal(c.id), masked=True)
-        )
-    else:
-        _done(ledger, c, st.lang, zh, en)
+    views.confirm(state(ctx), c, as_json, zh, en)
 
 
 def register(
@@ -95,6 +72,7 @@ def register(
         help="No name and no phone (withheld, an unsigned letter): shown as 匿名, never called "
         "back, out of the 回访率.",
     ),
+    site: str | None = SITE_OPTION,
     at: str | None = AT_OPTION,
     late_reason: str | None = LATE_OPTION,
     by: str | None = BY_OPTION,
@@ -103,33 +81,32 @@ def register(
     """Register a complaint (受理) while the owner is on the phone.
 
     With --kind: a repair (报修), service request, inquiry or suggestion."""
-    from complaintctl.workflow import steps as workflow
-
-    who = actor(at, by, late_reason)
-    ledger = state(ctx).ledger()
-    c = workflow.register(
-        ledger,
-        who,
+    views.register(
+        state(ctx),
         channel=channel,
         name=name,
         unit=unit,
-        phone_number=phone,
+        phone=phone,
         description=description,
-        category_name=category,
+        category=category,
         severity=severity,
         location=location,
         nature=nature,
         kind=kind,
-        urgent=urgent,
         appointment=appointment,
+        urgent=urgent,
         anonymous=anonymous,
+        site=site,
+        at=at,
+        late_reason=late_reason,
+        by=by,
+        as_json=as_json,
     )
-    _emit(ctx, c, as_json, "已登记", "registered")
 
 
 def classify(
     ctx: typer.Context,
-    complaint_id: int = ID,
+    complaint_id: str = ID,
     severity: str | None = typer.Option(
         None, "--severity", help="轻微 minor, 中度 moderate, 重大 major."
     ),
@@ -147,7 +124,7 @@ def classify(
     c = workflow.classify(
         state(ctx).ledger(),
         who,
-        complaint_id,
+        resolve_id(ctx, complaint_id),
         severity=severity,
         category_name=category,
         nature=nature,
@@ -157,7 +134,7 @@ def classify(
 
 def assign(
     ctx: typer.Context,
-    complaint_id: int = ID,
+    complaint_id: str = ID,
     department: str = typer.Option(..., "--department", help="A department of the policy."),
     handler: str | None = typer.Option(None, "--handler", help="The named owner (责任人)."),
     at: str | None = AT_OPTION,
@@ -170,14 +147,18 @@ def assign(
 
     who = actor(at, by, late_reason)
     c = workflow.assign(
-        state(ctx).ledger(), who, complaint_id, department_name=department, handler=handler
+        state(ctx).ledger(),
+        who,
+        resolve_id(ctx, complaint_id),
+        department_name=department,
+        handler=handler,
     )
     _emit(ctx, c, as_json, "已派单", "assigned")
 
 
 def update(
     ctx: typer.Context,
-    complaint_id: int = ID,
+    complaint_id: str = ID,
     contacted: bool = typer.Option(False, "--contacted", help="First contact with the owner made."),
     plan: str | None = typer.Option(None, "--plan", help="Handling plan told to the owner."),
     note: str | None = typer.Option(
@@ -205,7 +186,7 @@ def update(
     c = workflow.update(
         state(ctx).ledger(),
         who,
-        complaint_id,
+        resolve_id(ctx, complaint_id),
         contacted=contacted,
         plan=plan,
         note=note,
@@ -219,7 +200,7 @@ def update(
 
 def close(
     ctx: typer.Context,
-    complaint_id: int = ID,
+    complaint_id: str = ID,
     resolution: str = typer.Option(..., "--resolution", help="What was done (处理结果)."),
     satisfied: bool | None = typer.Option(
         None,
@@ -236,14 +217,18 @@ def close(
 
     who = actor(at, by, late_reason)
     c = workflow.close(
-        state(ctx).ledger(), who, complaint_id, resolution=resolution, satisfied=satisfied
+        state(ctx).ledger(),
+        who,
+        resolve_id(ctx, complaint_id),
+        resolution=resolution,
+        satisfied=satisfied,
     )
     _emit(ctx, c, as_json, "已办结", "resolved")
 
 
 def followup(
     ctx: typer.Context,
-    complaint_id: int = ID,
+    complaint_id: str = ID,
     level: str | None = typer.Option(
         None,
         "--rating",
@@ -266,14 +251,19 @@ def followup(
     workflow.rating(satisfied, level)  # refuse a bad verdict before the ledger is opened
     who = actor(at, by, late_reason)
     c = workflow.followup(
-        state(ctx).ledger(), who, complaint_id, satisfied=satisfied, level=level, note=note
+        state(ctx).ledger(),
+        who,
+        resolve_id(ctx, complaint_id),
+        satisfied=satisfied,
+        level=level,
+        note=note,
     )
     _emit(ctx, c, as_json, "已回访", "followed up")
 
 
 def reopen(
     ctx: typer.Context,
-    complaint_id: int = ID,
+    complaint_id: str = ID,
     reason: str = typer.Option(..., "--reason", help="The owner's grounds for reconsideration."),
     at: str | None = AT_OPTION,
     late_reason: str | None = LATE_OPTION,
@@ -284,12 +274,8 @@ def reopen(
     from complaintctl.workflow import steps as workflow
 
     who = actor(at, by, late_reason)
-    c = workflow.reopen(state(ctx).ledger(), who, complaint_id, reason=reason)
+    c = workflow.reopen(state(ctx).ledger(), who, resolve_id(ctx, complaint_id), reason=reason)
     _emit(ctx, c, as_json, "已复议", "reopened")
-
-
-def _as_of(value: str | None) -> int:
-    return to_epoch(parse_time(value, "--as-of")) if value else to_epoch(now())
 
 
 def list_(
@@ -345,25 +331,23 @@ def list_(
         help="How many rows (default 50 in a table, every match with --json).",
     ),
     as_of: str | None = typer.Option(
-        None, "--as-of", help="Judge deadlines at this time instead of now."
+        None,
+        "--as-of",
+        help="The ledger as it stood at this time: later complaints and steps left out, "
+        "deadlines then in force, judged then.",
     ),
     kind: str | None = typer.Option(
         None, "--kind", help="Only this kind: 投诉 complaint, 报修 repair, 服务, 咨询, 建议."
     ),
+    site: list[str] | None = SITES_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """List complaints with their next deadline; every filter given must match."""
-    from complaintctl.reports.listing import build_filters, find_page
-
-    st = state(ctx)
-    ledger = st.ledger()
-    moment = _as_of(as_of)
-    filters = build_filters(
-        ledger,
-        moment,
+    views.list_(
+        state(ctx),
         status=status,
-        severity=severity,
         department=department,
+        severity=severity,
         open_only=open_only,
         unit=unit,
         phone=phone,
@@ -378,112 +362,12 @@ def list_(
         breached=breached,
         due_within=due_within,
         linked=linked,
+        limit=limit,
+        as_of=as_of,
         kind=kind,
+        site=site,
+        as_json=as_json,
     )
-    with ledger.reading():
-        page = find_page(ledger, filters, limit if limit is not None or as_json else 50)
-    items = page.rows
-    if as_json:
-        render.print_json([complaint_json(ledger, c, moment, personal=(n, p)) for c, n, p in items])
-    else:
-        _table(st.lang, ledger, items, moment)
-    _shown(st.lang, len(items), page.total)
-
-
-def _shown(lang: str, shown: int, total: int) -> None:
-    """Say so when the list was cut at --limit: on stdout at a terminal, else on stderr."""
-    if shown >= total:
-        return
-    line = (
-        f"显示 {shown:,} / 共 {total:,} 条（--limit 可调）"
-        if lang == "zh"
-        else f"showing {shown:,} of {total:,} (see --limit)"
-    )
-    typer.echo(line, err=not render.is_terminal())
-
-
-def _table(
-    lang: str,
-    ledger: Ledger,
-    items: list[tuple[Complaint, str | None, str | None]],
-    moment: int,
-) -> None:
-    cal = ledger.calendar() if items else None
-    columns = _LIST_WIDE if render.page_width() >= _LIST_WIDE_FROM else _LIST_DESK
-    t = render.table(
-        *(render.h(k, lang) for k in columns),
-        whole={n for n, k in enumerate(columns) if k in _LIST_WHOLE},
-    )
-    for c, n, p in items:
-        nxt = next_milestone(c, ledger.policy(c.policy_version), moment)
-        status = render.label("status", c.status, lang)
-        due_text = left = "-"
-        if c.duplicate_of is not None:  # a duplicate has no clock of its own: its main's
-            status = f"并单→#{c.duplicate_of}" if lang == "zh" else f"dup of #{c.duplicate_of}"
-        elif nxt is not None:
-            due = local_due(from_epoch(nxt.due))
-            due_text = render.styled(
-                f"{render.label('milestone', nxt.name, lang)} {due}"
-                + ("*" if nxt.provisional else ""),
-                nxt.state,
-            )
-            left = render.styled(remaining(nxt.due, moment, cal, lang), nxt.state)
-        name, phone = _who(n, p)
-        cells = {
-            "id": str(c.id),
-            "received": local(from_epoch(c.received_at)),
-            "unit": c.unit,
-            "name": name,
-            "phone": phone,
-            "category": c.category or "-",
-            "severity": render.label("severity", c.severity, lang),
-            "department": c.department or "-",
-            "status": status,
-            "next": due_text,
-            "left": left,
-        }
-        t.add_row(*(cells[k] for k in columns))
-    if not items:
-        render.emit("没有符合条件的投诉。" if lang == "zh" else "No complaints match.")
-        return
-    render.emit(t)
-    if any(c.provisional for c, _, _ in items):
-        render.emit(
-            "* 该时限依赖尚未公布的节假日安排（暂定）。"
-            if lang == "zh"
-            else "* provisional: depends on a year whose holiday notice is not yet published."
-        )
-
-
-# `list`: the full table from about 120 columns (and always off a terminal, where no value is
-# ever cut); below that the desk layout, one line per complaint with what the desk needs.
-_LIST_WIDE = ("id", "received", "unit", "name", "phone", "category", "severity", "department",
-              "status", "next", "left")  # fmt: skip
-_LIST_DESK = ("id", "unit", "severity", "status", "next", "left")
-_LIST_WIDE_FROM = 120
-# values that are never split across lines (on a terminal they end in … rather than fold)
-_LIST_WHOLE = {"id", "received", "unit", "phone", "severity", "status", "next", "left"}
-
-
-def _kind_rows(c: Complaint, lang: str) -> list[tuple[str, str]]:
-    """The rows ``show`` adds for a record that is not a plain complaint (issue 20)."""
-    rows: list[tuple[str, str]] = []
-    if c.kind != "complaint":
-        rows.append(("record_kind", render.label("record_kind", c.kind, lang)))
-    if c.urgent:
-        rows.append(("urgent", "是" if lang == "zh" else "yes"))
-    if c.appointment_at is not None:
-        rows.append(("appointment", local(from_epoch(c.appointment_at))))
-    if c.about is not None:
-        rows.append(("about", f"#{c.about}"))
-    return rows
-
-
-def _who(name: str | None, phone: str | None) -> tuple[str, str]:
-    """Masked name and phone for a list; an anonymous complaint shows as 匿名."""
-    if name == "" and phone == "":
-        return "匿名", "-"
-    return mask_name(name), mask_phone(phone)
 
 
 def search(
@@ -493,7 +377,7 @@ def search(
     as_of: str | None = typer.Option(
         None,
         "--as-of",
-        help="Judge deadlines at this time instead of now.",
+        help="The ledger as it stood at this time (as list --as-of).",
     ),
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -503,7 +387,8 @@ def search(
     st = state(ctx)
     ledger = st.ledger()
     moment = _as_of(as_of)
-    found = find_best(ledger, query, limit)
+    with ledger_as_of(ledger, moment if as_of else None):
+        found = find_best(ledger, query, limit)
     if as_json:
         render.print_json(
             [
@@ -517,8 +402,8 @@ def search(
 
 def show(
     ctx: typer.Context,
-    complaint_ids: list[int] = typer.Argument(
-        ..., help="Complaint numbers (show 3 7 12).", min=1, metavar="ID..."
+    complaint_ids: list[str] = typer.Argument(
+        ..., help="Complaint numbers (show 3 7 12, or YG-3 with its site).", metavar="ID..."
     ),
     as_of: str | None = typer.Option(
         None,
@@ -529,121 +414,7 @@ def show(
 ) -> None:
     """Show complaints in turn: the record, every milestone and the whole event history
     (--json: an object for one id, an array for several)."""
-    st = state(ctx)
-    ledger = st.ledger()
-    moment = _as_of(as_of)
-    with ledger.reading():  # every id checked before anything is printed
-        if as_of is None:
-            found = [(c, ledger.events(c.id)) for c in map(ledger.get, complaint_ids)]
-        else:  # each as it stood then: later steps not done, deadlines then in force
-            found = [complaint_as_of(ledger, cid, moment) for cid in complaint_ids]
-        if as_json:
-            items = [
-                complaint_json(
-                    ledger,
-                    c,
-                    moment,
-                    personal=ledger.personal(c.id),
-                    masked=False,
-                    events=events,
-                )
-                for c, events in found
-            ]
-            render.print_json(items[0] if len(items) == 1 else items)
-            return
-        for c, events in found:
-            _show_one(st.lang, ledger, c, events, moment)
-
-
-def _show_one(lang: str, ledger: Ledger, c: Complaint, events: list[Event], moment: int) -> None:
-    name, phone = ledger.personal(c.id)
-    record = render.table(render.h("field", lang), render.h("value", lang), title=f"#{c.id}")
-    rows = [
-        ("received", local(from_epoch(c.received_at))),
-        ("channel", render.label("channel", c.channel, lang)),
-        ("name", _shown_person(name, phone, name)),
-        ("unit", c.unit),
-        ("phone", _shown_person(name, phone, phone)),
-        ("location", c.location or "-"),
-        ("description", c.description),
-        ("category", c.category or "-"),
-        ("severity", render.label("severity", c.severity, lang)),
-        ("nature", render.label("nature", c.nature, lang)),
-        ("department", c.department or "-"),
-        ("handler", c.handler or "-"),
-        ("status", render.label("status", c.status, lang)),
-        ("resolution", c.resolution or "-"),
-        ("satisfaction", render.label("satisfaction", c.satisfaction, lang)),
-        ("reopen_count", str(c.reopen_count)),
-        ("escalation", c.escalation_level or "-"),
-        ("duplicate_of", f"#{c.duplicate_of}" if c.duplicate_of else "-"),
-        ("policy_version", str(c.policy_version)),
-    ]
-    rows[1:1] = _kind_rows(c, lang)
-    outside = external(c, events)
-    if outside is not None:
-        rows += _external_rows(outside, lang)
-    for key, value in rows:
-        record.add_row(render.h(key, lang), value.replace("[", r"\["))
-    render.emit(record)
-    cal = ledger.calendar()
-    ms = render.table(*(render.h(k, lang) for k in ("milestone", "due", "done", "state", "left")))
-    for m in milestones(c, ledger.policy(c.policy_version), moment):
-        ms.add_row(
-            render.label("milestone", m.name, lang),
-            local_due(from_epoch(m.due)) + ("*" if m.provisional else ""),
-            local(from_epoch(m.done)) if m.done else "-",
-            render.styled(render.label("state", m.state, lang), m.state),
-            remaining(m.due, moment, cal, lang)
-            if m.state not in ("met", "late", "cancelled")
-            else "-",
-        )
-    render.emit(ms)
-    # at 80 columns the details (a late entry's mark, long texts) wrap, while the number, the
-    # time, the kind and who keep their width
-    ev = render.table(
-        *(render.h(k, lang) for k in ("seq", "at", "kind", "by", "details")), whole={0, 1, 2, 3}
-    )
-    policy = ledger.policy(c.policy_version)
-    for e in events:
-        mark = late_entry_text(e, policy, lang)  # 补录: recorded long after it happened
-        text = ("; " if lang == "en" else "；").join(
-            part for part in (mark, history.details(e.kind, e.data, lang)) if part
-        )
-        ev.add_row(
-            str(e.seq),
-            local(from_epoch(e.at)),
-            history.kind_label(e.kind, lang),
-            e.by,
-            text.replace("[", r"\["),
-        )
-    render.emit(ev)
-
-
-def _shown_person(name: str | None, phone: str | None, value: str | None) -> str:
-    if name == "" and phone == "":
-        return "匿名"
-    return value or ("-" if value == "" else "(erased)")
-
-
-_VERSUS = {
-    "earlier": ("早于本系统完成时限", "before our resolve deadline"),
-    "same": ("与本系统完成时限相同", "same as our resolve deadline"),
-    "later": ("晚于本系统完成时限", "after our resolve deadline"),
-}
-
-
-def _external_rows(outside: dict[str, Any], lang: str) -> list[tuple[str, str]]:
-    """The ticket number and deadline another system gave an imported complaint."""
-    rows = [("ticket", outside["ticket"] or "-")]
-    if outside["due"] is not None:
-        due = local(datetime.fromisoformat(outside["due"]))
-        versus = outside["versus_resolve_due"]
-        if versus is not None:
-            zh, en = _VERSUS[versus]
-            due += f"（{zh}）" if lang == "zh" else f" ({en})"
-        rows.append(("external_due", due))
-    return rows
+    views.show(state(ctx), complaint_ids=complaint_ids, as_of=as_of, as_json=as_json)
 
 
 def register_commands(app: typer.Typer) -> None:

@@ -81,7 +81,7 @@ def _from_open(ledger: Any, kind: str) -> list[tuple[str, str]]:
         # The policy names departments, not people: handlers are those named on open complaints.
         names = sorted({c.handler for c, _, _ in rows if c.handler})
         return [(name, "") for name in names]
-    return [(str(c.id), f"{c.unit} {_start(c.description)}") for c, _, _ in rows]
+    return [(ledger.ref(c.id), f"{c.unit} {_start(c.description)}") for c, _, _ in rows]
 
 
 def _start(text: str) -> str:

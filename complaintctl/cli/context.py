@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import getpass
 import os
+import sys
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
-
-import typer
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from complaintctl.domain.errors import InvalidInput
 
 if TYPE_CHECKING:  # imported when a command first needs them, not at start-up
+    import typer
+
     from complaintctl.store.ledger import Ledger
     from complaintctl.workflow.actor import Actor
 
@@ -22,6 +23,7 @@ if TYPE_CHECKING:  # imported when a command first needs them, not at start-up
 class State:
     db: Path | None = None
     lang: str = "zh"
+    site: str | None = None  # the global --site (issue 21): the site of ids and new complaints
     _ledger: Ledger | None = field(default=None, repr=False)
     # The shell's ledger, kept open between its commands (cli/shell.py checks it is current
     # before each one); a command on that file uses it and leaves it open.
@@ -34,13 +36,14 @@ class State:
         Inside the shell, the session's ledger kept open (``State.shared``)."""
         shared = State.shared
         if shared is not None and self._ledger is None and shared.path == self.path():
+            shared._sites = None  # sites added from another terminal: read once per command
             return shared
         if self._ledger is None:
             from complaintctl.store.ledger import Ledger
 
             self._ledger = Ledger.open(self.db)
             if follow and self._ledger.calendar_outdated():  # the package changed: once
-                _follow_package(self._ledger)
+                _follow_package(self._ledger, self.lang)
         return self._ledger
 
     def path(self) -> Path:
@@ -55,7 +58,7 @@ class State:
             self._ledger = None
 
 
-def _follow_package(ledger: Ledger) -> None:
+def _follow_package(ledger: Ledger, lang: str) -> None:
     """The ``holidays`` package changed since the calendar was cached: recompute the
     deadlines the new package changes (once, each an event) and say so on stderr."""
     from complaintctl.workflow import admin  # start-up: only after a package upgrade
@@ -63,10 +66,11 @@ def _follow_package(ledger: Ledger) -> None:
     done = admin.follow_package(ledger, actor(None, None))
     if done is not None:
         reason, outcome = done
-        from complaintctl.cli.say import line
+        from complaintctl.domain.messages import render
 
-        summary = line(None, outcome.summary()).replace("\n", "; ")
-        typer.echo(f"complaintctl: {reason}; {summary}", err=True)
+        summary = outcome.summary()
+        text = render(summary.key, summary.params, lang).replace("\n", "; ")
+        sys.stderr.write(render("cli.error", {"message": f"{reason}; {text}"}, lang) + "\n")
 
 
 def state(ctx: typer.Context) -> State:
@@ -75,6 +79,41 @@ def state(ctx: typer.Context) -> State:
         obj = State()
         ctx.find_root().obj = obj
     return obj
+
+
+def site_of(ctx: typer.Context, given: str | None = None) -> str:
+    """The site of a command: its own --site, else the global one, else $COMPLAINTCTL_SITE,
+    else the ledger's default site."""
+    return site_for(state(ctx), given)
+
+
+def site_for(st: State, given: str | None = None) -> str:
+    """``site_of`` for a command run without Typer (cli/fast.py) or with it."""
+    return st.ledger().site(given if given is not None else st.site)
+
+
+def sites_of(ctx: typer.Context, given: list[str] | None) -> list[str] | None:
+    """The sites a listing or report covers: each --site given (or the global one), else
+    $COMPLAINTCTL_SITE, else None: every site."""
+    return sites_for(state(ctx), given)
+
+
+def sites_for(st: State, given: list[str] | None) -> list[str] | None:
+    """``sites_of`` for a command run without Typer (cli/fast.py) or with it."""
+    if not given and st.site is not None:
+        given = [st.site]
+    return st.ledger().site_filter(given)
+
+
+def resolve_id(ctx: typer.Context, text: str, field: str = "ID") -> int:
+    """The ledger's key of a complaint number as typed: ``YG-123``, or ``123`` of the site of
+    the command (domain/sites.py)."""
+    return key_for(state(ctx), text, field)
+
+
+def key_for(st: State, text: str, field: str = "ID") -> int:
+    """``resolve_id`` for a command run without Typer (cli/fast.py) or with it."""
+    return st.ledger().complaint_id(text, st.site, field)
 
 
 def default_user() -> str:
@@ -114,13 +153,36 @@ def read_text(path: Path, field: str = "FILE") -> str:
         raise InvalidInput(field, "context.cannot_read", path=path, reason=reason) from exc
 
 
-AT_OPTION = typer.Option(
-    None, "--at", help="When it happened (default now), e.g. '2026-11-22 14:30'; local time."
-)
-LATE_OPTION = typer.Option(
-    None,
-    "--late-entry-reason",
-    help="Why the step is recorded long after --at (补录), e.g. '纸质登记本补录'.",
-)
-BY_OPTION = typer.Option(None, "--by", help="Staff member (default $COMPLAINTCTL_USER or login).")
-JSON_OPTION = typer.Option(False, "--json", help="Print JSON for machines.")
+# The options several commands share, built when a command module asks for them: this module
+# is also imported by the commands cli/fast.py runs without Typer (issue 17).
+_SHARED_OPTIONS: dict[str, tuple[str, str]] = {
+    "AT_OPTION": (
+        "--at",
+        "When it happened (default now), e.g. '2026-11-22 14:30'; local time.",
+    ),
+    "LATE_OPTION": (
+        "--late-entry-reason",
+        "Why the step is recorded long after --at (补录), e.g. '纸质登记本补录'.",
+    ),
+    "BY_OPTION": ("--by", "Staff member (default $COMPLAINTCTL_USER or login)."),
+    "JSON_OPTION": ("--json", "Print JSON for machines."),
+    "SITE_OPTION": (
+        "--site",
+        "The site (项目) code, e.g. YG (default: $COMPLAINTCTL_SITE, else the ledger's default).",
+    ),
+    "SITES_OPTION": (
+        "--site",
+        "Only this site (项目); repeat for several (default: $COMPLAINTCTL_SITE, else all).",
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """``AT_OPTION``, ``LATE_OPTION``, ``BY_OPTION``, ``JSON_OPTION``, ``SITE_OPTION``,
+    ``SITES_OPTION``: Typer options."""
+    if name not in _SHARED_OPTIONS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import typer  # start-up: only the Typer command modules ask, not cli/fast.py
+
+    flag, help_text = _SHARED_OPTIONS[name]
+    return typer.Option(False if flag == "--json" else None, flag, help=help_text)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import typer
 
 from complaintctl.cli.complaints import ID, _emit
-from complaintctl.cli.context import AT_OPTION, BY_OPTION, JSON_OPTION, actor, state
+from complaintctl.cli.context import AT_OPTION, BY_OPTION, JSON_OPTION, actor, resolve_id, state
 
 
 def edit(
     ctx: typer.Context,
-    complaint_id: int = ID,
+    complaint_id: str = ID,
     reason: str | None = typer.Option(
         None, "--reason", help="Why the correction (required), e.g. 录入错误."
     ),
@@ -36,7 +36,7 @@ def edit(
     c = corrections.edit(
         state(ctx).ledger(),
         who,
-        complaint_id,
+        resolve_id(ctx, complaint_id),
         reason=reason,
         name=name,
         phone_number=phone,
@@ -51,7 +51,7 @@ def edit(
 
 def cancel(
     ctx: typer.Context,
-    complaint_id: int = ID,
+    complaint_id: str = ID,
     reason: str | None = typer.Option(
         None, "--reason", help="Why it was an error (required): 重复录入, 测试, 非投诉."
     ),
@@ -63,7 +63,7 @@ def cancel(
     from complaintctl.workflow import corrections
 
     who = actor(at, by)
-    c = corrections.cancel(state(ctx).ledger(), who, complaint_id, reason=reason)
+    c = corrections.cancel(state(ctx).ledger(), who, resolve_id(ctx, complaint_id), reason=reason)
     _emit(ctx, c, as_json, "已作废", "cancelled")
 
 

@@ -10,15 +10,19 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from complaintctl.cli import digest_send
+from complaintctl.cli import digest_send, render
 from complaintctl.cli.context import (
     AT_OPTION,
     BY_OPTION,
     JSON_OPTION,
     LATE_OPTION,
+    SITES_OPTION,
     actor,
+    resolve_id,
+    sites_of,
     state,
 )
+from complaintctl.domain import sites
 from complaintctl.domain.errors import InvalidInput
 from complaintctl.domain.messages import text
 from complaintctl.reports.digest_text import Texts, json_chunks, markdown, plain
@@ -37,7 +41,10 @@ _UNASSIGNED_INPUT = ("未派单", "unassigned", "none")
 def digest(
     ctx: typer.Context,
     as_of: str | None = typer.Option(
-        None, "--as-of", help="Judge deadlines at this time (default now)."
+        None,
+        "--as-of",
+        help="The ledger as it stood at this time (default now): later complaints and steps "
+        "left out, deadlines then in force.",
     ),
     due_within: str | None = typer.Option(
         None, "--due-within", help="Also list milestones due within this span, e.g. 4h or 1wd."
@@ -73,12 +80,14 @@ def digest(
     kind: str | None = typer.Option(
         None, "--kind", help="Only this kind: 投诉 complaint, 报修 repair, 服务, 咨询, 建议."
     ),
+    site: list[str] | None = SITES_OPTION,
 ) -> None:
     """Everything open that is breached or due soon, by department and handler, for cron.
 
     Prints nothing and exits 0 when nothing is at risk, so cron mails nothing."""
     from complaintctl.domain.timeutil import now, parse_time, to_epoch
     from complaintctl.domain.vocab import KIND
+    from complaintctl.reports.asof import ledger_as_of
     from complaintctl.reports.digest import find, horizon
     from complaintctl.time.deadlines import parse_duration
 
@@ -98,15 +107,17 @@ def digest(
     robots = digest_send.load(ledger) if send else None
     name, unassigned = _department(ledger, department)
     until = horizon(ledger, moment, within) if within is not None else None
-    found = find(
-        ledger,
-        moment,
-        until=until,
-        department=name,
-        unassigned=unassigned,
-        names=fmt == "json",
-        kind=record_kind,
-    )
+    with ledger_as_of(ledger, moment if as_of else None):
+        found = find(
+            ledger,
+            moment,
+            until=until,
+            department=name,
+            unassigned=unassigned,
+            names=fmt == "json",
+            kind=record_kind,
+            sites=sites_of(ctx, site),
+        )
     failed: list[str] = []
     if robots is not None and (found or dry_run):
         texts = Texts(ledger.calendar(), st.lang, found)  # checks every date first
@@ -124,7 +135,9 @@ def digest(
                 chunks = markdown(found, texts)
             else:
                 colour = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-                chunks = plain(found, texts, colour=colour)
+                # a terminal's width: lines that fit it (off one, every cell whole)
+                width = render.page_width() if output is None and render.is_terminal() else None
+                chunks = plain(found, texts, colour=colour, width=width)
         _write(chunks, output, ledger.path)
     for line in failed:
         typer.echo(f"complaintctl: --send: {line}", err=True)
@@ -167,6 +180,7 @@ def escalate(
     dry_run: bool = typer.Option(
         False, "--dry-run", help="Show what would be recorded; write nothing."
     ),
+    site: list[str] | None = SITES_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Apply the escalation rules of the policy (seed 004), recorded as events by ``system``.
@@ -180,7 +194,8 @@ def escalate(
     if not dry_run:
         moment = not_future(moment, reference, "--as-of")
     st = state(ctx)
-    actions = escalation.run(st.ledger(), to_epoch(moment), dry_run=dry_run)
+    codes = sites_of(ctx, site)
+    actions = escalation.run(st.ledger(), to_epoch(moment), dry_run=dry_run, sites=codes)
     if as_json:
         from complaintctl.cli import render
 
@@ -198,10 +213,10 @@ def escalate(
     if dry_run:
         typer.echo(text("escalate.dry_run", lang))
     for a in actions:
-        typer.echo(_action_line(a, lang))
+        typer.echo(_action_line(st.ledger(), a, lang))
 
 
-def _action_line(a: Action, lang: str) -> str:
+def _action_line(ledger: Ledger, a: Action, lang: str) -> str:
     from complaintctl.cli import render
     from complaintctl.workflow.escalation import LEVEL_LABELS
 
@@ -214,22 +229,25 @@ def _action_line(a: Action, lang: str) -> str:
         level = a.after.escalation_level or ""
         effects.append(f"升级至{LEVEL_LABELS[level]}" if lang == "zh" else f"level → {level}")
     if "collective_of" in a.data:
-        cid = a.data["collective_of"]
+        cid = ledger.ref(a.data["collective_of"])
         effects.append(f"集体投诉 #{cid}" if lang == "zh" else f"collective #{cid}")
     sep, end = ("，", "；") if lang == "zh" else (", ", "; ")
-    head = f"#{a.complaint_id} {a.reason_code}: "
+    head = f"#{ledger.ref(a.complaint_id)} {a.reason_code}: "
     return head + (sep.join(effects) + end if effects else "") + str(a.data["reason"])
 
 
 # -- link -----------------------------------------------------------------------------------
 def link(
     ctx: typer.Context,
-    main_id: int = typer.Argument(..., help="The main complaint.", min=1, metavar="ID"),
-    other_id: int | None = typer.Argument(None, help="Its duplicate.", min=1, metavar="OTHER"),
-    about: int | None = typer.Option(
+    main_id: str = typer.Argument(
+        ..., help="The main complaint (123, or YG-123 with its site).", metavar="ID"
+    ),
+    other_id: str | None = typer.Argument(
+        None, help="Its duplicate (a plain number: of ID's site).", metavar="OTHER"
+    ),
+    about_ref: str | None = typer.Option(
         None,
         "--about",
-        min=1,
         help="Instead: complaint ID is about this repair, service request, inquiry or suggestion.",
     ),
     at: str | None = AT_OPTION,
@@ -245,12 +263,16 @@ def link(
     who = actor(at, by, late_reason)
     st = state(ctx)
     ledger = st.ledger()
+    main = resolve_id(ctx, main_id)
+    site = sites.site_of(main)  # a plain OTHER or --about is a number of ID's site
+    other = None if other_id is None else ledger.complaint_id(other_id, site, "OTHER")
+    about = None if about_ref is None else ledger.complaint_id(about_ref, site, "--about")
     if about is not None:
-        _link_about(ctx, main_id, other_id, about, who, as_json)
+        _link_about(ctx, main, other, about, who, as_json)
         return
-    if other_id is None:
+    if other is None:
         raise InvalidInput("OTHER", "digest_cmd.give_the_duplicate_s_number_or")
-    c = linking.link(ledger, who, main_id, other_id)
+    c = linking.link(ledger, who, main, other)
     if as_json:
         from complaintctl.cli import render
         from complaintctl.domain.timeutil import now, to_epoch
@@ -259,7 +281,7 @@ def link(
         personal = ledger.personal(c.id)
         render.print_json(complaint_json(ledger, c, to_epoch(now()), personal=personal))
         return
-    typer.echo(text("link.done", st.lang, id=c.id, main=main_id))
+    typer.echo(text("link.done", st.lang, id=ledger.ref(c.id), main=ledger.ref(main)))
 
 
 def _link_about(
@@ -284,7 +306,7 @@ def _link_about(
         personal = ledger.personal(c.id)
         render.print_json(complaint_json(ledger, c, to_epoch(now()), personal=personal))
     else:
-        typer.echo(text("link.about_done", st.lang, id=c.id, about=about))
+        typer.echo(text("link.about_done", st.lang, id=ledger.ref(c.id), about=ledger.ref(about)))
 
 
 def register(app: typer.Typer) -> None:

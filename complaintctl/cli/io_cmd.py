@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
 from complaintctl.cli import render
-from complaintctl.cli.context import BY_OPTION, JSON_OPTION, actor, state
+from complaintctl.cli.context import (
+    BY_OPTION,
+    JSON_OPTION,
+    SITE_OPTION,
+    SITES_OPTION,
+    actor,
+    site_of,
+    sites_of,
+    state,
+)
 from complaintctl.domain.errors import InvalidInput
 from complaintctl.domain.messages import text
 
@@ -74,6 +84,8 @@ def _skipped(result: Result, lang: str) -> list[str]:
             if zh
             else f"{_count(n, 'masked phone')} withheld (stored empty)"
         )
+    if result.handled_unknown:  # issue 16: never an invented time (--json has the receipts)
+        parts.append(text("import.handled_unknown", lang, count=result.handled_unknown))
     for part in result.parts:
         if part.stopped is not None:
             where = f"{part.sheet}: " if len(result.parts) > 1 else ""
@@ -86,7 +98,7 @@ def _skipped(result: Result, lang: str) -> list[str]:
     return parts
 
 
-def _summary(result: Result, lang: str) -> str:
+def _summary(result: Result, lang: str, ref: Callable[[int], str] = str) -> str:
     """One line: what was (or would be) imported, and what was not."""
     new = result.new
     name = result.label if len(result.parts) == 1 else result.file.name
@@ -94,7 +106,7 @@ def _summary(result: Result, lang: str) -> str:
         if result.dry_run:
             parts = [f"试运行：{name} 中 {new} 条投诉可导入"]
         else:
-            ids = f"（#{result.ids[0]}–#{result.ids[1]}）" if result.ids else ""
+            ids = f"（#{ref(result.ids[0])}–#{ref(result.ids[1])}）" if result.ids else ""
             parts = [f"已从 {name} 导入 {result.imported} 条投诉{ids}"]
         parts.append(f"{result.present} 条已存在")
         if result.repeated:
@@ -109,7 +121,7 @@ def _summary(result: Result, lang: str) -> str:
     if result.dry_run:
         parts = [f"dry run: {_count(new, 'complaint')} of {name} would be imported"]
     else:
-        ids = f" (#{result.ids[0]}-#{result.ids[1]})" if result.ids else ""
+        ids = f" (#{ref(result.ids[0])}-#{ref(result.ids[1])})" if result.ids else ""
         parts = [f"imported {_count(result.imported, 'complaint')}{ids} from {name}"]
     parts.append(f"{result.present} already present")
     if result.repeated:
@@ -153,6 +165,7 @@ def import_(
         max=2100,
     ),
     channel: str = typer.Option("其他", "--channel", help="Channel of rows that name none."),
+    site: str | None = SITE_OPTION,
     by: str | None = BY_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -172,6 +185,7 @@ def import_(
         result = import_file(
             ledger, file, who, mapping=columns, sheet=sheet, year=year, default_channel=channel,
             dry_run=dry_run, skip_invalid=skip_invalid, progress=progress,
+            site=site_of(ctx, site),
         )  # fmt: skip
     refused = bool(result.bad) and not skip_invalid
     if as_json:
@@ -205,7 +219,7 @@ def import_(
             err=True,
         )
         raise typer.Exit(2)
-    typer.echo(_summary(result, st.lang))
+    typer.echo(_summary(result, st.lang, ledger.ref))
 
 
 def export(
@@ -226,10 +240,18 @@ def export(
     kind: str | None = typer.Option(
         None, "--kind", help="Only this kind: 投诉 complaint, 报修 repair, 服务, 咨询, 建议."
     ),
+    as_of: str | None = typer.Option(
+        None,
+        "--as-of",
+        help="The ledger as it stood at this time (default now): later complaints and steps "
+        "left out, deadlines then in force.",
+    ),
+    site: list[str] | None = SITES_OPTION,
 ) -> None:
     """Export the complaints with their milestones (CSV with BOM, xlsx, JSON lines)."""
-    from complaintctl.domain.timeutil import now, parse_date, to_epoch
+    from complaintctl.domain.timeutil import now, parse_date, parse_time, to_epoch
     from complaintctl.domain.vocab import KIND
+    from complaintctl.reports.asof import ledger_as_of
     from complaintctl.transfer.exporter import FORMATS, Selection
     from complaintctl.transfer.exporter import export as write
 
@@ -249,11 +271,15 @@ def export(
         raise InvalidInput(
             "--to", "io_cmd.is_before_from", end=selection.end, start=selection.start
         )
+    moment = to_epoch(parse_time(as_of, "--as-of")) if as_of else to_epoch(now())
     st = state(ctx)
-    count = write(
-        st.ledger(), fmt, output, sys.stdout, selection=selection, personal=with_personal,
-        lang=st.lang, as_of=to_epoch(now()),
-    )  # fmt: skip
+    ledger = st.ledger()
+    selection = replace(selection, sites=sites_of(ctx, site))
+    with ledger_as_of(ledger, moment if as_of else None):
+        count = write(
+            ledger, fmt, output, sys.stdout, selection=selection, personal=with_personal,
+            lang=st.lang, as_of=moment,
+        )  # fmt: skip
     if output is not None:
         typer.echo(text("export.done", st.lang, count=count, output=output))
 

@@ -14,10 +14,16 @@ app = typer.Typer(help="Show or load the SLA policy (时限政策).", no_args_is
 
 
 @app.command("show")
-def show(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
+def show(
+    ctx: typer.Context,
+    site: str | None = typer.Option(
+        None, "--site", help="The policy in force for this site (default: for every site)."
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
     """Print the policy in force (its TOML, or --json)."""
     ledger = state(ctx).ledger()
-    version = ledger.policy_version()
+    version = ledger.policy_version(None if site is None else ledger.known_site(site))
     policy = ledger.policy(version)
     if as_json:
         render.print_json({"version": version, **policy.to_dict()})
@@ -30,11 +36,23 @@ def show(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
 def load(
     ctx: typer.Context,
     file: Path = typer.Argument(..., help="A policy TOML file."),
+    site: str | None = typer.Option(
+        None, "--site", help="For this site (项目) only (default: for every site)."
+    ),
     by: str | None = BY_OPTION,
 ) -> None:
     """Validate a policy file and store it as a new version."""
     text = read_text(file)
     from complaintctl.workflow import admin
 
-    version, policy = admin.load_policy(state(ctx).ledger(), actor(None, by), text)
-    say(ctx, "policy.loaded", version=version, name=policy.name)
+    version, policy = admin.load_policy(state(ctx).ledger(), actor(None, by), text, site)
+    if site is not None:
+        say(
+            ctx,
+            "policy.loaded_for_site",
+            version=version,
+            name=policy.name,
+            site=site.strip().upper(),
+        )
+    else:
+        say(ctx, "policy.loaded", version=version, name=policy.name)

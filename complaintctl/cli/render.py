@@ -124,8 +124,6 @@ def _plain(block: Any, page: int, tty: bool = False) -> str | None:
     columns two spaces apart, line ends stripped.  On one: Rich's SIMPLE_HEAD look (bold
     header, a rule under it, three spaces between columns, the title in italics, state
     colours), for tables that fit the terminal (wider ones Rich wraps)."""
-    from rich.cells import cell_len  # a pure function and its width table, not the console
-
     if isinstance(block, str):
         lines = block.split("\n")
         if all(_printable(line) and cell_len(line) <= page for line in lines):
@@ -139,12 +137,16 @@ def _plain(block: Any, page: int, tty: bool = False) -> str | None:
         if None in parsed:
             return None
         grid.append(cast("list[tuple[str, str]]", parsed))
-    sizes = [[cell_len(text) for text, _ in row] for row in grid]
+    sizes = [[_cells(text) for text, _ in row] for row in grid]
     widths = [max(column) for column in zip(*sizes, strict=True)]
     gap = 3 if tty else 2
     total = sum(widths) + gap * (len(widths) - 1)
+    fold = None  # on a terminal, the one column that may wrap, narrowed as Rich narrows it
     if total > page:
-        return None
+        fold = _narrowed(block, widths, total - page) if tty else None
+        if fold is None:
+            return None
+        total = page
     # As console(): escape codes only to a real terminal; NO_COLOR keeps bold and italics.
     ansi = sys.stdout.isatty()
     colour = ansi and "NO_COLOR" not in os.environ
@@ -155,14 +157,95 @@ def _plain(block: Any, page: int, tty: bool = False) -> str | None:
         title = block.title + " " * (total - cell_len(block.title))
         out.append(_paint(title, "italic", colour, ansi) if tty else block.title.rstrip())
     for i, (parts, size) in enumerate(zip(grid, sizes, strict=True)):
-        line = []
-        for (text, style), w, n in zip(parts, widths, size, strict=True):
-            style = "bold" if tty and i == 0 else style
-            line.append((_paint(text, style, colour, ansi) if tty else text) + " " * (w - n))
-        out.append((" " * gap).join(line).rstrip())
+        row_lines = [[(text, n) for (text, _), n in zip(parts, size, strict=True)]]
+        if fold is not None:  # the folding cell's further lines, the others blank there
+            folded = _wrap(parts[fold][0], widths[fold])
+            if folded is None or (i == 0 and len(folded) > 1):
+                return None  # (Rich puts a header's other cells on its last line)
+            row_lines[0][fold] = folded[0]
+            for more in folded[1:]:
+                row_lines.append([("", 0)] * len(parts))
+                row_lines[-1][fold] = more
+        for cells in row_lines:
+            line = []
+            for (_, style), w, (text, n) in zip(parts, widths, cells, strict=True):
+                style = "bold" if tty and i == 0 else style
+                line.append((_paint(text, style, colour, ansi) if tty else text) + " " * (w - n))
+            out.append((" " * gap).join(line).rstrip())
         if tty and i == 0:
             out.append("─" * total)
     return "".join(line + "\n" for line in out)
+
+
+def _narrowed(block: Rows, widths: list[int], excess: int) -> int | None:
+    """A table ``excess`` columns too wide for the terminal, with one column that may wrap
+    (the others are ``whole``): that column narrowed by ``excess``, as Rich narrows it, and
+    its index; None when Rich must lay the table out."""
+    wrapping = [n for n in range(len(widths)) if not (block.whole and n in block.whole)]
+    if len(wrapping) != 1 or widths[wrapping[0]] - excess < 1:
+        return None
+    widths[wrapping[0]] -= excess
+    return wrapping[0]
+
+
+def _wrap(text: str, width: int) -> list[tuple[str, int]] | None:
+    """``text`` in lines of at most ``width`` columns, broken where Rich breaks a folding
+    cell (its own ``divide_line``), each with its width; None if Rich must."""
+    size = _cells(text)
+    if size <= width:
+        return [(text, size)]
+    from rich._wrap import divide_line  # Rich's line breaking, only for a wrapping cell
+
+    offsets = divide_line(text, width, fold=True)
+    lines = []
+    for start, end in zip([0, *offsets], [*offsets, len(text)], strict=True):
+        line = text[start:end]
+        size = _cells(line)
+        if size > width:  # Rich drops the spaces that end a line past the width
+            line = line.rstrip()
+            size = _cells(line)
+            if size > width:
+                return None
+        lines.append((line, size))
+    return lines
+
+
+def cell_len(text: str) -> int:
+    """The columns ``text`` takes on a terminal, as Rich counts them."""
+    from rich.cells import cell_len as rich_cell_len  # a pure function and its width table
+
+    return rich_cell_len(text)
+
+
+def _cells(text: str) -> int:
+    """``cell_len`` of one printable cell, without Rich's character-by-character count for
+    the cells of ASCII (numbers, times, 房号: one column a character) and Chinese (two
+    columns for each character ``_wide`` knows; tests/test_fast_cli.py checks against Rich)."""
+    if text.isascii():
+        return len(text)
+    known = _KNOWN.get(text)
+    if known is not None:
+        return known
+    width = 0
+    for ch in text:
+        if ch < "\x7f":
+            width += 1
+        elif _wide(ch):
+            width += 2
+        else:
+            return cell_len(text)
+    if len(_KNOWN) < 4096:  # labels, masked names, times left: the shell meets them again
+        _KNOWN[text] = width
+    return width
+
+
+_KNOWN: dict[str, int] = {}
+
+
+def _wide(ch: str) -> bool:
+    """CJK punctuation 、。〃, a unified ideograph, or a fullwidth form ！ to ｠ (not a
+    regular expression: compiling the ranges costs more than a command's whole table)."""
+    return "\u4e00" <= ch <= "\u9fff" or "\uff01" <= ch <= "\uff60" or "\u3001" <= ch <= "\u3003"
 
 
 def _printable(text: str) -> bool:
@@ -190,7 +273,7 @@ def _cell(markup: str) -> tuple[str, str] | None:
 
 
 def _paint(text: str, style: str, colour: bool, ansi: bool = True) -> str:
-    if not ansi:
+    if not ansi or not style:
         return text
     codes = [_SGR[w] for w in style.split() if colour or w in ("bold", "italic")]
     return f"\x1b[{';'.join(codes)}m{text}\x1b[0m" if codes and text else text
@@ -233,6 +316,13 @@ def styled(text: str, state: str) -> str:
     style = STATE_STYLE.get(state)
     escaped = text.replace("[", r"\[")
     return f"[{style}]{escaped}[/]" if style and is_terminal() else escaped
+
+
+def echo(line: str, err: bool = False) -> None:
+    """One line on stdout or stderr, as ``typer.echo`` writes it (without importing Typer)."""
+    stream = sys.stderr if err else sys.stdout
+    stream.write(line + "\n")
+    stream.flush()
 
 
 def print_json(value: Any) -> None:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from complaintctl.cli import render
-from complaintctl.cli.context import JSON_OPTION, state
+from complaintctl.cli.context import JSON_OPTION, SITES_OPTION, sites_of, state
 from complaintctl.domain.errors import InvalidInput
 from complaintctl.store.outfile import check_output
 
@@ -112,7 +112,8 @@ def report(
     by: list[str] = typer.Option(
         [],
         "--by",
-        help="Breakdown: severity, category, department, handler, channel, kind (repeatable).",
+        help="Breakdown: severity, category, department, handler, channel, kind, site "
+        "(repeatable; site ranks the sites by 及时率).",
     ),
     kind: str | None = typer.Option(
         None,
@@ -125,6 +126,7 @@ def report(
         help="Trend: 及时率 and 满意率 of the last N months up to --month (in the HTML report: "
         f"its trend, default {HTML_MONTHS}).",
     ),
+    site: list[str] | None = SITES_OPTION,
     top: int = typer.Option(5, "--top", help="How many top categories and locations (default 5)."),
     fmt: str | None = typer.Option(
         None, "--format", help="table (default), json, csv, xlsx or html (a page that prints)."
@@ -161,7 +163,7 @@ def report(
             raise InvalidInput("--by", "report_cmd.not_with_months_the_trend_has")
         if fail_below_target:
             raise InvalidInput("--fail-below-target", "report_cmd.not_with_months_the_trend_is")
-        _trend(ctx, month, months, moment, chosen, output, record_kind)
+        _trend(ctx, month, months, moment, chosen, output, record_kind, site)
         return
     period = _period(month, first, last, moment)
     from complaintctl.reports.monthly import build_report
@@ -170,7 +172,8 @@ def report(
     if chosen in ("xlsx", "html") and "department" not in dims:
         dims.append("department")  # the workbook and the page always chart 及时率 by department
     with ledger.reading():  # the figures and the workbook's detail rows: one view of the ledger
-        result = build_report(ledger, period, moment, dims, top, record_kind)
+        codes = sites_of(ctx, site)
+        result = build_report(ledger, period, moment, dims, top, record_kind, codes)
         if chosen == "html":
             _html(ctx, result, HTML_MONTHS if months is None else months, output)
         else:
@@ -218,7 +221,7 @@ def _emit(ctx: typer.Context, result: Report, chosen: str, output: Path | None) 
         export.write_xlsx(
             output,
             result,
-            lambda: details(ledger, result.period, result.as_of, result.kind),
+            lambda: details(ledger, result.period, result.as_of, result.kind, result.sites),
             lang,
         )
         _done(output, lang)
@@ -234,7 +237,7 @@ def _html(ctx: typer.Context, result: Report, months: int, output: Path | None) 
 
     st = state(ctx)
     last = result.period.last.strftime("%Y-%m")
-    trend = build_trend(st.ledger(), last, months, result.as_of)
+    trend = build_trend(st.ledger(), last, months, result.as_of, sites=result.sites)
     _text_out(html.render(result, trend, st.lang), output, st.lang)
 
 
@@ -246,6 +249,7 @@ def _trend(
     chosen: str,
     output: Path | None,
     kind: str | None = None,
+    sites: list[str] | None = None,
 ) -> None:
     from complaintctl.domain.timeutil import from_epoch, iso
     from complaintctl.reports import export
@@ -255,7 +259,7 @@ def _trend(
     months_back(last, count)  # refuse a bad --months before the ledger is opened
     st = state(ctx)
     lang = st.lang
-    rows = build_trend(st.ledger(), last, count, moment, kind)
+    rows = build_trend(st.ledger(), last, count, moment, kind, sites_of(ctx, sites))
     if chosen == "json":
         import json
 
@@ -280,10 +284,12 @@ def _trend(
 
 # -- on screen --------------------------------------------------------------------------------
 class _Table:
-    """A table of plain text cells for the screen (see _show)."""
+    """A table of plain text cells for the screen (see _show); its first ``keys`` columns name
+    the row (repeated when the table is split to fit a terminal)."""
 
-    def __init__(self, *headers: str) -> None:
+    def __init__(self, *headers: str, keys: int = 1) -> None:
         self.rows: list[tuple[str, ...]] = [headers]
+        self.keys = keys
 
     def add_row(self, *cells: str) -> None:
         self.rows.append(cells)
@@ -304,12 +310,44 @@ def _show(blocks: list[_Block]) -> None:
             sys.stdout.write(text)
             return
     for block in blocks:
-        render.emit(block if isinstance(block, str) else _rich(block))
+        if isinstance(block, str):
+            render.emit(block)
+            continue
+        for n, part in enumerate(_fit(block, render.page_width())):
+            if n:
+                render.emit("")
+            render.emit(_rich(part))
+
+
+def _fit(table: _Table, width: int) -> list[_Table]:
+    """``table`` as it is when it fits ``width`` terminal columns, else split into tables of
+    as many columns as fit, each repeating the row's name (``keys``), so that no figure is
+    ever wrapped or cut (``50.0`` split into ``50.`` and ``0``)."""
+    from rich.cells import cell_len
+
+    sizes = [max(cell_len(row[n]) for row in table.rows) for n in range(len(table.rows[0]))]
+    gap = 3  # Rich's SIMPLE_HEAD table on a terminal
+    if sum(sizes) + gap * (len(sizes) - 1) <= width:
+        return [table]
+    keys = list(range(min(table.keys, len(sizes) - 1)))
+    used = sum(sizes[n] + gap for n in keys)
+    groups: list[list[int]] = [[]]
+    for n in range(len(keys), len(sizes)):
+        if groups[-1] and used + sum(sizes[m] + gap for m in groups[-1]) + sizes[n] > width:
+            groups.append([])
+        groups[-1].append(n)
+    parts = []
+    for group in groups:
+        part = _Table(*(table.rows[0][n] for n in keys + group), keys=len(keys))
+        part.rows += [tuple(row[n] for n in keys + group) for row in table.rows[1:]]
+        parts.append(part)
+    return parts
 
 
 def _rich(table: _Table) -> Any:
     headers, *rows = table.rows
-    t = render.table(*headers)
+    # on a terminal no figure is wrapped: a value too long for the page ends in …
+    t = render.table(*headers, whole=set(range(len(headers))))
     for row in rows:
         t.add_row(*(cell.replace("[", r"\[") for cell in row))
     return t
@@ -357,24 +395,27 @@ def _pairs(blocks: list[_Block], heading: str, pairs: list[tuple[str, Any]], lan
 
 def _screen(result: Report, lang: str) -> None:
     from complaintctl.reports import export
-    from complaintctl.reports.figures import OTHER_MILESTONES, label, with_levels
+    from complaintctl.reports.figures import OTHER_MILESTONES, any_not_judged, label, with_levels
 
     en = lang == "en"
     s = result.summary.as_dict()
+    unknown = any_not_judged(s)  # issue 16: times a register did not give
     blocks: list[_Block] = [export.title(result, lang)]
     keys: tuple[str, ...] = ("received", "duplicates", "total", "timely", "late", "overdue")
-    keys += ("pending", "timely_rate")
+    keys += ("pending", *(("not_judged",) if unknown else ()), "timely_rate")
     heading = "处理及时率" if not en else "Timeliness"
     cancelled = ("Cancelled" if en else "已作废", result.cancelled)  # in no figure
     _pairs(blocks, heading, [*((label(k, lang), s[k]) for k in keys), cancelled], lang)
-    states = ("met", "late", "breached", "pending")
+    states = ("met", "late", "breached", "pending", *(("not_judged",) if unknown else ()))
     ms = _Table(
         "Milestone" if en else "节点",
         *(
-            ("On time", "Late", "Breached", "Pending", "On-time %")
+            ("On time", "Late", "Breached", "Pending")
             if en
-            else ("按时", "超时完成", "已超时", "未到期", "按时率%")
+            else ("按时", "超时完成", "已超时", "未到期")
         ),
+        *((("Not judged" if en else "未判定"),) if unknown else ()),
+        "On-time %" if en else "按时率%",
     )
     for m in OTHER_MILESTONES:
         ms.add_row(
@@ -382,9 +423,10 @@ def _screen(result: Report, lang: str) -> None:
             *(_cell(s[f"{m}_{x}"]) for x in states),
             _cell(s[f"{m}_rate"]),
         )
+    resolve = ("timely", "late", "overdue", "pending", *(("not_judged",) if unknown else ()))
     ms.add_row(
         render.label("milestone", "resolve", lang),
-        *(_cell(s[k]) for k in ("timely", "late", "overdue", "pending", "timely_rate")),
+        *(_cell(s[k]) for k in (*resolve, "timely_rate")),
     )
     _section(blocks, "Milestones on time" if en else "各节点按时率", ms)
     keys = (
@@ -494,7 +536,7 @@ def _top(blocks: list[_Block], dim: str, entries: list[TopEntry], lang: str) -> 
         if en
         else f"{label(dim, 'zh')}排名"
     )
-    t = _Table("#", label(dim, lang), *(label(k, lang) for k in TOP_FIELDS))
+    t = _Table("#", label(dim, lang), *(label(k, lang) for k in TOP_FIELDS), keys=2)
     for rank, entry in enumerate(entries, 1):
         d = entry.as_dict()
         t.add_row(str(rank), _cell(entry.value), *(_cell(d[k]) for k in TOP_FIELDS))
@@ -523,12 +565,14 @@ def _breakdown(blocks: list[_Block], dim: str, items: list[Figures], lang: str) 
     from complaintctl.reports.figures import label, value_label
 
     title = f"By {label(dim, 'en').lower()}" if lang == "en" else f"按{label(dim, 'zh')}"
-    t = _Table(label(dim, lang), *(en if lang == "en" else zh for _, zh, en in BREAKDOWN_COLUMNS))
+    columns: tuple[tuple[str, str, str], ...] = BREAKDOWN_COLUMNS
+    if any(f.counts.not_judged for f in items):  # issue 16: handled at an unknown time
+        at = [k for k, _, _ in columns].index("pending") + 1
+        columns = (*columns[:at], ("not_judged", "未判定", "Not judged"), *columns[at:])
+    t = _Table(label(dim, lang), *(en if lang == "en" else zh for _, zh, en in columns))
     for f in items:
         d = f.as_dict()
-        t.add_row(
-            _cell(value_label(dim, f.value, lang)), *(_cell(d[k]) for k, _, _ in BREAKDOWN_COLUMNS)
-        )
+        t.add_row(_cell(value_label(dim, f.value, lang)), *(_cell(d[k]) for k, _, _ in columns))
     if items:
         _section(blocks, title, t)
     else:

@@ -40,12 +40,13 @@ _CURRENT = (
 
 
 class Session:
-    """Runs lines against the root command with the session's --db and --lang."""
+    """Runs lines against the root command with the session's --db, --lang and --site."""
 
-    def __init__(self, root: Any, db: Path | None, lang: str) -> None:
+    def __init__(self, root: Any, db: Path | None, lang: str, site: str | None = None) -> None:
         self.root = root
         self.db = db
         self.lang = lang
+        self.site = site
         self._ledger: Any = None
         self._key: tuple[Any, ...] = ()
 
@@ -83,7 +84,7 @@ class Session:
 
     @property
     def prefix(self) -> list[str]:
-        args = ["--lang", self.lang]
+        args = ["--lang", self.lang] + (["--site", self.site] if self.site is not None else [])
         return (["--db", str(self.db)] if self.db is not None else []) + args
 
     def run_line(self, line: str) -> int | None:
@@ -291,7 +292,7 @@ def shell(
 ) -> None:
     """The duty desk shell (值班台): every command, with completion and history."""
     st = state(ctx)
-    session = Session(ctx.find_root().command, st.db, st.lang)
+    session = Session(ctx.find_root().command, st.db, st.lang, st.site)
     try:
         if sys.stdin.isatty():
             code = interactive(session, history or history_path())

@@ -55,6 +55,11 @@ HEADERS = {
     "about": ("所涉工单", "About"),
     "ticket": ("外部工单号", "External ticket"),
     "external_due": ("外部时限", "External deadline"),
+    "site": ("项目", "Site"),
+    "site_name": ("项目名称", "Site name"),
+    "count": ("投诉数", "Complaints"),
+    "open": ("未办结", "Open"),
+    "handled": ("办结时间", "Handled"),
 }
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from typing import Any
 
+from complaintctl.domain.sites import FIRST, site_of
 from complaintctl.domain.timeutil import OFFSET, from_epoch
 from complaintctl.domain.vocab import MILESTONES, OPEN_STATUSES
 
@@ -96,6 +97,13 @@ class Complaint:
     urgent: int = 0
     appointment_at: int | None = None
     about: int | None = None  # the record a complaint is about (``link --about``)
+    site: str = FIRST  # issue 21: the site (项目) its id belongs to (domain/sites.py)
+    # issue 16, honest history: a register gave the day of receipt without its time, or the
+    # result without the time it was done; ``unjudged``, a bit mask like ``provisional``: the
+    # milestones whose outcome cannot be judged (neither met nor breached) for want of a time
+    received_time_unknown: int = 0
+    handled_time_unknown: int = 0
+    unjudged: int = 0
 
     # -- conversions -------------------------------------------------------------------------
     def to_row(self) -> dict[str, Any]:
@@ -111,7 +119,7 @@ class Complaint:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Complaint:
-        values = {f.name: row[f.name] for f in fields(cls) if f.name in row}
+        values = {name: row[name] for name in COLUMNS if name in row}  # not fields(): per row
         values["escalations"] = json.loads(row.get("escalations") or "[]")
         return cls(**values)
 
@@ -129,6 +137,10 @@ class Complaint:
 
     def is_provisional(self, milestone: str) -> bool:
         return bool(self.provisional & (1 << MILESTONES.index(milestone)))
+
+    def is_unjudged(self, milestone: str) -> bool:
+        """Whether a milestone cannot be judged for want of a time (issue 16)."""
+        return bool(self.unjudged & (1 << MILESTONES.index(milestone)))
 
 
 # The complaints table's columns: the fields, in order.
@@ -214,6 +226,8 @@ def advance(
             kind=data.get("kind", "complaint"),
             urgent=1 if data.get("urgent") else 0,
             appointment_at=data.get("appointment"),
+            site=site_of(complaint_id),
+            received_time_unknown=1 if data.get("time_unknown") else 0,
         )
     else:
         if state is None:
@@ -226,7 +240,10 @@ def advance(
         elif kind == "assigned":
             new.department = data["department"]
             new.handler = data.get("handler")
-            _mark_done(new, "assign", at)
+            if not data.get("time_unknown"):
+                _mark_done(new, "assign", at)
+            elif new.assign_done is None and new.assign_due is not None:
+                new.unjudged |= 1 << MILESTONES.index("assign")  # dispatched, when unknown
             if new.status == "registered":
                 new.status = "assigned"
         elif kind == "updated":
@@ -247,6 +264,8 @@ def advance(
             _raise_level(new, data.get("level"))
             if data.get("collective_of") is not None:
                 new.collective_of = data["collective_of"]
+        elif kind == "resolved" and data.get("time_unknown"):
+            _handled_unknown(new, data["resolution"])
         elif kind == "resolved":
             new.status = "resolved"
             new.resolution = data["resolution"]
@@ -260,11 +279,14 @@ def advance(
         elif kind == "followed_up":
             new.status = "closed"
             new.satisfaction = data["satisfaction"]
-            new.followed_up_at = at
+            new.followed_up_at = None if data.get("time_unknown") else at
         elif kind == "reopened":
             new.status = "in_progress"
             new.reopen_count += 1
             new.reopened_at = at
+            if new.handled_time_unknown:
+                new.handled_time_unknown = 0
+                new.unjudged &= ~_RESOLVE_BIT
             new.resolution = None
             new.resolved_at = None
             new.satisfaction = None
@@ -283,6 +305,7 @@ def advance(
                 if key == "received_at":
                     new.received_at = change["to"]
                     new.received_month = _month(change["to"])
+                    new.received_time_unknown = 0  # the time is known now
                 elif key not in ("name", "phone"):  # those live in the personal table
                     setattr(new, key, change["to"])
         elif kind == "cancelled":
@@ -306,9 +329,28 @@ def advance(
             setattr(new, _DUE[milestone], moment)
     if "provisional" in data:
         new.provisional = int(data["provisional"])
+    if "unjudged" in data:
+        new.unjudged = int(data["unjudged"])
     new.next_due = _next_due(new)
     new.last_seq = seq
     return new
+
+
+_RESOLVE_BIT = 1 << MILESTONES.index("resolve")
+
+
+def _handled_unknown(state: Complaint, resolution: str) -> None:
+    """Handled, but the register gives no time (issue 16): no moment is invented.  Nothing
+    is marked done; resolve and every milestone still open are not judged."""
+    state.status = "resolved"
+    state.resolution = resolution
+    state.resolved_at = None
+    state.handled_time_unknown = 1
+    for i, milestone in enumerate(MILESTONES):
+        if getattr(state, _DONE[milestone]) is None and (
+            milestone == "resolve" or getattr(state, _DUE[milestone]) is not None
+        ):
+            state.unjudged |= 1 << i
 
 
 def _next_due(state: Complaint) -> int | None:

@@ -193,6 +193,7 @@ MILESTONE_STATES = {
     "met": "按时完成",
     "late": "超时完成",
     "cancelled": "已作废",
+    "not_judged": "未判定",
 }
 
 

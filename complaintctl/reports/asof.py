@@ -1,12 +1,27 @@
-"""The ledger as it was at a moment.  For ``show --as-of``: one complaint folded again from
-its events up to then.  For the report: the complaints table, with the rows of complaints that
-changed after ``as_of`` replaced by their state as of then, rebuilt from their events
-(``model.apply``) into a temporary table, all in one read transaction (``Ledger.reading``).
+"""The ledger as it stood at a moment T: the one meaning of ``--as-of`` for every read
+(``list``, ``search``, ``show``, ``digest``, ``report``, ``export``; issue 15).
+
+A complaint as of T is its events with ``at <= T`` folded again (``model.apply``, the fold the
+ledger itself uses): a complaint received after T does not exist; a step done after T is not
+done; the deadlines are those in force at T (before a later reclassification, extension,
+correction or reopening); its state is judged at T.  Events count by when they happened
+(``at``), not by when they were recorded: a step typed in later (补录) with ``--at`` before T
+counts, so the figures may differ from what was seen at T itself.
+
+Only complaints with an event after T can differ from their row in ``complaints``; usually few
+(T is recent) and found with a few index probes.  They are rebuilt into temporary tables
+(``temp.asof_changed``: their ids, ``temp.asof_rows``: their states then) in one read
+transaction (``Ledger.reading``), and read either through :class:`Source` (the report, which
+names its rows) or, with :func:`ledger_as_of`, through a temporary view ``complaints`` that
+hides the table of the same name from unqualified queries, so ``list``, ``digest`` and
+``export`` run their own queries unchanged.  :func:`complaint_as_of` folds one complaint (for
+``show``) the same way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import sqlite3
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -17,8 +32,6 @@ from complaintctl.domain.timeutil import from_epoch
 from complaintctl.store.ledger import row_to_event
 
 if TYPE_CHECKING:
-    import sqlite3
-
     from complaintctl.store.ledger import Ledger
 
 _KINDS = """
@@ -33,16 +46,16 @@ WITH RECURSIVE k(kind) AS (
 _COLUMNS = (
     "id, received_at, received_month, channel, category, location, severity, nature, department, "
     "handler, status, satisfaction, reopen_count, extension_count, escalation_level, duplicate_of, "
-    "kind, "
+    "kind, site, "
     + ", ".join(f"{m}_due, {m}_done" for m in ("respond", "assign", "plan", "resolve", "update"))
-    + ", update_missed"
+    + ", update_missed, unjudged, handled_time_unknown"
 )
 
 
 @dataclass
 class Source:
     """Where the rows come from: the complaints table, with the rows of complaints that
-    changed after ``as_of`` replaced by their state as of then (temp.report_asof)."""
+    changed after ``as_of`` replaced by their state as of then (temp.asof_rows)."""
 
     as_of: int
     folded: bool = False
@@ -53,9 +66,9 @@ class Source:
         if not self.folded:
             return f"complaints WHERE {condition}"
         return (
-            f"(SELECT {columns} FROM complaints WHERE {condition} AND id NOT IN "
-            f"(SELECT id FROM temp.report_changed) UNION ALL "
-            f"SELECT {columns} FROM temp.report_asof WHERE {condition})"
+            f"(SELECT {columns} FROM main.complaints WHERE {condition} AND id NOT IN "
+            f"(SELECT id FROM temp.asof_changed) UNION ALL "
+            f"SELECT {columns} FROM temp.asof_rows WHERE {condition})"
         )
 
     def table(self, condition: str) -> str:
@@ -65,10 +78,11 @@ class Source:
         return self.rows(condition, "*")
 
 
+_FIRST, _LAST = -(1 << 62), 1 << 62  # no bound on the receipt time
 FEW = 50_000  # up to this many events after as_of: find them through the (kind, at) index
 
 
-def _changed(conn: sqlite3.Connection, as_of: int, start: int, end: int) -> list[int]:
+def _changed(conn: sqlite3.Connection, as_of: int, start: int | None, end: int | None) -> list[int]:
     """Complaints received in [start, end) with events after ``as_of``, and any complaint
     corrected after ``as_of`` (a corrected receipt time may have moved it out of the period
     or into it: rebuilt, it is judged by the time it had then).
@@ -86,7 +100,11 @@ def _changed(conn: sqlite3.Connection, as_of: int, start: int, end: int) -> list
     return sorted(set(_received_changed(conn, as_of, start, end)) | set(corrected))
 
 
-def _received_changed(conn: sqlite3.Connection, as_of: int, start: int, end: int) -> list[int]:
+def _received_changed(
+    conn: sqlite3.Connection, as_of: int, start: int | None, end: int | None
+) -> list[int]:
+    start = _FIRST if start is None else start
+    end = _LAST if end is None else end
     later = 0
     for (kind,) in conn.execute(_KINDS).fetchall():
         later += conn.execute(
@@ -111,48 +129,93 @@ def _received_changed(conn: sqlite3.Connection, as_of: int, start: int, end: int
     return [r[0] for r in rows]
 
 
-def _fold_changed(conn: sqlite3.Connection, as_of: int, start: int, end: int) -> bool:
-    """Rebuild, as of ``as_of``, every complaint received in [start, end) that has events
-    after ``as_of`` (``model.apply`` over its events up to then) into temp.report_asof."""
+def _fold_changed(
+    conn: sqlite3.Connection, as_of: int, start: int | None = None, end: int | None = None
+) -> bool:
+    """Rebuild, as of ``as_of``, every complaint received in [start, end) (None: no bound)
+    that has events after ``as_of`` into temp.asof_rows (its id into temp.asof_changed; one
+    received after ``as_of`` gets no row there).  False when there is none: nothing to do."""
     ids = _changed(conn, as_of, start, end)
     if not ids:
         return False
-    conn.execute("CREATE TEMP TABLE IF NOT EXISTS report_changed (id INTEGER PRIMARY KEY)")
-    conn.execute("CREATE TEMP TABLE IF NOT EXISTS report_asof AS SELECT * FROM complaints WHERE 0")
-    conn.execute("DELETE FROM temp.report_changed")
-    conn.execute("DELETE FROM temp.report_asof")
-    conn.executemany("INSERT INTO temp.report_changed (id) VALUES (?)", ((i,) for i in ids))
-    states: list[Complaint] = []
-    state: Complaint | None = None
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS asof_changed (id INTEGER PRIMARY KEY)")
+    conn.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS asof_rows AS SELECT * FROM main.complaints WHERE 0"
+    )
+    conn.execute("DELETE FROM temp.asof_changed")
+    conn.execute("DELETE FROM temp.asof_rows")
+    conn.executemany("INSERT INTO temp.asof_changed (id) VALUES (?)", ((i,) for i in ids))
     rows = conn.execute(
-        "SELECT e.* FROM temp.report_changed r CROSS JOIN events e ON e.complaint_id = r.id "
+        "SELECT e.* FROM temp.asof_changed r CROSS JOIN events e ON e.complaint_id = r.id "
         "WHERE e.at <= ? ORDER BY e.complaint_id, e.seq",
         (as_of,),
     )
-    for row in rows:
-        event = row_to_event(row)
+    states = list(fold(map(row_to_event, rows)))  # one state per complaint, not every event
+    conn.executemany(
+        f"INSERT INTO temp.asof_rows ({', '.join(COLUMNS)}) "
+        f"VALUES ({', '.join('?' for _ in COLUMNS)})",
+        map(Complaint.to_values, states),
+    )
+    return True
+
+
+def fold(events: Iterable[Event]) -> Iterator[Complaint]:
+    """The complaints that ``events`` (already those up to the moment, by complaint then
+    ``seq``) make: one whose first event is not its registration was received later, and
+    did not exist yet."""
+    state: Complaint | None = None
+    for event in events:
         if state is not None and state.id != event.complaint_id:
-            states.append(state)
+            yield state
             state = None
         if state is None and event.kind != "registered":
-            continue  # received after as_of: not in the report
+            continue  # received after the moment
         state = apply(state, event)
     if state is not None:
-        states.append(state)
-    if states:
-        conn.executemany(
-            f"INSERT INTO temp.report_asof ({', '.join(COLUMNS)}) "
-            f"VALUES ({', '.join('?' for _ in COLUMNS)})",
-            map(Complaint.to_values, states),
-        )
-    return True
+        yield state
 
 
 @contextmanager
 def snapshot(ledger: Ledger, as_of: int, start: int, end: int) -> Iterator[Source]:
     """A consistent read of the ledger as of ``as_of`` for complaints received in [start, end)."""
     with ledger.reading():
-        yield Source(as_of, _fold_changed(ledger.conn, as_of, start, end))
+        source = Source(as_of, _fold_changed(ledger.conn, as_of, start, end))
+        try:
+            yield source
+        finally:
+            if source.folded:
+                _drop(ledger.conn)
+
+
+@contextmanager
+def ledger_as_of(ledger: Ledger, as_of: int | None) -> Iterator[None]:
+    """Inside, in one read transaction, the unqualified table ``complaints`` is the ledger as
+    it stood at ``as_of`` (None: as it stands, nothing done).  Complaints with no event after
+    ``as_of`` are read from the table itself (and its indexes); those changed since, from
+    their rebuilt rows.  The view is gone on leaving (the desk shell keeps its connection)."""
+    if as_of is None:
+        yield
+        return
+    with ledger.reading():
+        conn = ledger.conn
+        try:
+            if _fold_changed(conn, as_of):
+                conn.execute(
+                    "CREATE TEMP VIEW complaints AS SELECT * FROM main.complaints WHERE id NOT IN "
+                    "(SELECT id FROM temp.asof_changed) UNION ALL SELECT * FROM temp.asof_rows"
+                )
+            yield
+        finally:
+            _drop(conn)
+
+
+def _drop(conn: sqlite3.Connection) -> None:
+    try:
+        conn.execute("DROP VIEW IF EXISTS temp.complaints")
+        conn.execute("DROP TABLE IF EXISTS temp.asof_changed")
+        conn.execute("DROP TABLE IF EXISTS temp.asof_rows")
+    except sqlite3.ProgrammingError:  # closed first (a report's rows left unread on an error):
+        pass  # its temporary tables went with it
 
 
 def complaint_as_of(ledger: Ledger, complaint_id: int, as_of: int) -> tuple[Complaint, list[Event]]:
@@ -161,14 +224,11 @@ def complaint_as_of(ledger: Ledger, complaint_id: int, as_of: int) -> tuple[Comp
     events.  A complaint received after ``as_of`` did not exist then: :class:`NotFound`."""
     ledger.get(complaint_id)  # NotFound for an id the ledger never had
     events = [e for e in ledger.events(complaint_id) if e.at <= as_of]
-    if not events or events[0].kind != "registered":
+    states = list(fold(events))
+    if not states:
         raise NotFound(
             "asof.id_complaint_was_received_after_as",
             complaint_id=complaint_id,
             as_of=from_epoch(as_of),
         )
-    state: Complaint | None = None
-    for event in events:
-        state = apply(state, event)
-    assert state is not None
-    return state, events
+    return states[0], events

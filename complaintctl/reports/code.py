@@ -11,6 +11,8 @@ from collections import Counter
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from complaintctl.domain.vocab import MILESTONES
+
 if TYPE_CHECKING:
     import sqlite3
 
@@ -19,9 +21,12 @@ LOCAL_DAY = "({col} + 28800) / 86400"  # days since 1970-01-01, Asia/Shanghai (U
 # Each facet is (name, radix, SQL for a weight): the SQL gives the row's digit (0..radix-1)
 # times the weight, so the code, the facets' mixed-radix number (lowest first), is a plain
 # sum of CASEs (no multiplications per row).  Milestone digits: 0 met, 1 late, 2 pending,
-# 3 breached, 4 n/a (exactly the states ``milestones.milestones`` gives at ``:as_of``).
-# Resolve digits: 0 timely, 1 late, 2 pending, 3 overdue.  The 复议 and 延期 counts are
-# digits themselves, up to 6; 7 stands for "7 or more" (then they are summed in SQL).
+# 3 breached, 4 n/a (exactly the states ``milestones.milestones`` gives at ``:as_of``), 5 not
+# judged for want of a time (issue 16: a clock from a receipt of unknown time, or a milestone
+# open when the complaint was handled at an unknown time; the ``unjudged`` bit mask).
+# Resolve digits: 0 timely, 1 late, 2 pending, 3 overdue, 4 not judged and handled, 5 not
+# judged and still open (a repair's clock from a receipt of unknown time).  The 复议 and 延期
+# counts are digits themselves, up to 6; 7 stands for "7 or more" (then they are summed in SQL).
 _Digit = Callable[[int], str]
 MANY = 7
 
@@ -51,14 +56,22 @@ def _choice(column: str, *values: str) -> _Digit:
     return sql
 
 
-def _milestone(m: str, *, usually_applies: bool) -> _Digit:
+def unjudged(m: str) -> str:
+    """SQL: 1 when milestone ``m`` is not judged for want of a time (issue 16), else 0."""
+    return f"(unjudged >> {MILESTONES.index(m)} & 1)"
+
+
+def _milestone(m: str, *, usually_applies: bool, unknown: bool) -> _Digit:
     # Tests in the order that reads fewest columns for most rows: "met" first where the
     # milestone applies to nearly every complaint (respond), "n/a" first where it applies only
-    # to moderate and major ones (assign, plan: most complaints are minor).  Same digits.
-    met, na = (f"{m}_done <= {m}_due", 0), (f"{m}_due IS NULL", 4)
+    # to moderate and major ones (assign, plan: most complaints are minor).  Same digits.  A
+    # clock left without a deadline for want of a time is 5, not 4 (n/a).
+    na_digit = f"(4 + {unjudged(m)})" if unknown else 4
+    met, na = (f"{m}_done <= {m}_due", 0), (f"{m}_due IS NULL", na_digit)
     return _case(
         *((met, na) if usually_applies else (na, met)),
         (f"{m}_done > {m}_due", 1),
+        *(((unjudged(m), 5),) if unknown else ()),
         (f"{m}_due < :as_of", 3),
         default=2,
     )
@@ -74,70 +87,86 @@ def _count(column: str) -> _Digit:
     return sql
 
 
-FACETS: tuple[tuple[str, int, _Digit], ...] = (
-    ("duplicate", 2, _case(("duplicate_of IS NOT NULL", 1), default=0)),
-    (
-        "resolve",
-        4,
-        _case(
-            ("resolve_done <= resolve_due", 0),
-            ("resolve_done > resolve_due", 1),
-            ("resolve_due < :as_of", 3),
-            default=2,
+def _facets(unknown: bool) -> tuple[tuple[str, int, _Digit], ...]:
+    """The facets; ``unknown``: with the branches for milestones not judged for want of a
+    time (issue 16), for the rare rows whose ``unjudged`` mask is not 0 (the others take the
+    expression without them: the per-row cost of main's)."""
+    if_unknown = (lambda *branch: (branch,)) if unknown else (lambda *branch: ())
+    return (
+        ("duplicate", 2, _case(("duplicate_of IS NOT NULL", 1), default=0)),
+        (
+            "resolve",
+            6,
+            _case(
+                ("resolve_done <= resolve_due", 0),
+                ("resolve_done > resolve_due", 1),
+                *if_unknown(
+                    unjudged("resolve"), "(5 - (resolve_done IS NOT NULL OR handled_time_unknown))"
+                ),
+                ("resolve_due < :as_of", 3),
+                default=2,
+            ),
         ),
-    ),
-    ("respond", 5, _milestone("respond", usually_applies=True)),
-    ("assign", 5, _milestone("assign", usually_applies=False)),
-    ("plan", 5, _milestone("plan", usually_applies=False)),
-    (
-        "update",
-        5,
-        _case(
-            ("update_due IS NULL", 4),
-            ("update_done IS NOT NULL", "(update_missed > 0)"),
-            ("update_due < :as_of", 3),
-            default=2,
+        ("respond", 6, _milestone("respond", usually_applies=True, unknown=unknown)),
+        ("assign", 6, _milestone("assign", usually_applies=False, unknown=unknown)),
+        ("plan", 6, _milestone("plan", usually_applies=False, unknown=unknown)),
+        (
+            "update",
+            6,
+            _case(
+                ("update_due IS NULL", f"(4 + {unjudged('update')})" if unknown else 4),
+                ("update_done IS NOT NULL", "(update_missed > 0)"),
+                *if_unknown(unjudged("update"), 5),
+                ("update_due < :as_of", 3),
+                default=2,
+            ),
         ),
-    ),
-    # 回访 digits: 0 none, then the verdict; the two-level codes kept their digits 1 and 2
-    (
-        "followup",
-        6,
-        _choice(
-            "satisfaction",
-            "satisfied",
-            "unsatisfied",
-            "very_satisfied",
-            "basically_satisfied",
-            "very_dissatisfied",
+        # 回访 digits: 0 none, then the verdict; the two-level codes kept their digits 1 and 2
+        (
+            "followup",
+            6,
+            _choice(
+                "satisfaction",
+                "satisfied",
+                "unsatisfied",
+                "very_satisfied",
+                "basically_satisfied",
+                "very_dissatisfied",
+            ),
         ),
-    ),
-    ("reopenings", MANY + 1, _count("reopen_count")),
-    ("extensions", MANY + 1, _count("extension_count")),
-    ("escalation", 3, _choice("escalation_level", "manager", "senior")),
-    ("nature", 5, _choice("nature", "valid", "assist", "excessive", "no_fault")),
-)
+        ("reopenings", MANY + 1, _count("reopen_count")),
+        ("extensions", MANY + 1, _count("extension_count")),
+        ("escalation", 3, _choice("escalation_level", "manager", "senior")),
+        ("nature", 5, _choice("nature", "valid", "assist", "excessive", "no_fault")),
+    )
 
 
-def _code_sql() -> str:
+FACETS = _facets(True)
+
+
+def _code_sql(facets: tuple[tuple[str, int, _Digit], ...]) -> str:
     terms, weight = [], 1
-    for _, radix, digit in FACETS:
+    for _, radix, digit in facets:
         terms.append(digit(weight))
         weight *= radix
     return "(" + " + ".join(terms) + ")"
 
 
-CODE_SQL = _code_sql()
+CODE_SQL = f"(CASE WHEN unjudged = 0 THEN {_code_sql(_facets(False))} ELSE {_code_sql(FACETS)} END)"
 RADICES = tuple(radix for _, radix, _ in FACETS)
 _RESOLVE = [name for name, _, _ in FACETS].index("resolve")
 _REOPENED = [name for name, _, _ in FACETS].index("reopenings")
-RESOLVE_STATES = ("timely", "late", "pending", "overdue")
-MILESTONE_STATES = ("met", "late", "pending", "breached", None)
+RESOLVE_STATES = ("timely", "late", "pending", "overdue", "not_judged")
+RESOLVE_DIGITS = (*RESOLVE_STATES, "not_judged")  # 4 handled, 5 open: both not judged
+MILESTONE_STATES = ("met", "late", "pending", "breached", None, "not_judged")
 NATURES = (None, "valid", "assist", "excessive", "no_fault")
 # The 回访 digits 1..5 (0: no 回访).
 RATINGS = ("satisfied", "unsatisfied", "very_satisfied", "basically_satisfied", "very_dissatisfied")
 # The resolve digit alone (the detail sheet's outcome, the prefix in the top lists' tokens).
-RESOLVE_SQL = "coalesce(resolve_done > resolve_due, 2 + (resolve_due < :as_of), 2)"
+RESOLVE_SQL = (
+    "coalesce(resolve_done > resolve_due, "
+    f"CASE WHEN {unjudged('resolve')} THEN 4 END, 2 + (resolve_due < :as_of), 2)"
+)
 
 # Per row besides the code: the (local day resolved, local day received) pair of a resolved
 # counted complaint, for the working days to resolve; NULL (skipped by group_concat) for the
@@ -200,6 +229,7 @@ def tally(codes: Counter[bytes]) -> tuple[Tally, int]:
             digits.append(digit)
         for i, digit in enumerate(digits):
             counts[i][digit] += n
-        if digits[_RESOLVE] < 2 or digits[_REOPENED]:  # resolved now, or once before 复议
+        # resolved now (handled at an unknown time too), or once before 复议
+        if digits[_RESOLVE] in (0, 1, 4) or digits[_REOPENED]:
             ever += n
     return dict(zip((name for name, _, _ in FACETS), counts, strict=True)), ever

@@ -76,6 +76,7 @@ class Found:
     shift: int
     groups: dict[tuple[str | None, str | None], Group]
     order: tuple[str, ...]  # the policy's departments
+    qualified: bool = False  # numbers shown YG-123: a ledger of several sites (issue 21)
 
     def __bool__(self) -> bool:
         return bool(self.groups)
@@ -208,6 +209,7 @@ def find(
     unassigned: bool = False,
     names: bool = False,
     kind: str | None = None,
+    sites: list[str] | None = None,
 ) -> Found:
     """Everything open that is breached or due soon at ``as_of``.  A pending milestone due by
     ``until`` counts as due soon too.  ``department`` (or ``unassigned``) narrows the result;
@@ -219,6 +221,9 @@ def find(
         where = "AND c.department = :department"
     if kind is not None:  # issue 20: only repairs, only complaints, ...
         where += " AND c.kind = :kind"
+    named = {f"site{n}": code for n, code in enumerate(sites or ())}
+    if sites is not None:  # issue 21: these sites only
+        where += f" AND c.site IN ({', '.join(':' + k for k in named)})"
     sql, ratio = _sql(ledger, where, names)
     params = {
         "as_of": as_of,
@@ -226,6 +231,7 @@ def find(
         "ratio": ratio,
         "department": department,
         "kind": kind,
+        **named,
     }
     groups: dict[tuple[str | None, str | None], Group] = {}
     # one snapshot for the highest id and the rows: an id past it (a complaint registered
@@ -266,7 +272,8 @@ def find(
                 group.due_soon += 1
     for group in groups.values():
         group.keys.sort()
-    return Found(as_of, shift, groups, tuple(ledger.policy().departments))
+    departments = tuple(ledger.policy().departments)
+    return Found(as_of, shift, groups, departments, ledger.multi_site)
 
 
 # -- the same as objects, for callers that want them (tests, other modules) ------------------

@@ -8,6 +8,7 @@ nothing of Typer.
 from __future__ import annotations
 
 import json
+import re
 from bisect import bisect_left
 from collections.abc import Iterator
 from datetime import date
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from complaintctl.domain import labels
 from complaintctl.domain.privacy import mask_name, mask_phone, mask_phones_in
+from complaintctl.domain.sites import STRIDE, ref, site_of
 from complaintctl.domain.timeutil import OFFSET, from_epoch, iso, local
 from complaintctl.domain.vocab import MILESTONES, SEVERITIES
 from complaintctl.reports.display import remaining
@@ -114,6 +116,7 @@ class Texts(_Clock):
         self.cal = cal
         self.lang = lang
         self.as_of = found.as_of
+        self.qualified = found.qualified  # YG-123 on a ledger of several sites (issue 21)
         self._remaining = remaining
         words = _WORDS[lang]
         self.none = words["none"]
@@ -149,10 +152,25 @@ class Texts(_Clock):
         return text
 
 
-def _width(text: str) -> int:
-    from rich.cells import cell_len  # start-up: Rich only where a wide character is measured
+# Printable ASCII (one cell each) and blocks of CJK characters and punctuation that are all
+# two cells wide, as Rich measures them (tests/test_screens.py checks every one): a text of only
+# these is measured without Rich, each wide character being three bytes in UTF-8.
+_SIMPLE = re.compile(
+    "[\x20-\x7e\u3000-\u3029\u3030-\u303e\u3041-\u3096\u309b-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
+    "\uf900-\ufaff\uff01-\uff60\uffe0-\uffe6]*"
+)
 
-    return len(text) if text.isascii() else cell_len(text)
+
+def _width(text: str) -> int:
+    """``text``'s width in terminal cells (Rich's ``cell_len``)."""
+    if text.isascii() and text.isprintable():  # a tab or other control takes no cell
+        return len(text)
+    if _SIMPLE.fullmatch(text):
+        n = len(text)
+        return n + (len(text.encode()) - n) // 2
+    from rich.cells import cell_len  # start-up: Rich only where another character is measured
+
+    return cell_len(text)
 
 
 def _plain_ascii(text: str) -> bool:
@@ -162,12 +180,15 @@ def _plain_ascii(text: str) -> bool:
 def _padded(values: list[str], head: str) -> tuple[list[str], str]:
     """``values`` and ``head`` padded to one width in terminal cells, tabs and line breaks
     flattened.  ASCII columns (numbers, units, phones, nearly always) take a fast path."""
-    if _plain_ascii("".join(values)):
+    joined = "".join(values)
+    if _plain_ascii(joined):
         size = max(_width(head), max(map(len, values), default=0))
         return [v.ljust(size) for v in values], head + " " * (size - _width(head))
-    distinct = {head, *values}
-    size = max(map(_width, distinct))
-    pads = {v: v.translate(_FLAT) + " " * (size - _width(v)) for v in distinct}
+    if "\n" in joined or "\r" in joined or "\t" in joined:
+        values = [v.translate(_FLAT) for v in values]
+    widths = {v: _width(v) for v in {head, *values}}  # each distinct value measured once
+    size = max(widths.values())
+    pads = {v: v + " " * (size - w) for v, w in widths.items()}
     return [pads[v] for v in values], pads[head]
 
 
@@ -181,6 +202,16 @@ def _escaped(values: list[str], head: str) -> tuple[list[str], str]:
     if not ("\n" in joined or "\r" in joined or "\t" in joined or "|" in joined):
         return values, cell(head)
     return [cell(v) for v in values], cell(head)
+
+
+def _abouts(texts: list[str]) -> list[str]:
+    """Each description's start on one line, phones masked: all at once, one regular
+    expression and one ``translate`` over the texts joined by NUL (neither a digit nor ``-``,
+    so a phone is matched exactly as in one text), unless a text holds a NUL itself."""
+    joined = "\0".join(texts)
+    if joined.count("\0") != len(texts) - 1:
+        return [mask_phones_in(t).translate(_FLAT) for t in texts]
+    return mask_phones_in(joined).translate(_FLAT).split("\0") if texts else []
 
 
 class _Table:
@@ -203,7 +234,7 @@ class _Table:
         cell = _escaped if markdown else _padded
         heads = texts.heads
         handlers, handler_head = cell([h or texts.none for h, _ in section.handlers], heads[0])
-        numbers, number_head = cell([f"#{cid}" for cid in ids], heads[1])
+        numbers, number_head = cell([f"#{ref(cid, texts.qualified)}" for cid in ids], heads[1])
         units, unit_head = cell([row[UNIT] for row in rows], heads[2])
         phones, phone_head = cell([mask_phone(row[PHONE]) for row in rows], heads[3])
         codes = list({row[SEVERITY] for row in rows})  # the few labels, padded once each
@@ -215,9 +246,7 @@ class _Table:
         category = dict(zip(kinds, named, strict=True))
         categories = [category[row[CATEGORY]] for row in rows]
         # what the complaint is about: the description's start, one line, phones masked
-        abouts, about_head = cell(
-            [mask_phones_in(row[ABOUT]).translate(_FLAT) for row in rows], heads[6]
-        )
+        abouts, about_head = cell(_abouts([row[ABOUT] for row in rows]), heads[6])
         labels, milestone_head = cell([texts.milestone[m] for m in present], heads[7])
         join = (" | " if markdown else "  ").join
         self.handlers = handlers
@@ -245,12 +274,111 @@ class _Table:
         ]
 
 
-def plain(found: Found, texts: Texts, *, colour: bool = False) -> Iterator[str]:
+def plain(
+    found: Found, texts: Texts, *, colour: bool = False, width: int | None = None
+) -> Iterator[str]:
     """Text for a terminal or a mail: a summary line per department, then its rows in
-    aligned columns (handler shown once per group); colour only when asked."""
+    aligned columns (handler shown once per group); colour only when asked.  ``width``: a
+    terminal's, for :func:`desk` (None: every cell whole, however wide the lines)."""
     summary = _summary(found.breached, found.due_soon, texts.lang)
     yield f"{_title(found, texts.lang)}: {summary}\n"
+    if width is not None:
+        yield from desk(found, texts, width, colour=colour)
+        return
     yield from _tables(found, texts, markdown=False, colour=colour)
+
+
+# On a terminal: lines no wider than it.  From DESK_WIDE columns the full table, its 内容摘要
+# cut to fit with …; below, the desk's columns (编号, 房号, 级别, 节点, 时限, 剩余), the handler
+# on a line of its own above their rows and the 内容摘要 in what is left.  Numbers, units,
+# times are never cut: only the description's start is.
+DESK_WIDE = 120
+_DESK = ("id", "unit", "severity", "milestone", "due", "left", "gist")
+_FULL = ("handler", "id", "unit", "phone", "severity", "category", "milestone", "due", "left",
+         "gist")  # fmt: skip
+_GIST_MIN = 6  # fewer cells left: no 内容摘要 at all
+
+
+def cut(text: str, cells: int) -> str:
+    """``text`` in at most ``cells`` terminal cells, ending in … when it had to be cut."""
+    if _width(text) <= cells:
+        return text
+    out, used = [], 0
+    for ch in text:
+        w = _width(ch)
+        if used + w > cells - 1:
+            break
+        out.append(ch)
+        used += w
+    return "".join(out) + "…"
+
+
+def desk(found: Found, texts: Texts, width: int, *, colour: bool = False) -> Iterator[str]:
+    """The digest's rows laid out for a terminal ``width`` columns wide (see DESK_WIDE)."""
+    from complaintctl.reports.digest import ABOUT, CATEGORY, ID, PHONE, SEVERITY, UNIT
+
+    lang, shift, mask = texts.lang, found.shift, found.id_mask
+    columns = _FULL if width >= DESK_WIDE else _DESK
+    heads = dict(zip(_COLUMNS, texts.heads, strict=True))
+    provisional = False
+    for s in found.sections():
+        rows: list[tuple[str | None, dict[str, str], str]] = []
+        for handler, group in s.handlers:
+            complaints = {c[ID]: c for c in group.complaints}
+            for key in group.keys:
+                c = complaints[key >> 4 & mask]
+                due = key >> shift
+                provisional = provisional or bool(key & 1)
+                cells = {
+                    "handler": handler or texts.none,
+                    "id": f"#{c[ID]}",
+                    "unit": c[UNIT].translate(_FLAT),
+                    "phone": mask_phone(c[PHONE]),
+                    "severity": texts.severity[c[SEVERITY]],
+                    "category": (c[CATEGORY] or texts.none).translate(_FLAT),
+                    "milestone": texts.milestone[key >> 1 & 7],
+                    "due": texts.due(due) + ("*" if key & 1 else ""),
+                    "left": texts.left(due),
+                    "gist": mask_phones_in(c[ABOUT]).translate(_FLAT),
+                }
+                state = "breached" if due < found.as_of else "due_soon"
+                rows.append((handler, cells, state))
+        sizes = {
+            k: max(_width(heads[k]), *(_width(cells[k]) for _, cells, _ in rows)) for k in columns
+        }
+        room = width - 2 - sum(sizes[k] + 2 for k in columns if k != "gist")
+        shown = [k for k in columns if k != "gist" or room >= _GIST_MIN]
+        if "gist" in shown:
+            sizes["gist"] = min(sizes["gist"], room)
+        summary = f"{_dept(s.department, lang)}: {_summary(s.breached, s.due_soon, lang)}"
+        lines = ["", summary, _line([cut(heads[k], sizes[k]) for k in shown], shown, sizes)]
+        current: object = ()
+        for handler, cells, state in rows:
+            if "handler" not in columns and handler is not None and handler != current:
+                lines.append(f"  {heads['handler']}：{handler}" if lang == "zh" else
+                             f"  {heads['handler']}: {handler}")  # fmt: skip
+            if "handler" in columns and handler == current:
+                cells["handler"] = ""
+            current = handler
+            if "gist" in shown:
+                cells["gist"] = cut(cells["gist"], sizes["gist"])
+            if colour:
+                cells["left"] = f"{_COLOUR[state]}{cells['left']}\x1b[0m"
+            lines.append(_line([cells[k] for k in shown], shown, sizes, colour))
+        yield "\n".join(lines) + "\n"
+    if provisional:
+        yield "\n" + _WORDS[lang]["provisional"] + "\n"
+
+
+def _line(values: list[str], keys: list[str], sizes: dict[str, int], colour: bool = False) -> str:
+    """Cells padded to their column's width, two spaces apart, the line's end stripped."""
+    out = []
+    for value, key in zip(values, keys, strict=True):
+        seen = value
+        if colour and value.startswith("\x1b["):
+            seen = value[value.index("m") + 1 : -4]
+        out.append(value + " " * (sizes[key] - _width(seen)))
+    return ("  " + "  ".join(out)).rstrip()
 
 
 def markdown(found: Found, texts: Texts) -> Iterator[str]:
@@ -344,7 +472,8 @@ def json_chunks(found: Found) -> Iterator[str]:
     )
     strings = _Strings()
     fields = {  # what belongs to the complaint, once per complaint
-        c[ID]: f'"department": {strings[dept]}, "handler": {strings[handler]}, '
+        c[ID]: f'"site": "{site_of(c[ID])}", '
+        f'"department": {strings[dept]}, "handler": {strings[handler]}, '
         f'"severity": {strings[c[SEVERITY]]}, "unit": {encode_basestring(c[UNIT])}, '
         f'"name": {encode_basestring(mask_name(c[NAME]))}, '
         f'"phone": {encode_basestring(mask_phone(c[PHONE]))}, '
@@ -375,7 +504,7 @@ def json_chunks(found: Found) -> Iterator[str]:
                 due, cid = key >> shift, key >> 4 & mask
                 n, sec = divmod(due + OFFSET, _DAY)
                 lines.append(
-                    f'{{"id": {cid}{before[key & 15]}{days[n]}T{minutes[sec // 60]}'
+                    f'{{"id": {cid % STRIDE}{before[key & 15]}{days[n]}T{minutes[sec // 60]}'
                     f"{seconds[sec % 60]}{after[key & 1]}{as_of - due}, {fields[cid]}"
                 )
             yield ("\n    " if start == 0 else ",\n    ") + ",\n    ".join(lines)

@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 from complaintctl.domain.model import MOMENT_MAPS, Complaint, Event, is_moment
 from complaintctl.domain.privacy import mask_name, mask_phone
+from complaintctl.domain.sites import number_of
 from complaintctl.domain.timeutil import from_epoch, iso
+from complaintctl.domain.vocab import MILESTONES
 from complaintctl.sla.late import gap_text, late_gap
 from complaintctl.sla.milestones import Milestone, milestones
 from complaintctl.sla.policy import Policy
@@ -78,14 +80,16 @@ def external(c: Complaint, events: list[Event]) -> dict[str, Any] | None:
     """Another system's ticket number and deadline, as an import kept them on the registered
     event, with that deadline against ours (``earlier``, ``same``, ``later`` than resolve)."""
     data = next((e.data for e in events if e.kind == "registered"), {})
-    if data.get("ticket") is None and data.get("external_due") is None:
+    limit = data.get("external_limit")  # given as a duration (3个工作日: 3wd)
+    if data.get("ticket") is None and data.get("external_due") is None and limit is None:
         return None
     due = data.get("external_due")
     ours = c.resolve_due
     versus = None
     if due is not None and ours is not None:
         versus = "earlier" if due < ours else "later" if due > ours else "same"
-    return {"ticket": data.get("ticket"), "due": _iso(due), "versus_resolve_due": versus}
+    out = {"ticket": data.get("ticket"), "due": _iso(due), "versus_resolve_due": versus}
+    return {**out, "limit": limit} if limit is not None else out
 
 
 def complaint_json(
@@ -98,19 +102,42 @@ def complaint_json(
     events: list[Event] | None = None,
 ) -> dict[str, Any]:
     out: dict[str, Any] = {k: getattr(c, k) for k in _FIELDS}
+    # issue 21: the number within its site, and the site; links stay within a site
+    out["site"] = c.site
+    for key in ("id", "duplicate_of", "collective_of"):
+        if out[key] is not None:
+            out[key] = number_of(out[key])
     name, phone = personal
     out["name"] = mask_name(name) if masked else name
     out["phone"] = mask_phone(phone) if masked else phone
     out["anonymous"] = name == "" and phone == ""  # 匿名: no one to call back
     out["received_at"] = _iso(c.received_at)
+    # issue 16: a register gave the day of receipt without its time (then received_at is
+    # the day alone, ISO 8601 2026-03-05), or the result without the time it was done
+    out["received_time_unknown"] = bool(c.received_time_unknown)
+    if c.received_time_unknown:
+        out["received_at"] = out["received_at"][:10]
+    out["handled_time_unknown"] = bool(c.handled_time_unknown)
     out["resolved_at"] = _iso(c.resolved_at)
     out["followed_up_at"] = _iso(c.followed_up_at)
     out["kind"] = c.kind  # issue 20: complaint, repair, service, inquiry, suggestion
     out["urgent"] = bool(c.urgent)
     out["appointment_at"] = _iso(c.appointment_at)
-    out["about"] = c.about
+    out["about"] = number_of(c.about) if c.about is not None else None
     policy = ledger.policy(c.policy_version)
-    out["milestones"] = [milestone_json(m) for m in milestones(c, policy, as_of)]
+    listed = {m.name: milestone_json(m) for m in milestones(c, policy, as_of)}
+    out["milestones"] = [  # a clock from a receipt of unknown time: no deadline, not judged
+        listed.get(m)
+        or {
+            "name": m,
+            "due_at": None,
+            "done_at": _iso(c.done(m)),
+            "state": "not_judged",
+            "provisional": False,
+        }
+        for m in MILESTONES
+        if m in listed or c.is_unjudged(m)
+    ]
     if events is not None and (outside := external(c, events)) is not None:
         out["external"] = outside
     if events is not None:

@@ -65,6 +65,7 @@ OUTCOME_LABELS = {
     "pending": "未到期",
     "duplicate": "重复投诉",
     "cancelled": "已作废",
+    "not_judged": "未判定（时间不详）",  # issue 16: handled at an unknown time
 }
 LEVEL_LABELS = {"manager": "经理", "senior": "高层"}
 

@@ -13,7 +13,7 @@ from complaintctl.reports.code import (
     MILESTONE_STATES,
     NATURES,
     RATINGS,
-    RESOLVE_STATES,
+    RESOLVE_DIGITS,
     tally,
 )
 
@@ -76,6 +76,13 @@ class Counts:
     nature_excessive: int = 0
     nature_no_fault: int = 0
     nature_unclassified: int = 0
+    # issue 16: not judged for want of a time (neither on time nor late, in no rate's
+    # numerator or denominator): resolve (mostly handled at an unknown time), the clocks
+    not_judged: int = 0
+    respond_not_judged: int = 0
+    assign_not_judged: int = 0
+    plan_not_judged: int = 0
+    update_not_judged: int = 0
 
     def add_codes(self, codes: Counter[bytes]) -> bool:
         """Count rows by their state codes (``codes``: code text -> how many rows).  False
@@ -86,9 +93,9 @@ class Counts:
         total = t["duplicate"][0]
         self.received += total + t["duplicate"][1]
         self.total += total
-        for state, n in zip(RESOLVE_STATES, t["resolve"], strict=True):
+        for state, n in zip(RESOLVE_DIGITS, t["resolve"], strict=True):
             setattr(self, state, getattr(self, state) + n)
-        self.resolved += t["resolve"][0] + t["resolve"][1]
+        self.resolved += t["resolve"][0] + t["resolve"][1] + t["resolve"][4]
         for m in OTHER_MILESTONES:
             for m_state, n in zip(MILESTONE_STATES, t[m], strict=True):
                 if m_state is not None:
@@ -175,6 +182,7 @@ def _field_order() -> tuple[str, ...]:
     order += ["extended", "extensions", "escalated", "escalated_manager", "escalated_senior"]
     order += [f"nature_{n}" for n in ("valid", "assist", "excessive", "no_fault", "unclassified")]
     order += ["resolve_days_mean", "resolve_days_p90"]
+    order += ["not_judged", *(f"{m}_not_judged" for m in OTHER_MILESTONES)]  # issue 16
     return tuple(order)
 
 
@@ -225,6 +233,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "nature_unclassified": ("未定性", "Nature not set"),
     "resolve_days_mean": ("平均办结工作日", "Mean working days to resolve"),
     "resolve_days_p90": ("办结工作日P90", "P90 working days to resolve"),
+    "not_judged": ("办结未判定（时间不详）", "Resolve not judged (time unknown)"),
+    **{
+        f"{m}_not_judged": (f"{_MS_ZH[m]}未判定", f"{_MS_EN[m]} not judged")
+        for m in OTHER_MILESTONES
+    },
     # words used around the figures
     "share": ("占比%", "Share %"),
     "month": ("月份", "Month"),
@@ -246,11 +259,19 @@ LABELS: dict[str, tuple[str, str]] = {
     "channel": ("渠道", "Channel"),
     "location": ("位置", "Location"),
     "kind": ("类型", "Kind"),
+    "site": ("项目", "Site"),
 }
 assert all(k in LABELS for k in FIELDS)
 
 
 LEVEL_FIELDS = tuple(f"level_{code}" for code in SATISFACTION.codes)
+# issue 16: the counts of milestones not judged for want of a time, resolve first; outputs
+# that lay the figures out show them only when one is not zero
+NOT_JUDGED_FIELDS = ("not_judged", *(f"{m}_not_judged" for m in OTHER_MILESTONES))
+
+
+def any_not_judged(values: dict[str, float | int | None]) -> bool:
+    return any(values.get(k) for k in NOT_JUDGED_FIELDS)
 
 
 def with_levels(keys: tuple[str, ...], values: dict[str, float | int | None]) -> tuple[str, ...]:
@@ -276,6 +297,7 @@ _UNSET = {
     "channel": ("-", "-"),
     "location": ("-", "-"),
     "kind": ("-", "-"),
+    "site": ("-", "-"),
 }
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from complaintctl.domain.labels import ESCALATION_LEVELS, EVENT_KINDS, h, label
 from complaintctl.domain.model import is_moment
+from complaintctl.domain.sites import FIRST, mention, ref, site_of
 from complaintctl.domain.timeutil import from_epoch, local, local_due
 from complaintctl.domain.vocab import MILESTONES
 
@@ -29,7 +30,14 @@ _WORDS: dict[str, tuple[str, str]] = {
 }
 # Data that is shown another way (deadlines as changes) or not at all.
 _HIDDEN = {"changes", "due", "previous_due", "provisional", "update_due", "done", "before", "from",
-           "milestone", "reason_code", "policy_version", "source_key"}  # fmt: skip
+           "milestone", "reason_code", "policy_version", "source_key", "unjudged"}  # fmt: skip
+# An imported step whose time the register did not give (issue 16), by the event's kind.
+_UNKNOWN = {
+    "registered": ("受理时间不详", "time of receipt unknown"),
+    "assigned": ("派单时间不详", "time of dispatch unknown"),
+    "resolved": ("办结时间不详", "time handled unknown"),
+    "followed_up": ("回访时间不详", "time of follow-up unknown"),
+}
 # Keys of event data holding a coded value, and the vocabulary that names it.
 _ENUMS = {k: k for k in ("channel", "severity", "nature", "satisfaction", "status")}
 _ENUMS["kind"] = "record_kind"  # 投诉, 报修, ... (issue 20)
@@ -59,7 +67,9 @@ def _value(key: str, value: Any, lang: str) -> str:
         zh, en = ESCALATION_LEVELS.get(str(value), (str(value), str(value)))
         return en if lang == "en" else zh
     if key in ("main", "via"):
-        return f"#{value}"
+        return mention(value)
+    if key in ("about", "collective_of") and isinstance(value, int):
+        return ref(value, site_of(value) != FIRST)
     if isinstance(value, bool):
         return ("yes" if value else "no") if lang == "en" else ("是" if value else "否")
     if isinstance(value, int) and is_moment(key):
@@ -109,6 +119,16 @@ def corrections(changes: dict[str, Any], lang: str) -> list[str]:
     return out
 
 
+def when(kind: str, at: int, data: dict[str, Any], lang: str) -> str:
+    """When an event happened as a history shows it: the local time; the day alone for a
+    receipt whose time is unknown, 不详 for a step done at an unknown time (issue 16)."""
+    if not data.get("time_unknown"):
+        return local(from_epoch(at))
+    if kind == "registered":
+        return local(from_epoch(at))[:10]
+    return "unknown" if lang == "en" else "不详"
+
+
 def details(kind: str, data: dict[str, Any], lang: str) -> str:
     """One event's details, fields separated by ``；`` (``; `` in English)."""
     parts: list[str] = []
@@ -118,6 +138,9 @@ def details(kind: str, data: dict[str, Any], lang: str) -> str:
             continue
         if key == "contacted":
             parts.append(_word(key, lang))
+        elif key == "time_unknown":
+            zh, en = _UNKNOWN.get(kind, ("时间不详", "time unknown"))
+            parts.append(en if lang == "en" else zh)
         elif key in before:
             old = _value(key, before[key], lang)
             parts.append(f"{_word(key, lang)} {old} → {_value(key, value, lang)}")

@@ -18,7 +18,13 @@ from typing import Any
 from complaintctl.domain.labels import label as code_label
 from complaintctl.domain.timeutil import from_epoch, local
 from complaintctl.reports import goals
-from complaintctl.reports.figures import OTHER_MILESTONES, label, value_label, with_levels
+from complaintctl.reports.figures import (
+    OTHER_MILESTONES,
+    any_not_judged,
+    label,
+    value_label,
+    with_levels,
+)
 from complaintctl.reports.monthly import TOP_FIELDS, TREND_FIELDS, Report, TrendRow
 from complaintctl.sla.targets import RATES
 
@@ -79,6 +85,7 @@ _WORDS = {
     "late": ("超时完成", "Late"),
     "breached": ("已超时", "Breached"),
     "pending": ("未到期", "Pending"),
+    "not_judged": ("未判定", "Not judged"),
     "rate": ("按时率", "On-time rate"),
     "chart_department": ("各部门处理及时率", "Timely rate by department"),
     "chart_milestones": ("各节点按时率", "On-time rate by milestone"),
@@ -339,7 +346,7 @@ def render(report: Report, trend: Sequence[TrendRow], lang: str) -> str:
         _section(
             _w("timeliness", lang),
             '<div class="cols">',
-            _pairs((*TIMELINESS, "timely_rate"), data, lang),
+            _pairs((*TIMELINESS, *_not_judged(data), "timely_rate"), data, lang),
             f'<p class="note">{escape(_w("definition", lang))}</p></div>',
         ),
         _milestones(data, report.targets, lang),
@@ -411,16 +418,24 @@ def _targets(verdict: goals.Verdict, lang: str) -> str:
     return _section(goals.word("targets", lang), *parts)
 
 
+def _not_judged(data: dict[str, Any]) -> tuple[str, ...]:
+    """("not_judged",) when a count is not judged for want of a time (issue 16), else ()."""
+    return ("not_judged",) if any_not_judged(data) else ()
+
+
 def _milestones(data: dict[str, Any], verdict: goals.Verdict, lang: str) -> str:
-    head = [_w(k, lang) for k in ("milestone", "on_time", "late", "breached", "pending", "rate")]
+    extra = _not_judged(data)
+    states = ("on_time", "late", "breached", "pending", *extra)
+    head = [_w(k, lang) for k in ("milestone", *states, "rate")]
     rows = []
     bars: list[tuple[str, str, float | None]] = []
     for m in OTHER_MILESTONES:
-        keys = [f"{m}_{s}" for s in ("met", "late", "breached", "pending")] + [f"{m}_rate"]
+        keys = [f"{m}_{s}" for s in ("met", "late", "breached", "pending", *extra)]
+        keys.append(f"{m}_rate")
         name = _milestone(m, lang)
         rows.append(f"<th>{escape(name)}</th>" + "".join(figure(k, k, data[k]) for k in keys))
         bars.append((name, f"{m}_rate", data[f"{m}_rate"]))
-    keys = ["timely", "late", "overdue", "pending", "timely_rate"]
+    keys = ["timely", "late", "overdue", "pending", *extra, "timely_rate"]
     name = _milestone("resolve", lang)
     rows.append(f"<th>{escape(name)}</th>" + "".join(figure(k, k, data[k]) for k in keys))
     bars.append((name, "timely_rate", data["timely_rate"]))

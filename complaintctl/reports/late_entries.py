@@ -60,7 +60,7 @@ def late_entries(
     """The late entries among the events, recorded by ``source.as_of``, of the complaints
     ``condition`` selects (inside the report's snapshot)."""
     out = LateEntries()
-    versions = range(ledger.policy_version() + 1)
+    versions = range(ledger.last_policy_version() + 1)
     floor = min(ledger.policy(v).late_entry.seconds for v in versions)
     sql = (
         "SELECT e.complaint_id AS id, e.kind AS kind, e.at AS at, e.recorded_at AS recorded_at, "

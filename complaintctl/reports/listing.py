@@ -59,6 +59,7 @@ class Filters:
     due_to: int | None = None
     linked: bool | None = None
     kind: str | None = None  # issue 20: 投诉, 报修, ...
+    sites: tuple[str, ...] | None = None  # issue 21: these sites' complaints (None: every site)
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,7 @@ def build_filters(
     due_within: str | None = None,
     linked: bool | None = None,
     kind: str | None = None,
+    sites: list[str] | None = None,
 ) -> Filters:
     """The filters from what a clerk typed (Chinese or English values, local dates
     inclusive), judged at ``moment``; a bad value raises ``InvalidInput`` naming the
@@ -136,6 +138,7 @@ def build_filters(
         due_from=due_from,
         due_to=due_to,
         linked=linked,
+        sites=tuple(sites) if sites is not None else None,
     )
 
 
@@ -229,6 +232,8 @@ def conditions(f: Filters) -> tuple[list[str], list[Any]]:
         add("next_due >= ? AND next_due <= ?", f.due_from, f.due_to)
     if f.linked is not None:
         add("duplicate_of IS NOT NULL" if f.linked else "duplicate_of IS NULL")
+    if f.sites is not None:
+        add(f"site IN ({', '.join('?' for _ in f.sites)})", *f.sites)
     return where, params
 
 
@@ -243,7 +248,10 @@ WITH_CONTACT = (
 
 
 def to_rows(rows: list[Any]) -> list[Row]:
-    return [(Complaint.from_row(dict(r)), r["p_name"], r["p_phone"]) for r in rows]
+    # dict(zip(keys, row)), not dict(row): a sqlite3.Row looks each name up along its columns
+    keys = rows[0].keys() if rows else []
+    values = [dict(zip(keys, r, strict=True)) for r in rows]
+    return [(Complaint.from_row(v), v["p_name"], v["p_phone"]) for v in values]
 
 
 def find_page(ledger: Ledger, f: Filters, limit: int | None = 50) -> Page:

@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from complaintctl.store.ledger import Ledger
     from complaintctl.time.calendar import WorkCalendar
 
-DIMENSIONS = ("severity", "category", "department", "handler", "channel", "kind")
+DIMENSIONS = ("severity", "category", "department", "handler", "channel", "kind", "site")
 TOP = 5
 MAX_MONTHS = 120
 _EPOCH_DAY = date(1970, 1, 1).toordinal()
@@ -197,7 +197,8 @@ def _aggregate(
 
 # Resolved complaints with no phone to call back (anonymous, 匿名): not owed a 回访.
 _NO_CALLBACK = (
-    " AND duplicate_of IS NULL AND resolve_done IS NOT NULL AND resolve_due IS NOT NULL"
+    " AND duplicate_of IS NULL AND (resolve_done IS NOT NULL AND resolve_due IS NOT NULL"
+    " OR handled_time_unknown)"
     " AND id IN (SELECT complaint_id FROM personal WHERE phone = '')"
 )
 
@@ -258,21 +259,22 @@ def _places(
 ) -> tuple[_Tally, _Tally] | None:
     """The top lists' tallies from TOPS_SQL's token lists, or None when they cannot be read
     back: a value holding a comma (more tokens than complaints), or one starting with
-    char(1..3) (read as a resolve state: more late/pending/overdue than the counts say)."""
+    char(1..4) (read as a resolve state: more late/pending/overdue/not judged than the counts
+    say)."""
     out: tuple[_Tally, _Tally] = ({}, {})
-    expected = [counts.timely, counts.late, counts.pending, counts.overdue]
+    expected = [counts.timely, counts.late, counts.pending, counts.overdue, counts.not_judged]
     for tally, tokens in zip(out, (categories, locations), strict=True):
         # (SQLite before 3.47 gives NULL, not '', for the group_concat of one '')
         values = tokens.split(b",") if tokens is not None else [b""][: counts.total]
         if len(values) != counts.total:
             return None
-        states = [0, 0, 0, 0]
+        states = [0, 0, 0, 0, 0]
         for token, n in Counter(values).items():
-            state = token[0] if token and 1 <= token[0] <= 3 else 0
+            state = token[0] if token and 1 <= token[0] <= 4 else 0
             states[state] += n
             if len(token) > (state > 0):
                 value = (token[1:] if state else token).decode()
-                tally.setdefault(value, [0, 0, 0, 0])[state] += n
+                tally.setdefault(value, [0, 0, 0, 0, 0])[state] += n
         if states != expected:
             return None
     return out
@@ -291,7 +293,7 @@ def _places_exact(
     for state, category, location, n in rows:
         for tally, value in zip(out, (category, location), strict=True):
             if value:
-                tally.setdefault(value, [0, 0, 0, 0])[state] += n
+                tally.setdefault(value, [0, 0, 0, 0, 0])[state] += n
     return out
 
 
@@ -342,6 +344,7 @@ class Report:
     top_categories: list[TopEntry]
     top_locations: list[TopEntry]
     kind: str | None = None  # issue 20: the kind the report is filtered to (None: every kind)
+    sites: tuple[str, ...] | None = None  # issue 21: the sites it covers (None: every site)
     late: LateEntries = field(default_factory=LateEntries)
     cancelled: int = 0  # entries cancelled as made in error (作废): in no figure
     targets: Verdict = field(default_factory=Verdict)  # the policy's targets, judged
@@ -354,6 +357,7 @@ class Report:
             "to": self.period.last.isoformat(),
             "as_of": iso(from_epoch(self.as_of)),
             "kind": self.kind,
+            "sites": list(self.sites) if self.sites is not None else None,
             **self.summary.as_dict(),
             "cancelled": self.cancelled,
             "breakdowns": {
@@ -371,7 +375,11 @@ class Report:
 
 
 def _order(dimension: str, rows: dict[str | None, Figures]) -> list[Figures]:
-    """Severity and channel in their fixed order, other values by count; unset last."""
+    """Severity and channel in their fixed order, sites ranked by 及时率 (issue 21: best
+    first, then by count and code; a site with nothing judged yet last), other values by
+    count; unset last."""
+    if dimension == "site":
+        return sorted(rows.values(), key=_rank)
     fixed = {"severity": SEVERITY.codes, "channel": CHANNEL.codes, "kind": KIND.codes}.get(
         dimension
     )
@@ -393,13 +401,14 @@ def build_report(
     by: Sequence[str] = (),
     top: int = TOP,
     kind: str | None = None,
+    sites: Sequence[str] | None = None,
 ) -> Report:
     """Every figure of ``period`` as of ``as_of`` (epoch seconds); with ``kind``, of the
     records of that kind only (issue 20: every kind counts in the 及时率 by default)."""
     for dim in by:
         if dim not in DIMENSIONS:
             raise InvalidInput("--by", "monthly.unknown_dimension", accepted=DIMENSIONS, dim=dim)
-    period_condition, params = of_kind(period, kind)
+    period_condition, params = of_sites(*of_kind(period, kind), sites)
     condition = f"{period_condition} AND {COUNTED}"
     cal = ledger.calendar()
     with snapshot(ledger, as_of, period.start, period.end) as source:
@@ -426,6 +435,7 @@ def build_report(
         _top(places[0], total, top),
         _top(places[1], total, top),
         kind=kind,
+        sites=tuple(sites) if sites is not None else None,
         late=late,
         cancelled=cancelled,
         targets=judge(summary.as_dict(), ledger.policy().targets),
@@ -438,6 +448,21 @@ def of_kind(period: Period, kind: str | None) -> tuple[str, dict[str, Any]]:
     if kind is None:
         return condition, params
     return f"{condition} AND kind = :kind", {**params, "kind": kind}
+
+
+def of_sites(
+    condition: str, params: dict[str, Any], sites: Sequence[str] | None
+) -> tuple[str, dict[str, Any]]:
+    """The condition narrowed to the complaints of ``sites`` (issue 21; None: every site)."""
+    if sites is None:
+        return condition, params
+    named = {f"site{n}": code for n, code in enumerate(sites)}
+    return f"{condition} AND site IN ({', '.join(':' + k for k in named)})", {**params, **named}
+
+
+def _rank(f: Figures) -> tuple[int, float, int, str]:
+    rate = f.rates()["timely_rate"]
+    return (rate is None, -float(rate or 0), -f.counts.total, f.value or "")
 
 
 @dataclass(frozen=True)
@@ -479,7 +504,12 @@ TREND_FIELDS = (
 
 
 def build_trend(
-    ledger: Ledger, last: str, count: int, as_of: int, kind: str | None = None
+    ledger: Ledger,
+    last: str,
+    count: int,
+    as_of: int,
+    kind: str | None = None,
+    sites: Sequence[str] | None = None,
 ) -> list[TrendRow]:
     """及时率 and 满意率 of each of the ``count`` months up to ``last``, as of ``as_of``."""
     months = months_back(last, count)
@@ -490,6 +520,7 @@ def build_trend(
     if kind is not None:
         condition += " AND kind = :kind"
         params["kind"] = kind
+    condition, params = of_sites(condition, params, sites)
     with snapshot(ledger, as_of, start, end) as source:
         rows, _ = _aggregate(ledger.conn, source, condition, params, None, key="received_month")
     return [TrendRow(m, rows.get(m) or Figures(m, Counts())) for m in months]
@@ -527,11 +558,15 @@ DETAIL_FIELDS = (
 
 
 def details(
-    ledger: Ledger, period: Period, as_of: int, kind: str | None = None
+    ledger: Ledger,
+    period: Period,
+    as_of: int,
+    kind: str | None = None,
+    sites: Sequence[str] | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Each complaint of the period as of ``as_of``, contacts masked, with its outcome
     (timely/late/overdue/pending, or duplicate) by the same SQL as the counts."""
-    condition, params = of_kind(period, kind)
+    condition, params = of_sites(*of_kind(period, kind), sites)
     cal = ledger.calendar()
     with snapshot(ledger, as_of, period.start, period.end) as source:
         late = late_entries(ledger, source, condition, params).per_complaint
@@ -552,7 +587,10 @@ def details(
                 reason = _cancel_reason(ledger, row["id"])
             yield {
                 "id": row["id"],
-                "received_at": local(from_epoch(row["received_at"])),
+                # the day alone when a register did not give the time (issue 16)
+                "received_at": local(from_epoch(row["received_at"]))[
+                    : 10 if row["received_time_unknown"] else None
+                ],
                 "unit": row["unit"],
                 "name": mask_name(row["p_name"]),
                 "phone": mask_phone(row["p_phone"]),

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
 from complaintctl.domain.privacy import mask_phones_in
+from complaintctl.domain.sites import ref
 from complaintctl.reports.digest import ID, UNIT
 from complaintctl.reports.digest_text import _dept, _summary, _title
 
@@ -111,7 +112,7 @@ def details(ledger: Ledger, found: Found) -> dict[int, str]:
     short = _Short()
     out = {}
     for cid, category, description in rows:
-        cells = [f"#{cid}", short[units[cid]]]
+        cells = [f"#{ref(cid, found.qualified)}", short[units[cid]]]
         if category:
             cells.append(short[category])
         if description and description.strip():

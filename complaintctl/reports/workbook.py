@@ -38,11 +38,12 @@ def fraction(rate: float | None) -> Rate | None:
     return None if rate is None else Rate(round(rate / 100, 4))
 
 
-def moment(text: str | None) -> datetime | None:
+def moment(text: str | None) -> datetime | str | None:
     """``2026-03-05 15:00`` -> a datetime; a deadline ``2026-03-05 24:00`` is the instant it
-    means, 2026-03-06 00:00 (the companion text column keeps the 24:00 wording)."""
-    if text is None:
-        return None
+    means, 2026-03-06 00:00 (the companion text column keeps the 24:00 wording).  A day alone
+    (a receipt whose time a register did not give, issue 16) stays text: no time invented."""
+    if text is None or len(text) == 10:
+        return text
     # by slicing: strptime took a third of a large month's detail sheet
     day = datetime(int(text[:4]), int(text[5:7]), int(text[8:10]))
     return day + timedelta(hours=int(text[11:13]), minutes=int(text[14:16]))

@@ -1,5 +1,6 @@
 """Milestone states against a moment: pending, due_soon, breached, met, late (and
-cancelled, for an entry cancelled as made in error)."""
+cancelled, for an entry cancelled as made in error; not_judged, for one that wants a time a
+register did not give: handled at an unknown time, issue 16)."""
 
 from __future__ import annotations
 
@@ -52,6 +53,8 @@ def milestones(c: Complaint, policy: Policy, as_of: int) -> list[Milestone]:
             state = "late" if late else "met"
         elif c.status == "cancelled":  # an entry made in error: nothing is owed
             state = "cancelled"
+        elif c.is_unjudged(name):  # handled, but when is not known: neither met nor breached
+            state = "not_judged"
         elif as_of > due:
             state = "breached"
         elif as_of >= warn_from:
@@ -64,7 +67,7 @@ def milestones(c: Complaint, policy: Policy, as_of: int) -> list[Milestone]:
 
 def next_milestone(c: Complaint, policy: Policy, as_of: int) -> Milestone | None:
     """The open milestone due first, or None when nothing is outstanding."""
-    if c.status == "cancelled":
+    if c.status == "cancelled" or c.handled_time_unknown:
         return None
     pending = [m for m in milestones(c, policy, as_of) if m.done is None]
     return min(pending, key=lambda m: m.due) if pending else None

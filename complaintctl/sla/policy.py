@@ -8,7 +8,6 @@ version in the ledger; each complaint keeps the version its deadlines came from.
 
 from __future__ import annotations
 
-import hashlib
 import tomllib
 from dataclasses import dataclass, field
 from datetime import time
@@ -142,6 +141,8 @@ class Policy:
 
     @property
     def digest(self) -> str:
+        import hashlib  # start-up: OpenSSL's set-up, ~15 % of a cold `show`; only when loading
+
         return hashlib.sha256(self.text.encode()).hexdigest()
 
     def limit(self, severity: str | None, milestone: str) -> Duration | None:

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from complaintctl.domain.model import COLUMNS, Complaint, advance
+from complaintctl.domain.sites import FIRST
 from complaintctl.store import chain as integrity
 from complaintctl.store import textindex
 
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 
 _ID = COLUMNS.index("id")
 _LAST_SEQ = COLUMNS.index("last_seq")
+_SITE = COLUMNS.index("site")
 
 
 class NewComplaint(NamedTuple):
@@ -57,7 +59,7 @@ class Bulk:
 
     BATCH = 20_000  # events per executemany
 
-    def __init__(self, writer: Writer) -> None:
+    def __init__(self, writer: Writer, site: str = FIRST) -> None:
         self.conn = writer.conn
         self.now = writer.now
         last = self.conn.execute(
@@ -65,7 +67,8 @@ class Bulk:
         ).fetchone()
         self.seq = int(last[0]) if last else 0
         self.prev = str(last[1]) if last else integrity.GENESIS
-        self.first_id = self.next_id = writer.next_id()
+        self.site = site
+        self.first_id = self.next_id = writer.next_id(site)
         self._events: list[tuple[Any, ...]] = []
         self._rows: list[list[Any]] = []
         self._people: list[tuple[int, str, str, str]] = []
@@ -92,7 +95,7 @@ class Bulk:
             prev, pii = digest, None  # only the registered event carries the digest
         self.seq, self.prev = seq, prev
         row = list(new.row)
-        row[_ID], row[_LAST_SEQ] = cid, seq
+        row[_ID], row[_LAST_SEQ], row[_SITE] = cid, seq, self.site
         self._rows.append(row)
         if len(events) >= self.BATCH:
             self.flush()

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import random
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -20,7 +19,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from complaintctl.domain.errors import LedgerUnavailable, NotFound
+from complaintctl.domain import sites
+from complaintctl.domain.errors import InvalidInput, LedgerUnavailable, NotFound
 from complaintctl.domain.model import COLUMNS, Complaint, Event, apply
 from complaintctl.store import head, outfile, textindex
 from complaintctl.store.schema import MIGRATIONS, SCHEMA_VERSION
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 APPLICATION_ID = 0x43504C54  # "CPLT"
 ENV_DB = "COMPLAINTCTL_DB"
 ENV_TIMEOUT = "COMPLAINTCTL_BUSY_TIMEOUT"
+ENV_SITE = "COMPLAINTCTL_SITE"
 MAX_ID = 2**63 - 1  # SQLite's largest integer
 # Pages of a new ledger: rows of a few hundred bytes and long texts; half the WAL frames and
 # write calls of SQLite's 4096 (a 100,000-row import: 1.2 s less; docs/performance.md).
@@ -150,6 +151,7 @@ class Ledger:
         self.read_only = read_only  # a file or folder this process cannot write
         self._calendar: WorkCalendar | None = None
         self._policies: dict[int, Policy] = {}
+        self._sites: dict[str, str] | None = None  # code -> name, read once
 
     # -- opening -----------------------------------------------------------------------------
     @classmethod
@@ -197,6 +199,8 @@ class Ledger:
             except sqlite3.OperationalError as exc:
                 busy = "locked" in str(exc) or "busy" in str(exc)
                 if busy and time.monotonic() < deadline:
+                    import random  # start-up: only when another process holds the ledger
+
                     time.sleep(0.02 + random.random() * 0.05)
                     continue
                 conn.close()
@@ -304,6 +308,7 @@ class Ledger:
         except sqlite3.OperationalError as exc:
             raise _explain(exc, self.path) from exc
         writer = Writer(self)
+        self._sites = None  # another terminal may have added one
         try:
             with _guard(self.path):
                 yield writer
@@ -415,8 +420,74 @@ class Ledger:
         with _guard(self.path):
             return self.conn.execute(sql, params).fetchall()
 
+    # -- sites (issue 21) ---------------------------------------------------------------------
+    def sites(self) -> dict[str, str]:
+        """Every site of the ledger, code -> name, in the order of their codes."""
+        if self._sites is None:
+            with _guard(self.path):
+                rows = self.conn.execute("SELECT code, name FROM sites ORDER BY code").fetchall()
+            self._sites = {str(r[0]): str(r[1]) for r in rows}
+        return self._sites
+
+    @property
+    def multi_site(self) -> bool:
+        """A ledger of several sites names its complaints ``YG-123``, one of one site ``123``."""
+        return len(self.sites()) > 1
+
+    def ref(self, complaint_id: int) -> str:
+        """A complaint's number as people read it on this ledger (domain/sites.ref)."""
+        return sites.ref(complaint_id, self.multi_site)
+
+    def default_site(self) -> str:
+        with _guard(self.path):
+            row = self.conn.execute(
+                "SELECT value FROM settings WHERE key = 'default_site'"
+            ).fetchone()
+        return str(row[0]) if row else sites.FIRST
+
+    def site(self, given: str | None = None) -> str:
+        """The site of a command: ``--site``, else ``$COMPLAINTCTL_SITE``, else the ledger's
+        default; an unknown code is refused naming the accepted ones."""
+        if given is None:
+            given = os.environ.get(ENV_SITE) or None
+        if given is None:
+            return self.default_site()
+        return self.known_site(given)
+
+    def known_site(self, given: str, field: str = "--site") -> str:
+        code = sites.normal_code(given, field)
+        if code not in self.sites():
+            raise InvalidInput(field, "ledger.no_site", given=given, accepted=self.sites())
+        return code
+
+    def site_filter(self, given: list[str] | None) -> list[str] | None:
+        """The sites a listing or report covers: each ``--site`` given, else
+        ``$COMPLAINTCTL_SITE``, else None: every site."""
+        if given:
+            return sorted({self.known_site(g) for g in given})
+        env = os.environ.get(ENV_SITE)
+        return [self.known_site(env)] if env else None
+
+    def complaint_id(self, text: str, site: str | None = None, field: str = "ID") -> int:
+        """The key of ``YG-123``, or of ``123`` in ``site`` (default: :meth:`site`)."""
+        if "-" in text:
+            code = sites.normal_code(text.strip().lstrip("#").split("-", 1)[0], field)
+            self.known_site(code, field)
+            return sites.parse_ref(text, code, field)
+        return sites.parse_ref(text, self.site(site), field)
+
     # -- policy and calendar -----------------------------------------------------------------
-    def policy_version(self) -> int:
+    def policy_version(self, site: str | None = None) -> int:
+        """The policy in force for ``site``: the newest version loaded for it or for every
+        site; without a site, the newest for every site (0: the built-in policy)."""
+        with _guard(self.path):
+            row = self.conn.execute(
+                "SELECT max(version) FROM policies WHERE site IS NULL OR site = ?", (site,)
+            ).fetchone()
+        return int(row[0] or 0)
+
+    def last_policy_version(self) -> int:
+        """The newest version loaded, for whichever site (versions count across sites)."""
         with _guard(self.path):
             row = self.conn.execute("SELECT max(version) FROM policies").fetchone()
         return int(row[0] or 0)
@@ -542,10 +613,13 @@ class Writer:
         # in the data of each event this transaction appends with an earlier ``at``
         self.late_reason: str | None = None
 
-    def next_id(self) -> int:
-        return int(
-            self.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM complaints").fetchone()[0]
-        )
+    def next_id(self, site: str = sites.FIRST) -> int:
+        """The key of the next complaint of ``site`` (numbers count within a site)."""
+        first, last = sites.bounds(site)
+        row = self.conn.execute(
+            "SELECT max(id) FROM complaints WHERE id BETWEEN ? AND ?", (first, last)
+        ).fetchone()
+        return first if row[0] is None else int(row[0]) + 1
 
     def append(self, event: Event) -> Event:
         """Chain the event to the log and return it with its sequence number."""

@@ -168,6 +168,36 @@ CREATE INDEX complaints_unit ON complaints(unit);
 CREATE INDEX personal_phone_tail ON personal(substr(replace(phone, '-', ''), -4));
 CREATE INDEX personal_name ON personal(name);
 """,
+    # 6: sites (项目 / 服务中心, issue 21; domain/sites.py).  Every complaint belongs to one;
+    # existing ledgers move into the first site, MAIN, whose complaint keys are their numbers,
+    # so every id stays what it was.  complaints.site repeats what the key says, for filters
+    # and indexes; a policy version applies to one site (policies.site) or to all (NULL).
+    # settings holds the ledger's default site (``site default CODE``).
+    """
+CREATE TABLE sites (
+    code TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    added_at INTEGER
+);
+INSERT INTO sites (code, name, added_at) VALUES ('MAIN', '本项目', NULL);
+CREATE TABLE settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+INSERT INTO settings (key, value) VALUES ('default_site', 'MAIN');
+ALTER TABLE complaints ADD COLUMN site TEXT NOT NULL DEFAULT 'MAIN';
+ALTER TABLE policies ADD COLUMN site TEXT;
+CREATE INDEX complaints_site_month ON complaints(site, received_month);
+CREATE INDEX complaints_site_open ON complaints(site, status, next_due);
+""",
+    # 7 (issue 16, honest history): a receipt imported with its day but no time of day, a
+    # complaint imported as handled at an unknown time, and the milestones that for want of
+    # a time are not judged (a bit mask by milestone, like provisional).
+    """
+ALTER TABLE complaints ADD COLUMN received_time_unknown INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE complaints ADD COLUMN handled_time_unknown INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE complaints ADD COLUMN unjudged INTEGER NOT NULL DEFAULT 0;
+""",
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -32,6 +32,7 @@ from typing import Any
 from complaintctl.domain.errors import CalendarError, InvalidInput, LedgerUnavailable
 from complaintctl.domain.messages import Msg
 from complaintctl.domain.model import Complaint, advance
+from complaintctl.domain.sites import FIRST
 from complaintctl.domain.timeutil import from_epoch
 from complaintctl.domain.vocab import MILESTONES
 from complaintctl.store import chain as integrity
@@ -221,6 +222,7 @@ def _verify(conn: sqlite3.Connection, anchors: list[str]) -> Report:
             )
     _check_complaints(conn, report)
     _check_ledger_tables(conn, system, report)
+    _check_sites(conn, system, report)
     _check_calendar_cache(conn, report)
     return report
 
@@ -599,6 +601,50 @@ def _check_ledger_tables(
     for name in TRIGGERS:
         if name not in present:
             report.add("ledger", "triggers", f"{name} is missing: events are no longer append-only")
+
+
+def _check_sites(conn: sqlite3.Connection, events: list[dict[str, Any]], report: Report) -> None:
+    """Sites (issue 21): each row of ``sites`` added by a ``site_added`` event (but the first
+    site, made by the migration), the default site the one the last ``default_site_set``
+    event chose, and each policy's site the one its ``policy_loaded`` event names."""
+    added: dict[str, tuple[int, str]] = {}
+    default, policy_site = FIRST, {}
+    for e in events:
+        try:
+            data = json.loads(e["data"])
+            if e["kind"] == "site_added":
+                added[str(data["code"])] = (e["seq"], str(data["name"]))
+            elif e["kind"] == "default_site_set":
+                default = str(data["code"])
+            elif e["kind"] == "policy_loaded":
+                policy_site[int(data["version"])] = data.get("site")
+        except (ValueError, KeyError, TypeError):
+            continue  # reported by _check_ledger_tables, or a kind it reads too
+    for row in _rows(conn, "SELECT code, name FROM sites ORDER BY code"):
+        seq_name = added.pop(str(row["code"]), None)
+        if seq_name is None and row["code"] != FIRST:
+            report.add(f"site {row['code']}", "row", "added without a site_added event")
+        elif seq_name is not None and seq_name[1] != row["name"]:
+            report.add(
+                f"site {row['code']}",
+                "name",
+                f"does not match the site_added event {seq_name[0]}: edited after it was added",
+                seq=seq_name[0],
+            )
+    for code, (seq, _) in sorted(added.items()):
+        report.add(f"site {code}", "row", f"added by event {seq} but missing", seq=seq)
+    stored = _rows(conn, "SELECT value FROM settings WHERE key = 'default_site'")
+    if not stored or stored[0]["value"] != default:
+        report.add("ledger", "default site", f"not {default}, the site its events chose")
+    for row in _rows(conn, "SELECT version, site FROM policies ORDER BY version"):
+        version = int(row["version"])
+        if version in policy_site and policy_site[version] != row["site"]:
+            report.add(
+                f"policy v{version}",
+                "site",
+                f"{row['site'] or 'every site'}, but loaded for "
+                f"{policy_site[version] or 'every site'}",
+            )
 
 
 def _check_calendar_cache(conn: sqlite3.Connection, report: Report) -> None:

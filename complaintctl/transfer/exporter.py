@@ -14,14 +14,15 @@ import csv
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import IO, Any
 
 from complaintctl.domain.cells import safe
 from complaintctl.domain.model import Complaint
 from complaintctl.domain.privacy import mask_name, mask_phone
-from complaintctl.domain.timeutil import CST, from_epoch, to_epoch
+from complaintctl.domain.sites import number_of
+from complaintctl.domain.timeutil import CST, from_epoch, iso, to_epoch
 from complaintctl.domain.vocab import (
     CHANNEL,
     KIND,
@@ -70,6 +71,12 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("urgent", "是否紧急"),
     ("appointment_at", "预约时间"),
     ("about", "所涉工单"),
+    # issue 16: another system's ticket number and deadline (the import kept them on the
+    # registered event): a deadline given as a duration (3个工作日) is written as that
+    ("ticket", "工单编号"),
+    ("external_due", "办结时限"),
+    # issue 21: the site (项目); 编号, 重复投诉并入 and 所涉工单 are numbers within it
+    ("site", "项目"),
 )
 # milestone -> Chinese headers of its deadline, the time it was met, its state.  The "done"
 # headers of respond, assign and plan are the importer's contacted_at, assigned_at, planned_at.
@@ -89,6 +96,7 @@ _ENUMS: dict[str, Enum] = {
     "kind": KIND,
 }
 _TIMES = ("received_at", "resolved_at", "followed_up_at", "appointment_at")
+_NUMBERS = ("id", "duplicate_of", "about")  # complaints named by their number in the site
 
 
 def headers(lang: str) -> list[str]:
@@ -108,10 +116,14 @@ class Selection:
     start: date | None = None
     end: date | None = None
     kind: str | None = None
+    sites: list[str] | None = None  # issue 21: these sites (None: every site)
 
     def where(self) -> tuple[str, list[Any]]:
         clauses: list[str] = []
         params: list[Any] = []
+        if self.sites is not None:
+            clauses.append(f"c.site IN ({', '.join('?' for _ in self.sites)})")
+            params += self.sites
         if self.kind is not None:
             clauses.append("c.kind = ?")
             params.append(self.kind)
@@ -142,6 +154,26 @@ def complaints(
             yield Complaint.from_row(dict(row)), row["p_name"], row["p_phone"]
 
 
+Outside = dict[int, tuple[str | None, int | None, str | None]]
+
+
+def outside(ledger: Ledger, selection: Selection) -> Outside:
+    """The selected complaints' external ticket number, deadline and its duration, by id:
+    one pass over the registered events that name one (few: imported from a hotline)."""
+    where, params = selection.where()
+    sql = (
+        "SELECT e.complaint_id, e.data FROM events e JOIN complaints c ON c.id = e.complaint_id"
+        f"{where.replace(' WHERE ', ' WHERE e.kind = ? AND ') if where else ' WHERE e.kind = ?'}"
+        " AND (e.data LIKE '%\"ticket\"%' OR e.data LIKE '%\"external_%')"
+    )
+    found: Outside = {}
+    with ledger.guard():
+        for complaint_id, data in ledger.conn.execute(sql, ["registered", *params]):
+            d = json.loads(data)
+            found[complaint_id] = (d.get("ticket"), d.get("external_due"), d.get("external_limit"))
+    return found
+
+
 def _local(epoch: int | None) -> datetime | None:
     """A naive local date-time (what a spreadsheet cell holds)."""
     return from_epoch(epoch).replace(tzinfo=None) if epoch is not None else None
@@ -156,21 +188,33 @@ def flat_row(
     lang: str,
     personal: bool,
     as_of: int,
+    external: tuple[str | None, int | None, str | None] | None = None,
 ) -> list[Any]:
     """One complaint as the cells of a sheet row: labels (zh) or codes (en), local times."""
     values: list[Any] = []
+    ticket, external_due, limit = external or (None, None, None)
     for key, _ in COLUMNS:
         if key == "name":
             values.append((name or "") if personal else mask_name(name))
         elif key == "phone":
             values.append((phone or "") if personal else mask_phone(phone))
+        elif key == "received_at" and c.received_time_unknown:
+            # the day alone, as the register gave it (issue 16): imports back the same
+            values.append(from_epoch(c.received_at).date())
         elif key in _TIMES:
             values.append(_local(getattr(c, key)))
+        elif key == "ticket":
+            values.append(ticket)
+        elif key == "external_due":
+            values.append(limit if limit is not None else _local(external_due))
         elif key == "urgent":  # 是 for an emergency repair, else blank (the importer's column)
             values.append(("是" if lang == "zh" else "yes") if c.urgent else None)
         elif key in _ENUMS:
             code = getattr(c, key)
             values.append(_ENUMS[key].label(code, lang) if code is not None else None)
+        elif key in _NUMBERS:
+            key_value = getattr(c, key)
+            values.append(number_of(key_value) if key_value is not None else None)
         else:
             values.append(getattr(c, key))
     states = {m.name: m.state for m in milestones(c, ledger.policy(c.policy_version), as_of)}
@@ -211,6 +255,7 @@ def write_xlsx(rows: Iterator[list[Any]], path: Path, lang: str) -> int:
         ws = book.add_worksheet("投诉台账" if lang == "zh" else "complaints")
         bold = book.add_format({"bold": True})
         stamp = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+        day = book.add_format({"num_format": "yyyy-mm-dd"})  # a receipt of unknown time
         names = headers(lang)
         ws.write_row(0, 0, names, bold)
         ws.freeze_panes(1, 0)
@@ -223,6 +268,8 @@ def write_xlsx(rows: Iterator[list[Any]], path: Path, lang: str) -> int:
             for col, value in enumerate(row):
                 if isinstance(value, datetime):
                     ws.write_datetime(count, col, value, stamp)
+                elif isinstance(value, date):
+                    ws.write_datetime(count, col, datetime.combine(value, time()), day)
                 elif isinstance(value, str):
                     ws.write_string(count, col, value)
                 elif value is not None:
@@ -249,23 +296,41 @@ def export(
     if output is not None:
         check_output(output, ledger.path)
     selected = complaints(ledger, selection)
+    others = outside(ledger, selection)
     if fmt == "jsonl":
         lines = (
             json.dumps(
-                complaint_json(ledger, c, as_of, personal=(n, p), masked=not personal),
+                _with_external(
+                    complaint_json(ledger, c, as_of, personal=(n, p), masked=not personal),
+                    others.get(c.id),
+                ),
                 ensure_ascii=False,
             )
             for c, n, p in selected
         )
         return _to(output, stream, lambda out: _write_lines(lines, out), ledger.path)
     rows = (
-        flat_row(ledger, c, n, p, lang=lang, personal=personal, as_of=as_of) for c, n, p in selected
+        flat_row(
+            ledger, c, n, p, lang=lang, personal=personal, as_of=as_of, external=others.get(c.id)
+        )
+        for c, n, p in selected
     )
     if fmt == "xlsx":
         assert output is not None
         with replacing(output, ledger=ledger.path) as temp:
             return write_xlsx(rows, temp, lang)
     return _to(output, stream, lambda out: write_csv(rows, out, lang), ledger.path)
+
+
+def _with_external(
+    obj: dict[str, Any], found: tuple[str | None, int | None, str | None] | None
+) -> dict[str, Any]:
+    """A JSON line with the ``external`` object ``show --json`` gives (ticket, due, limit)."""
+    if found is not None:
+        ticket, due, limit = found
+        due_text = iso(from_epoch(due)) if due is not None else None
+        obj["external"] = {"ticket": ticket, "due": due_text, **({"limit": limit} if limit else {})}
+    return obj
 
 
 def _write_lines(lines: Iterator[str], out: IO[str]) -> int:

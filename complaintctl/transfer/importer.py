@@ -23,6 +23,7 @@ from typing import Any
 from complaintctl.domain.cells import safe
 from complaintctl.domain.errors import InvalidInput
 from complaintctl.domain.model import Event
+from complaintctl.domain.sites import FIRST, number_of, site_of
 from complaintctl.domain.vocab import CHANNEL
 from complaintctl.store import outfile
 from complaintctl.store.bulk import Bulk
@@ -53,6 +54,8 @@ class Part:
     blank: int = 0  # blank rows between the data rows
     footer: int = 0  # footer rows: 合计, 注, 制表人 …
     withheld: int = 0  # imported rows whose masked phone was withheld
+    received_unknown: int = 0  # good rows received on a day, its time not given (issue 16)
+    handled_unknown: int = 0  # good rows handled, the time not given
     stopped: int | None = None  # the row where a run of blank rows ended the data
 
 
@@ -95,6 +98,14 @@ class Result:
     @property
     def withheld(self) -> int:
         return sum(p.withheld for p in self.parts)
+
+    @property
+    def received_unknown(self) -> int:
+        return sum(p.received_unknown for p in self.parts)
+
+    @property
+    def handled_unknown(self) -> int:
+        return sum(p.handled_unknown for p in self.parts)
 
     @property
     def ignored(self) -> list[str]:
@@ -140,7 +151,11 @@ class Result:
                 for p in self.parts
             ],
             "withheld_phones": self.withheld,
-            "ids": list(self.ids) if self.ids else None,
+            "received_time_unknown": self.received_unknown,
+            "handled_time_unknown": self.handled_unknown,
+            # issue 21: the first and last number given, within the site imported into
+            "ids": [number_of(i) for i in self.ids] if self.ids else None,
+            "site": site_of(self.ids[0]) if self.ids else None,
             "rejects_file": str(self.rejects) if self.rejects else None,
             "dry_run": self.dry_run,
         }
@@ -189,8 +204,10 @@ def import_file(
     dry_run: bool = False,
     skip_invalid: bool = False,
     progress: Progress | None = None,
+    site: str = FIRST,
 ) -> Result:
-    """Check every row of ``path`` and write the good ones, all or nothing.
+    """Check every row of ``path`` and write the good ones, all or nothing, as complaints
+    of ``site`` (issue 21: numbered on from its last).
 
     One pass, in one transaction: rows are checked and written in chunks as the file is read,
     and the transaction is rolled back if any row is bad (unless ``skip_invalid``: then the
@@ -202,8 +219,9 @@ def import_file(
     channel = CHANNEL.parse(default_channel, "--channel")
     try:
         return _import(
-            ledger, path, actor, mapping, sheet, year, channel, dry_run, skip_invalid, progress
-        )
+            ledger, path, actor, mapping, sheet, year, channel, dry_run, skip_invalid, progress,
+            site,
+        )  # fmt: skip
     except csv.Error as exc:  # a field over the csv module's limit, a NUL byte, ...
         raise InvalidInput(
             "FILE", "importer.cannot_read_the_csv_nothing_imported", name=path.name, exc=exc
@@ -223,9 +241,10 @@ def _import(
     dry_run: bool,
     skip_invalid: bool,
     progress: Progress | None,
+    site: str = FIRST,
 ) -> Result:
     parts, skipped = _sheets(path, sheet, mapping or {}, year)
-    version = ledger.policy_version()
+    version = ledger.policy_version(site)
     first = parts[0]
     result = Result(path, first.label, first.header, version, dry_run, parts, skipped)
     with bulk(ledger):
@@ -246,7 +265,7 @@ def _import(
             return result
         try:
             with ledger.write() as w:
-                writing = Bulk(w)
+                writing = Bulk(w, site)
                 for part in parts:
                     with open_table(path, part.sheet) as table:
                         source = (
@@ -292,6 +311,7 @@ def _pass(
             progress("write" if writing else "check", chunk.last, total)
         part.rows, part.blank, part.footer = chunk.rows, chunk.blank, chunk.footer
         part.withheld, part.stopped = chunk.withheld, chunk.stopped
+        part.received_unknown, part.handled_unknown = chunk.received_unknown, chunk.handled_unknown
         result.rows = rows + chunk.rows
         if several:
             for b in chunk.bad:

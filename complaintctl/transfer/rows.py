@@ -35,6 +35,7 @@ from complaintctl.domain.vocab import (
 )
 from complaintctl.sla.policy import Policy
 from complaintctl.store import chain as integrity
+from complaintctl.time.deadlines import Duration, parse_duration
 from complaintctl.transfer.sheets import (
     EXPORTED,
     Bad,
@@ -138,6 +139,11 @@ class Record:
     main_export_id: int | None = None
     ticket: str | None = None  # another system's ticket number (工单编号)
     external_due: int | None = None  # that system's deadline (处理时限 / 办结时限)
+    external_limit: Duration | None = None  # that deadline as a duration (3个工作日)
+    # issue 16: the receipt's day without its time (``received`` is 00:00 of that day), and
+    # a result without the time it was done: imported as handled at an unknown time
+    received_time_unknown: bool = False
+    handled_time_unknown: bool = False
 
 
 def source_key(received: int, unit: str, name: str, description: str) -> str:
@@ -183,6 +189,7 @@ class RowReader:
         self.default_channel = default_channel
         self.year = header.year
         self.own = header.own_export
+        self._known_time = True  # whether the last receipt read gave its time of day
         # how each field's cell is read and checked (the receipt is read by _received)
         self.convert: dict[str, Callable[[Cell], Any]] = {
             "channel": _channel,
@@ -200,11 +207,11 @@ class RowReader:
             "plan": _long,
             "resolution": _long,
             "satisfaction": _satisfaction,
-            "status": _status,
+            "status": _own_status if header.own_export else _status,
             "kind": lambda v: KIND.parse(cell_text(v)),
             "appointment_at": _appointment,
             "ticket": _short,
-            "external_due": self._exact,
+            "external_due": self._external_due,
             **dict.fromkeys(STEPS, self._later),
             **dict.fromkeys(
                 ("export_id", "reopen_count", "extension_count", "duplicate_of"), _count
@@ -253,6 +260,7 @@ class RowReader:
             problems.append(Problem(row, self.column(name), shown, reason))
 
         received = self._received(values, fail)
+        known_time = self._known_time
         for name in ("unit", "description"):
             if name not in values:
                 fail(name, "must not be empty")
@@ -268,6 +276,7 @@ class RowReader:
             get("unit") or "",
             get("description") or "",
         )
+        rec.received_time_unknown = not known_time
         rec.severity = get("severity") or ("major" if get("urgent") else None)
         _kind(rec, get, fail)
         rec.location = get("location")
@@ -288,7 +297,11 @@ class RowReader:
             self._order(rec, fail)
         rec.status = get("status")
         rec.ticket = get("ticket")
-        rec.external_due = get("external_due")
+        external = get("external_due")
+        if isinstance(external, Duration):  # 3个工作日: counted from the receipt by the builder
+            rec.external_limit = external
+        else:
+            rec.external_due = external
         if rec.phone == WITHHELD:
             rec.phone, rec.withheld = "", True
         if self.own:
@@ -296,16 +309,20 @@ class RowReader:
         self._consistent(rec.status, values, fail)
         if problems:
             return sorted(problems, key=lambda p: self.position.get(p.column, len(self.headers)))
+        # a result without its time: handled at an unknown time (never an invented one)
+        rec.handled_time_unknown = rec.resolution is not None and rec.resolved_at is None
         if rec.followed_up_at is None and rec.satisfaction is not None:
-            rec.followed_up_at = rec.resolved_at
+            rec.followed_up_at = rec.resolved_at  # None when handled at an unknown time
         rec.key = source_key(rec.received, rec.unit, rec.name, rec.description)
         return rec
 
     # -- the pieces of a row ------------------------------------------------------------------
     def _received(self, values: dict[str, Cell], fail: Callable[[str, str], None]) -> int | None:
-        """The receipt: a date (with or without a time) and/or a time-of-day column."""
+        """The receipt: a date (with or without a time) and/or a time-of-day column.  A date
+        alone is 00:00 of that day, with ``_known_time`` False (the time is unknown)."""
         day_cell, time_cell = values.get("received_at"), values.get("received_time")
         name = "received_at"
+        self._known_time = True
         try:
             day: date | None = None
             at: time | None = None
@@ -313,16 +330,20 @@ class RowReader:
                 day, at = when(day_cell, self.year)
             if time_cell is not None:
                 name = "received_time"
-                moment = clock(time_cell, self.year)
-                if isinstance(moment, datetime):
-                    if day is not None and moment.date() != day:
-                        raise Bad(f"another day than {self.column('received_at')}")
-                    day, at = moment.date(), moment.time()
-                else:
+                moment = self._clock_or_day(time_cell)
+                if isinstance(moment, time):
                     at = moment
+                else:  # a date-time, or a date alone (the time unknown)
+                    that = moment.date() if isinstance(moment, datetime) else moment
+                    if day is not None and that != day:
+                        raise Bad(f"another day than {self.column('received_at')}")
+                    day = that
+                    if isinstance(moment, datetime):
+                        at = moment.time()
             if day is None:
                 name = "received_at" if "received_at" in self.columns else "received_time"
                 raise Bad("must not be empty" if time_cell is None else "no date given")
+            self._known_time = at is not None
             epoch = _moment(day, at or time())
             if epoch > self.now + 60:
                 raise Bad(f"{local(from_epoch(epoch))} is in the future")
@@ -331,6 +352,17 @@ class RowReader:
             fail(name, str(exc))
             return None
 
+    def _clock_or_day(self, value: Cell) -> time | datetime | date:
+        """A time-of-day cell; a date alone there (a register's 投诉时间 column holding only
+        dates, issue 16) is the day, its time unknown, not a bad row."""
+        try:
+            return clock(value, self.year)
+        except Bad:
+            day, at = when(value, self.year)  # its own message when it is no date either
+            if at is not None:
+                raise
+            return day
+
     def _later(self, value: Cell) -> int:
         """A step's time; a date alone is the end of that day (23:59, or now if that is today)."""
         day, at = when(value, self.year)
@@ -338,6 +370,19 @@ class RowReader:
         if epoch > self.now + 60:
             raise Bad(f"{local(from_epoch(epoch))} is in the future")
         return epoch
+
+    def _external_due(self, value: Cell) -> int | Duration:
+        """Another system's deadline: a moment, or a duration from the receipt as a 12345
+        ticket writes it (``3个工作日``, ``5天``, ``24小时``, ``3wd``)."""
+        text = cell_text(value).strip() if isinstance(value, str) else ""
+        match = _LIMIT.match(text)
+        if match:
+            amount, unit = match.groups()
+            return parse_duration(f"{amount}{_LIMIT_UNITS.get(unit, unit)}", "external_due")
+        try:
+            return self._exact(value)
+        except Bad as exc:
+            raise Bad(f"{exc}; or a duration such as 3个工作日, 5天, 24小时") from exc
 
     def _exact(self, value: Cell) -> int:
         """A deadline or a done mark of an export, as it is (a date alone is 00:00)."""
@@ -404,9 +449,15 @@ class RowReader:
             fail("status", "says closed, but no follow-up verdict is given")
 
 
+# A deadline written as a duration: 3个工作日, 5 天, 24小时, 30分钟, or 3wd, 24h.
+_LIMIT_UNITS = {"个工作日": "wd", "工作日": "wd", "个自然日": "d", "自然日": "d", "天": "d",
+                "日": "d", "个小时": "h", "小时": "h", "分钟": "m"}  # fmt: skip
+_LIMIT = re.compile(
+    r"^(\d+)\s*(个工作日|工作日|个自然日|自然日|天|日|个小时|小时|分钟|wd|d|h|m)$", re.I
+)
+
 # (a field, the field it needs, what that one is): the cells a row must give together
 _NEEDS = (
-    ("resolution", "resolved_at", "the time it was done"),
     ("resolved_at", "resolution", "the resolution"),
     ("satisfaction", "resolution", "a resolution first"),
     ("followed_up_at", "satisfaction", "the follow-up verdict"),
@@ -566,10 +617,16 @@ def _satisfaction(value: Cell) -> tuple[str, str | None]:
     return verdict, _long(text)
 
 
+def _own_status(value: Cell) -> str:
+    """A status of our own export: codes, labels or register words; 已作废 too, so an entry
+    cancelled as made in error goes round the trip as one (counted apart, in no figure)."""
+    text = cell_text(value).strip()
+    return _STATUS_WORDS.get(text) or STATUS.parse(text)
+
+
 def _status(value: Cell) -> str:
     """A status code (or "open") from a status column: codes, labels or register words."""
-    text = cell_text(value).strip()
-    status = _STATUS_WORDS.get(text) or STATUS.parse(text)
+    status = _own_status(value)
     if status == "cancelled":  # not a complaint: leave it out of the sheet (issue 14)
         raise Bad("an entry cancelled as made in error (已作废) is not imported")
     return status

@@ -80,7 +80,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
 DERIVED: tuple[str, ...] = (
     *"""id 编号 序号 no source_row reason reopen_count 复议次数 extension_count 延期次数
     escalation_level 升级 escalations duplicate_of 重复投诉并入 collective_of policy_version
-    时限政策版本 resolve_done update_done 实际完成时间 反馈时间 about 所涉工单""".split(),  # noqa: SIM905
+    时限政策版本 resolve_done update_done 实际完成时间 反馈时间 about 所涉工单 site 项目""".split(),  # noqa: SIM905
     *(f"{m}_{part}" for m in MILESTONES for part in ("due", "state")),
     *(f"{m}{p}" for m in ("首次联系", "派单", "方案", "完成", "反馈") for p in ("时限", "状态")),
 )
@@ -314,7 +314,11 @@ def _read_jsonl(path: Path) -> Table:
 
 
 def _flatten(obj: dict[str, Any]) -> dict[str, Any]:
-    out = {k: v for k, v in obj.items() if k not in ("milestones", "events")}
+    out = {k: v for k, v in obj.items() if k not in ("milestones", "events", "external")}
+    external = obj.get("external")
+    if isinstance(external, dict):  # another system's ticket and deadline (or its duration)
+        out["ticket"] = external.get("ticket")
+        out["external_due"] = external.get("limit") or external.get("due")
     for m in obj.get("milestones") or ():
         if isinstance(m, dict) and "name" in m:
             out[f"{m['name']}_due"] = m.get("due_at")

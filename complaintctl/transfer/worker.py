@@ -77,6 +77,9 @@ class Chunk:
     blank: int = 0  # blank rows between the data rows, so far
     footer: int = 0  # footer rows (合计, 注, 制表人 …), so far
     withheld: int = 0  # good rows whose masked phone is withheld, so far
+    # good rows received on a day without the time, handled without the time, so far
+    received_unknown: int = 0
+    handled_unknown: int = 0
     stopped: int | None = None  # where a run of blank rows ended the data (the last chunk)
     # rows of our own export: (export id, source key), and the duplicates among them as
     # (source key, the export id of their main, when the link is carried over)
@@ -134,6 +137,8 @@ def chunks(job: Job, table: Table, size: int = CHUNK) -> Iterator[Chunk]:
             seen[parsed.key] = number
             good.append(parsed)
             chunk.withheld += parsed.withheld
+            chunk.received_unknown += parsed.received_time_unknown
+            chunk.handled_unknown += parsed.handled_time_unknown
             if parsed.export_id is not None:
                 chunk.exported.append((parsed.export_id, parsed.key))
             if parsed.main_export_id is not None:
@@ -141,7 +146,8 @@ def chunks(job: Job, table: Table, size: int = CHUNK) -> Iterator[Chunk]:
         if chunk.rows % size == 0:
             yield done()
             chunk = Chunk(chunk.rows, number, blank=chunk.blank, footer=chunk.footer,
-                          withheld=chunk.withheld)  # fmt: skip
+                          withheld=chunk.withheld, received_unknown=chunk.received_unknown,
+                          handled_unknown=chunk.handled_unknown)  # fmt: skip
     chunk.stopped = table.stopped
     yield done()
 

@@ -26,6 +26,15 @@ def link_about(ledger: Ledger, actor: Actor, complaint_id: int, about_id: int) -
     with ledger.write() as w:
         complaint = ledger.get(complaint_id)
         other = ledger.get(about_id)
+        if complaint.site != other.site:
+            raise InvalidInput(
+                "--about",
+                "about.other_site",
+                other=other.id,
+                other_site=other.site,
+                id=complaint.id,
+                site=complaint.site,
+            )
         if complaint.kind != "complaint":
             raise DomainError(
                 "about.cannot_link_about_it_is_a", id=complaint.id, kind=KIND.term(complaint.kind)

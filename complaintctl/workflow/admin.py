@@ -14,25 +14,26 @@ from complaintctl.workflow.actor import Actor
 from complaintctl.workflow.recalc import Outcome, recalculate
 
 
-def load_policy(ledger: Ledger, actor: Actor, text: str) -> tuple[int, Policy]:
-    """Validate and store a new policy version; complaints registered from now on use it."""
+def load_policy(
+    ledger: Ledger, actor: Actor, text: str, site: str | None = None
+) -> tuple[int, Policy]:
+    """Validate and store a new policy version; complaints registered from now on use it,
+    those of ``site`` only when one is given (issue 21), else those of every site."""
     policy = parse_policy(text)
+    if site is not None:
+        site = ledger.known_site(site)
     with ledger.write() as w:
-        version = ledger.policy_version() + 1
+        version = ledger.last_policy_version() + 1
         ledger.conn.execute(
-            "INSERT INTO policies (version, loaded_at, by, name, sha256, text) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (version, actor.epoch, actor.by, policy.name, policy.digest, text),
+            "INSERT INTO policies (version, loaded_at, by, name, sha256, text, site) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (version, actor.epoch, actor.by, policy.name, policy.digest, text, site),
         )
-        w.append(
-            Event(
-                "policy_loaded",
-                None,
-                actor.epoch,
-                actor.by,
-                {"version": version, "name": policy.name, "sha256": policy.digest},
-            )
-        )
+        data: dict[str, object] = {"version": version, "name": policy.name}
+        data["sha256"] = policy.digest
+        if site is not None:  # a policy of every site keeps the event it always had
+            data["site"] = site
+        w.append(Event("policy_loaded", None, actor.epoch, actor.by, data))
     return version, policy
 
 

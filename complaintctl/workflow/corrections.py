@@ -20,7 +20,7 @@ from complaintctl.domain.timeutil import from_epoch, not_future, now, parse_time
 from complaintctl.domain.vocab import CHANNEL, MILESTONES, STATUS
 from complaintctl.store.ledger import Ledger
 from complaintctl.workflow.actor import MAX_SHORT, Actor
-from complaintctl.workflow.steps import phone, recompute, text
+from complaintctl.workflow.steps import phone, recompute_unknown, text, unjudged_mask
 
 EDITABLE = ("name", "phone", "unit", "location", "description", "channel", "received_at")
 PERSONAL = ("name", "phone")
@@ -112,12 +112,17 @@ def edit(
                 state,
                 received_at=int(values.get("received_at") or state.received_at),
                 channel=str(values.get("channel", state.channel)),
+                # a corrected receipt is a moment: its time of day is known from now on
+                received_time_unknown=0
+                if "received_at" in changes
+                else state.received_time_unknown,
             )
             policy = ledger.policy(state.policy_version)
-            due, mask = recompute(ledger, policy, corrected, state.severity)
+            due, mask, unknown = recompute_unknown(ledger, policy, corrected, state.severity)
             data["previous_due"] = {m: state.due(m) for m in MILESTONES}
             data["due"] = due
             data["provisional"] = mask
+            data.update(unjudged_mask(policy, state, due, unknown))
         event = Event("corrected", state.id, actor.epoch, actor.by, data, pii=pii)
         return w.record(state, event)
 

@@ -31,6 +31,7 @@ from dateutil.relativedelta import relativedelta
 
 from complaintctl.domain.labels import ESCALATION_LEVELS
 from complaintctl.domain.model import Complaint, Event, apply
+from complaintctl.domain.sites import mention, number_of
 from complaintctl.domain.timeutil import from_epoch, local_due, to_epoch
 from complaintctl.domain.vocab import FAVOURABLE, MILESTONE_LABELS, OPEN_STATUSES, SEVERITY
 from complaintctl.sla.milestones import milestones
@@ -64,7 +65,7 @@ class Action:
 
     def to_json(self) -> dict[str, Any]:
         keys = ("reason_code", "reason", "level", "severity", "collective_of")
-        out: dict[str, Any] = {"id": self.complaint_id}
+        out: dict[str, Any] = {"id": number_of(self.complaint_id), "site": self.before.site}
         out.update({k: self.data.get(k) for k in keys})
         out["severity_before"] = self.before.severity
         out["level_before"] = self.before.escalation_level
@@ -76,8 +77,18 @@ class Action:
 class _Plan:
     ledger: Ledger
     as_of: int
+    sites: list[str] | None = None  # issue 21: these sites only (None: every site)
     states: dict[int, Complaint] = field(default_factory=dict)
     actions: list[Action] = field(default_factory=list)
+
+    @property
+    def where(self) -> str:
+        """The condition on the sites, after the others (its values: :attr:`codes`)."""
+        return "" if self.sites is None else f" AND site IN ({', '.join('?' for _ in self.sites)})"
+
+    @property
+    def codes(self) -> list[str]:
+        return self.sites or []
 
     def current(self, row: Any) -> Complaint:
         cid = int(row["id"])
@@ -114,10 +125,11 @@ def _raises(before: str | None, after: str) -> bool:
     return order.index(after) > order.index(before)
 
 
-def plan(ledger: Ledger, as_of: int) -> list[Action]:
-    """What the rules would record at ``as_of``, in order (rules 1-4, by id within a rule).
+def plan(ledger: Ledger, as_of: int, sites: list[str] | None = None) -> list[Action]:
+    """What the rules would record at ``as_of``, in order (rules 1-4, by id within a rule),
+    for the complaints of ``sites`` (None: every site).
     Reads only; later rules see the states earlier ones lead to."""
-    p = _Plan(ledger, as_of)
+    p = _Plan(ledger, as_of, sites)
     _unresolved(p)
     _collective(p)
     _reconsideration(p)
@@ -125,13 +137,15 @@ def plan(ledger: Ledger, as_of: int) -> list[Action]:
     return p.actions
 
 
-def run(ledger: Ledger, as_of: int, *, dry_run: bool = False) -> list[Action]:
+def run(
+    ledger: Ledger, as_of: int, *, dry_run: bool = False, sites: list[str] | None = None
+) -> list[Action]:
     """Plan and record the escalations in one write transaction (nothing written for a dry
     run).  Planning inside the transaction means no other writer can slip in between."""
     if dry_run:
-        return plan(ledger, as_of)
+        return plan(ledger, as_of, sites)
     with ledger.write() as w:
-        actions = plan(ledger, as_of)
+        actions = plan(ledger, as_of, sites)
         for a in actions:
             state = ledger.get(a.complaint_id)
             w.record(state, Event("escalated", a.complaint_id, as_of, SYSTEM, a.data))
@@ -151,8 +165,8 @@ def _unresolved(p: _Plan) -> None:
     cutoff = to_epoch(from_epoch(p.as_of) - relativedelta(months=months)) + 4 * 86400
     rows = p.ledger.query(
         f"SELECT * FROM complaints WHERE status IN ({_OPEN}) AND duplicate_of IS NULL "
-        f"AND received_at <= ? AND {_not_applied('unresolved_month')} ORDER BY id",
-        (min(cutoff, p.as_of),),
+        f"AND received_at <= ? AND {_not_applied('unresolved_month')}{p.where} ORDER BY id",
+        (min(cutoff, p.as_of), *p.codes),
     )
     for row in rows:
         c = p.current(row)
@@ -169,18 +183,18 @@ def _collective(p: _Plan) -> None:
     rows = p.ledger.query(
         "SELECT * FROM complaints WHERE category IS NOT NULL AND location IS NOT NULL "
         "AND status != 'cancelled' AND received_at <= ? "
-        "AND (category, location) IN (SELECT category, location "
-        f"FROM complaints WHERE status IN ({_OPEN}) AND {_not_applied('collective')}) "
-        "ORDER BY category, location, received_at, id",
-        (p.as_of,),
+        "AND (site, category, location) IN (SELECT site, category, location "
+        f"FROM complaints WHERE status IN ({_OPEN}) AND {_not_applied('collective')}{p.where}) "
+        "ORDER BY site, category, location, received_at, id",
+        (p.as_of, *p.codes),
     )
-    groups: dict[tuple[str, str], list[Any]] = {}
+    groups: dict[tuple[str, str, str], list[Any]] = {}  # one site's units (issue 21)
     for row in rows:
-        groups.setdefault((row["category"], row["location"]), []).append(row)
+        groups.setdefault((row["site"], row["category"], row["location"]), []).append(row)
     if not groups:
         return
     cal = p.ledger.calendar() if policy.collective_window.unit == "wd" else None
-    for (category, location), members in groups.items():
+    for (_, category, location), members in groups.items():
         ends = [window_end(r["received_at"], policy.collective_window, cal) for r in members]
         for cluster in clusters(
             [(r["received_at"], r["unit"]) for r in members], ends, policy.collective_units
@@ -190,7 +204,7 @@ def _collective(p: _Plan) -> None:
             main = min(int(r["id"]) for r in rows_in)
             reason = (
                 f"集体投诉：{units}户在{policy.collective_window}内就同一事项（{category}，"
-                f"{location}）投诉，归入集体投诉 #{main}（种子004 §3.1.2(5)）"
+                f"{location}）投诉，归入集体投诉 {mention(main)}（种子004 §3.1.2(5)）"
             )
             for r in sorted(rows_in, key=lambda r: int(r["id"])):
                 if r["status"] not in OPEN_STATUSES:
@@ -235,8 +249,8 @@ def _reconsideration(p: _Plan) -> None:
     rows = p.ledger.query(
         "SELECT * FROM complaints WHERE reopen_count >= 1 AND duplicate_of IS NULL "
         "AND status != 'cancelled' "
-        f"AND received_at <= ? AND {_not_applied('reconsideration')} ORDER BY id",
-        (p.as_of,),
+        f"AND received_at <= ? AND {_not_applied('reconsideration')}{p.where} ORDER BY id",
+        (p.as_of, *p.codes),
     )
     for row in rows:
         c = p.current(row)
@@ -255,8 +269,8 @@ def _major_breach(p: _Plan) -> None:
     """Rule 4: a major complaint past one of its deadlines."""
     rows = p.ledger.query(
         f"SELECT * FROM complaints WHERE status IN ({_OPEN}) AND next_due < ? "
-        f"AND severity = 'major' AND {_not_applied('major_breach')} ORDER BY id",
-        (p.as_of,),
+        f"AND severity = 'major' AND {_not_applied('major_breach')}{p.where} ORDER BY id",
+        (p.as_of, *p.codes),
     )
     candidates = {int(r["id"]): p.current(r) for r in rows}
     for cid, state in p.states.items():  # raised to major by an earlier rule in this run

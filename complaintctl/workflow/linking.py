@@ -53,6 +53,15 @@ def link(ledger: Ledger, actor: Actor, main_id: int, other_id: int) -> Complaint
 
 
 def _check(ledger: Ledger, main: Complaint, other: Complaint) -> None:
+    if main.site != other.site:
+        raise InvalidInput(
+            "OTHER",
+            "linking.other_site",
+            other=other.id,
+            other_site=other.site,
+            id=main.id,
+            site=main.site,
+        )
     if main.duplicate_of is not None:
         raise DomainError(
             "linking.cannot_link_to_it_is_itself",

@@ -54,11 +54,14 @@ def _midnight(day: date) -> int:
 def eligible(ledger: Ledger, before: date, today: date) -> list[int]:
     """Closed complaints whose personal data is still stored, closed before ``before`` and
     longer ago than their own policy's retention period."""
+    # a complaint imported as handled at an unknown time (issue 16) counts from its receipt:
+    # the earliest it can have closed, so its personal data is not kept for ever
+    closed = "coalesce(c.followed_up_at, c.resolved_at, c.received_at)"
     rows = ledger.query(
-        "SELECT c.id, c.policy_version, coalesce(c.followed_up_at, c.resolved_at) AS closed_at "
+        f"SELECT c.id, c.policy_version, {closed} AS closed_at "
         "FROM complaints c JOIN personal p ON p.complaint_id = c.id "
         "WHERE c.status = 'closed' AND p.erased_at IS NULL "
-        "AND coalesce(c.followed_up_at, c.resolved_at) < ? ORDER BY c.id",
+        f"AND {closed} < ? ORDER BY c.id",
         (_midnight(before),),
     )
     out: list[int] = []

@@ -17,6 +17,7 @@ from complaintctl.domain.errors import DomainError, InvalidInput
 from complaintctl.domain.labels import event_term
 from complaintctl.domain.messages import Msg
 from complaintctl.domain.model import Complaint, Event, provisional_mask
+from complaintctl.domain.sites import FIRST
 from complaintctl.domain.timeutil import from_epoch, parse_time, to_epoch
 from complaintctl.domain.vocab import (
     APPOINTMENT_KINDS,
@@ -208,6 +209,15 @@ def _limit(policy: Policy, state: Complaint, milestone: str) -> Duration | None:
 def recompute(
     ledger: Ledger, policy: Policy, state: Complaint, severity: str | None
 ) -> tuple[dict[str, int | None], int]:
+    """Every milestone's deadline for ``state`` at ``severity`` (:func:`recompute_unknown`)
+    and the provisional mask."""
+    due, provisional, _ = recompute_unknown(ledger, policy, state, severity)
+    return due, provisional
+
+
+def recompute_unknown(
+    ledger: Ledger, policy: Policy, state: Complaint, severity: str | None
+) -> tuple[dict[str, int | None], int, set[str]]:
     """Every milestone's deadline for ``state`` at ``severity``, as the workflow would set it
     today: from receipt; ``resolve`` from the last reopening with later extensions replayed;
     the recurring ``update`` clock from the last progress report.  Used when the severity
@@ -216,9 +226,11 @@ def recompute(
     received = from_epoch(state.received_at)
     resolve_start, progress = received, state.received_at
     extensions: list[Duration] = []
+    unknown = _unknown_clock(policy, state, severity)
     for e in ledger.events(state.id):
         if e.kind == "reopened":
             resolve_start, extensions, progress = from_epoch(e.at), [], e.at
+            unknown -= {"resolve", "update"}  # counted from the reopening, a known time
         elif e.kind == "extended":
             extensions.append(parse_duration(str(e.data["duration"])))
         elif e.kind == "updated":
@@ -231,6 +243,11 @@ def recompute(
             due["update"] = (
                 state.update_due if keep else _update_clock(policy, severity, progress, state)
             )
+            if "update" in unknown and not keep:
+                due["update"] = None
+            continue
+        if milestone in unknown and not (milestone == "resolve" and state.appointment_at):
+            due[milestone] = None  # from a receipt whose time is unknown: none invented
             continue
         start = resolve_start if milestone == "resolve" else received
         if milestone == "resolve" and state.appointment_at is not None and start == received:
@@ -256,18 +273,47 @@ def recompute(
         due[milestone] = to_epoch(moment)
         if prov:
             provisional.add(milestone)
-    return due, provisional_mask(provisional)
+    unknown = {m for m in unknown if due[m] is None}
+    return due, provisional_mask(provisional), unknown
+
+
+def _unknown_clock(policy: Policy, state: Complaint, severity: str | None) -> set[str]:
+    """The clock milestones of a complaint whose time of receipt is unknown (issue 16)."""
+    if not state.received_time_unknown:
+        return set()
+    return sla.clock_milestones(
+        policy, severity, state.channel, kind=state.kind, urgent=bool(state.urgent)
+    )
+
+
+def unjudged_mask(
+    policy: Policy, state: Complaint, due: dict[str, int | None], unknown: set[str]
+) -> dict[str, int]:
+    """The ``unjudged`` part of an event that gives ``state`` the deadlines ``due``: the clock
+    milestones ``unknown`` left without a deadline for an unknown time of receipt, those done
+    at an unknown time (a dispatch) kept, and after a handling at an unknown time every
+    milestone not done; nothing for a complaint whose times are known."""
+    if not state.received_time_unknown and not state.unjudged:
+        return {}
+    before = provisional_mask(_unknown_clock(policy, state, state.severity))
+    mask = (state.unjudged & ~before) | provisional_mask(unknown)
+    if state.handled_time_unknown:
+        mask |= provisional_mask(
+            [m for m in MILESTONES if state.done(m) is None and (due[m] or m == "resolve")]
+        )
+    return {"unjudged": mask}
 
 
 def severity_deadlines(
     ledger: Ledger, policy: Policy, state: Complaint, severity: str | None
 ) -> dict[str, object]:
     """The deadline part of an event that changes ``state``'s severity, the old ones kept."""
-    due, mask = recompute(ledger, policy, state, severity)
+    due, mask, unknown = recompute_unknown(ledger, policy, state, severity)
     return {
         "previous_due": {m: state.due(m) for m in MILESTONES},
         "due": due,
         "provisional": mask,
+        **unjudged_mask(policy, state, due, unknown),
     }
 
 
@@ -297,8 +343,9 @@ def register(
     urgent: bool = False,
     appointment: str | None = None,
     anonymous: bool = False,
+    site: str = FIRST,
 ) -> Complaint:
-    policy = ledger.policy()
+    policy = ledger.policy(ledger.policy_version(site))
     record_kind = KIND.parse(kind) if kind is not None else "complaint"
     agreed = _appointment(record_kind, urgent, appointment, actor)
     data: dict[str, object] = {
@@ -316,7 +363,7 @@ def register(
     with _writing(ledger, actor) as w:
         if source_key is not None:
             data["source_key"] = source_key
-        version = ledger.policy_version()
+        version = ledger.policy_version(site)
         policy = ledger.policy(version)
         data["policy_version"] = version
         if record_kind != "complaint":  # a complaint's event stays as it always was
@@ -339,7 +386,7 @@ def register(
             due, mask = deadlines(ledger, policy, actor.at, data["severity"], str(data["channel"]))  # type: ignore[arg-type]
         data["due"] = due
         data["provisional"] = mask
-        return _register_in(w, actor, person, number, data)
+        return _register_in(w, actor, person, number, data, site)
 
 
 def _appointment(kind: str, urgent: bool, appointment: str | None, actor: Actor) -> datetime | None:
@@ -379,9 +426,9 @@ def _contact(name: str | None, phone_number: str | None, anonymous: bool) -> tup
 
 
 def _register_in(
-    w: Writer, actor: Actor, person: str, number: str, data: dict[str, object]
+    w: Writer, actor: Actor, person: str, number: str, data: dict[str, object], site: str
 ) -> Complaint:
-    cid = w.next_id()
+    cid = w.next_id(site)  # the key holds the site and the number within it (domain/sites)
     pii = w.store_personal(cid, person, number)
     event = Event("registered", cid, actor.epoch, actor.by, data, pii=pii)
     return w.record(None, event)
@@ -581,7 +628,12 @@ def reopen(ledger: Ledger, actor: Actor, complaint_id: int, *, reason: str) -> C
         _not_before_recorded(ledger, state, actor, "reopen")
         policy = ledger.policy(state.policy_version)
         window_end = reconsideration_deadline(ledger, state)
-        assert window_end is not None
+        if window_end is None:  # imported as handled at an unknown time (issue 16)
+            raise DomainError(
+                "steps.cannot_reopen_handled_time_unknown",
+                id=state.id,
+                reconsideration=policy.reconsideration,
+            )
         if actor.at >= window_end:
             raise DomainError(
                 "steps.cannot_reopen_the_reconsideration_window_after",
