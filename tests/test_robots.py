@@ -484,11 +484,16 @@ def test_large_digest_is_split_under_the_limits(run, db, server, waits, tmp_path
 # -- the pure parts --------------------------------------------------------------------------
 
 
+# An item of the digest is at most 199 bytes (its fields are shortened), so it fits any
+# message: every limit leaves at least 200 bytes for the lines (robot_text.messages).
+ITEM = st.text(min_size=1, max_size=300).map(
+    lambda s: s.replace("\n", " ").encode()[:199].decode(errors="ignore") or "x"
+)
+
+
 @settings(max_examples=60, deadline=None)
 @given(
-    items=st.lists(
-        st.text(min_size=1, max_size=300).map(lambda s: s.replace("\n", " ")), max_size=80
-    ),
+    items=st.lists(ITEM, max_size=80),
     kind=st.sampled_from(robot_text.KINDS),
     limit=st.integers(min_value=400, max_value=5000),
 )
@@ -507,6 +512,19 @@ def test_messages_split_without_cutting_a_line(items, kind, limit):
         assert [title for title, _ in msgs] == [
             f"投诉督办 工程部（{i}/{len(msgs)}）" for i in range(1, len(msgs) + 1)
         ]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    item=st.text(min_size=400, max_size=600).map(lambda s: s.replace("\n", " ")),
+    kind=st.sampled_from(robot_text.KINDS),
+)
+def test_a_line_too_long_for_any_message_is_cut_at_a_character(item, kind):
+    part = robot_text.Part("工程部", "截至 2026-03-02 12:00", "投诉督办 工程部", [item])
+    ((_, text),) = robot_text.messages(part, kind, "zh", 400)
+    assert len(text.encode()) <= 400
+    line = text.split("\n")[-1]
+    assert line.endswith("…") and item.startswith(line[:-1]) and len(line) < len(item)
 
 
 @settings(max_examples=40, deadline=None)
