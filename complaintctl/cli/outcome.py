@@ -15,7 +15,7 @@ from complaintctl.domain.sites import STRIDE, mention
 FAILURES = (ComplaintError, sqlite3.Error, RecursionError)
 
 
-def failure(exc: Exception, lang: str = "zh") -> int:
+def failure(exc: Exception, lang: str) -> int:
     """Say what went wrong in one line on stderr, in ``lang`` (the message catalogue); the
     exit code.  ``exc`` is one of ``FAILURES`` (anything else is raised again)."""
     if isinstance(exc, ComplaintError):
