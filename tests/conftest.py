@@ -142,3 +142,10 @@ def register(run: Run) -> Callable[..., int]:
         return int(run.json(*args)["id"])
 
     return _register
+
+
+@pytest.fixture
+def english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run the CLI in English (``COMPLAINTCTL_LANG=en``): for tests of the English wording of
+    messages (tests/test_catalogue.py checks that every one exists in Chinese too)."""
+    monkeypatch.setenv("COMPLAINTCTL_LANG", "en")

@@ -8,6 +8,8 @@ import sqlite3
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from complaintctl.store.ledger import holidays_version
 from complaintctl.time.calendar import WorkCalendar
 
@@ -71,6 +73,7 @@ def _verify_lines(run) -> list[str]:
     return result.stdout.splitlines()
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_an_edited_cache_is_found_and_recompute_repairs_it(run, register, db: Path):
     register(severity="minor", at="2026-11-02 09:00")
     ((key, data),) = _cache(db)
@@ -90,7 +93,7 @@ def test_an_edited_cache_is_found_and_recompute_repairs_it(run, register, db: Pa
     result = run("calendar", "check")
     assert result.exit_code == 1
     assert result.stdout == (
-        f"#{cid} (registered): resolve 2027-01-06 24:00 -> 2026-12-03 24:00; "
+        f"#{cid} (registered): resolve 2027-01-06 24:00 -> 2026-12-03 24:00, "
         "1 provisional flag(s) to clear\n"
         "1 complaint(s) differ from the calendar in force; 'complaintctl calendar recompute' "
         "rewrites them\n"
@@ -115,6 +118,7 @@ def test_an_edited_cache_is_found_and_recompute_repairs_it(run, register, db: Pa
     assert run.ok("calendar", "check") == "ok: every deadline agrees with the calendar in force\n"
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_a_cache_key_naming_a_missing_notice_or_unreadable_data(run, register, db: Path):
     register(severity="minor", at="2026-11-02 09:00")
     ((key, data),) = _cache(db)
@@ -140,6 +144,7 @@ def test_a_cache_key_naming_a_missing_notice_or_unreadable_data(run, register, d
     assert run.ok("verify").startswith("ok: ")
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_a_package_upgrade_recomputes_once(run, register, db: Path):
     kept = register(severity="minor", at="2026-11-02 09:00")
     ((key, data),) = _cache(db)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from marks import needs_provisional_2027
@@ -97,6 +98,7 @@ def _extended(run, register, **options: str) -> int:
     return cid
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 @needs_provisional_2027
 def test_a_second_notice_for_a_year_recomputes(run, register, tmp_path: Path):
     cid = _extended(run, register)
@@ -125,6 +127,7 @@ def test_a_second_notice_for_a_year_recomputes(run, register, tmp_path: Path):
     assert run.ok("verify").startswith("ok: ")
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_a_notice_correcting_an_official_year_recomputes(run, register, tmp_path: Path):
     cid = register(severity="minor", at="2026-11-02 09:00")
     done = register(severity="minor", at="2026-11-02 09:00")
@@ -145,6 +148,7 @@ def test_a_notice_correcting_an_official_year_recomputes(run, register, tmp_path
     assert run.json("show", str(done))["events"][-1]["kind"] == "resolved"
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 @needs_provisional_2027
 def test_closed_complaints_with_provisional_deadlines_are_confirmed(run, register, tmp_path: Path):
     cid = _extended(run, register)
@@ -165,6 +169,7 @@ def test_closed_complaints_with_provisional_deadlines_are_confirmed(run, registe
     assert _resolve(run, cid) == ("2027-01-14T00:00:00+08:00", False)
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 @needs_provisional_2027
 def test_flags_cleared_without_a_move_are_counted(run, register, tmp_path: Path):
     cid = _extended(run, register)
@@ -203,6 +208,7 @@ def test_docs_show_the_2019_notice_as_published():
     assert parse_notice(block) == parse_notice(NOTICE_2019)
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_the_2019_notice_through_the_cli(run, tmp_path: Path):
     out = run.ok("calendar", "load", _write(tmp_path, "2019.toml", NOTICE_2019))
     assert out.splitlines()[0] == "2019 holiday notice loaded (国办发明电〔2018〕15号)"
@@ -227,6 +233,7 @@ def test_the_2019_notice_through_the_cli(run, tmp_path: Path):
     assert all(len(line) <= 80 for line in lines)
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_a_notice_reaches_one_month_either_side(run, tmp_path: Path):
     too_early = NOTICE_2019.replace('"2018-12-29",', '"2018-11-24",')
     result = run("calendar", "load", _write(tmp_path, "x.toml", too_early))
@@ -261,6 +268,7 @@ def test_the_later_notice_decides_a_day_two_notices_name():
     assert alone.year_status(2027) == "provisional"
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_a_notice_that_changes_no_day_revisits_nothing(run, register, tmp_path: Path):
     cid = register(severity="minor", at="2018-12-28 10:00")
     assert _resolve(run, cid) == ("2019-01-04T00:00:00+08:00", False)  # 12-29 is worked
@@ -304,6 +312,7 @@ def test_a_notice_reaches_december_before_and_january_after(day: date):
     assert in_reach(day, 2019) == (date(2018, 12, 1) <= day <= date(2020, 1, 31))
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_a_linked_duplicate_is_not_drift(run, register):
     """A duplicate took over its main's deadlines (并单): `calendar check` does not report it
     as differing from the calendar, and `calendar recompute` leaves it alone."""

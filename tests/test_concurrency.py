@@ -348,6 +348,7 @@ def _die_after_first_event(db: str) -> None:
     _invoke(["close", "1", "--resolution", "已维修", "--satisfied", "--at", "2026-03-02 10:00"])
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_kill_between_two_events_of_one_command_writes_neither(run, db, register):
     cid = register(at="2026-03-02 09:00")
     run.ok("assign", str(cid), "--department", "工程部", "--at", "2026-03-02 09:10")
@@ -363,6 +364,7 @@ def test_kill_between_two_events_of_one_command_writes_neither(run, db, register
 
 
 @pytest.mark.sqlite_only("SQLite's file lock; the server's writers wait on a row lock")
+@pytest.mark.usefixtures("english")  # the English wording of messages
 @pytest.mark.parametrize("held", ["EXCLUSIVE", "IMMEDIATE"])
 def test_locked_ledger_times_out_with_one_line(run, db, register, monkeypatch, held):
     cid = register(at="2026-03-02 09:00")
@@ -410,6 +412,7 @@ def _first_use(db: str, worker: int, barrier: Any, out: str) -> None:
     Path(out).write_text(json.dumps([code, stderr, unexpected]))
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_terminals_creating_the_ledger_at_once(run, db, tmp_path):
     barrier = CTX.Barrier(4)
     outs = [tmp_path / f"first-{w}.json" for w in range(4)]
@@ -483,6 +486,6 @@ def test_a_server_restart_mid_run_fails_commands_cleanly(backend, run, db, tmp_p
     assert failed, "the restart came after the writers had finished: nothing was tested"
     for args, code, stderr, unexpected in failed:
         assert (code, unexpected, stderr.count("\n")) == (4, None, 1), (args, stderr)
-        assert stderr.startswith(f"complaintctl: ledger {db}: ")
+        assert stderr.startswith(f"complaintctl：台账 {db}：")  # the writers run in Chinese
     assert _kinds(db) == expected
     assert run.json("verify")["ok"] is True

@@ -144,6 +144,7 @@ def test_due_within_widens_due_soon(run, register):
     ]
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_department_filter(run, scene):
     out = run.json("digest", "--as-of", AS_OF, "--department", "engineering")
     assert {e["department"] for e in out["breached"] + out["due_soon"]} == {"工程部"}
@@ -188,6 +189,7 @@ def test_output_is_written_atomically(run, scene, tmp_path):
     assert os.listdir(target.parent) == ["digest.md"]
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_output_to_missing_folder_is_refused(run, scene, tmp_path):
     result = run("digest", "--as-of", AS_OF, "--output", str(tmp_path / "nope" / "d.txt"))
     assert result.exit_code == 2
@@ -195,6 +197,7 @@ def test_output_to_missing_folder_is_refused(run, scene, tmp_path):
     assert not (tmp_path / "nope").exists()
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -343,6 +346,7 @@ def test_one_row_per_line_whatever_was_typed(run, register, db):
 
 
 @pytest.mark.sqlite_only("about the ledger file")
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_output_never_overwrites_the_ledger(run, register, db):
     register(severity="major", at="2026-11-02 09:00")
     before = db.read_bytes()
@@ -485,6 +489,7 @@ def test_written_in_chunks_reads_the_same(run, scene, monkeypatch):
         assert run.ok("digest", "--as-of", AS_OF, "--format", fmt) == whole, fmt
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_date_outside_the_calendar_prints_nothing(run, scene):
     """A deadline the calendar cannot count fails before anything is printed."""
     result = run("digest", "--as-of", "2099-12-31 12:00")

@@ -7,6 +7,8 @@ from __future__ import annotations
 import sqlite3
 from datetime import timedelta
 
+import pytest
+
 from complaintctl.domain.timeutil import now
 from complaintctl.store.ledger import Ledger
 from complaintctl.workflow.retention import years_before
@@ -28,6 +30,7 @@ def test_every_connection_erases_securely(db):
         ledger.close()
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_erased_values_are_gone_from_the_file_and_the_wal(run, db, register):
     kept = register(name="周九", phone="13800009999", at="2020-05-01 09:00")
     other = sqlite3.connect(db)  # another terminal: the log stays when the commands end

@@ -135,6 +135,7 @@ def test_personal_data_export_is_owner_only(run, ledger_a, tmp_path):
     assert list(tmp_path.glob(".*tmp*")) == []
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 @pytest.mark.parametrize(
     ("args", "message"),
     [

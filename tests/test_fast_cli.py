@@ -224,6 +224,7 @@ def test_completion_requests_are_left_to_typer(monkeypatch):
     assert fast.run(["list"]) is None
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_the_console_script_runs_the_hot_commands_without_typer(db, monkeypatch, capsys):
     """Through cli/entry.py as installed: exit codes, and which modules a command loads."""
     fill(db, monkeypatch, capsys)

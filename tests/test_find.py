@@ -140,10 +140,11 @@ def test_combined_filters(desk):
     assert ids(desk, "--phone", "5678", "--open", "--text", "漏水") == [1]
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_bad_filter_values_name_the_accepted_ones(desk, db):
     before = snapshot(db)
     for args, start in [
-        (("--channel", "fax"), "complaintctl: --channel: unknown value 'fax' (accepted: phone/"),
+        (("--channel", "fax"), "complaintctl: --channel: unknown value 'fax' (accepted: phone, "),
         (("--status", "gone"), "complaintctl: --status: unknown value 'gone' (accepted: "),
         (("--phone", "12"), "complaintctl: --phone: '12': give the number or its last 4"),
         (("--since", "2026-13-01"), "complaintctl: --since: "),
@@ -200,7 +201,7 @@ def test_search_table_and_nothing_found(desk):
     assert desk.ok("search", "无此内容") == "没有符合条件的投诉。\n"
     result = desk("search", "  ")
     assert result.exit_code != 0
-    assert result.stderr.startswith("complaintctl: TEXT: ")
+    assert result.stderr.startswith("complaintctl：TEXT：")
 
 
 @given(st.text(alphabet="卫生间天花板漏水楼道灯不亮ab1 ，", min_size=1, max_size=12))

@@ -77,6 +77,7 @@ def test_history_in_chinese_and_english(run, register):
     assert not [line for line in lines if re.search(r"\w=\S|True|False|None|\{|\d{10}", line)]
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_show_as_of_is_the_complaint_as_it_stood_then(run, register):
     """One meaning of --as-of (issue 15 item 2): steps done after T are not done, deadlines are
     those in force at T (before a later reclassification), states are judged at T."""

@@ -304,6 +304,7 @@ def fast_runner(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(typer.testing, "_get_command", lambda _app: command, raising=False)
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 @settings(
     max_examples=EXAMPLES,
     deadline=None,
@@ -366,6 +367,7 @@ def _one_line_failure(run, args: list[str], expected_start: str) -> None:
     )
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 @pytest.mark.parametrize(
     "content",
     [b"complaint ledger\n" * 40, os.urandom(8192), b"SQLite format 3\x00" + b"\xff" * 200],
@@ -396,6 +398,7 @@ def filled(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     return path.read_bytes()
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 @pytest.mark.parametrize("keep", [0.5, 0.25, 0.99, 100], ids=["half", "quarter", "most", "header"])
 def test_truncated_ledger(run, db, tmp_path, monkeypatch, filled, keep):
     whole = filled
@@ -409,6 +412,7 @@ def test_truncated_ledger(run, db, tmp_path, monkeypatch, filled, keep):
     assert db.read_bytes() == whole[:size]
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_damaged_page_is_reported_when_met(run, db, tmp_path, monkeypatch, filled):
     """A page overwritten in the middle: found by the first query that reads it."""
     whole = bytearray(filled)
@@ -427,6 +431,7 @@ def test_damaged_page_is_reported_when_met(run, db, tmp_path, monkeypatch, fille
         _one_line_failure(run, args, f"complaintctl: ledger {db}: ")
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_another_applications_database(run, db):
     conn = sqlite3.connect(db)
     conn.execute("CREATE TABLE accounts (id INTEGER PRIMARY KEY, balance REAL)")
@@ -440,6 +445,7 @@ def test_another_applications_database(run, db):
         )
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_ledger_path_is_a_folder(run, db):
     db.mkdir()
     result = run("list")
@@ -449,6 +455,7 @@ def test_ledger_path_is_a_folder(run, db):
     )
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_backup_refuses_a_device(run, register):
     register()
     result = run("backup", "/dev/null", "--force")

@@ -102,6 +102,7 @@ def test_a_workbook_declaring_every_cell_imports_in_seconds(run, tmp_path):
     assert seconds < 15 and rss < 200, (seconds, rss)
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_a_row_filled_beyond_the_column_limit_is_one_line(run, tmp_path):
     wide = row(4, "x", column=sheets.MAX_COLUMNS + 1)
     path = workbook(tmp_path / "wide.xlsx", GOOD + wide, "A1:XFD4")
@@ -113,6 +114,7 @@ def test_a_row_filled_beyond_the_column_limit_is_one_line(run, tmp_path):
     )
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_rows_past_the_row_limit_are_one_line(run, tmp_path, monkeypatch):
     monkeypatch.setattr(sheets, "MAX_ROWS", 50)
     data = "".join(row(n, f"2026-03-02 {n % 24:02}:00", f"1-{n}", "漏水") for n in range(2, 60))
@@ -136,6 +138,7 @@ def test_a_large_workbook_of_blank_rows_stops_at_the_blank_run(tmp_path):
     assert seconds < 15 and rss < 200, (seconds, rss)
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_a_large_workbook_of_bad_rows_is_refused_within_bounds(tmp_path):
     """200,000 rows of unreadable dates: refused after 10,000 bad rows, memory bounded."""
     bad = "".join(row(n, "昨天", "1-101", "漏水") for n in range(2, 200_002))

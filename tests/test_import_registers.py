@@ -192,6 +192,7 @@ def test_the_year_from_the_sheet_name(run, tmp_path):
     assert run.json("show", "1")["received_at"] == "2026-03-05T14:30:00+08:00"
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_no_sheet_with_a_header_names_each_sheet(run, tmp_path):
     book = openpyxl.Workbook()
     book.active.title = "封面"

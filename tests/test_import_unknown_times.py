@@ -229,7 +229,9 @@ def test_reclassified_and_corrected(run, imported, tmp_path):
 
 def test_no_reopening_after_an_unknown_time(run, imported):
     """The 复议 window runs from the feedback, whose time is unknown: refused in one line."""
-    result = run("reopen", "2", "--reason", "业主不认可", "--at", "2026-03-20 09:00")
+    result = run(
+        "--lang", "en", "reopen", "2", "--reason", "业主不认可", "--at", "2026-03-20 09:00"
+    )
     assert result.exit_code == 1
     assert result.stderr == (
         "complaintctl: cannot reopen #2: it was imported as handled at an unknown time, so its "

@@ -78,6 +78,7 @@ def content(db: Path) -> dict[str, Any]:
         conn.close()
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_the_worker_gives_the_same_ledger(run, tmp_path, monkeypatch):
     sheet = write_register(tmp_path / "投诉记录表.csv", register_rows(700))
     ledgers = {}
@@ -217,6 +218,7 @@ def test_when_a_worker_is_used(monkeypatch):
     assert use_worker(table(10 * WORKER_ROWS))
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_a_bad_worker_setting_is_one_line(run, db, tmp_path, monkeypatch):
     sheet = write_register(tmp_path / "r.csv", register_rows(3))
     run.ok("list")

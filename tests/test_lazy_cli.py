@@ -35,6 +35,7 @@ def test_a_command_loads_only_its_own_module(db):
     assert "complaintctl.cli.report_cmd" in loaded("report", "--help")
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_help_loads_every_group_and_keeps_the_order(run):
     out = run.ok("--help")
     names = [line.split()[0] for line in out.split("Commands:\n")[1].splitlines() if line]
@@ -91,6 +92,7 @@ def test_alias_and_prefixes(run, register):
     assert run.ok("pol", "sh") == run.ok("policy", "show")
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 @pytest.mark.parametrize(
     ("typed", "message"),
     [

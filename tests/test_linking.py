@@ -108,13 +108,13 @@ def test_refusals_write_nothing(run, register, db, pair):
         (("1", "99"), 2, "ID: no complaint #99 in"),
     ]
     for args, code, message in cases:
-        result = run("link", *args, "--at", "2026-03-02 10:00")
+        result = run("--lang", "en", "link", *args, "--at", "2026-03-02 10:00")
         assert result.exit_code == code, (args, result.stderr)
         assert result.stderr.startswith(f"complaintctl: {message}"), result.stderr
         assert len(result.stderr.splitlines()) == 1
     result = run("link", "1", "3", "--at", "2026-03-02 09:25")
     assert result.exit_code == 2
-    assert result.stderr.startswith("complaintctl: --at: 2026-03-02T09:25:00+08:00 is before #3")
+    assert result.stderr.startswith("complaintctl：--at：2026-03-02 09:25 早于 #3 的受理时间")
     assert snapshot(db) == before
 
 

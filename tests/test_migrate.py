@@ -9,6 +9,7 @@ import psycopg
 import pytest
 
 ON_SERVER = pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+pytestmark = pytest.mark.usefixtures("english")  # the English wording of messages
 
 NOTICE_2027 = """\
 year = 2027

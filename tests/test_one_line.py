@@ -24,6 +24,7 @@ def one_line(result, code: int = 2) -> str:
     return str(result.stderr)
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_an_undecodable_argument_is_one_line(run, db):
     gbk = os.fsdecode("张三".encode("gbk"))  # a GBK terminal typing into a UTF-8 locale
     result = run(*REGISTER, "--name", gbk, "--phone", "13812345678")
@@ -34,6 +35,7 @@ def test_an_undecodable_argument_is_one_line(run, db):
     assert not db.exists() or run.json("list") == []
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -48,6 +50,7 @@ def test_dates_past_the_last_year_are_one_line(run, args, message):
     )
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 @pytest.mark.parametrize(
     ("option", "value", "code"),
     [
@@ -71,6 +74,7 @@ def test_invisible_characters_are_refused_in_short_fields(run, db, register, opt
     assert snapshot(db) == before
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_invisible_characters_are_refused_in_handlers_and_imports(run, db, register, tmp_path):
     cid = register()
     result = run("assign", str(cid), "--department", "工程部", "--handler", "李\u200d工")
@@ -83,6 +87,7 @@ def test_invisible_characters_are_refused_in_handlers_and_imports(run, db, regis
     assert "房号 '1\\u202e01': contains an invisible" in result.stderr  # shown escaped
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_phone_numbers_are_never_echoed(run, db, tmp_path):
     result = run(*REGISTER, "--name", "张三", "--phone", "1381234567")
     assert one_line(result) == (
@@ -98,6 +103,7 @@ def test_phone_numbers_are_never_echoed(run, db, tmp_path):
     assert "联系电话 '139-****-432': not a phone number (10 digits given)" in result.stderr
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_oversized_csv_field_and_deep_json_are_one_line(run, db, tmp_path):
     big = tmp_path / "big.csv"
     big.write_text("房号,投诉内容,受理时间\n1," + "x" * 140_000 + ",2026-03-02 09:00\n",
@@ -113,6 +119,7 @@ def test_oversized_csv_field_and_deep_json_are_one_line(run, db, tmp_path):
     )
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 @pytest.mark.parametrize("command", [["policy", "load"], ["calendar", "load"]])
 def test_policy_and_notice_files_have_a_size_limit(run, command):
     result = run(*command, "/dev/zero")
@@ -137,6 +144,7 @@ def _mount_read_only(folder: Path) -> bool:
     return ok
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_a_read_only_ledger_can_be_read(run, db, register, tmp_path):
     """verify, list, show, report and backup on a ledger on a read-only file system."""
     cid = register(at="2026-03-02 09:00")

@@ -31,6 +31,7 @@ def filled(run, register):
     register(name="李四", at="2026-03-02 10:00")
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 @pytest.mark.parametrize("command", WRITERS, ids=lambda c: " ".join(c[:3]))
 def test_no_output_lands_on_the_ledger_through_a_symlinked_db(run, db, filled, command):
     """Finding 1: ``--db current.db`` (a link to ledger.db) with ``-o ledger.db``."""
@@ -43,6 +44,7 @@ def test_no_output_lands_on_the_ledger_through_a_symlinked_db(run, db, filled, c
     assert run.ok("verify").startswith("ok: 2 events")
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 @pytest.mark.parametrize("command", WRITERS, ids=lambda c: " ".join(c[:3]))
 def test_no_output_follows_a_symlink_or_reaches_the_ledger_by_a_hard_link(
     run, db, filled, tmp_path, command
@@ -65,6 +67,7 @@ def test_no_output_follows_a_symlink_or_reaches_the_ledger_by_a_hard_link(
     assert snapshot(db) == before
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 @pytest.mark.parametrize("suffix", ["-wal", "-shm", "-journal", ""])
 def test_backup_refuses_the_ledger_and_its_side_files(run, db, filled, suffix):
     """Finding 2: ``backup --force ledger.db-wal`` destroyed registers while verify said ok."""
@@ -78,6 +81,7 @@ def test_backup_refuses_the_ledger_and_its_side_files(run, db, filled, suffix):
     assert snapshot(db) == before
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_backup_refuses_a_symlink_and_a_missing_folder(run, db, filled, tmp_path):
     (tmp_path / "b.db").symlink_to(db)
     result = run("backup", "--force", str(tmp_path / "b.db"))
@@ -95,6 +99,7 @@ def _bad_sheet(tmp_path: Path) -> Path:
     return write_csv(tmp_path / "reg.csv", [HEADER, *rows])
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_rejects_file_is_owner_only_and_never_follows_a_link(run, db, tmp_path):
     """Finding 3: ``reg.rejects.csv -> ledger.db`` destroyed the ledger; the file was 0644."""
     sheet = _bad_sheet(tmp_path)
@@ -164,6 +169,7 @@ def big(run, register):
         register(at="2026-03-02 09:00", description=f"{n} " + "楼上漏水" * 900)
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 @pytest.mark.parametrize(
     ("command", "field"),
     [
@@ -201,6 +207,7 @@ def test_a_killed_upgrade_backup_leaves_nothing_that_opens_as_a_ledger(run, db, 
     assert sorted(p.name for p in db.parent.iterdir() if "before" in p.name) == []
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_a_rejects_file_on_a_full_disk_is_not_left_behind(run, register, db, tmp_path):
     """Finding 13: an empty rejects file was left on a full disk."""
     register()  # the ledger and its calendar cache exist; the import adds nothing to them
@@ -218,6 +225,7 @@ def test_a_rejects_file_on_a_full_disk_is_not_left_behind(run, register, db, tmp
     assert snapshot(db) == before
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_a_new_ledger_on_a_full_disk_is_one_line(tmp_path):
     """Creating a ledger on a full disk said "cannot rollback - no transaction is active"."""
     result = _full("--db", str(tmp_path / "new.db"), "list")

@@ -20,6 +20,7 @@ from complaintctl.store.ledger import Ledger
 from complaintctl.store.postgres import PostgresLedger, dialect, masked, translate
 
 ON_SERVER = pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+pytestmark = pytest.mark.usefixtures("english")  # the English wording of messages
 
 PROBE = """
 import sys

@@ -95,6 +95,7 @@ def make_history(run, register):
 
 
 # -- verify -----------------------------------------------------------------------------------
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_verify_clean_prints_counts_and_chain_head(run, db, history):
     result = run("verify")
     assert result.exit_code == 0, result.stderr
@@ -114,6 +115,7 @@ def test_verify_clean_prints_counts_and_chain_head(run, db, history):
     }
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_verify_empty_ledger(run):
     assert run.ok("verify") == f"ok: 0 events, 0 complaints, chain head {'0' * 16}\n"
 
@@ -134,6 +136,7 @@ def _verify_fails(run) -> list[str]:
     return lines
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_verify_names_an_edited_received_at(run, db, history):
     sql(db, "UPDATE complaints SET received_at = received_at - 86400 WHERE id = 2")
     assert _verify_fails(run) == [
@@ -141,6 +144,7 @@ def test_verify_names_an_edited_received_at(run, db, history):
     ]
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_verify_names_an_edited_resolution_time(run, db, history):
     sql(db, "UPDATE complaints SET resolved_at = resolved_at - 2 * 86400 + 30 WHERE id = 1")
     assert _verify_fails(run) == [
@@ -148,6 +152,7 @@ def test_verify_names_an_edited_resolution_time(run, db, history):
     ]
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_verify_names_edited_deadline_and_status(run, db, history):
     sql(
         db,
@@ -159,6 +164,7 @@ def test_verify_names_edited_deadline_and_status(run, db, history):
     ]
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_verify_names_an_edited_event(run, db, history):
     unguard(db)
     seq = one(db, "SELECT seq FROM events WHERE complaint_id = 1 AND kind = 'resolved'")
@@ -172,6 +178,7 @@ def test_verify_names_an_edited_event(run, db, history):
     ]
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_verify_names_an_edited_event_time(run, db, history):
     unguard(db)
     sql(db, "UPDATE events SET at = at + 3600 WHERE complaint_id = 2 AND kind = 'registered'")
@@ -183,6 +190,7 @@ def test_verify_names_an_edited_event_time(run, db, history):
     assert "#2 received_at: log says 2026-03-02 12:00, table says 2026-03-02 11:00" in lines
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_verify_names_a_deleted_event(run, db, history):
     unguard(db)
     sql(db, "DELETE FROM events WHERE seq = 7")  # #2 classified
@@ -191,6 +199,7 @@ def test_verify_names_a_deleted_event(run, db, history):
     assert "#2 severity: log says nothing, table says minor" in lines
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_verify_notices_events_removed_at_the_end(run, db, history):
     unguard(db)
     sql(db, "DELETE FROM events WHERE seq = 16")
@@ -202,6 +211,7 @@ def test_verify_notices_events_removed_at_the_end(run, db, history):
     assert "#3 status: log says closed, table says in_progress" in lines
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_verify_names_an_edited_phone(run, db, history):
     sql(db, "UPDATE personal SET phone = '13900009999' WHERE complaint_id = 2")
     assert _verify_fails(run) == [
@@ -210,6 +220,7 @@ def test_verify_names_an_edited_phone(run, db, history):
     ]
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_verify_refuses_erasure_without_event(run, db, history):
     sql(
         db,
@@ -220,6 +231,7 @@ def test_verify_refuses_erasure_without_event(run, db, history):
     ]
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_verify_names_a_complaint_added_by_hand(run, db, history):
     sql(
         db,
@@ -235,6 +247,7 @@ def test_verify_names_a_complaint_added_by_hand(run, db, history):
     assert _verify_fails(run) == ["#4 row: in the complaints table but never registered in the log"]
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_verify_names_an_edited_policy(run, db, history, tmp_path):
     policy = tmp_path / "policy.toml"
     policy.write_text(run.ok("policy", "show").split("\n", 1)[1], encoding="utf-8")
@@ -247,6 +260,7 @@ def test_verify_names_an_edited_policy(run, db, history, tmp_path):
     ]
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_anchor_catches_a_rewritten_chain(run, db, history):
     """A forger who recomputes every hash after an edit passes the chain check, but not a chain
     head recorded elsewhere before the edit."""
@@ -275,6 +289,7 @@ def test_anchor_catches_a_rewritten_chain(run, db, history):
 
 
 # -- backups ----------------------------------------------------------------------------------
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_backup_writes_a_verified_owner_only_copy(run, db, history, tmp_path):
     dest = tmp_path / "backups" / "ledger-2026-03-08.db"
     dest.parent.mkdir()  # like every output, a backup is not made in a folder that is missing
@@ -298,6 +313,7 @@ def test_backup_writes_a_verified_owner_only_copy(run, db, history, tmp_path):
     assert stat.S_IMODE(dest.stat().st_mode) == 0o600
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_backup_refuses_folder_and_the_ledger_itself(run, db, history, tmp_path):
     result = run("backup", str(tmp_path))
     assert (result.exit_code, result.stderr) == (
@@ -311,6 +327,7 @@ def test_backup_refuses_folder_and_the_ledger_itself(run, db, history, tmp_path)
     )
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_backup_of_a_tampered_ledger_is_not_written(run, db, history, tmp_path):
     sql(db, "UPDATE complaints SET received_at = received_at - 86400 WHERE id = 2")
     dest = tmp_path / "copy.db"
@@ -345,6 +362,7 @@ def _with_migration(monkeypatch: pytest.MonkeyPatch, script: str) -> None:
     monkeypatch.setattr(ledger_mod, "SCHEMA_VERSION", len(migrations))
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_upgrade_migrates_after_a_backup_beside_the_ledger(run, db, history, monkeypatch):
     before = run.json("show", "3")
     old_version = one(db, "PRAGMA user_version")
@@ -413,6 +431,7 @@ def _columns_after_1() -> list[str]:
     return [c for c in COLUMNS if c not in first]
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_upgrade_from_1_keeps_every_event_and_drops_the_hash_index(run, db, version_1):
     def events(path: Path) -> list[tuple[object, ...]]:
         conn = sqlite3.connect(path)
@@ -469,6 +488,7 @@ def test_upgrade_from_1_keeps_every_event_and_drops_the_hash_index(run, db, vers
     assert run.ok("verify").startswith("ok: 37 events, 3 complaints")
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_failed_upgrade_changes_nothing(run, db, history, monkeypatch):
     old_version = one(db, "PRAGMA user_version")
     with monkeypatch.context() as patch:
@@ -486,6 +506,7 @@ def test_failed_upgrade_changes_nothing(run, db, history, monkeypatch):
     assert run.ok("verify").startswith("ok: 16 events")
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_newer_ledger_is_refused_and_untouched(run, db, history):
     run.ok("verify")
     sql(db, "PRAGMA user_version = 99")
@@ -522,6 +543,7 @@ def _non_personal(item: dict[str, object]) -> dict[str, object]:
     return {k: v for k, v in item.items() if k not in ("name", "phone", "events")}
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_purge_personal_erases_old_closed_complaints_only(run, db, register, tmp_path):
     today = now().date()
     recent = (today - timedelta(days=200)).isoformat()
@@ -592,6 +614,7 @@ def test_purge_personal_erases_old_closed_complaints_only(run, db, register, tmp
     )
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_purge_personal_bad_date(run):
     result = run("purge-personal", "--before", "2020-02-30")
     assert (result.exit_code, result.stderr) == (

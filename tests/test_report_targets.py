@@ -77,6 +77,7 @@ def test_the_targets_contract():
     assert not parse_policy(DEFAULT_POLICY_TOML).targets
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 @pytest.mark.parametrize(
     ("toml", "message"),
     [
@@ -206,7 +207,7 @@ def test_fail_below_target_exits_3_after_writing(run, month, tmp_path):
     # every target met: exit 0
     load(run, tmp_path, "[targets]\ntimely_rate = 0.6\nfollowup_rate = 0.8\n")
     assert run(*MONTH, "--fail-below-target").exit_code == 0
-    result = run("report", "--months", "3", "--fail-below-target")
+    result = run("--lang", "en", "report", "--months", "3", "--fail-below-target")
     assert result.exit_code == 2
     assert result.stderr == (
         "complaintctl: --fail-below-target: not with --months (the trend is not judged)\n"

@@ -304,7 +304,7 @@ def test_dry_run_masks_urls_and_sends_nothing(run, scene, server, waits, tmp_pat
     )
     assert server.seen == {}
     bad = run("digest", "--as-of", AS_OF, "--dry-run")
-    assert (bad.exit_code, bad.stderr) == (2, "complaintctl: --dry-run: only with --send\n")
+    assert (bad.exit_code, bad.stderr) == (2, "complaintctl：--dry-run：只能与 --send 同用\n")
 
 
 def test_nothing_at_risk_sends_nothing(run, register, server, waits, tmp_path, monkeypatch):
@@ -333,6 +333,7 @@ def test_dry_run_names_what_no_robot_gets(run, scene, server, waits, tmp_path, m
     assert server.seen == {}
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_a_file_readable_by_others_is_refused(run, scene, server, waits, tmp_path, monkeypatch):
     path = notify(
         tmp_path, monkeypatch, {"department": "*", "kind": "wecom", "url": server.wecom("ok")}
@@ -351,6 +352,7 @@ def test_a_file_readable_by_others_is_refused(run, scene, server, waits, tmp_pat
     assert run("digest", "--as-of", AS_OF, "--send").exit_code == 0
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 @pytest.mark.parametrize(
     ("robot", "message"),
     [
@@ -394,6 +396,7 @@ def test_bad_notifications_file(run, scene, tmp_path, monkeypatch, robot, messag
     assert "TOPSECRET" not in result.stderr
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_missing_notifications_file(run, scene, tmp_path, monkeypatch):
     monkeypatch.setenv("COMPLAINTCTL_NOTIFY", str(tmp_path / "none.toml"))
     result = run("digest", "--as-of", AS_OF, "--send")
@@ -474,18 +477,23 @@ def test_large_digest_is_split_under_the_limits(run, db, server, waits, tmp_path
     listed = sum(1 for t in wecom for line in t.split("\n") if line.startswith("#"))
     assert wecom[1].endswith(f"\n……另有{120 - listed}件未列出，见完整督办")
     assert server.texts("okdt") == dingtalk  # one message: nothing left out
-    bad = run("digest", "--max-messages", "2")
+    bad = run("--lang", "en", "digest", "--max-messages", "2")
     assert (bad.exit_code, bad.stderr) == (2, "complaintctl: --max-messages: only with --send\n")
 
 
 # -- the pure parts --------------------------------------------------------------------------
 
 
+# An item of the digest is at most 199 bytes (its fields are shortened), so it fits any
+# message: every limit leaves at least 200 bytes for the lines (robot_text.messages).
+ITEM = st.text(min_size=1, max_size=300).map(
+    lambda s: s.replace("\n", " ").encode()[:199].decode(errors="ignore") or "x"
+)
+
+
 @settings(max_examples=60, deadline=None)
 @given(
-    items=st.lists(
-        st.text(min_size=1, max_size=300).map(lambda s: s.replace("\n", " ")), max_size=80
-    ),
+    items=st.lists(ITEM, max_size=80),
     kind=st.sampled_from(robot_text.KINDS),
     limit=st.integers(min_value=400, max_value=5000),
 )
@@ -504,6 +512,19 @@ def test_messages_split_without_cutting_a_line(items, kind, limit):
         assert [title for title, _ in msgs] == [
             f"投诉督办 工程部（{i}/{len(msgs)}）" for i in range(1, len(msgs) + 1)
         ]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    item=st.text(min_size=400, max_size=600).map(lambda s: s.replace("\n", " ")),
+    kind=st.sampled_from(robot_text.KINDS),
+)
+def test_a_line_too_long_for_any_message_is_cut_at_a_character(item, kind):
+    part = robot_text.Part("工程部", "截至 2026-03-02 12:00", "投诉督办 工程部", [item])
+    ((_, text),) = robot_text.messages(part, kind, "zh", 400)
+    assert len(text.encode()) <= 400
+    line = text.split("\n")[-1]
+    assert line.endswith("…") and item.startswith(line[:-1]) and len(line) < len(item)
 
 
 @settings(max_examples=40, deadline=None)

@@ -59,20 +59,19 @@ def test_satisfied_and_unsatisfied_remain_two_levels(run, register):
     assert run.json("followup", str(two), "--unsatisfied")["satisfaction"] == "unsatisfied"
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (
             ("--rating", "很满意"),
-            "complaintctl: --rating: unknown value '很满意' (accepted: very_satisfied/非常满意, "
-            "satisfied/满意, basically_satisfied/基本满意, unsatisfied/不满意, "
-            "very_dissatisfied/非常不满意)\n",
+            "complaintctl: --rating: unknown value '很满意' (accepted: very_satisfied, "
+            "satisfied, basically_satisfied, unsatisfied, very_dissatisfied)\n",
         ),
         (
             ("--rating", "6"),
-            "complaintctl: --rating: unknown value '6' (accepted: very_satisfied/非常满意, "
-            "satisfied/满意, basically_satisfied/基本满意, unsatisfied/不满意, "
-            "very_dissatisfied/非常不满意)\n",
+            "complaintctl: --rating: unknown value '6' (accepted: very_satisfied, "
+            "satisfied, basically_satisfied, unsatisfied, very_dissatisfied)\n",
         ),
         (
             ("--rating", "满意", "--unsatisfied"),

@@ -59,14 +59,12 @@ def test_exit_code_is_the_highest_met_and_errors_do_not_stop(run, register, db):
     assert result.exit_code == 2
     assert result.stdout == "#1 已办结，状态：已关闭\n"
     assert result.stderr.splitlines() == [
-        "complaintctl: cannot reopen #1: it is registered (已登记); allowed now: classify, "
-        "assign, update, close",
-        "complaintctl: ID: no complaint #99 in " + str(db),
-        "complaintctl: 'sh' is ambiguous: could be show, shell",
-        "complaintctl: 'shell' is not available inside the shell",
-        "complaintctl: No closing quotation",
-        "complaintctl: --channel: unknown value '传真' (accepted: phone/电话, visit/来访, "
-        "online/网络, letter/信函, relay/转办, other/其他)",
+        "complaintctl：不能复议 #1：已登记；现在可以：分类定级、派单、跟进、关闭",
+        f"complaintctl：ID：{db} 中没有 #99",
+        "complaintctl：“sh” 有歧义：可能是 show、shell",
+        "complaintctl：“shell” 不能在交互界面中使用",
+        "complaintctl：引号没有闭合",
+        "complaintctl：--channel：未知的值 “传真”（可选：电话、来访、网络、信函、转办、其他）",
     ]
     assert run.json("list")[0]["id"] == 1 and len(run.json("list")) == 1
 
@@ -98,7 +96,7 @@ def test_as_a_process_through_a_pipe(db):
     assert result.stdout.startswith(
         "#1 已登记，状态：已登记；下一时限：首次联系 2026-03-03 09:00（已超时）\n["
     )
-    assert result.stderr == f"complaintctl: ID: no complaint #7 in {db}\n"
+    assert result.stderr == f"complaintctl：ID：{db} 中没有 #7\n"
 
 
 def test_the_kept_ledger_sees_what_other_terminals_write(tmp_path, capsys):
@@ -107,7 +105,7 @@ def test_the_kept_ledger_sees_what_other_terminals_write(tmp_path, capsys):
     s = session()
     assert s.run_line("list --json") == 0  # makes the ledger
     assert s.run_line("calendar due '2027-01-29 10:00' 1wd") == 0  # kept, calendar cached
-    assert capsys.readouterr().out == "[]\n2027-02-01 24:00 (provisional)\n"
+    assert capsys.readouterr().out == "[]\n2027-02-01 24:00（暂定）\n"
     notice = tmp_path / "2027.toml"
     notice.write_text(NOTICE_2027, encoding="utf-8")
     other = dict(capture_output=True, check=True)  # another terminal: another process
@@ -126,7 +124,7 @@ def test_completes_commands_aliases_and_prefixes(db):
     word, pairs = candidates(session(), "re")
     assert word == "re"
     assert [v for v, _ in pairs] == ["register", "reopen", "report"]
-    assert pairs[0][1] == "Register a complaint (受理) while the owner is on the phone."
+    assert pairs[0][1] == "受理登记一件投诉（受理），可在业主来电时登记"
     assert [v for v, _ in candidates(session(), "l")[1]] == ["list", "link", "ls"]
     assert [v for v, _ in candidates(session(), "calendar ")[1]] == [
         "status",
@@ -255,7 +253,7 @@ def test_a_session_on_a_terminal(terminal, run, register, db):
     child.expect_exact("complaintctl>")
     # A refused command does not end the session
     child.sendline("followup 1 --satisfied")
-    child.expect_exact("complaintctl: cannot followup #1")
+    child.expect_exact("complaintctl：不能回访 #1：已登记")
     child.expect_exact("complaintctl>")
     child.sendline("close 1 --resolution 已更换灯泡 --satisfied")
     child.expect_exact("#1 已办结，状态：已关闭")
@@ -287,6 +285,7 @@ def test_history_file_is_tightened_to_0600(tmp_path, db):
     assert history.stat().st_mode & 0o777 == 0o600
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_help_inside_the_shell(run):
     result = run("shell", input="help ls\nhelp\n")
     assert result.exit_code == 0, result.stderr

@@ -90,7 +90,7 @@ def test_numbers_count_within_each_site(three, db):
         (sites.key("YG", 1), "YG"),
         (sites.key("YG", 2), "YG"),
     ]
-    assert run.ok("verify").startswith("ok:")
+    assert run.ok("verify").startswith("校验通过：")
 
 
 def test_an_id_is_typed_with_its_site_or_in_the_site_of_the_command(three, monkeypatch):
@@ -109,7 +109,7 @@ def test_an_id_is_typed_with_its_site_or_in_the_site_of_the_command(three, monke
     assert run.json("show", "1")["unit"] == "2-201"
     result = run("show", "2")
     assert result.exit_code == 0
-    missing = run("show", "HX-9")
+    missing = run("--lang", "en", "show", "HX-9")
     assert missing.exit_code == 2
     assert missing.stderr.startswith("complaintctl: ID: no complaint #HX-9 in ")
 
@@ -226,6 +226,7 @@ def test_report_ranks_the_sites_by_timely_rate(three):
 
 
 # -- a policy for one site ---------------------------------------------------------------------
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_a_policy_for_one_site_gives_its_deadlines_there_only(three, tmp_path):
     run = three
     text = run.ok("policy", "show")
@@ -249,6 +250,7 @@ def test_a_policy_for_one_site_gives_its_deadlines_there_only(three, tmp_path):
 
 
 # -- a ledger made before sites ----------------------------------------------------------------
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_a_v5_ledger_moves_into_the_first_site_with_its_ids(run, db):
     for unit in ("1-1", "1-2", "1-3"):
         _reg(run, unit=unit)
@@ -329,6 +331,7 @@ def test_a_v5_ledger_moves_into_the_first_site_with_its_ids(run, db):
         ),
     ],
 )
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_a_bad_site_is_one_line_and_nothing_is_written(three, db, args, message):
     before = snapshot(db)
     result = three(*args)
@@ -338,6 +341,7 @@ def test_a_bad_site_is_one_line_and_nothing_is_written(three, db, args, message)
     assert snapshot(db) == before
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_a_bad_site_from_the_environment_names_the_option(three, db, monkeypatch):
     before = snapshot(db)
     monkeypatch.setenv("COMPLAINTCTL_SITE", "ZZ")
@@ -350,6 +354,7 @@ def test_a_bad_site_from_the_environment_names_the_option(three, db, monkeypatch
     assert snapshot(db) == before
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_a_site_is_added_once(three, db):
     before = snapshot(db)
     result = three("site", "add", "YG", "--name", "别的")
@@ -381,9 +386,10 @@ def test_export_names_the_site_and_import_goes_into_one(three, tmp_path, run):
     )
     imported = run.json("--site", "YG", "import", str(register))
     assert (imported["site"], imported["ids"]) == ("YG", [4, 4])
-    assert run.ok("verify").startswith("ok:")
+    assert run.ok("verify").startswith("校验通过：")
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_verify_finds_sites_edited_by_hand(three, db):
     run = three
     run.ok("site", "default", "YG")
@@ -413,13 +419,14 @@ def test_the_shell_keeps_the_site_it_was_started_with(three):
     assert "没有符合条件的投诉。" in result.stdout  # the new site is known at once
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_a_refused_step_names_the_complaint_by_its_site_and_number(three, db):
     before = snapshot(db)
     result = three("reopen", "YG-2", "--reason", "仍漏水")
     assert result.exit_code == 1
     assert result.stderr == (
-        "complaintctl: cannot reopen #YG-2: it is registered (已登记); allowed now: classify, "
-        "assign, update, close\n"
+        "complaintctl: cannot reopen #YG-2: it is registered; allowed now: classify, assign, "
+        "update, close\n"
     )
     assert snapshot(db) == before
 
@@ -432,4 +439,4 @@ def test_a_plain_duplicate_number_is_of_the_main_complaints_site(three):
     assert (shown["site"], shown["id"], shown["duplicate_of"]) == ("YG", 2, 1)
     table = run.ok("list", "--site", "YG")
     assert "并单→#YG-1" in table
-    assert run.ok("verify").startswith("ok:")
+    assert run.ok("verify").startswith("校验通过：")

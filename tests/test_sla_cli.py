@@ -157,6 +157,7 @@ def test_extension_moves_resolve_and_is_audited(run, register):
     assert event["data"]["duration"] == "2wd"
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_extension_needs_reason_and_approver(run, register):
     cid = register(at="2026-11-02 09:00")
     result = run("update", str(cid), "--extend", "2wd", "--reason", "等待")
@@ -199,9 +200,13 @@ def test_provisional_deadline_then_loaded_notice(run, register, tmp_path: Path):
     notice = tmp_path / "2027.toml"
     notice.write_text(NOTICE_2027, encoding="utf-8")
     assert run.ok("calendar", "load", str(notice)) == (
-        "2027 holiday notice loaded (国办发明电〔2026〕99号（示例）)\n"
-        "complaints recomputed: 1 open, 0 closed\n"
-        "deadlines moved: 1; provisional flags cleared: 1\n"
+        "已载入 2027 年放假通知（国办发明电〔2026〕99号（示例））\n"
+        "重算的投诉：未结 1 件，已结 0 件\n"
+        "变动的时限：1 个；清除的暂定标记：1 个\n"
+    )
+    assert run.ok("--lang", "en", "calendar", "recompute") == (
+        "complaints recomputed: 0 open, 0 closed\n"
+        "deadlines moved: 0; provisional flags cleared: 0\n"
     )
     shown = run.json("show", str(cid))
     resolve = next(m for m in shown["milestones"] if m["name"] == "resolve")
@@ -216,6 +221,7 @@ def test_provisional_deadline_then_loaded_notice(run, register, tmp_path: Path):
     assert years[2027] == "local"
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_calendar_due_and_show(run):
     assert run.json("calendar", "due", "2026-02-27 23:59", "3wd") == {
         "due_at": "2026-03-04T00:00:00+08:00",
@@ -264,6 +270,7 @@ departments = ["客服部"]
 """
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_policy_versions_never_rewrite_history(run, register, tmp_path: Path):
     old = register(severity="minor", at="2026-11-02 09:00")
     assert run.json("policy", "show")["version"] == 0
@@ -279,6 +286,7 @@ def test_policy_versions_never_rewrite_history(run, register, tmp_path: Path):
     assert "assign" in {m["name"] for m in out["milestones"]}
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_policy_validation_errors(run, tmp_path: Path):
     path = tmp_path / "p.toml"
     cases = {

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import sqlite3
 
+import pytest
+
 
 def _state(run, cid: int, as_of: str, name: str) -> str:
     shown = run.json("show", str(cid), "--as-of", as_of)
@@ -90,6 +92,7 @@ def test_update_warning_runs_from_the_last_progress_report(run, register):
     assert _state(run, cid, "2026-03-02 23:00", "update") == "due_soon"
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_verify_names_an_edited_reopening(run, register, db):
     cid = _reopened(run, register)
     assert run.ok("verify").startswith("ok: ")

@@ -143,6 +143,7 @@ def test_reclassify_recomputes_from_receipt(run, register):
     assert event["data"]["previous_due"]["resolve"] is not None
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_reopen_within_window_and_refused_after(run, register):
     cid = register(severity="minor", at="2026-03-02 09:00")
     run.ok("close", str(cid), "--resolution", "已处理", "--at", "2026-03-03 10:00")
@@ -150,10 +151,7 @@ def test_reopen_within_window_and_refused_after(run, register):
     # 7 days after Tue 3 Mar end at 24:00 on Tue 10 Mar
     late = run("reopen", str(cid), "--reason", "问题依旧", "--at", "2026-03-11 00:00")
     assert late.exit_code == 1
-    assert (
-        "reconsideration window (7d after the resolution) ended 2026-03-11T00:00:00+08:00"
-        in late.stderr
-    )
+    assert "reconsideration window (7d after the resolution) ended 2026-03-10 24:00" in late.stderr
     out = run.json("reopen", str(cid), "--reason", "问题依旧", "--at", "2026-03-10 23:59")
     assert out["status"] == "in_progress"
     assert out["reopen_count"] == 1
@@ -171,6 +169,7 @@ def test_window_ending_on_rest_day_moves_to_next_working_day(run, register):
     assert out["status"] == "in_progress"
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
@@ -189,8 +188,8 @@ def test_window_ending_on_rest_day_moves_to_next_working_day(run, register):
                 "d",
             ],
             2,
-            "complaintctl: --channel: unknown value 'fax' (accepted: phone/电话, visit/来访, "
-            "online/网络, letter/信函, relay/转办, other/其他)\n",
+            "complaintctl: --channel: unknown value 'fax' (accepted: phone, visit, "
+            "online, letter, relay, other)\n",
         ),
         (
             [
@@ -245,7 +244,7 @@ def test_window_ending_on_rest_day_moves_to_next_working_day(run, register):
                 "2099-01-01 10:00",
             ],
             2,
-            "complaintctl: --at: 2099-01-01T10:00:00+08:00 is in the future; a step is recorded "
+            "complaintctl: --at: 2099-01-01 10:00 is in the future; a step is recorded "
             "when it happened\n",
         ),
         (
@@ -265,8 +264,7 @@ def test_window_ending_on_rest_day_moves_to_next_working_day(run, register):
                 "urgent",
             ],
             2,
-            "complaintctl: --severity: unknown value 'urgent' (accepted: minor/轻微, moderate/中度, "
-            "major/重大)\n",
+            "complaintctl: --severity: unknown value 'urgent' (accepted: minor, moderate, major)\n",
         ),
         (
             [
@@ -300,6 +298,7 @@ def test_bad_input_is_one_line_and_writes_nothing(run, db, args, code, message):
     assert snapshot(db) == before
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_illegal_steps_name_state_and_allowed_steps(run, register, db):
     cid = register(at="2026-11-02 09:00")
     run.ok("close", str(cid), "--resolution", "已处理", "--at", "2026-11-02 10:00")
@@ -307,8 +306,8 @@ def test_illegal_steps_name_state_and_allowed_steps(run, register, db):
     again = run("close", str(cid), "--resolution", "再次")
     assert again.exit_code == 1
     assert again.stderr == (
-        f"complaintctl: cannot close #{cid}: it is resolved (待回访); allowed now: classify, "
-        "followup, reopen\n"
+        f"complaintctl: cannot close #{cid}: it is resolved; allowed now: classify, "
+        "follow up, reopen\n"
     )
     assign = run("assign", str(cid), "--department", "工程部")
     assert assign.exit_code == 1
@@ -317,15 +316,16 @@ def test_illegal_steps_name_state_and_allowed_steps(run, register, db):
     other = register(at="2026-11-02 09:00")
     early = run("followup", str(other), "--satisfied")
     assert early.exit_code == 1
-    assert early.stderr.startswith(f"complaintctl: cannot followup #{other}: it is registered")
+    assert early.stderr.startswith(f"complaintctl: cannot follow up #{other}: it is registered")
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_step_before_receipt_is_refused(run, register, db):
     cid = register(at="2026-11-02 09:00")
     before = snapshot(db)
     result = run("assign", str(cid), "--department", "工程部", "--at", "2026-11-02 08:00")
     assert result.exit_code == 2
-    assert result.stderr.startswith("complaintctl: --at: 2026-11-02T08:00:00+08:00 is before #1")
+    assert result.stderr.startswith("complaintctl: --at: 2026-11-02 08:00 is before #1")
     assert snapshot(db) == before
 
 
@@ -376,6 +376,7 @@ def test_db_option_and_parent_folders(run, tmp_path):
     assert target.stat().st_mode & 0o777 == 0o600
 
 
+@pytest.mark.usefixtures("english")  # the English wording of messages
 def test_by_with_control_characters_is_refused(run, db):
     run.ok("list")
     before = snapshot(db)

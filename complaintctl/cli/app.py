@@ -8,8 +8,10 @@ from typing import Any
 import typer
 
 from complaintctl import __version__
-from complaintctl.cli import complete, outcome
+from complaintctl.cli import complete, helptext, outcome, usage
 from complaintctl.cli.lazy import LazyGroup
+from complaintctl.domain.errors import InvalidInput
+from complaintctl.domain.messages import text
 
 # Typer >= 0.29 carries its own copy of click; reach its UsageError through public names.
 UsageError: type[Exception] = typer.BadParameter.__mro__[1]
@@ -24,9 +26,13 @@ class _Group(LazyGroup):
 
     def prepare(self, command: Any) -> None:
         complete.attach(command)
+        helptext.apply(command, [command.name], helptext.current)
 
     def main(self, *args: Any, **kwargs: Any) -> Any:  # noqa: D102
         standalone = kwargs.pop("standalone_mode", True)
+        lang = usage.chosen_lang(args[0] if args else kwargs.get("args"))
+        helptext.current = lang
+        helptext.apply(self, [], lang)
         try:
             kwargs["standalone_mode"] = False
             _check_arguments(args[0] if args else kwargs.get("args"))
@@ -36,13 +42,12 @@ class _Group(LazyGroup):
             if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
                 typer.echo(ctx.get_help(), err=True)
             else:
-                where = f"{ctx.command_path}: " if ctx is not None else "complaintctl: "
-                typer.echo(f"{where}{exc.format_message()}", err=True)  # type: ignore[attr-defined]
+                typer.echo(usage.message(exc, lang), err=True)
             rv = 2
         except outcome.FAILURES as exc:  # the core's, the ledger's: one line and a code
-            rv = outcome.failure(exc)
+            rv = outcome.failure(exc, lang)
         except typer.Abort:
-            typer.echo("complaintctl: aborted", err=True)
+            _error(text("cli.aborted", lang), lang)
             rv = 130
         except BrokenPipeError:
             rv = 0
@@ -51,11 +56,14 @@ class _Group(LazyGroup):
         sys.exit(rv if isinstance(rv, int) else 0)
 
 
+def _error(message: str, lang: str) -> None:
+    """``complaintctl: <message>`` on stderr, one line."""
+    outcome.error(message, lang)
+
+
 def _check_arguments(args: Any) -> None:
     """Refuse an argument that is not valid text in the terminal's encoding (a GBK terminal
     typing into a UTF-8 locale): one line naming the option, before anything is parsed."""
-    from complaintctl.domain.errors import InvalidInput
-
     argv = list(args) if args is not None else sys.argv[1:]
     for index, arg in enumerate(argv):
         if not isinstance(arg, str):
@@ -67,9 +75,7 @@ def _check_arguments(args: Any) -> None:
             option = before if isinstance(before, str) and before.startswith("-") else ""
             field = option or (arg if arg.startswith("-") else f"argument {index + 1}")
             raise InvalidInput(
-                field.split("=", 1)[0],
-                "not valid text in this terminal's encoding (UTF-8 expected); set the "
-                "terminal or LANG to UTF-8",
+                field.split("=", 1)[0], "app.not_valid_text_in_this_terminal"
             ) from exc
 
 
@@ -117,7 +123,7 @@ def main_options(
     from complaintctl.cli import context
 
     if lang not in ("zh", "en"):
-        raise typer.BadParameter("accepted: zh, en", param_hint="--lang")
+        raise InvalidInput("--lang", "common.unknown_value", accepted=["zh", "en"], text=lang)
     ctx.obj = context.State(db=db, lang=lang, site=site)
     ctx.call_on_close(ctx.obj.close)
 

@@ -9,9 +9,12 @@ import typer
 
 from complaintctl.cli import render
 from complaintctl.cli.context import BY_OPTION, JSON_OPTION, actor, read_text, state
+from complaintctl.cli.say import line, say
 from complaintctl.domain.errors import InvalidInput
+from complaintctl.domain.messages import Msg, Term
 from complaintctl.domain.sites import number_of
-from complaintctl.domain.timeutil import from_epoch, iso, local_due, now, parse_time
+from complaintctl.domain.timeutil import from_epoch, iso, now, parse_time
+from complaintctl.domain.vocab import MILESTONE_LABELS, STATUS
 
 app = typer.Typer(
     help="Working days, holiday notices and deadlines (工作日历).", no_args_is_help=True
@@ -50,18 +53,15 @@ def status(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
             }
         )
         return
-    t = render.table("year", "status", "notice")
+    t = render.table(*(line(ctx, f"calendar.column.{c}") for c in ("year", "status", "notice")))
     for r in rows:
-        t.add_row(str(r["year"]), str(r["status"]), str(r["reference"] or "-"))
+        status_text = line(ctx, f"calendar.year.{r['status']}")
+        t.add_row(str(r["year"]), status_text, str(r["reference"] or "-"))
     render.emit(t)
-    typer.echo(f"official ({cal.source}): {cal.first_year}..{official}")
-    typer.echo(f"provisional unless a notice is loaded: {official + 1}..{cal.last_year}")
+    say(ctx, "calendar.official", source=cal.source, first=cal.first_year, last=official)
+    say(ctx, "calendar.provisional", first=official + 1, last=cal.last_year)
     if ahead:
-        typer.echo(
-            f"provisional years ahead: {', '.join(map(str, ahead))} (rule-based guesses, "
-            "no 调休 yet):\nload the State Council notice with 'complaintctl calendar load "
-            "FILE.toml'\nwhen it is published."
-        )
+        say(ctx, "calendar.provisional_ahead", years=[str(y) for y in ahead])
 
 
 @app.command("load")
@@ -79,7 +79,8 @@ def load(
     from complaintctl.workflow import admin
 
     year, reference, outcome = admin.load_notice(state(ctx).ledger(), actor(None, by), text)
-    typer.echo(f"{year} holiday notice loaded ({reference})\n{outcome.summary()}")
+    say(ctx, "calendar.notice_loaded", year=year, reference=reference)
+    say(ctx, outcome.summary())
 
 
 @app.command("check")
@@ -107,21 +108,26 @@ def check(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
         render.print_json({"ok": not found, "complaints": rows})
     else:
         for r in found:
-            moves = ", ".join(
-                f"{m} {local_due(from_epoch(r.state.due(m) or 0))} -> {local_due(from_epoch(v))}"
+            moves = [
+                Msg(
+                    "calendar.move",
+                    {
+                        "milestone": Term(m, MILESTONE_LABELS.get(m, m)),
+                        "before": from_epoch(r.state.due(m) or 0),
+                        "after": from_epoch(v),
+                    },
+                )
                 for m, v in r.due.items()
-            )
-            flags = f"{r.cleared} provisional flag(s) to clear" if r.cleared else ""
-            typer.echo(
-                f"#{ledger.ref(r.state.id)} ({r.state.status}): "
-                + "; ".join(filter(None, [moves, flags]))
-            )
-        typer.echo(
-            f"{len(found)} complaint(s) differ from the calendar in force; "
-            "'complaintctl calendar recompute' rewrites them"
-            if found
-            else "ok: every deadline agrees with the calendar in force"
-        )
+            ]
+            if r.cleared:
+                moves.append(Msg("calendar.flags_to_clear", {"count": r.cleared}))
+            status_term = STATUS.term(r.state.status)
+            ref = ledger.ref(r.state.id)
+            say(ctx, "calendar.differs", id=ref, status=status_term, changes=moves)
+        if found:
+            say(ctx, "calendar.check_found", count=len(found))
+        else:
+            say(ctx, "calendar.check_ok")
     if found:
         raise typer.Exit(1)
 
@@ -136,7 +142,7 @@ def recompute(ctx: typer.Context, by: str | None = BY_OPTION) -> None:
     from complaintctl.workflow import admin
 
     outcome = admin.recompute_all(state(ctx).ledger(), actor(None, by))
-    typer.echo(outcome.summary())
+    say(ctx, outcome.summary())
 
 
 @app.command("due")
@@ -156,7 +162,7 @@ def due(
     if as_json:
         render.print_json({"due_at": iso(deadline), "provisional": provisional})
         return
-    typer.echo(local_due(deadline) + (" (provisional)" if provisional else ""))
+    say(ctx, "calendar.due_provisional" if provisional else "calendar.due", due=deadline)
 
 
 @app.command("show")
@@ -173,7 +179,7 @@ def show(
             if not 1 <= mon <= 12:
                 raise ValueError
         except ValueError as exc:
-            raise InvalidInput("MONTH", f"{month!r} is not YYYY-MM") from exc
+            raise InvalidInput("MONTH", "calendar_cmd.is_not_yyyy_mm", month=month) from exc
     cal = state(ctx).ledger().calendar()
     from datetime import date
 
@@ -185,7 +191,7 @@ def show(
         "五 Fri",
         "六 Sat",
         "日 Sun",
-        title=f"{year}-{mon:02d} ({cal.year_status(year)})",
+        title=f"{year}-{mon:02d} ({line(ctx, f'calendar.year.{cal.year_status(year)}')})",
     )
     notes: list[str] = []
     for week in stdcal.Calendar().monthdayscalendar(year, mon):

@@ -43,7 +43,7 @@ class State:
 
             self._ledger = open_ledger(self.db)
             if follow and self._ledger.calendar_outdated():  # the package changed: once
-                _follow_package(self._ledger)
+                _follow_package(self._ledger, self.lang)
         return self._ledger
 
     def path(self) -> Path:
@@ -58,7 +58,7 @@ class State:
             self._ledger = None
 
 
-def _follow_package(ledger: Ledger) -> None:
+def _follow_package(ledger: Ledger, lang: str) -> None:
     """The ``holidays`` package changed since the calendar was cached: recompute the
     deadlines the new package changes (once, each an event) and say so on stderr."""
     from complaintctl.workflow import admin  # start-up: only after a package upgrade
@@ -66,8 +66,11 @@ def _follow_package(ledger: Ledger) -> None:
     done = admin.follow_package(ledger, actor(None, None))
     if done is not None:
         reason, outcome = done
-        line = f"complaintctl: {reason}; " + outcome.summary().replace("\n", "; ")
-        sys.stderr.write(line + "\n")
+        from complaintctl.domain.messages import render
+
+        summary = outcome.summary()
+        text = render(summary.key, summary.params, lang).replace("\n", "; ")
+        sys.stderr.write(render("cli.error", {"message": f"{reason}; {text}"}, lang) + "\n")
 
 
 def state(ctx: typer.Context) -> State:
@@ -142,12 +145,12 @@ def read_text(path: Path, field: str = "FILE") -> str:
             raw = fh.read(MAX_TEXT_FILE + 1)
         if len(raw) > MAX_TEXT_FILE:
             raise InvalidInput(
-                field, f"{path} is larger than {MAX_TEXT_FILE // 1024} KiB; not a policy or notice"
+                field, "context.is_larger_than_kib_not_a", path=path, value=MAX_TEXT_FILE // 1024
             )
         return raw.decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-        raise InvalidInput(field, f"cannot read {path} ({reason})") from exc
+        raise InvalidInput(field, "context.cannot_read", path=path, reason=reason) from exc
 
 
 # The options several commands share, built when a command module asks for them: this module

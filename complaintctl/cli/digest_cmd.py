@@ -24,6 +24,7 @@ from complaintctl.cli.context import (
 )
 from complaintctl.domain import sites
 from complaintctl.domain.errors import InvalidInput
+from complaintctl.domain.messages import text
 from complaintctl.reports.digest_text import Texts, json_chunks, markdown, plain
 from complaintctl.store.outfile import check_output, replacing
 
@@ -92,7 +93,7 @@ def digest(
 
     fmt = "json" if as_json else fmt.strip().lower()
     if fmt not in FORMATS:
-        raise InvalidInput("--format", f"unknown format {fmt!r}", accepted=FORMATS)
+        raise InvalidInput("--format", "digest_cmd.unknown_format", accepted=FORMATS, fmt=fmt)
     record_kind = KIND.parse(kind) if kind is not None else None
     moment = to_epoch(parse_time(as_of, "--as-of")) if as_of else to_epoch(now())
     within = parse_duration(due_within, "--due-within") if due_within else None
@@ -102,7 +103,7 @@ def digest(
         check_output(output, ledger.path)
     for flag, given in (("--dry-run", dry_run), ("--max-messages", max_messages is not None)):
         if given and not send:
-            raise InvalidInput(flag, "only with --send")
+            raise InvalidInput(flag, "digest_cmd.only_with_send")
     robots = digest_send.load(ledger) if send else None
     name, unassigned = _department(ledger, department)
     until = horizon(ledger, moment, within) if within is not None else None
@@ -210,7 +211,7 @@ def escalate(
         return
     lang = st.lang
     if dry_run:
-        typer.echo("演练（--dry-run），未写入：" if lang == "zh" else "dry run, nothing written:")
+        typer.echo(text("escalate.dry_run", lang))
     for a in actions:
         typer.echo(_action_line(st.ledger(), a, lang))
 
@@ -270,7 +271,7 @@ def link(
         _link_about(ctx, main, other, about, who, as_json)
         return
     if other is None:
-        raise InvalidInput("OTHER", "give the duplicate's number, or --about RECORD")
+        raise InvalidInput("OTHER", "digest_cmd.give_the_duplicate_s_number_or")
     c = linking.link(ledger, who, main, other)
     if as_json:
         from complaintctl.cli import render
@@ -280,10 +281,7 @@ def link(
         personal = ledger.personal(c.id)
         render.print_json(complaint_json(ledger, c, to_epoch(now()), personal=personal))
         return
-    if st.lang == "en":
-        typer.echo(f"#{ledger.ref(c.id)} linked as a duplicate of #{ledger.ref(main)}")
-    else:
-        typer.echo(f"#{ledger.ref(c.id)} 已作为重复投诉并入 #{ledger.ref(main)}")
+    typer.echo(text("link.done", st.lang, id=ledger.ref(c.id), main=ledger.ref(main)))
 
 
 def _link_about(
@@ -300,17 +298,15 @@ def _link_about(
     from complaintctl.workflow.about import link_about
 
     if other_id is not None:
-        raise InvalidInput("--about", "give either OTHER (a duplicate) or --about, not both")
+        raise InvalidInput("--about", "digest_cmd.give_either_other_a_duplicate_or")
     st = state(ctx)
     ledger = st.ledger()
     c = link_about(ledger, who, complaint_id, about)
     if as_json:
         personal = ledger.personal(c.id)
         render.print_json(complaint_json(ledger, c, to_epoch(now()), personal=personal))
-    elif st.lang == "en":
-        typer.echo(f"#{ledger.ref(c.id)} linked: it is about #{ledger.ref(about)}")
     else:
-        typer.echo(f"#{ledger.ref(c.id)} 已关联：涉及 #{ledger.ref(about)}")
+        typer.echo(text("link.about_done", st.lang, id=ledger.ref(c.id), about=ledger.ref(about)))
 
 
 def register(app: typer.Typer) -> None:

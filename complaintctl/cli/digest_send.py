@@ -54,8 +54,9 @@ def load(ledger: Ledger) -> Robots:
         except InvalidInput:
             raise InvalidInput(
                 f"{path}: robot {robot.number}: department",
-                f"unknown department {value!r}",
+                "digest_send.unknown_department",
                 accepted=[*policy.departments, "未派单", ALL],
+                value=value,
             ) from None
     return Robots(path, out)
 

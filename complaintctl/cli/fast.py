@@ -191,6 +191,7 @@ def call(command: str, root: dict[str, Any], values: dict[str, Any]) -> int:
     of the shell: cli/shell.py.)"""
     from complaintctl.cli import complaint_views, outcome
     from complaintctl.cli.context import State
+    from complaintctl.domain.messages import text
 
     st = State(db=root["db"], lang=root["lang"], site=root["site"])
     try:
@@ -199,11 +200,12 @@ def call(command: str, root: dict[str, Any], values: dict[str, Any]) -> int:
         finally:
             st.close()
     except outcome.FAILURES as exc:
-        return outcome.failure(exc)
+        return outcome.failure(exc, root["lang"])
     except KeyboardInterrupt:
         return 130  # as click: Ctrl-C ends the command quietly, exit 130
     except EOFError:
-        sys.stderr.write("\ncomplaintctl: aborted\n")
+        sys.stderr.write("\n")
+        outcome.error(text("cli.aborted", root["lang"]), root["lang"])
         return 130
     except BrokenPipeError:  # the reader went away (| head): quietly, as click does
         devnull = os.open(os.devnull, os.O_WRONLY)

@@ -23,6 +23,7 @@ from complaintctl.cli.context import (
     state,
 )
 from complaintctl.domain.errors import InvalidInput
+from complaintctl.domain.messages import text
 
 if TYPE_CHECKING:
     from complaintctl.transfer.importer import Result
@@ -84,10 +85,7 @@ def _skipped(result: Result, lang: str) -> list[str]:
             else f"{_count(n, 'masked phone')} withheld (stored empty)"
         )
     if result.handled_unknown:  # issue 16: never an invented time (--json has the receipts)
-        n = result.handled_unknown
-        parts.append(
-            f"{n} 条办结时间不详（不计入及时率）" if zh else f"{n} handled at an unknown time"
-        )
+        parts.append(text("import.handled_unknown", lang, count=result.handled_unknown))
     for part in result.parts:
         if part.stopped is not None:
             where = f"{part.sheet}: " if len(result.parts) > 1 else ""
@@ -261,16 +259,18 @@ def export(
         suffix = output.suffix.lower().lstrip(".") if output else ""
         fmt = {"xlsx": "xlsx", "jsonl": "jsonl", "json": "jsonl"}.get(suffix, "csv")
     if fmt not in FORMATS:
-        raise InvalidInput("--format", f"unknown format {fmt!r}", FORMATS)
+        raise InvalidInput("--format", "digest_cmd.unknown_format", FORMATS, fmt=fmt)
     if fmt == "xlsx" and output is None:
-        raise InvalidInput("--output", "an xlsx export needs a file, e.g. --output 台账.xlsx")
+        raise InvalidInput("--output", "io_cmd.an_xlsx_export_needs_a_file")
     selection = Selection(
         parse_date(start, "--from") if start else None,
         parse_date(end, "--to") if end else None,
         KIND.parse(kind) if kind is not None else None,
     )
     if selection.start and selection.end and selection.end < selection.start:
-        raise InvalidInput("--to", f"{selection.end} is before --from {selection.start}")
+        raise InvalidInput(
+            "--to", "io_cmd.is_before_from", end=selection.end, start=selection.start
+        )
     moment = to_epoch(parse_time(as_of, "--as-of")) if as_of else to_epoch(now())
     st = state(ctx)
     ledger = st.ledger()
@@ -281,10 +281,7 @@ def export(
             lang=st.lang, as_of=moment,
         )  # fmt: skip
     if output is not None:
-        if st.lang == "zh":
-            typer.echo(f"已导出 {count} 条投诉到 {output}")
-        else:
-            typer.echo(f"exported {count} complaints to {output}")
+        typer.echo(text("export.done", st.lang, count=count, output=output))
 
 
 def register(app: typer.Typer) -> None:

@@ -8,6 +8,7 @@ import typer
 
 from complaintctl.cli import render
 from complaintctl.cli.context import BY_OPTION, JSON_OPTION, actor, state
+from complaintctl.cli.say import say
 from complaintctl.domain.errors import IntegrityFailure
 
 
@@ -35,9 +36,10 @@ def verify(
         for difference in report.differences:
             typer.echo(str(difference))
         if report.ok:
-            typer.echo(report.summary())
+            say(ctx, report.summary())
     if not report.ok:
-        raise IntegrityFailure(report.summary())
+        summary = report.summary()
+        raise IntegrityFailure(summary.key, **summary.params)
 
 
 def backup(
@@ -54,14 +56,15 @@ def backup(
     if as_json:
         render.print_json({"dest": str(dest), **report.to_json()})
     elif report.ok:
-        typer.echo(f"backup written to {dest}; {report.summary()}")
+        say(ctx, "backup.written", dest=dest, summary=report.summary())
     else:
         for difference in report.differences:
             typer.echo(str(difference))
     if not report.ok:
         raise IntegrityFailure(
-            f"backup not written: the copy does not verify ({len(report.differences)} "
-            f"difference(s)); run 'complaintctl verify' on {ledger.path}"
+            "maintenance_cmd.backup_not_written_the_copy_does",
+            count=len(report.differences),
+            path=ledger.path,
         )
 
 
@@ -86,20 +89,11 @@ def purge_personal(
         return
     count = len(result.ids)
     if dry_run:
-        typer.echo(
-            f"would erase the name and phone of {count} complaint(s) closed before "
-            f"{day.isoformat()} (dry run: nothing changed)"
-        )
+        say(ctx, "purge.would_erase", count=count, day=day)
     else:
-        typer.echo(
-            f"erased the name and phone of {count} complaint(s) closed before {day.isoformat()}"
-        )
+        say(ctx, "purge.erased", count=count, day=day)
     if not result.wal_cleared:
-        typer.echo(
-            "complaintctl: note: other terminals are reading; ledger.db-wal may still hold the "
-            "erased values until they close (run purge-personal again later to clear it)",
-            err=True,
-        )
+        say(ctx, "purge.wal_note", err=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -7,7 +7,8 @@ import typer
 
 from complaintctl.cli import render
 from complaintctl.cli.context import JSON_OPTION, state
-from complaintctl.domain.errors import IntegrityFailure
+from complaintctl.cli.say import say
+from complaintctl.domain.errors import IntegrityFailure, InvalidInput
 
 
 def migrate(
@@ -22,9 +23,11 @@ def migrate(
 ) -> None:
     """Copy this ledger's events (with their chain), complaints, personal data, policies and
     notices into another ledger, verifying both; run again, it copies only what is new."""
-    from complaintctl.store.backend import open_ledger
+    from complaintctl.store.backend import SCHEMES, is_url, open_ledger
     from complaintctl.store.copy import copy_ledger
 
+    if not is_url(to):  # a centre moves onto a server; a copy of a file is `backup`
+        raise InvalidInput("--to", "copy.to_is_not_a_server", accepted=SCHEMES)
     source = state(ctx).ledger(follow=False)
     target = open_ledger(to)
     try:
@@ -36,15 +39,20 @@ def migrate(
     else:
         for difference in copied.target.differences:
             typer.echo(str(difference))
-        typer.echo(
-            f"copied {copied.events} events, {copied.complaints} complaints, "
-            f"{copied.policies} policies, {copied.notices} notices to {target.path}"
+        say(
+            ctx,
+            "copy.copied",
+            events=copied.events,
+            complaints=copied.complaints,
+            policies=copied.policies,
+            notices=copied.notices,
+            target=target.path,
         )
-        typer.echo(f"source: {copied.source.summary()}")
-        typer.echo(f"copy:   {copied.target.summary()}")
+        say(ctx, "copy.source", summary=copied.source.summary())
+        say(ctx, "copy.copy", summary=copied.target.summary())
     if not copied.target.ok:
         raise IntegrityFailure(
-            f"the copy at {target.path} does not verify: {copied.target.summary()}"
+            "copy.copy_does_not_verify", path=target.path, summary=copied.target.summary()
         )
 
 

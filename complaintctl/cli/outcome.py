@@ -9,25 +9,33 @@ import sqlite3
 import sys
 
 from complaintctl.domain.errors import ComplaintError
+from complaintctl.domain.messages import text
 from complaintctl.domain.sites import STRIDE, mention
 
 FAILURES = (ComplaintError, sqlite3.Error, RecursionError)
 
 
-def failure(exc: Exception) -> int:
-    """Say what went wrong in one line on stderr; the exit code.  ``exc`` is one of
-    ``FAILURES`` (anything else is raised again)."""
+def failure(exc: Exception, lang: str) -> int:
+    """Say what went wrong in one line on stderr, in ``lang`` (the message catalogue); the
+    exit code.  ``exc`` is one of ``FAILURES`` (anything else is raised again)."""
     if isinstance(exc, ComplaintError):
-        line, code = f"complaintctl: {_numbers(str(exc))}", exc.exit_code
+        message, code = _numbers(exc.render(lang)), exc.exit_code
     elif isinstance(exc, sqlite3.Error):
-        line, code = f"complaintctl: ledger error: {exc}", 4
+        message, code = text("cli.ledger_error", lang, error=exc), 4
     elif isinstance(exc, RecursionError):
-        line, code = "complaintctl: input nested too deeply to read", 2
+        message, code = text("cli.nested_too_deeply", lang), 2
     else:
         raise exc
-    sys.stderr.write(line + "\n")
-    sys.stderr.flush()
+    error(message, lang)
     return code
+
+
+def error(message: str, lang: str) -> None:
+    """``complaintctl: <message>`` on stderr, one line: a line break inside a value it names
+    (a path typed with one) is shown as ``\\n``."""
+    message = message.replace("\r", "\\r").replace("\n", "\\n")
+    sys.stderr.write(text("cli.error", lang, message=message) + "\n")
+    sys.stderr.flush()
 
 
 def _numbers(text: str) -> str:

@@ -8,6 +8,7 @@ import typer
 
 from complaintctl.cli import render
 from complaintctl.cli.context import BY_OPTION, JSON_OPTION, actor, read_text, state
+from complaintctl.cli.say import say
 
 app = typer.Typer(help="Show or load the SLA policy (时限政策).", no_args_is_help=True)
 
@@ -27,7 +28,7 @@ def show(
     if as_json:
         render.print_json({"version": version, **policy.to_dict()})
         return
-    typer.echo(f"# policy version {version}" + (" (built-in default)" if version == 0 else ""))
+    say(ctx, "policy.shown_default" if version == 0 else "policy.shown", version=version)
     typer.echo(policy.text.rstrip("\n"))
 
 
@@ -45,5 +46,13 @@ def load(
     from complaintctl.workflow import admin
 
     version, policy = admin.load_policy(state(ctx).ledger(), actor(None, by), text, site)
-    where = f" for site {site.strip().upper()}" if site is not None else ""
-    typer.echo(f"policy version {version} loaded{where}: {policy.name}")
+    if site is not None:
+        say(
+            ctx,
+            "policy.loaded_for_site",
+            version=version,
+            name=policy.name,
+            site=site.strip().upper(),
+        )
+    else:
+        say(ctx, "policy.loaded", version=version, name=policy.name)

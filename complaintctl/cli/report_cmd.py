@@ -27,11 +27,11 @@ HTML_MONTHS = 6  # the HTML report's trend, without --months
 
 def _format(fmt: str | None, as_json: bool, output: Path | None) -> str:
     if fmt is not None and fmt.lower() not in FORMATS:
-        raise InvalidInput("--format", f"unknown format {fmt!r}", accepted=FORMATS)
+        raise InvalidInput("--format", "digest_cmd.unknown_format", accepted=FORMATS, fmt=fmt)
     chosen = fmt.lower() if fmt else None
     if as_json:
         if chosen not in (None, "json"):
-            raise InvalidInput("--json", f"conflicts with --format {chosen}")
+            raise InvalidInput("--json", "report_cmd.conflicts_with_format", chosen=chosen)
         chosen = "json"
     if chosen is None:
         if output is None:
@@ -40,12 +40,13 @@ def _format(fmt: str | None, as_json: bool, output: Path | None) -> str:
         if chosen is None:
             raise InvalidInput(
                 "--output",
-                f"cannot tell the format of {output.name!r}; add --format json, csv, xlsx or html",
+                "report_cmd.cannot_tell_the_format_of_add",
+                name=output.name,
             )
     if chosen == "xlsx" and output is None:
-        raise InvalidInput("--output", "--format xlsx writes a file; give --output FILE.xlsx")
+        raise InvalidInput("--output", "report_cmd.format_xlsx_writes_a_file_give")
     if chosen == "table" and output is not None:
-        raise InvalidInput("--output", "goes with --format json, csv, xlsx or html")
+        raise InvalidInput("--output", "report_cmd.goes_with_format_json_csv_xlsx")
     return chosen
 
 
@@ -58,7 +59,7 @@ def _dimensions(values: list[str]) -> list[str]:
             dim = part.strip().lower()
             if dim not in DIMENSIONS:
                 raise InvalidInput(
-                    "--by", f"unknown dimension {part.strip()!r}", accepted=DIMENSIONS
+                    "--by", "report_cmd.unknown_dimension", accepted=DIMENSIONS, text=part.strip()
                 )
             if dim not in out:
                 out.append(dim)
@@ -76,9 +77,11 @@ def _period(month: str | None, first: str | None, last: str | None, as_of: int) 
     from complaintctl.reports.monthly import month_period, parse_month, range_period
 
     if month is not None and (first is not None or last is not None):
-        raise InvalidInput("--month", "give either --month or --from/--to, not both")
+        raise InvalidInput("--month", "report_cmd.give_either_month_or_from_to")
     if (first is None) != (last is None):
-        raise InvalidInput("--to" if last is None else "--from", "--from and --to go together")
+        raise InvalidInput(
+            "--to" if last is None else "--from", "report_cmd.from_and_to_go_together"
+        )
     if first is not None and last is not None:
         return range_period(parse_date(first, "--from"), parse_date(last, "--to"))
     return month_period(parse_month(month) if month else from_epoch(as_of).strftime("%Y-%m"))
@@ -144,22 +147,22 @@ def report(
         check_output(output, state(ctx).ledger().path)
     dims = _dimensions(by)
     if not 1 <= top <= 100:
-        raise InvalidInput("--top", f"must be 1..100, got {top}")
+        raise InvalidInput("--top", "report_cmd.must_be_got", top=top)
     moment = _as_of(as_of)
     if months is not None and chosen == "html":
         from complaintctl.reports.monthly import MAX_MONTHS
 
         if not 1 <= months <= MAX_MONTHS:
-            raise InvalidInput("--months", f"must be 1..{MAX_MONTHS}, got {months}")
+            raise InvalidInput(
+                "--months", "report_cmd.must_be_got_2", most=MAX_MONTHS, months=months
+            )
     if months is not None and chosen != "html":
         if first is not None or last is not None:
-            raise InvalidInput(
-                "--months", "goes with --month (the trend's last month), not --from/--to"
-            )
+            raise InvalidInput("--months", "report_cmd.goes_with_month_the_trend_s")
         if dims:
-            raise InvalidInput("--by", "not with --months (the trend has no breakdowns)")
+            raise InvalidInput("--by", "report_cmd.not_with_months_the_trend_has")
         if fail_below_target:
-            raise InvalidInput("--fail-below-target", "not with --months (the trend is not judged)")
+            raise InvalidInput("--fail-below-target", "report_cmd.not_with_months_the_trend_is")
         _trend(ctx, month, months, moment, chosen, output, record_kind, site)
         return
     period = _period(month, first, last, moment)
@@ -191,7 +194,9 @@ def _text_out(text: str, output: Path | None, lang: str) -> None:
 
 
 def _done(path: Path, lang: str) -> None:
-    typer.echo(f"written {path}" if lang == "en" else f"已写入 {path}")
+    from complaintctl.domain.messages import text
+
+    typer.echo(text("report.written", lang, path=path))
 
 
 def _emit(ctx: typer.Context, result: Report, chosen: str, output: Path | None) -> None:

@@ -25,6 +25,7 @@ import typer
 
 from complaintctl.cli import complete
 from complaintctl.cli.context import State, state
+from complaintctl.domain.messages import text
 
 PROMPT = "complaintctl> "
 LEAVE = ("exit", "quit")
@@ -93,7 +94,7 @@ class Session:
         try:
             words = shlex.split(line, comments=True)
         except ValueError as exc:
-            typer.echo(f"complaintctl: {exc}", err=True)
+            typer.echo(text("cli.error", self.lang, message=shell_error(exc, self.lang)), err=True)
             return 2
         if not words:
             return 0
@@ -102,7 +103,8 @@ class Session:
         if words[0] == "help":
             words = [*words[1:], "--help"]
         if words[0] in _ROOT_ONLY or self._is_shell(words[0]):
-            typer.echo(f"complaintctl: {words[0]!r} is not available inside the shell", err=True)
+            message = text("cli.not_in_shell", self.lang, command=words[0])
+            typer.echo(text("cli.error", self.lang, message=message), err=True)
             return 2
         return self.run(words)
 
@@ -115,10 +117,13 @@ class Session:
         except SystemExit as exc:  # a command that exits on its own
             rv = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
         except KeyboardInterrupt:
-            typer.echo("complaintctl: aborted", err=True)
+            typer.echo(
+                text("cli.error", self.lang, message=text("cli.aborted", self.lang)), err=True
+            )
             rv = 130
         except Exception as exc:  # an error never ends the session
-            typer.echo(f"complaintctl: internal error: {type(exc).__name__}: {exc}", err=True)
+            message = text("cli.internal_error", self.lang, error=type(exc).__name__, detail=exc)
+            typer.echo(text("cli.error", self.lang, message=message), err=True)
             rv = 1
         finally:
             if self._ledger is not None and self._ledger.conn.in_transaction:
@@ -266,10 +271,7 @@ def interactive(session: Session, history: Path) -> int:
         completer=_Completer(),
         complete_while_typing=False,
     )
-    if session.lang == "en":
-        typer.echo("complaintctl shell: Tab completes, Ctrl-C cancels the line, Ctrl-D leaves.")
-    else:
-        typer.echo("complaintctl 值班台：Tab 补全，Ctrl-C 取消本行，Ctrl-D 退出。")
+    typer.echo(text("shell.welcome", session.lang))
     while True:
         try:
             line = prompt.prompt(PROMPT)
@@ -305,3 +307,10 @@ def shell(
 
 def register(app: typer.Typer) -> None:
     app.command("shell")(shell)
+
+
+def shell_error(exc: ValueError, lang: str) -> str:
+    """shlex's complaint about a line (a quote left open), in the language."""
+    if str(exc) == "No closing quotation":
+        return text("shell.open_quote", lang)
+    return text("cli.unreadable_line", lang, error=exc)

@@ -6,6 +6,7 @@ import typer
 
 from complaintctl.cli import render
 from complaintctl.cli.context import BY_OPTION, JSON_OPTION, actor, state
+from complaintctl.cli.say import say
 from complaintctl.domain.timeutil import from_epoch, iso
 
 app = typer.Typer(help="Sites (项目 / 服务中心) of the ledger.", no_args_is_help=True)
@@ -24,8 +25,7 @@ def add(
     from complaintctl.workflow.sites import add_site
 
     done = add_site(state(ctx).ledger(), actor(None, by), code, name)
-    lang = state(ctx).lang
-    typer.echo(f"已添加项目 {done}：{name.strip()}" if lang == "zh" else f"site {done} added")
+    say(ctx, "site.added", code=done, name=name.strip())
 
 
 @app.command("list")
@@ -56,5 +56,4 @@ def default(ctx: typer.Context, code: str = CODE, by: str | None = BY_OPTION) ->
     from complaintctl.workflow.sites import set_default
 
     done = set_default(state(ctx).ledger(), actor(None, by), code)
-    lang = state(ctx).lang
-    typer.echo(f"默认项目：{done}" if lang == "zh" else f"default site: {done}")
+    say(ctx, "site.default", code=done)

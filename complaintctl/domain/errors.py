@@ -10,13 +10,34 @@ Exit codes (documented in docs/operations.md):
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from complaintctl.domain.messages import Term
 
 
 class ComplaintError(Exception):
-    """Base of every error the core raises on purpose."""
+    """Base of every error the core raises on purpose.
+
+    It carries a key of the message catalogue (``domain/messages``) and the values to fill in,
+    never a sentence: the CLI renders it in the chosen language with :meth:`render`.
+    ``str(exc)`` is the English message, for logs and tests."""
 
     exit_code = 1
+
+    def __init__(self, key: str, /, **params: Any) -> None:
+        self.key = key
+        self.params = params
+        super().__init__(key)
+
+    def render(self, lang: str = "zh") -> str:
+        """The message in ``lang`` (``zh`` or ``en``)."""
+        from complaintctl.domain.messages import render
+
+        return render(self.key, self.params, lang)
+
+    def __str__(self) -> str:
+        return self.render("en")
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickled as its message and attributes (a worker process sends errors back)."""
@@ -36,13 +57,28 @@ class InvalidInput(ComplaintError):
 
     exit_code = 2
 
-    def __init__(self, field: str, message: str, accepted: Iterable[str] | None = None) -> None:
+    def __init__(
+        self,
+        field: str,
+        key: str,
+        /,
+        accepted: Iterable[str | Term] | None = None,
+        **params: Any,
+    ) -> None:
         self.field = field
         self.accepted = list(accepted) if accepted is not None else None
-        text = f"{field}: {message}"
+        super().__init__(key, **params)
+
+    def render(self, lang: str = "zh") -> str:
+        """``FIELD: message (accepted: a, b)`` in ``lang``; vocabulary values in that language."""
+        from complaintctl.domain.messages import render
+
+        message = render(self.key, self.params, lang)
         if self.accepted:
-            text += f" (accepted: {', '.join(self.accepted)})"
-        super().__init__(text)
+            message = render(
+                "error.accepted", {"message": message, "accepted": self.accepted}, lang
+            )
+        return render("error.field", {"what": self.field, "message": message}, lang)
 
 
 class NotFound(ComplaintError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from complaintctl.domain.messages import Term
 from complaintctl.domain.vocab import (
     CHANNEL,
     KIND,
@@ -110,3 +111,9 @@ def label(kind: str, code: str | None, lang: str) -> str:
     if kind == "state":
         return code if lang == "en" else MILESTONE_STATES.get(code, code)
     return enums[kind].label(code, lang)
+
+
+def event_term(kind: str) -> Term:
+    """An event kind as a message names it in either language."""
+    zh, en = EVENT_KINDS.get(kind, (kind, kind))
+    return Term(en, zh)

@@ -31,7 +31,7 @@ def normal_code(text: str, field: str = "--site") -> str:
     """A site code as stored (upper case), or ``InvalidInput`` naming ``field``."""
     code = text.strip().upper()
     if not _CODE.fullmatch(code):
-        raise InvalidInput(field, f"{text!r} is not a site code ({CODE_RULE})")
+        raise InvalidInput(field, "sites.not_a_site_code", text=text)
     return code
 
 
@@ -99,11 +99,9 @@ def parse_ref(text: str, site: str, field: str = "ID") -> int:
     """The key of ``YG-123`` (its own site) or ``123`` (a complaint of ``site``)."""
     match = _REF.fullmatch(text.strip())
     if match is None:
-        raise InvalidInput(
-            field, f"{text!r} is not a complaint number (123, or YG-123 with its site)"
-        )
+        raise InvalidInput(field, "sites.not_a_complaint_number", text=text)
     code = normal_code(match.group(1), field) if match.group(1) else site
     number = int(match.group(2))
     if not 0 < number <= MAX_NUMBER:
-        raise InvalidInput(field, f"{text!r}: a number is 1 to {MAX_NUMBER}")
+        raise InvalidInput(field, "sites.number_out_of_range", text=text, most=MAX_NUMBER)
     return key(code, number)

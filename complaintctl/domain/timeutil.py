@@ -46,7 +46,7 @@ def parse_time(text: str, field: str = "--at") -> datetime:
     """
     raw = text.strip()
     if not raw:
-        raise InvalidInput(field, "empty time; use e.g. 2026-11-22 14:30")
+        raise InvalidInput(field, "timeutil.empty_time_use_e_g")
     moment: datetime | None = None
     match = _OFFICE.match(raw)
     try:
@@ -58,17 +58,15 @@ def parse_time(text: str, field: str = "--at") -> datetime:
     except ValueError:
         moment = None
     if moment is None:
-        raise InvalidInput(
-            field, f"cannot read time {raw!r}; use e.g. 2026-11-22 14:30 or 2026-11-22T14:30+08:00"
-        )
+        raise InvalidInput(field, "timeutil.cannot_read_time_use_e_g", raw=raw)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=CST)
     try:
         moment = moment.astimezone(CST).replace(microsecond=0)
     except OverflowError:
-        raise InvalidInput(field, f"time {raw!r} is out of range") from None
+        raise InvalidInput(field, "timeutil.time_is_out_of_range", raw=raw) from None
     if moment < EARLIEST:
-        raise InvalidInput(field, f"time {raw!r} is before 1992")
+        raise InvalidInput(field, "timeutil.time_is_before", raw=raw)
     return moment
 
 
@@ -76,24 +74,22 @@ def parse_date(text: str, field: str) -> date:
     """A calendar date (``2026-03-05``, ``2026/3/5``, ``2026年3月5日``)."""
     match = _OFFICE.match(text.strip())
     if not match or match.group(4) is not None:
-        raise InvalidInput(field, f"cannot read date {text!r}; use e.g. 2026-03-05")
+        raise InvalidInput(field, "timeutil.cannot_read_date_use_e_g", text=text)
     y, mo, d = (int(g) for g in match.groups()[:3])
     if y > LAST_YEAR:
         raise InvalidInput(
-            field, f"{text!r} is past {LAST_YEAR}, the last year complaintctl counts"
+            field, "timeutil.is_past_the_last_year_complaintctl", text=text, last_year=LAST_YEAR
         )
     try:
         return date(y, mo, d)
     except ValueError as exc:
-        raise InvalidInput(field, f"no such date {text!r}") from exc
+        raise InvalidInput(field, "timeutil.no_such_date", text=text) from exc
 
 
 def not_future(moment: datetime, reference: datetime, field: str = "--at") -> datetime:
     """Refuse a time after ``reference`` (one minute of clock skew between terminals allowed)."""
     if moment > reference + timedelta(minutes=1):
-        raise InvalidInput(
-            field, f"{iso(moment)} is in the future; a step is recorded when it happened"
-        )
+        raise InvalidInput(field, "timeutil.is_in_the_future_a_step", moment=moment)
     return moment
 
 

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from complaintctl.domain.errors import InvalidInput
+from complaintctl.domain.messages import Term
 
 
 @dataclass(frozen=True)
@@ -31,11 +32,16 @@ class Enum:
                 return code
         if lowered in self.aliases:
             return self.aliases[lowered]
+        accepted = [self.term(code) for code in self.labels]
+        if not key:
+            raise InvalidInput(field or self.field, "common.must_not_be_empty", accepted=accepted)
         raise InvalidInput(
-            field or self.field,
-            f"unknown value {text!r}" if key else "must not be empty",
-            accepted=[f"{code}/{label}" for code, label in self.labels.items()],
+            field or self.field, "common.unknown_value", accepted=accepted, text=text
         )
+
+    def term(self, code: str) -> Term:
+        """The value as a message names it in either language."""
+        return Term(code, self.labels.get(code, code))
 
     def label(self, code: str | None, lang: str = "zh") -> str:
         if code is None:
@@ -200,6 +206,6 @@ def parse_listed(text: str, field: str, allowed: Iterable[str], aliases: Mapping
     alias = aliases.get(key.lower())
     if alias is not None and alias in allowed:
         return alias
-    raise InvalidInput(
-        field, f"unknown value {text!r}" if key else "must not be empty", accepted=allowed
-    )
+    if not key:
+        raise InvalidInput(field, "common.must_not_be_empty", accepted=allowed)
+    raise InvalidInput(field, "common.unknown_value", accepted=allowed, text=text)

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 from complaintctl.domain.errors import NotFound
 from complaintctl.domain.model import COLUMNS, Complaint, Event, apply
-from complaintctl.domain.timeutil import from_epoch, local
+from complaintctl.domain.timeutil import from_epoch
 from complaintctl.store.ledger import row_to_event
 
 if TYPE_CHECKING:
@@ -227,6 +227,8 @@ def complaint_as_of(ledger: Ledger, complaint_id: int, as_of: int) -> tuple[Comp
     states = list(fold(events))
     if not states:
         raise NotFound(
-            f"ID: complaint #{complaint_id} was received after --as-of {local(from_epoch(as_of))}"
+            "asof.id_complaint_was_received_after_as",
+            complaint_id=complaint_id,
+            as_of=from_epoch(as_of),
         )
     return states[0], events

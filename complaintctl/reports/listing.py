@@ -109,7 +109,7 @@ def build_filters(
     first = _midnight(since, "--since") if since is not None else None
     after = _midnight(until, "--until", days=1) if until is not None else None
     if first is not None and after is not None and after <= first:
-        raise InvalidInput("--until", f"{until} is before --since {since}")
+        raise InvalidInput("--until", "listing.is_before_since", until=until, since=since)
     return Filters(
         status=STATUS.parse(status) if status is not None else None,
         severity=SEVERITY.parse(severity) if severity is not None else None,
@@ -146,9 +146,7 @@ def phone_digits(value: str, field: str = "--phone") -> str:
     """The digits of a phone query: the whole number or its last four or more."""
     digits = re.sub(r"[\s()（）+-]", "", value)
     if not digits.isdigit() or len(digits) < 4:
-        raise InvalidInput(
-            field, f"{value!r}: give the number or its last 4 or more digits (5678, 13812345678)"
-        )
+        raise InvalidInput(field, "listing.give_the_number_or_its_last", value=value)
     return digits
 
 
@@ -158,10 +156,10 @@ def _prefix(column: str, value: str, field: str) -> tuple[str, list[Any]]:
     if value.endswith("*"):
         stem = value.rstrip("*").strip()
         if not stem:
-            raise InvalidInput(field, "give the start before '*', e.g. 3-1-*")
+            raise InvalidInput(field, "listing.give_the_start_before_e_g")
         return f"{column} >= ? AND {column} < ?", [stem, stem + _TOP]
     if not value:
-        raise InvalidInput(field, "must not be empty")
+        raise InvalidInput(field, "common.must_not_be_empty")
     return f"{column} = ?", [value]
 
 
@@ -176,7 +174,7 @@ def phone_condition(digits: str, plus: str = "") -> tuple[str, list[Any]]:
 def text_condition(words: str, plus: str = "") -> tuple[str, list[Any]]:
     query = match_query(words)
     if query is None:
-        raise InvalidInput("--text", f"{words!r} holds no word to look for")
+        raise InvalidInput("--text", "listing.holds_no_word_to_look_for", words=words)
     return f"{plus}id IN (SELECT rowid FROM complaint_text WHERE complaint_text MATCH ?)", [query]
 
 

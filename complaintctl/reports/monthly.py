@@ -63,10 +63,13 @@ def parse_month(text: str, field_name: str = "--month") -> str:
     """``2026-03`` (also ``2026/3``, ``2026年3月``) -> ``"2026-03"``."""
     match = _MONTH.match(text)
     if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1992:
-        raise InvalidInput(field_name, f"no such month {text!r}; use YYYY-MM, e.g. 2026-03")
+        raise InvalidInput(field_name, "monthly.no_such_month_use_yyyy_mm", text=text)
     if int(match.group(1)) > LAST_YEAR:
         raise InvalidInput(
-            field_name, f"{text!r} is past {LAST_YEAR}, the last year complaintctl counts"
+            field_name,
+            "timeutil.is_past_the_last_year_complaintctl",
+            text=text,
+            last_year=LAST_YEAR,
         )
     return f"{int(match.group(1)):04d}-{int(match.group(2)):02d}"
 
@@ -125,14 +128,16 @@ def month_period(month: str) -> Period:
 
 def range_period(first: date, last: date) -> Period:
     if last < first:
-        raise InvalidInput("--to", f"{last.isoformat()} is before --from {first.isoformat()}")
+        raise InvalidInput(
+            "--to", "monthly.is_before_from", date=last.isoformat(), date2=first.isoformat()
+        )
     return Period(first, last)
 
 
 def months_back(last: str, count: int) -> list[str]:
     """``count`` months ending with ``last``, oldest first."""
     if not 1 <= count <= MAX_MONTHS:
-        raise InvalidInput("--months", f"must be 1..{MAX_MONTHS}, got {count}")
+        raise InvalidInput("--months", "monthly.must_be_got", most=MAX_MONTHS, count=count)
     index = int(last[:4]) * 12 + int(last[5:7]) - 1
     return [f"{i // 12:04d}-{i % 12 + 1:02d}" for i in range(index - count + 1, index + 1)]
 
@@ -402,7 +407,7 @@ def build_report(
     records of that kind only (issue 20: every kind counts in the 及时率 by default)."""
     for dim in by:
         if dim not in DIMENSIONS:
-            raise InvalidInput("--by", f"unknown dimension {dim!r}", accepted=DIMENSIONS)
+            raise InvalidInput("--by", "monthly.unknown_dimension", accepted=DIMENSIONS, dim=dim)
     period_condition, params = of_sites(*of_kind(period, kind), sites)
     condition = f"{period_condition} AND {COUNTED}"
     cal = ledger.calendar()

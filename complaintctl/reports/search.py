@@ -74,7 +74,7 @@ def search(ledger: Ledger, query: str, limit: int = 20) -> list[tuple[Row, int]]
     """The best matches of ``query`` with their scores, best first, newest among equals."""
     words = query.split()
     if not words:
-        raise InvalidInput("TEXT", "give a 房号, the end of a phone number or a word")
+        raise InvalidInput("TEXT", "search.give_a_the_end_of_a")
     totals: dict[int, int] = {}
     with ledger.reading():
         for word in words:

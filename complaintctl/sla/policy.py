@@ -186,14 +186,16 @@ MAX_POLICY_AMOUNT = {"m": 366 * 24 * 60, "h": 366 * 24, "d": 366, "wd": 260}
 
 def _positive(raw: Any, where: str, strict: bool = True) -> Duration:
     if not isinstance(raw, str):
-        raise PolicyError(f'{where}: expected a duration such as "2h" or "3wd", got {raw!r}')
+        raise PolicyError("policy.expected_a_duration_such_as_h", where=where, raw=raw)
     try:
         duration = parse_duration(raw, where)
     except InvalidInput as exc:
-        raise PolicyError(str(exc)) from exc
+        raise PolicyError("policy.invalid_value", error=exc) from exc
     if strict and duration.amount > MAX_POLICY_AMOUNT[duration.unit]:
         most = ", ".join(f"{n}{u}" for u, n in MAX_POLICY_AMOUNT.items())
-        raise PolicyError(f"{where}: {duration} is longer than a year (at most {most})")
+        raise PolicyError(
+            "policy.is_longer_than_a_year_at", where=where, duration=duration, most=most
+        )
     return duration
 
 
@@ -203,10 +205,12 @@ def _table(doc: dict[str, Any], key: str, known: tuple[str, ...] | None = None) 
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise PolicyError(f"{key}: expected a table ([{key}]), got {value!r}")
+        raise PolicyError("policy.expected_a_table_got", key_name=key, value=value)
     for name in value:
         if known is not None and name not in known:
-            raise PolicyError(f"{key}.{name}: unknown key (accepted: {', '.join(known)})")
+            raise PolicyError(
+                "policy.unknown_key_accepted", key_name=key, name=name, known=list(known)
+            )
     return value
 
 
@@ -216,15 +220,12 @@ def _day_end(raw: Any) -> time | None:
     text = raw if isinstance(raw, str) else None
     parts = text.strip().split(":") if text is not None else []
     if len(parts) != 2 or not all(p.isdigit() and len(p) <= 2 for p in parts):
-        raise PolicyError(f'{where}: expected "HH:MM" between "00:01" and "24:00", got {raw!r}')
+        raise PolicyError("policy.expected_hh_mm_between_and_got", where=where, raw=raw)
     hh, mm = int(parts[0]), int(parts[1])
     if (hh, mm) == (24, 0):
         return None
     if hh > 23 or mm > 59 or (hh, mm) == (0, 0):
-        raise PolicyError(
-            f'{where}: {raw!r} is not a time after "00:00" and at most "24:00" '
-            "(a day that ends at its start has no time in it)"
-        )
+        raise PolicyError("policy.is_not_a_time_after_and", where=where, raw=raw)
     return time(hh, mm)
 
 
@@ -232,23 +233,31 @@ def _clock(raw: Any, where: str) -> Duration:
     """A positive duration in m or h (compared with the gap between two instants)."""
     duration = _positive(raw, where)
     if not duration.is_clock or duration.amount <= 0:
-        raise PolicyError(f'{where}: expected minutes or hours such as "24h", got {raw!r}')
+        raise PolicyError("policy.expected_minutes_or_hours_such_as", where=where, raw=raw)
     return duration
 
 
 def _int(raw: Any, where: str, minimum: int = 1, maximum: int | None = None) -> int:
     if not isinstance(raw, int) or isinstance(raw, bool) or raw < minimum:
-        raise PolicyError(f"{where}: expected a whole number >= {minimum}, got {raw!r}")
+        raise PolicyError(
+            "policy.expected_a_whole_number_got", where=where, minimum=minimum, raw=raw
+        )
     if maximum is not None and raw > maximum:
-        raise PolicyError(f"{where}: expected a whole number {minimum}..{maximum}, got {raw!r}")
+        raise PolicyError(
+            "policy.expected_a_whole_number_got_2",
+            where=where,
+            minimum=minimum,
+            maximum=maximum,
+            raw=raw,
+        )
     return raw
 
 
 def _names(raw: Any, where: str) -> tuple[str, ...]:
     if not isinstance(raw, list) or not raw or not all(isinstance(x, str) and x for x in raw):
-        raise PolicyError(f"{where}: expected a non-empty list of names")
+        raise PolicyError("policy.expected_a_non_empty_list_of", where=where)
     if len(set(raw)) != len(raw):
-        raise PolicyError(f"{where}: a name is listed twice")
+        raise PolicyError("policy.a_name_is_listed_twice", where=where)
     return tuple(raw)
 
 
@@ -283,52 +292,58 @@ def parse_policy(text: str, *, strict: bool = True) -> Policy:
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise PolicyError(f"policy: not valid TOML ({exc})") from exc
+        raise PolicyError("policy.policy_not_valid_toml", exc=exc) from exc
     for key in doc:
         if key not in _KNOWN_TOP:
             raise PolicyError(
-                f"policy: unknown section {key!r} (accepted: {', '.join(sorted(_KNOWN_TOP))})"
+                "policy.policy_unknown_section_accepted",
+                key_name=key,
+                known=list(sorted(_KNOWN_TOP)),
             )
     raw_limits = doc.get("limits", {})
     if not isinstance(raw_limits, dict):
-        raise PolicyError("limits: expected a table per severity")
+        raise PolicyError("policy.limits_expected_a_table_per_severity")
     limits: dict[str, dict[str, Duration]] = {}
     for severity, table in raw_limits.items():
         if severity not in _SEVERITY_KEYS:
             raise PolicyError(
-                f"limits.{severity}: unknown severity (accepted: {', '.join(_SEVERITY_KEYS)})"
+                "policy.limits_unknown_severity_accepted",
+                severity=severity,
+                known=list(_SEVERITY_KEYS),
             )
         if not isinstance(table, dict):
-            raise PolicyError(f"limits.{severity}: expected a table of milestones")
+            raise PolicyError("policy.limits_expected_a_table_of_milestones", severity=severity)
         limits[severity] = {}
         for milestone, raw in table.items():
             if milestone not in MILESTONES:
                 raise PolicyError(
-                    f"limits.{severity}.{milestone}: unknown milestone "
-                    f"(accepted: {', '.join(MILESTONES)})"
+                    "policy.limits_unknown_milestone_accepted",
+                    severity=severity,
+                    milestone=milestone,
+                    known=list(MILESTONES),
                 )
             limits[severity][milestone] = _positive(raw, f"limits.{severity}.{milestone}", strict)
     for severity in _SEVERITY_KEYS:
         if severity not in limits:
-            raise PolicyError(f"limits.{severity}: missing (every severity needs its limits)")
+            raise PolicyError("policy.limits_missing_every_severity_needs_its", severity=severity)
         for needed in ("respond", "resolve"):
             if needed not in limits[severity]:
-                raise PolicyError(f"limits.{severity}.{needed}: missing")
+                raise PolicyError("policy.limits_missing", severity=severity, needed=needed)
         if "update" in limits[severity] and limits[severity]["update"].unit in ("d", "wd"):
-            raise PolicyError(f"limits.{severity}.update: a recurring limit must be in m or h")
+            raise PolicyError("policy.limits_update_a_recurring_limit_must", severity=severity)
     channels: dict[str, Duration] = {}
     for channel, raw in _table(doc, "channels").items():
         if channel not in CHANNEL.labels:
             raise PolicyError(
-                f"channels.{channel}: unknown channel (accepted: {', '.join(CHANNEL.labels)})"
+                "policy.channels_unknown_channel_accepted",
+                channel=channel,
+                known=list(CHANNEL.labels),
             )
         channels[channel] = _positive(raw, f"channels.{channel}", strict)
     windows = _table(doc, "windows", _WINDOWS if strict else None)
     fraction = windows.get("warning_fraction", 0.25)
     if not isinstance(fraction, int | float) or isinstance(fraction, bool) or not 0 < fraction < 1:
-        raise PolicyError(
-            f"windows.warning_fraction: expected a number between 0 and 1, got {fraction!r}"
-        )
+        raise PolicyError("policy.windows_warning_fraction_expected_a_number", fraction=fraction)
     day_ends_at = _day_end(windows.get("day_ends_at", "24:00"))
     late = _clock(windows.get("late_entry", "24h"), "windows.late_entry")
     raw_reason_after = windows.get("late_entry_reason_after")
@@ -341,19 +356,18 @@ def parse_policy(text: str, *, strict: bool = True) -> Policy:
     lists = _table(doc, "lists", ("categories", "departments") if strict else None)
     aliases = _table(doc, "aliases")
     if not all(isinstance(v, str) for v in aliases.values()):
-        raise PolicyError('aliases: expected a table of name = "列表中的名称"')
+        raise PolicyError("policy.aliases_expected_a_table_of_name")
     name = doc.get("name", "unnamed")
     if not strict:
         name = str(name)
     elif not isinstance(name, str) or not name.strip():
-        raise PolicyError(f'name: expected a non-empty string such as "2027 版", got {name!r}')
+        raise PolicyError("policy.name_expected_a_non_empty_string", name=name)
     categories = _names(lists.get("categories", []), "lists.categories")
     departments = _names(lists.get("departments", []), "lists.departments")
     for alias, target in aliases.items() if strict else ():
         if target not in categories and target not in departments:
             raise PolicyError(
-                f"aliases.{alias}: {target!r} is neither in lists.categories nor in "
-                "lists.departments"
+                "policy.aliases_is_neither_in_lists_categories", alias=alias, target=target
             )
     return Policy(
         name=name,
@@ -407,19 +421,21 @@ def kind_limits(raw: Any, *, defaults: bool = True) -> dict[str, dict[str, Durat
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
-        raise PolicyError("kinds: expected a table per kind")
+        raise PolicyError("policy.kinds_expected_a_table_per_kind")
     out: dict[str, dict[str, Duration]] = {}
     for kind, table in raw.items():
         if kind not in KIND_TABLES:
             accepted = ", ".join(k for k in KIND_TABLES if "." not in k)
-            raise PolicyError(f"kinds.{kind}: unknown kind (accepted: {accepted})")
+            raise PolicyError(
+                "policy.kinds_unknown_kind_accepted", kind=kind, accepted_name=accepted
+            )
         if not isinstance(table, dict):
-            raise PolicyError(f"kinds.{kind}: expected a table of milestones")
+            raise PolicyError("policy.kinds_expected_a_table_of_milestones", kind=kind)
         for name, value in table.items():
             key = f"{kind}.{name}"
             if kind == "repair" and name == "urgent":
                 if not isinstance(value, dict):
-                    raise PolicyError("kinds.repair.urgent: expected a table of milestones")
+                    raise PolicyError("policy.kinds_repair_urgent_expected_a_table")
                 out[key] = _kind_table(value, key)
         out[kind] = _kind_table({k: v for k, v in table.items() if k != "urgent"}, kind)
     if defaults:
@@ -434,13 +450,16 @@ def _kind_table(table: dict[str, Any], kind: str) -> dict[str, Duration]:
     for milestone, value in table.items():
         if milestone not in MILESTONES:
             raise PolicyError(
-                f"kinds.{kind}.{milestone}: unknown milestone (accepted: {', '.join(MILESTONES)})"
+                "policy.kinds_unknown_milestone_accepted",
+                kind=kind,
+                milestone=milestone,
+                known=list(MILESTONES),
             )
         out[milestone] = _positive(value, f"kinds.{kind}.{milestone}")
     if "resolve" not in out:
-        raise PolicyError(f"kinds.{kind}.resolve: missing (every kind needs its resolve limit)")
+        raise PolicyError("policy.kinds_resolve_missing_every_kind_needs", kind=kind)
     if "update" in out and out["update"].unit in ("d", "wd"):
-        raise PolicyError(f"kinds.{kind}.update: a recurring limit must be in m or h")
+        raise PolicyError("policy.kinds_update_a_recurring_limit_must", kind=kind)
     return out
 
 

@@ -65,7 +65,7 @@ class Targets:
 
 def _fraction(raw: Any, where: str) -> float:
     if isinstance(raw, bool) or not isinstance(raw, int | float) or not 0 <= raw <= 1:
-        raise PolicyError(f"{where}: expected a fraction from 0 to 1 (0.95 = 95%), got {raw!r}")
+        raise PolicyError("targets.expected_a_fraction_from_to_got", where=where, raw=raw)
     return float(raw)
 
 
@@ -74,42 +74,49 @@ def parse_targets(raw: Any) -> Targets:
     if raw is None:
         return Targets()
     if not isinstance(raw, dict):
-        raise PolicyError("targets: expected a table")
+        raise PolicyError("targets.targets_expected_a_table")
     accepted = (*RATES, "milestones", "grades")
     for key in raw:
         if key not in accepted:
-            raise PolicyError(f"targets.{key}: unknown key (accepted: {', '.join(accepted)})")
+            raise PolicyError(
+                "targets.targets_unknown_key_accepted", key_name=key, accepted_name=list(accepted)
+            )
     rates = {k: _fraction(raw[k], f"targets.{k}") for k in RATES if k in raw}
     ms = raw.get("milestones", {})
     if not isinstance(ms, dict):
-        raise PolicyError("targets.milestones: expected a table of milestone = fraction")
+        raise PolicyError("targets.targets_milestones_expected_a_table_of")
     milestones: dict[str, float] = {}
     for name, value in ms.items():
         if name not in MILESTONES:
             raise PolicyError(
-                f"targets.milestones.{name}: unknown milestone (accepted: {', '.join(MILESTONES)})"
+                "targets.targets_milestones_unknown_milestone_accepted",
+                name=name,
+                known=list(MILESTONES),
             )
         milestones[name] = _fraction(value, f"targets.milestones.{name}")
     grades_raw = raw.get("grades", [])
     if not isinstance(grades_raw, list):
-        raise PolicyError("targets.grades: expected [[targets.grades]] tables")
+        raise PolicyError("targets.targets_grades_expected_targets_grades_tables")
     grades: list[Grade] = []
     for i, g in enumerate(grades_raw):
         where = f"targets.grades[{i}]"
         if not isinstance(g, dict):
-            raise PolicyError(f"{where}: expected a table with name and min_timely_rate")
+            raise PolicyError("targets.expected_a_table_with_name_and", where=where)
         for key in g:
             if key != "name" and key not in GRADE_KEYS:
                 raise PolicyError(
-                    f"{where}.{key}: unknown key (accepted: name, {', '.join(GRADE_KEYS)})"
+                    "targets.unknown_key_accepted_name",
+                    where=where,
+                    key_name=key,
+                    known=list(GRADE_KEYS),
                 )
         name = g.get("name")
         if not isinstance(name, str) or not name.strip():
-            raise PolicyError(f'{where}.name: expected the grade\'s name, e.g. "一级"')
+            raise PolicyError("targets.name_expected_the_grade_s_name", where=where)
         if "min_timely_rate" not in g:
-            raise PolicyError(f"{where}.min_timely_rate: missing")
+            raise PolicyError("targets.min_timely_rate_missing", where=where)
         minimums = {k[4:]: _fraction(g[k], f"{where}.{k}") for k in GRADE_KEYS if k in g}
         grades.append(Grade(name.strip(), minimums))
     if len({g.name for g in grades}) != len(grades):
-        raise PolicyError("targets.grades: a grade is named twice")
+        raise PolicyError("targets.targets_grades_a_grade_is_named")
     return Targets(rates, milestones, tuple(grades))

@@ -62,8 +62,7 @@ def copy_ledger(source: Ledger, target: Ledger) -> Copied:
     before = verified(source)
     if not before.ok:
         raise IntegrityFailure(
-            f"{source.path}: does not verify ({len(before.differences)} difference(s)); "
-            "nothing copied: run 'complaintctl verify' on it"
+            "copy.source_does_not_verify", path=source.path, count=len(before.differences)
         )
     src = source.conn
     with source.reading(), target.write():
@@ -75,8 +74,10 @@ def copy_ledger(source: Ledger, target: Ledger) -> Copied:
             if same is None or same[0] != head[1]:
                 raise InvalidInput(
                     "--to",
-                    f"{target.path} holds another ledger's events (its event {start} is not "
-                    f"{source.path}'s); copy into an empty database",
+                    "copy.target_holds_another_ledger",
+                    target=target.path,
+                    seq=start,
+                    source=source.path,
                 )
         events = 0
         rows = src.execute(

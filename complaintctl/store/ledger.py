@@ -78,8 +78,10 @@ def _check_length(path: Path) -> None:
     size = path.stat().st_size
     if valid and size < pages * page_size:
         raise LedgerUnavailable(
-            f"ledger {path}: truncated ({size} of {pages * page_size} bytes); "
-            "restore it from a backup"
+            "ledger.ledger_truncated_of_bytes_restore_it",
+            path=path,
+            size=size,
+            value=pages * page_size,
         )
 
 
@@ -135,14 +137,11 @@ def _explain(exc: sqlite3.Error, path: Path) -> LedgerUnavailable:
     text = str(exc)
     if "locked" in text or "busy" in text:
         return LedgerUnavailable(
-            f"ledger {path}: locked by another process for over {_busy_timeout():g} s; "
-            "try again, or look for a stuck complaintctl or sqlite3 process"
+            "ledger.ledger_locked_by_another_process_for", path=path, seconds=_busy_timeout()
         )
     if "not a database" in text or "malformed" in text or "disk image" in text:
-        return LedgerUnavailable(
-            f"ledger {path}: not a readable SQLite ledger ({text}); restore it from a backup"
-        )
-    return LedgerUnavailable(f"ledger {path}: {text}")
+        return LedgerUnavailable("ledger.ledger_not_a_readable_sqlite_ledger", path=path, text=text)
+    return LedgerUnavailable("ledger.ledger", path=path, text=text)
 
 
 class Ledger:
@@ -172,12 +171,14 @@ class Ledger:
                 if not path.exists():
                     os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
                 elif path.is_dir():
-                    raise LedgerUnavailable(f"ledger {path}: is a folder, not a file")
+                    raise LedgerUnavailable("ledger.ledger_is_a_folder_not_a", path=path)
                 else:
                     _owner_only(path)
                     _check_length(path)
         except OSError as exc:
-            raise LedgerUnavailable(f"ledger {path}: cannot open ({exc.strerror})") from exc
+            raise LedgerUnavailable(
+                "ledger.ledger_cannot_open", path=path, strerror=exc.strerror
+            ) from exc
         try:
             if read_only:
                 conn = sqlite3.connect(
@@ -240,23 +241,20 @@ class Ledger:
         ).fetchone()
         if version == 0:
             if tables:
-                raise LedgerUnavailable(
-                    f"ledger {self.path}: a SQLite file, but not a complaintctl ledger"
-                )
+                raise LedgerUnavailable("ledger.ledger_a_sqlite_file_but_not", path=self.path)
         elif app != APPLICATION_ID:
-            raise LedgerUnavailable(
-                f"ledger {self.path}: a SQLite file, but not a complaintctl ledger"
-            )
+            raise LedgerUnavailable("ledger.ledger_a_sqlite_file_but_not", path=self.path)
         if version > SCHEMA_VERSION:
             raise LedgerUnavailable(
-                f"ledger {self.path}: made by a newer complaintctl (schema {version}, this "
-                f"version knows {SCHEMA_VERSION}); upgrade complaintctl, the ledger was not touched"
+                "ledger.ledger_made_by_a_newer_complaintctl",
+                path=self.path,
+                version=version,
+                known=SCHEMA_VERSION,
             )
         if self.read_only:
             if version < SCHEMA_VERSION:
                 raise LedgerUnavailable(
-                    f"ledger {self.path}: read-only, and made by an older complaintctl (schema "
-                    f"{version}); open it once where it can be written to upgrade it"
+                    "ledger.ledger_read_only_and_made_by", path=self.path, version=version
                 )
             return
         if c.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
@@ -313,9 +311,7 @@ class Ledger:
     def write(self) -> Iterator[Writer]:
         """One write transaction, taking the write lock up front."""
         if self.read_only:
-            raise LedgerUnavailable(
-                f"ledger {self.path}: read-only (file or folder not writable); nothing written"
-            )
+            raise LedgerUnavailable("ledger.ledger_read_only_file_or_folder", path=self.path)
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
@@ -428,13 +424,13 @@ class Ledger:
     # -- reading -----------------------------------------------------------------------------
     def get(self, complaint_id: int) -> Complaint:
         if not 0 < complaint_id <= MAX_ID:
-            raise NotFound(f"ID: no complaint {sites.mention(complaint_id)} in {self.path}")
+            raise NotFound("ledger.id_no_complaint_in", complaint_id=complaint_id, path=self.path)
         with _guard(self.path):
             row = self.conn.execute(
                 "SELECT * FROM complaints WHERE id = ?", (complaint_id,)
             ).fetchone()
         if row is None:
-            raise NotFound(f"ID: no complaint {sites.mention(complaint_id)} in {self.path}")
+            raise NotFound("ledger.id_no_complaint_in", complaint_id=complaint_id, path=self.path)
         return Complaint.from_row(dict(row))
 
     def personal(self, complaint_id: int) -> tuple[str | None, str | None]:
@@ -495,7 +491,7 @@ class Ledger:
     def known_site(self, given: str, field: str = "--site") -> str:
         code = sites.normal_code(given, field)
         if code not in self.sites():
-            raise InvalidInput(field, f"no site {given!r} in this ledger", accepted=self.sites())
+            raise InvalidInput(field, "ledger.no_site", given=given, accepted=self.sites())
         return code
 
     def site_filter(self, given: list[str] | None) -> list[str] | None:

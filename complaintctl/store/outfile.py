@@ -53,21 +53,19 @@ def check_output(path: Path, ledger: Path | None, field: str = "--output") -> Pa
     target = path.expanduser()
     folder = _folder(target)
     if not folder.is_dir():
-        raise InvalidInput(field, f"folder {folder} does not exist")
+        raise InvalidInput(field, "outfile.folder_does_not_exist", folder=folder)
     try:
         info: os.stat_result | None = os.lstat(target)
     except FileNotFoundError:
         info = None
     except OSError as exc:
-        raise InvalidInput(field, f"cannot write {path} ({exc.strerror})") from exc
+        raise InvalidInput(field, "outfile.cannot_write", path=path, strerror=exc.strerror) from exc
     if info is not None and stat.S_ISLNK(info.st_mode):
-        raise InvalidInput(
-            field, f"{path} is a symbolic link; give the real file's name (links are not followed)"
-        )
+        raise InvalidInput(field, "outfile.is_a_symbolic_link_give_the", path=path)
     if info is not None and stat.S_ISDIR(info.st_mode):
-        raise InvalidInput(field, f"{path} is a folder; give a file name")
+        raise InvalidInput(field, "outfile.is_a_folder_give_a_file", path=path)
     if info is not None and not stat.S_ISREG(info.st_mode):
-        raise InvalidInput(field, f"{path} is not a regular file")
+        raise InvalidInput(field, "outfile.is_not_a_regular_file", path=path)
     if ledger is not None:
         real = folder.resolve() / target.name
         for own in _ledger_files(ledger):
@@ -77,7 +75,7 @@ def check_output(path: Path, ledger: Path | None, field: str = "--output") -> Pa
                     other = os.stat(own)
                     same = (other.st_dev, other.st_ino) == (info.st_dev, info.st_ino)
             if same:
-                raise InvalidInput(field, f"{path} is the ledger itself; choose another file")
+                raise InvalidInput(field, "outfile.is_the_ledger_itself_choose_another", path=path)
     return target
 
 
@@ -134,9 +132,9 @@ def is_full(exc: BaseException | None) -> bool:
 
 def _failure(path: Path, field: str, exc: BaseException) -> InvalidInput:
     if is_full(exc):
-        return InvalidInput(field, f"cannot write {path}: the disk is full; nothing was written")
+        return InvalidInput(field, "outfile.cannot_write_the_disk_is_full", path=path)
     reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-    return InvalidInput(field, f"cannot write {path} ({reason}); nothing was written")
+    return InvalidInput(field, "outfile.cannot_write_nothing_was_written", path=path, reason=reason)
 
 
 def discard() -> None:

@@ -228,7 +228,7 @@ class Connection:
 
     def explain(self, exc: psycopg.Error) -> LedgerUnavailable:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        return LedgerUnavailable(f"ledger {self.name}: {first}")
+        return LedgerUnavailable("ledger.ledger", path=self.name, text=first)
 
     @property
     def in_transaction(self) -> bool:
@@ -271,7 +271,7 @@ class PostgresLedger(Ledger):
             )
         except psycopg.Error as exc:
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-            raise LedgerUnavailable(f"ledger {name}: cannot connect ({first})") from exc
+            raise LedgerUnavailable("ledger.pg_cannot_connect", path=name, text=first) from exc
         raw.adapters.register_loader("numeric", _Numeric)
         raw.adapters.register_dumper(bool, _BoolAsInt)
         ledger = cls(url, Connection(raw, name))
@@ -302,15 +302,14 @@ class PostgresLedger(Ledger):
                 "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()"
             ).fetchone()
             if tables and tables[0]:
-                raise LedgerUnavailable(
-                    f"ledger {self.path}: a PostgreSQL database, but not a complaintctl ledger"
-                )
+                raise LedgerUnavailable("ledger.pg_not_a_ledger", path=self.path)
             version = 0
         if version > pg_schema.SCHEMA_VERSION:
             raise LedgerUnavailable(
-                f"ledger {self.path}: made by a newer complaintctl (schema {version}, this version "
-                f"knows {pg_schema.SCHEMA_VERSION}); upgrade complaintctl, the ledger was not "
-                "touched"
+                "ledger.ledger_made_by_a_newer_complaintctl",
+                path=self.path,
+                version=version,
+                known=pg_schema.SCHEMA_VERSION,
             )
         if version < pg_schema.SCHEMA_VERSION:
             self._migrate(version)
@@ -342,9 +341,10 @@ class PostgresLedger(Ledger):
                 raw.execute(pg_schema.GRANTS)
         except psycopg.errors.InsufficientPrivilege as exc:
             raise LedgerUnavailable(
-                f"ledger {self.path}: schema {version}, this complaintctl needs "
-                f"{pg_schema.SCHEMA_VERSION}; the ledger's owner must open it once to upgrade "
-                "it (docs/operations.md); nothing was changed"
+                "ledger.pg_owner_must_upgrade",
+                path=self.path,
+                version=version,
+                known=pg_schema.SCHEMA_VERSION,
             ) from exc
         except LedgerUnavailable:
             raise
@@ -395,10 +395,7 @@ class PostgresLedger(Ledger):
             self.server.rollback()
 
     def backup(self, dest: Any) -> None:
-        raise LedgerUnavailable(
-            f"ledger {self.path}: a server ledger is backed up with pg_dump, then checked with "
-            "'complaintctl --db <restored copy> verify' (docs/operations.md)"
-        )
+        raise LedgerUnavailable("ledger.pg_backup_with_pg_dump", path=self.path)
 
     def checkpoint(self, wait: float = 5.0) -> bool:
         return True  # the server keeps its own write-ahead log

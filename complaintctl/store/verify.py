@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from complaintctl.domain.errors import CalendarError, InvalidInput, LedgerUnavailable
+from complaintctl.domain.messages import Msg
 from complaintctl.domain.model import Complaint, advance
 from complaintctl.domain.sites import FIRST
 from complaintctl.domain.timeutil import from_epoch
@@ -92,14 +93,18 @@ class Report:
     def ok(self) -> bool:
         return not self.differences
 
-    def summary(self) -> str:
+    def summary(self) -> Msg:
         """``ok: N events, M complaints, chain head <prefix>`` (or the count of differences)."""
         if self.ok:
-            return (
-                f"ok: {self.events} events, {self.complaints} complaints, "
-                f"chain head {self.head[:HEAD_CHARS]}"
+            return Msg(
+                "verify.ok",
+                {
+                    "events": self.events,
+                    "complaints": self.complaints,
+                    "head": self.head[:HEAD_CHARS],
+                },
             )
-        return f"verify found {len(self.differences)} difference(s) between the log and the tables"
+        return Msg("verify.differences", {"count": len(self.differences)})
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -153,7 +158,7 @@ def check_anchor(anchor: str) -> str:
     """A recorded chain head (or its first 8+ hex digits), lower-cased."""
     text = anchor.strip().lower()
     if len(text) < 8 or len(text) > 64 or any(ch not in "0123456789abcdef" for ch in text):
-        raise InvalidInput("--anchor", f"{anchor!r} is not a hash prefix (8 to 64 hex digits)")
+        raise InvalidInput("--anchor", "verify.is_not_a_hash_prefix_to", anchor=anchor)
     return text
 
 
@@ -717,14 +722,14 @@ def verify_file(
     try:
         conn = sqlite3.connect(uri, uri=True, isolation_level=None)
     except sqlite3.Error as exc:
-        raise LedgerUnavailable(f"ledger {name}: cannot open ({exc})") from exc
+        raise LedgerUnavailable("verify.ledger_cannot_open", name=name, exc=exc) from exc
     try:
         if conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
-            raise LedgerUnavailable(f"ledger {name}: not a complaintctl ledger")
+            raise LedgerUnavailable("verify.ledger_not_a_complaintctl_ledger", name=name)
         return verify(conn, anchors, recorded)
     except sqlite3.Error as exc:
         raise LedgerUnavailable(
-            f"ledger {name}: not a readable SQLite ledger ({exc}); restore it from a backup"
+            "verify.ledger_not_a_readable_sqlite_ledger", name=name, exc=exc
         ) from exc
     finally:
         conn.close()
@@ -737,12 +742,12 @@ def backup(ledger: Ledger, dest: Path, *, force: bool = False) -> Report:
     is not kept; a full disk names ``dest``."""
     dest = dest.expanduser()
     if dest.is_dir():
-        raise InvalidInput("DEST", f"{dest} is a folder; give the backup file's name")
+        raise InvalidInput("DEST", "verify.is_a_folder_give_the_backup", dest=dest)
     if dest.exists() and not dest.is_file():
-        raise InvalidInput("DEST", f"{dest} exists and is not a regular file")
+        raise InvalidInput("DEST", "verify.exists_and_is_not_a_regular", dest=dest)
     outfile.check_output(dest, ledger.path, "DEST")
     if dest.exists() and not force:
-        raise InvalidInput("DEST", f"{dest} exists; pass --force to replace it")
+        raise InvalidInput("DEST", "verify.exists_pass_force_to_replace_it", dest=dest)
     report = Report()
     recorded = recorded_head(ledger.path)  # before the copy: the copy holds every event it names
     with outfile.replacing(dest, "DEST", ledger.path) as partial:
@@ -762,12 +767,12 @@ def copy_to(ledger: Ledger, partial: Path, dest: Path) -> None:
         # copy's; the ledger is only read
         name = getattr(exc, "sqlite_errorname", "")
         if outfile.is_full(exc) or name == "SQLITE_FULL":
-            raise InvalidInput(
-                "DEST", f"cannot write {dest}: the disk is full; nothing was written"
-            ) from exc
+            raise InvalidInput("DEST", "verify.cannot_write_the_disk_is_full", dest=dest) from exc
         if name in _WRITE_ERRORS:
             raise InvalidInput(
                 "DEST",
-                f"cannot write {dest} ({exc}: full disk or size limit?); nothing was written",
+                "verify.cannot_write_full_disk_or_size",
+                dest=dest,
+                exc=exc,
             ) from exc
         raise explain(exc, ledger.path) from exc

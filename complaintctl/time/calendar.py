@@ -84,7 +84,7 @@ class Notice:
 
 
 def _fail(field: str, message: str) -> CalendarError:
-    return CalendarError(f"notice {field}: {message}")
+    return CalendarError("calendar.notice", what=field, message=message)
 
 
 def _one_line(text: str) -> str:
@@ -165,7 +165,7 @@ def parse_notice(text: str) -> Notice:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise CalendarError(f"notice: TOML syntax error: {_one_line(str(exc))}") from None
+        raise CalendarError("calendar.notice_toml_syntax_error", exc=_one_line(str(exc))) from None
 
     unknown = sorted(set(data) - {"year", "reference", "workdays", "holidays"})
     if unknown:
@@ -238,11 +238,18 @@ def parse_notice(text: str) -> Notice:
 
 def _check_years(first_year: int, last_year: int) -> None:
     if type(first_year) is not int or type(last_year) is not int:
-        raise CalendarError(f"calendar years must be whole numbers: {first_year!r}..{last_year!r}")
+        raise CalendarError(
+            "calendar.calendar_years_must_be_whole_numbers",
+            first_year=first_year,
+            last_year=last_year,
+        )
     if not MIN_YEAR <= first_year <= last_year <= MAX_YEAR:
         raise CalendarError(
-            f"calendar years {first_year}..{last_year} must be increasing and within "
-            f"{MIN_YEAR}..{MAX_YEAR}"
+            "calendar.calendar_years_must_be_increasing_and",
+            first_year=first_year,
+            last_year=last_year,
+            min_year=MIN_YEAR,
+            max_year=MAX_YEAR,
         )
 
 
@@ -301,10 +308,14 @@ class WorkCalendar:
         )
         if len(bits) != last - base + 1:
             raise CalendarError(
-                f"calendar {first_year}..{last_year} needs {last - base + 1} days, got {len(bits)}"
+                "calendar.calendar_needs_days_got",
+                first_year=first_year,
+                last_year=last_year,
+                value=last - base + 1,
+                count=len(bits),
             )
         if bits.translate(None, b"\x00\x01"):
-            raise CalendarError("calendar day flags must be 0 or 1")
+            raise CalendarError("calendar.calendar_day_flags_must_be_or")
         self.first_year = first_year
         self.last_year = last_year
         self.last_official_year = last_official_year
@@ -339,8 +350,10 @@ class WorkCalendar:
 
     def _range_error(self, what: str) -> CalendarError:
         return CalendarError(
-            f"{what} is outside the working-day calendar, which covers "
-            f"{self.first_year}-01-01..{self.last_year}-12-31"
+            "calendar.is_outside_the_working_day_calendar",
+            what=what,
+            first_year=self.first_year,
+            last_year=self.last_year,
         )
 
     def _offset(self, d: date) -> int:
@@ -416,8 +429,10 @@ class WorkCalendar:
     def _check_year(self, year: int) -> None:
         if not self.first_year <= year <= self.last_year:
             raise CalendarError(
-                f"year {year} is outside the working-day calendar, which covers "
-                f"{self.first_year}..{self.last_year}"
+                "calendar.year_is_outside_the_working_day",
+                year=year,
+                first_year=self.first_year,
+                last_year=self.last_year,
             )
 
     def is_provisional_year(self, year: int) -> bool:
@@ -513,8 +528,7 @@ class WorkCalendar:
             CalendarError,
         ) as exc:
             raise CalendarError(
-                f"the cached working-day calendar is unreadable ({_one_line(str(exc))}); "
-                "rebuild it with 'complaintctl calendar recompute'"
+                "calendar.the_cached_working_day_calendar_is", exc=_one_line(str(exc))
             ) from None
         return cls(
             first_year,
@@ -603,7 +617,10 @@ def build_calendar(
     for notice in notices:
         if not first_year <= notice.year <= last_year:
             raise CalendarError(
-                f"notice for {notice.year} is outside the calendar years {first_year}..{last_year}"
+                "calendar.notice_for_is_outside_the_calendar",
+                year=notice.year,
+                first_year=first_year,
+                last_year=last_year,
             )
         by_year[notice.year] = notice
 

@@ -85,15 +85,22 @@ def parse_duration(text: str, field: str = "duration") -> Duration:
     """Read ``15m``, ``24h``, ``7d``, ``3wd`` (spaces and upper case allowed: ``3 WD``)."""
     match = _DURATION.match(text) if isinstance(text, str) else None
     if match is None:
-        raise InvalidInput(field, f"cannot read duration {text!r}", accepted=ACCEPTED_DURATIONS)
+        raise InvalidInput(
+            field, "deadlines.cannot_read_duration", accepted=ACCEPTED_DURATIONS, text=text
+        )
     amount = int(match.group(1))
     unit = match.group(2).lower()
     if amount < 1:
         raise InvalidInput(
-            field, f"duration {text.strip()!r} must be at least 1", accepted=ACCEPTED_DURATIONS
+            field,
+            "deadlines.duration_must_be_at_least",
+            accepted=ACCEPTED_DURATIONS,
+            text=text.strip(),
         )
     if amount > MAX_AMOUNT:
-        raise InvalidInput(field, f"duration {text.strip()!r} is too long (max {MAX_AMOUNT})")
+        raise InvalidInput(
+            field, "deadlines.duration_is_too_long_max", text=text.strip(), most=MAX_AMOUNT
+        )
     if unit == "m":
         return Duration(amount, "m")
     if unit == "h":
@@ -124,7 +131,7 @@ def _end_of_day(ordinal: int, day_ends_at: time | None) -> datetime:
         return datetime.combine(date.fromordinal(ordinal + 1), time(), CST)
     if day_ends_at == time() or day_ends_at.tzinfo is not None:
         raise InvalidInput(
-            "day_ends_at", f"{day_ends_at.isoformat()} must be a local time after 00:00"
+            "day_ends_at", "deadlines.must_be_a_local_time_after", date=day_ends_at.isoformat()
         )
     return datetime.combine(date.fromordinal(ordinal), day_ends_at, CST)
 
@@ -188,6 +195,6 @@ def warning_start(start: datetime, due: datetime, fraction: float) -> datetime:
     E.g. ``fraction=0.25`` for a 4-day span gives ``due`` minus 1 day.
     """
     if not 0.0 <= fraction <= 1.0:
-        raise InvalidInput("fraction", f"{fraction!r} must be between 0 and 1")
+        raise InvalidInput("fraction", "deadlines.must_be_between_and", fraction=fraction)
     lead = round((due - start).total_seconds() * fraction)
     return _local(due) - timedelta(seconds=lead)

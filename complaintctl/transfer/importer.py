@@ -186,7 +186,9 @@ def _sheets(
                 skipped.append((name, why))
     if not parts:
         listed = "; ".join(f"[{n}] {why}" for n, why in skipped)
-        raise InvalidInput("FILE", f"{path.name}: no sheet has a header row: {listed}")
+        raise InvalidInput(
+            "FILE", "importer.no_sheet_has_a_header_row", name=path.name, listed=listed
+        )
     return parts, skipped
 
 
@@ -222,12 +224,10 @@ def import_file(
         )  # fmt: skip
     except csv.Error as exc:  # a field over the csv module's limit, a NUL byte, ...
         raise InvalidInput(
-            "FILE", f"{path.name}: cannot read the CSV ({exc}); nothing imported"
+            "FILE", "importer.cannot_read_the_csv_nothing_imported", name=path.name, exc=exc
         ) from exc
     except RecursionError as exc:  # a JSON line nested thousands deep
-        raise InvalidInput(
-            "FILE", f"{path.name}: a line is nested too deeply; nothing imported"
-        ) from exc
+        raise InvalidInput("FILE", "importer.a_line_is_nested_too_deeply", name=path.name) from exc
 
 
 def _import(

@@ -77,62 +77,65 @@ def load(path: Path | None = None) -> tuple[Path, list[Robot]]:
         st = path.stat()
     except FileNotFoundError:
         raise InvalidInput(
-            "--send", f"no notifications file {path} (create it, or set ${ENV})"
+            "--send", "robots.no_notifications_file_create_it_or", path=path, env=ENV
         ) from None
     except OSError as exc:
-        raise InvalidInput(field_, f"cannot read it ({exc.strerror})") from exc
+        raise InvalidInput(field_, "robots.cannot_read_it", strerror=exc.strerror) from exc
     if not stat.S_ISREG(st.st_mode):
-        raise InvalidInput(field_, "not a regular file")
+        raise InvalidInput(field_, "robots.not_a_regular_file")
     if os.name == "posix" and st.st_mode & 0o077:
         mode = stat.S_IMODE(st.st_mode)
         raise InvalidInput(
             field_,
-            f"readable or writable by others (mode {mode:04o}); it holds robot URLs and "
-            f"secrets: chmod 600 {path}",
+            "robots.readable_or_writable_by_others_mode",
+            mode=mode,
+            path=path,
         )
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-        raise InvalidInput(field_, f"cannot read it ({reason})") from exc
+        raise InvalidInput(field_, "robots.cannot_read_it_2", reason=reason) from exc
     except tomllib.TOMLDecodeError as exc:
-        raise InvalidInput(field_, f"not valid TOML ({exc})") from None
+        raise InvalidInput(field_, "robots.not_valid_toml", exc=exc) from None
     unknown = sorted(set(data) - {"robot"})
     if unknown:
-        raise InvalidInput(field_, f"unknown key {unknown[0]!r}", accepted=["robot"])
+        raise InvalidInput(field_, "robots.unknown_key", accepted=["robot"], unknown=unknown[0])
     tables = data.get("robot", [])
     if not isinstance(tables, list) or not tables:
-        raise InvalidInput(field_, "no [[robot]] table")
+        raise InvalidInput(field_, "robots.no_robot_table")
     return path, [_robot(field_, n, t) for n, t in enumerate(tables, 1)]
 
 
 def _robot(where: str, number: int, table: Any) -> Robot:
     here = f"{where}: robot {number}"
     if not isinstance(table, dict):
-        raise InvalidInput(here, "must be a [[robot]] table")
+        raise InvalidInput(here, "robots.must_be_a_robot_table")
     keys = ("department", "kind", "url", "secret")
     unknown = sorted(set(table) - set(keys))
     if unknown:
-        raise InvalidInput(here, f"unknown key {unknown[0]!r}", accepted=keys)
+        raise InvalidInput(here, "robots.unknown_key", accepted=keys, unknown=unknown[0])
     for key in keys:
         if key in table and not isinstance(table[key], str):
-            raise InvalidInput(f"{here}: {key}", "must be a string")
+            raise InvalidInput(f"{here}: {key}", "robots.must_be_a_string")
     for key in keys[:3]:
         if not str(table.get(key, "")).strip():
-            raise InvalidInput(f"{here}: {key}", "missing")
+            raise InvalidInput(f"{here}: {key}", "robots.missing")
     kind = table["kind"].strip().lower()
     if kind not in KINDS:
-        raise InvalidInput(f"{here}: kind", f"unknown kind {kind!r}", accepted=KINDS)
+        raise InvalidInput(f"{here}: kind", "robots.unknown_kind", accepted=KINDS, kind=kind)
     secret = table.get("secret")
     if secret is not None and kind != "dingtalk":
-        raise InvalidInput(f"{here}: secret", "only DingTalk robots sign requests")
+        raise InvalidInput(f"{here}: secret", "robots.only_dingtalk_robots_sign_requests")
     url = table["url"].strip()
     parts = urlsplit(url)
     local = parts.scheme == "http" and parts.hostname in _LOOPBACK
     if not (parts.scheme == "https" or local) or not parts.hostname:
-        raise InvalidInput(f"{here}: url", "must be an https:// webhook URL")
+        raise InvalidInput(f"{here}: url", "robots.must_be_an_https_webhook_url")
     if not parse_qs(parts.query).get(_TOKEN[kind]):
-        raise InvalidInput(f"{here}: url", f"a {kind} webhook URL has ?{_TOKEN[kind]}=…")
+        raise InvalidInput(
+            f"{here}: url", "robots.a_webhook_url_has", kind=kind, token=_TOKEN[kind]
+        )
     return Robot(number, table["department"].strip(), kind, url, (secret or "").strip() or None)
 
 

@@ -187,15 +187,19 @@ def _bounded(table: Table, rows: Iterator[Row]) -> Iterator[Row]:
         if number > MAX_ROWS:
             raise InvalidInput(
                 "FILE",
-                f"{table.label}: more than {MAX_ROWS:,} rows (row {number:,} is filled); "
-                "split the register into smaller files",
+                "sheets.more_than_rows_row_is_filled",
+                label=table.label,
+                most=MAX_ROWS,
+                number=number,
             )
         if len(cells) > MAX_COLUMNS:
             if not blank(cells[MAX_COLUMNS:]):
                 raise InvalidInput(
                     "FILE",
-                    f"{table.label}: row {number} fills a cell beyond column {MAX_COLUMNS}; "
-                    "a register has fewer columns: remove the cells to the right",
+                    "sheets.row_fills_a_cell_beyond_column",
+                    label=table.label,
+                    number=number,
+                    most=MAX_COLUMNS,
                 )
             del cells[MAX_COLUMNS:]
         if blank(cells):
@@ -218,24 +222,24 @@ def _table(label: str, rows: Iterator[Row], total: int | None, sheet: str | None
 def open_table(path: Path, sheet: str | None = None) -> Iterator[Table]:
     """The rows of a .csv, .xlsx or .jsonl file (a workbook stays open until the block ends)."""
     if not path.is_file():
-        raise InvalidInput("FILE", f"no such file {str(path)!r}")
+        raise InvalidInput("FILE", "sheets.no_such_file", path=str(path))
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         with _open_xlsx(path, sheet) as table:
             yield table
         return
     if sheet is not None:
-        raise InvalidInput("--sheet", "only an .xlsx workbook has sheets")
+        raise InvalidInput("--sheet", "sheets.only_an_xlsx_workbook_has_sheets")
     if suffix in (".csv", ".txt", ".tsv"):
         with _read_csv(path) as table:
             yield table
     elif suffix in (".jsonl", ".ndjson"):
         yield _read_jsonl(path)
     elif suffix == ".xls":
-        raise InvalidInput("FILE", f"{path.name}: the old .xls format; save it as .xlsx or CSV")
+        raise InvalidInput("FILE", "sheets.the_old_xls_format_save_it", name=path.name)
     else:
         accepted = [".csv", ".xlsx", ".jsonl"]
-        raise InvalidInput("FILE", f"{path.name}: unknown kind of file", accepted=accepted)
+        raise InvalidInput("FILE", "sheets.unknown_kind_of_file", accepted=accepted, name=path.name)
 
 
 def _encoding(path: Path) -> str:
@@ -244,9 +248,7 @@ def _encoding(path: Path) -> str:
         with path.open("rb") as raw:
             start = raw.read(4)
             if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-                raise InvalidInput(
-                    "FILE", f"{path.name} is UTF-16 text; save it as 'CSV UTF-8' or .xlsx"
-                )
+                raise InvalidInput("FILE", "sheets.is_utf_text_save_it_as", name=path.name)
             for encoding in ("utf-8-sig", "gb18030"):
                 raw.seek(0)
                 decoder = codecs.getincrementaldecoder(encoding)()
@@ -258,8 +260,10 @@ def _encoding(path: Path) -> str:
                 except UnicodeDecodeError:
                     continue
     except OSError as exc:
-        raise InvalidInput("FILE", f"cannot read {path.name}: {exc.strerror}") from exc
-    raise InvalidInput("FILE", f"{path.name} is neither UTF-8 nor GB18030 text")
+        raise InvalidInput(
+            "FILE", "sheets.cannot_read", name=path.name, strerror=exc.strerror
+        ) from exc
+    raise InvalidInput("FILE", "sheets.is_neither_utf_nor_gb_text", name=path.name)
 
 
 @contextlib.contextmanager
@@ -293,9 +297,13 @@ def _read_jsonl(path: Path) -> Table:
         try:
             value = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise InvalidInput("FILE", f"{path.name} line {number}: not JSON ({exc.msg})") from exc
+            raise InvalidInput(
+                "FILE", "sheets.line_not_json", name=path.name, number=number, msg=exc.msg
+            ) from exc
         if not isinstance(value, dict):
-            raise InvalidInput("FILE", f"{path.name} line {number}: not a JSON object")
+            raise InvalidInput(
+                "FILE", "sheets.line_not_a_json_object", name=path.name, number=number
+            )
         objects.append((number, _flatten(value)))
     header: list[str] = []
     for _, obj in objects:
@@ -340,7 +348,9 @@ def _workbook(path: Path) -> Iterator[Any]:
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises zip, XML and key errors alike
-        raise InvalidInput("FILE", f"{path.name}: not a readable .xlsx workbook ({exc})") from exc
+        raise InvalidInput(
+            "FILE", "sheets.not_a_readable_xlsx_workbook", name=path.name, exc=exc
+        ) from exc
     try:
         yield book
     finally:
@@ -355,7 +365,9 @@ def _open_xlsx(path: Path, sheet: str | None) -> Iterator[Table]:
         elif sheet in book.sheetnames:
             ws = book[sheet]
         else:
-            raise InvalidInput("--sheet", f"no sheet {sheet!r} in {path.name}", book.sheetnames)
+            raise InvalidInput(
+                "--sheet", "sheets.no_sheet_in", book.sheetnames, sheet=sheet, name=path.name
+            )
         if not hasattr(ws, "_get_source"):  # a chart sheet
             yield _table(f"{path.name} [{ws.title}]", iter(()), 0, ws.title)
             return
@@ -550,14 +562,16 @@ def parse_map(entries: Iterable[str]) -> dict[str, str]:
     for entry in entries:
         column, sep, target = entry.rpartition("=")
         if not sep or not column.strip() or not target.strip():
-            raise InvalidInput("--map", f"{entry!r}: use COLUMN=field, e.g. '备注=location'")
+            raise InvalidInput("--map", "sheets.use_column_field_e_g_location", entry=entry)
         name = target.strip()
         if name in ("-", IGNORE):
             name = IGNORE
         elif name not in FIELDS:
             found = field_for(name)
             if found is None:
-                raise InvalidInput("--map", f"{entry!r}: unknown field {name!r}", accepted)
+                raise InvalidInput(
+                    "--map", "sheets.unknown_field", accepted, entry=entry, name=name
+                )
             name = found
         mapping[_key(column)] = name
     return mapping
@@ -607,9 +621,10 @@ def find_header(table: Table, mapping: dict[str, str], year: int | None = None) 
     if found is None:
         raise InvalidInput(
             "FILE",
-            f"{table.label}: no header row in the first {HEADER_SCAN} rows (looked for e.g. "
-            f"投诉日期, 房号, 投诉内容; found {what_is_on(table)}); use --map 'COLUMN=field' to "
-            "name the columns",
+            "sheets.no_header_row_in_the_first",
+            label=table.label,
+            rows=HEADER_SCAN,
+            found=what_is_on(table),
         )
     first, last, headers = found
     number = table.head[last][0]
@@ -643,7 +658,11 @@ def find_header(table: Table, mapping: dict[str, str], year: int | None = None) 
                 ignored.append(other)
             elif mapped:
                 raise InvalidInput(
-                    "--map", f"columns {other!r} and {header!r} both map to {target}"
+                    "--map",
+                    "sheets.columns_and_both_map_to",
+                    other=other,
+                    header=header,
+                    target=target,
                 )
             else:
                 ignored.append(header)
@@ -651,7 +670,9 @@ def find_header(table: Table, mapping: dict[str, str], year: int | None = None) 
         columns[target] = index
     if unused:
         names = ", ".join(h for h in headers if h)
-        raise InvalidInput("--map", f"no column {next(iter(unused))!r} in the header row ({names})")
+        raise InvalidInput(
+            "--map", "sheets.no_column_in_the_header_row", column=next(iter(unused)), names=names
+        )
     missing = [f for f in REQUIRED if f not in columns]
     if "received_at" not in columns and "received_time" not in columns:
         missing.insert(0, "received_at")
@@ -659,8 +680,11 @@ def find_header(table: Table, mapping: dict[str, str], year: int | None = None) 
         need = missing[0]
         raise InvalidInput(
             "FILE",
-            f"{table.label}: no column for {need} (e.g. {', '.join(_examples(need))}); "
-            f"columns: {', '.join(h for h in headers if h)}; use --map 'COLUMN={need}'",
+            "sheets.no_column_for_e_g_columns",
+            label=table.label,
+            need=need,
+            examples=list(_examples(need)),
+            values=[h for h in headers if h],
         )
     own = sum(1 for h in headers if _key(h) in _DERIVED and _key(h) not in _ROW_COLUMNS) >= 3
     if own:

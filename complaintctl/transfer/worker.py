@@ -123,8 +123,10 @@ def chunks(job: Job, table: Table, size: int = CHUNK) -> Iterator[Chunk]:
             if bad > MAX_BAD:
                 raise InvalidInput(
                     "FILE",
-                    f"{table.label}: more than {MAX_BAD:,} bad rows (row {number:,}); nothing "
-                    "was imported: is it the right file, or does it need --map or --year?",
+                    "worker.more_than_bad_rows_row_nothing",
+                    label=table.label,
+                    most=MAX_BAD,
+                    number=number,
                 )
             chunk.bad.append(BadRow(number, [cell_text(c) for c in cells], parsed))
             if not job.skip_invalid:
@@ -155,7 +157,9 @@ def use_worker(table: Table) -> bool:
     (``COMPLAINTCTL_IMPORT_WORKER=0`` or ``1`` decides instead; ``auto`` or unset: this)."""
     choice = os.environ.get(ENV_WORKER, "").strip().lower()
     if choice not in ("", "auto", "0", "1"):
-        raise InvalidInput(ENV_WORKER, f"unknown value {choice!r}", accepted=["0", "1", "auto"])
+        raise InvalidInput(
+            ENV_WORKER, "worker.unknown_value", accepted=["0", "1", "auto"], choice=choice
+        )
     if os.name != "posix" or not sys.executable or choice in ("0", "1"):
         return os.name == "posix" and bool(sys.executable) and choice == "1"
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
@@ -178,8 +182,9 @@ def in_worker(job: Job) -> Iterator[Chunk]:
         )
     except OSError as exc:
         raise WorkerFailed(
-            f"import: cannot start the worker process ({exc.strerror or exc}); nothing was "
-            f"imported; {ENV_WORKER}=0 imports in one process"
+            "worker.import_cannot_start_the_worker_process",
+            value=exc.strerror or exc,
+            env=ENV_WORKER,
         ) from exc
     assert worker.stdin is not None and worker.stdout is not None
     finished = False
@@ -191,8 +196,7 @@ def in_worker(job: Job) -> Iterator[Chunk]:
                 kind, value = pickle.load(worker.stdout)
             except EOFError:
                 raise WorkerFailed(
-                    f"import: the worker process stopped (exit code {worker.wait()}); "
-                    "nothing was imported"
+                    "worker.import_the_worker_process_stopped_exit", code=worker.wait()
                 ) from None
             if kind == "chunk":
                 yield _unpack(value)
@@ -262,8 +266,7 @@ def serve(parent: int | None = None) -> None:
             (
                 "error",
                 WorkerFailed(
-                    f"import: the worker process failed ({type(exc).__name__}: {exc}; the "
-                    "traceback is above); nothing was imported"
+                    "worker.import_the_worker_process_failed_the", error=type(exc).__name__, exc=exc
                 ),
             )
         )

@@ -11,8 +11,7 @@ from typing import TYPE_CHECKING
 
 from complaintctl.domain.errors import DomainError, InvalidInput
 from complaintctl.domain.model import Complaint, Event
-from complaintctl.domain.sites import mention
-from complaintctl.domain.timeutil import from_epoch, iso
+from complaintctl.domain.timeutil import from_epoch
 from complaintctl.domain.vocab import KIND
 from complaintctl.store.ledger import Ledger
 
@@ -23,34 +22,38 @@ if TYPE_CHECKING:
 def link_about(ledger: Ledger, actor: Actor, complaint_id: int, about_id: int) -> Complaint:
     """Record that complaint ``complaint_id`` is about record ``about_id``; returns its state."""
     if complaint_id == about_id:
-        raise InvalidInput("--about", f"#{complaint_id} cannot be about itself")
+        raise InvalidInput("--about", "about.cannot_be_about_itself", complaint_id=complaint_id)
     with ledger.write() as w:
         complaint = ledger.get(complaint_id)
         other = ledger.get(about_id)
         if complaint.site != other.site:
             raise InvalidInput(
                 "--about",
-                f"{mention(other.id)} is of site {other.site}, {mention(complaint.id)} of "
-                f"{complaint.site}; a complaint is linked to a record of its own site",
+                "about.other_site",
+                other=other.id,
+                other_site=other.site,
+                id=complaint.id,
+                site=complaint.site,
             )
         if complaint.kind != "complaint":
             raise DomainError(
-                f"cannot link #{complaint.id} --about: it is a {complaint.kind} "
-                f"({KIND.label(complaint.kind)}); only a complaint (投诉) is about another record"
+                "about.cannot_link_about_it_is_a", id=complaint.id, kind=KIND.term(complaint.kind)
             )
         if other.kind == "complaint":
             raise InvalidInput(
                 "--about",
-                f"#{other.id} is a complaint; link a complaint to the repair, service request, "
-                "inquiry or suggestion it is about (a duplicate complaint: link ID OTHER)",
+                "about.is_a_complaint_link_a_complaint",
+                id=other.id,
             )
         if complaint.about == other.id:
-            raise DomainError(f"#{complaint.id} is already linked to #{other.id}")
+            raise DomainError("about.is_already_linked_to", id=complaint.id, id2=other.id)
         if actor.epoch < complaint.received_at:
             raise InvalidInput(
                 "--at",
-                f"{iso(actor.at)} is before #{complaint.id} was received "
-                f"({iso(from_epoch(complaint.received_at))})",
+                "about.is_before_was_received",
+                at=actor.at,
+                id=complaint.id,
+                received_at=from_epoch(complaint.received_at),
             )
         data = {"about": other.id, "about_kind": other.kind, "before": complaint.about}
         return w.record(complaint, Event("related", complaint.id, actor.epoch, actor.by, data))

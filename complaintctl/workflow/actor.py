@@ -29,19 +29,21 @@ class Actor:
     ) -> Actor:
         by = by.strip()
         if not by:
-            raise InvalidInput("--by", "must not be empty")
+            raise InvalidInput("--by", "common.must_not_be_empty")
         if len(by) > MAX_SHORT:
-            raise InvalidInput("--by", f"longer than {MAX_SHORT} characters")
+            raise InvalidInput("--by", "actor.longer_than_characters", most=MAX_SHORT)
         if any(ord(ch) < 32 or ord(ch) == 127 for ch in by):
-            raise InvalidInput("--by", "contains control characters")
+            raise InvalidInput("--by", "common.contains_control_characters")
         if late_reason is not None:
             late_reason = late_reason.strip()
             if not late_reason or len(late_reason) > MAX_SHORT * 2:
                 raise InvalidInput(
-                    "--late-entry-reason", f"must be 1 to {MAX_SHORT * 2} characters of text"
+                    "--late-entry-reason",
+                    "actor.must_be_to_characters_of_text",
+                    value=MAX_SHORT * 2,
                 )
             if any(ord(ch) < 32 or ord(ch) == 127 for ch in late_reason):
-                raise InvalidInput("--late-entry-reason", "contains control characters")
+                raise InvalidInput("--late-entry-reason", "common.contains_control_characters")
         ref = reference or now()
         moment = not_future(at, ref) if at is not None else ref
         return cls(by=by, at=moment, late_reason=late_reason)

@@ -14,8 +14,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from complaintctl.domain.errors import DomainError, InvalidInput
+from complaintctl.domain.labels import event_term
 from complaintctl.domain.model import Complaint, Event
-from complaintctl.domain.timeutil import from_epoch, iso, not_future, now, parse_time, to_epoch
+from complaintctl.domain.timeutil import from_epoch, not_future, now, parse_time, to_epoch
 from complaintctl.domain.vocab import CHANNEL, MILESTONES, STATUS
 from complaintctl.store.ledger import Ledger
 from complaintctl.workflow.actor import MAX_SHORT, Actor
@@ -55,7 +56,8 @@ def _new_values(
     if not values:
         raise InvalidInput(
             "edit",
-            "give at least one of " + ", ".join(f"--{f.replace('_', '-')}" for f in EDITABLE),
+            "common.give_at_least_one_of",
+            options=[f"--{f.replace('_', '-')}" for f in EDITABLE],
         )
     return values
 
@@ -90,15 +92,15 @@ def edit(
             elif value != getattr(state, field):
                 changes[field] = {"from": getattr(state, field), "to": value}
         if not changes:
-            raise InvalidInput("edit", f"#{state.id} already has these values: nothing to change")
+            raise InvalidInput(
+                "edit", "corrections.already_has_these_values_nothing_to", id=state.id
+            )
         if "received_at" in changes:
             _received_before_steps(state, events, int(values["received_at"] or 0))
         pii = None
         if any(f in changes for f in PERSONAL):
             if old_name is None and old_phone is None:
-                raise DomainError(
-                    f"cannot correct the name or phone of #{state.id}: its personal data was erased"
-                )
+                raise DomainError("corrections.cannot_correct_the_name_or_phone", id=state.id)
             pii = w.replace_personal(
                 state.id,
                 str(values.get("name", old_name)),
@@ -130,8 +132,11 @@ def _received_before_steps(state: Complaint, events: list[Event], received: int)
         if e.kind not in ("registered", "corrected", "noted") and e.at < received:
             raise InvalidInput(
                 "--received-at",
-                f"{iso(from_epoch(received))} is after #{state.id}'s step {e.kind} at "
-                f"{iso(from_epoch(e.at))}; a complaint is received before it is handled",
+                "corrections.is_after_s_step_at_a",
+                received=from_epoch(received),
+                id=state.id,
+                kind=event_term(e.kind),
+                at=from_epoch(e.at),
             )
 
 
@@ -142,11 +147,12 @@ def cancel(ledger: Ledger, actor: Actor, complaint_id: int, *, reason: str | Non
     with ledger.write() as w:
         state = ledger.get(complaint_id)
         if state.status == "cancelled":
-            raise DomainError(f"cannot cancel #{state.id}: it is cancelled (已作废) already")
+            raise DomainError("corrections.cannot_cancel_it_is_cancelled_already", id=state.id)
         if state.status not in CANCELLABLE:
             raise DomainError(
-                f"cannot cancel #{state.id}: it is {state.status} ({STATUS.label(state.status)}); "
-                "only a complaint not yet closed can be cancelled"
+                "corrections.cannot_cancel_it_is_only_a",
+                id=state.id,
+                status=STATUS.term(state.status),
             )
         linked = [
             int(r[0])
@@ -158,11 +164,13 @@ def cancel(ledger: Ledger, actor: Actor, complaint_id: int, *, reason: str | Non
         ]
         if linked:
             raise DomainError(
-                f"cannot cancel #{state.id}: "
-                f"{', '.join(f'#{i}' for i in linked)} are linked to it as duplicates (并单); "
-                "it is a real complaint"
+                "corrections.cannot_cancel_are_linked_to_it",
+                id=state.id,
+                values=[f"#{i}" for i in linked],
             )
         if actor.epoch < state.received_at:
-            raise InvalidInput("--at", f"{iso(actor.at)} is before #{state.id} was received")
+            raise InvalidInput(
+                "--at", "corrections.is_before_was_received", at=actor.at, id=state.id
+            )
         data = {"reason": why, "status": state.status}
         return w.record(state, Event("cancelled", state.id, actor.epoch, actor.by, data))

@@ -14,9 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from complaintctl.domain.errors import DomainError, InvalidInput
 from complaintctl.domain.model import Complaint, Event, provisional_mask
-from complaintctl.domain.sites import mention
-from complaintctl.domain.timeutil import from_epoch, iso
-from complaintctl.domain.vocab import MILESTONES, OPEN_STATUSES
+from complaintctl.domain.timeutil import from_epoch
+from complaintctl.domain.vocab import MILESTONES, OPEN_STATUSES, STATUS
 from complaintctl.store.ledger import Ledger, Writer
 
 if TYPE_CHECKING:
@@ -35,7 +34,7 @@ _OWN_KEYS = ("due", "provisional", "previous_due", "from")
 def link(ledger: Ledger, actor: Actor, main_id: int, other_id: int) -> Complaint:
     """Record OTHER as a duplicate of the main complaint; returns OTHER's new state."""
     if main_id == other_id:
-        raise InvalidInput("OTHER", f"#{other_id} cannot be a duplicate of itself")
+        raise InvalidInput("OTHER", "linking.cannot_be_a_duplicate_of_itself", other_id=other_id)
     with ledger.write() as w:
         w.late_reason = actor.late_reason  # why it is recorded long after --at (补录)
         main = ledger.get(main_id)
@@ -45,8 +44,10 @@ def link(ledger: Ledger, actor: Actor, main_id: int, other_id: int) -> Complaint
             if actor.epoch < c.received_at:
                 raise InvalidInput(
                     "--at",
-                    f"{iso(actor.at)} is before #{c.id} was received "
-                    f"({iso(from_epoch(c.received_at))})",
+                    "about.is_before_was_received",
+                    at=actor.at,
+                    id=c.id,
+                    received_at=from_epoch(c.received_at),
                 )
         return w.record(other, Event("linked", other.id, actor.epoch, actor.by, _data(main, other)))
 
@@ -55,28 +56,37 @@ def _check(ledger: Ledger, main: Complaint, other: Complaint) -> None:
     if main.site != other.site:
         raise InvalidInput(
             "OTHER",
-            f"{mention(other.id)} is of site {other.site}, {mention(main.id)} of {main.site}; "
-            "duplicates are linked within one site",
+            "linking.other_site",
+            other=other.id,
+            other_site=other.site,
+            id=main.id,
+            site=main.site,
         )
     if main.duplicate_of is not None:
         raise DomainError(
-            f"cannot link to #{main.id}: it is itself a duplicate of #{main.duplicate_of}; "
-            f"link #{other.id} to #{main.duplicate_of}"
+            "linking.cannot_link_to_it_is_itself",
+            id=main.id,
+            duplicate_of=main.duplicate_of,
+            id2=other.id,
         )
     if not main.is_open:
         raise DomainError(
-            f"cannot link to #{main.id}: it is {main.status}; a main complaint must still be open"
+            "linking.cannot_link_to_it_is_a", id=main.id, status=STATUS.term(main.status)
         )
     if other.duplicate_of is not None:
-        raise DomainError(f"#{other.id} is already a duplicate of #{other.duplicate_of}")
+        raise DomainError(
+            "linking.is_already_a_duplicate_of", id=other.id, duplicate_of=other.duplicate_of
+        )
     if not other.is_open:
-        raise DomainError(f"cannot link #{other.id}: it is {other.status}; only open complaints")
+        raise DomainError(
+            "linking.cannot_link_it_is_only_open", id=other.id, status=STATUS.term(other.status)
+        )
     rows = ledger.query(
         "SELECT id FROM complaints WHERE duplicate_of = ? ORDER BY id LIMIT 5", (other.id,)
     )
     if rows:
         ids = ", ".join(f"#{r['id']}" for r in rows)
-        raise DomainError(f"cannot link #{other.id}: it is the main of {ids}; link those first")
+        raise DomainError("linking.cannot_link_it_is_the_main", id=other.id, ids=ids)
 
 
 def _data(main: Complaint, other: Complaint) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
+from complaintctl.domain.messages import Msg
 from complaintctl.domain.model import Complaint, Event, provisional_mask
 from complaintctl.domain.timeutil import CST, to_epoch
 from complaintctl.domain.vocab import MILESTONES, OPEN_STATUSES
@@ -43,12 +44,10 @@ class Outcome:
     moved: list[Recalculated] = field(default_factory=list)
     cleared: int = 0  # provisional flags cleared (milestones no longer provisional)
 
-    def summary(self) -> str:
-        """Two lines, each within 80 columns."""
-        return (
-            f"complaints recomputed: {self.open_complaints} open, {self.closed_complaints} "
-            f"closed\ndeadlines moved: {len(self.moved)}; provisional flags cleared: {self.cleared}"
-        )
+    def summary(self) -> Msg:
+        """Two lines, each within 80 columns (``recalc.summary`` of the catalogue)."""
+        params = {"open": self.open_complaints, "closed": self.closed_complaints}
+        return Msg("recalc.summary", {**params, "moved": len(self.moved), "cleared": self.cleared})
 
 
 @dataclass(frozen=True)

@@ -81,9 +81,11 @@ def purge_personal(ledger: Ledger, actor: Actor, before: date, *, dry_run: bool 
     if before > latest:
         raise InvalidInput(
             "--before",
-            f"{before.isoformat()} is within the retention period ({years} years, policy "
-            f"version {version}); personal data of complaints closed on or after "
-            f"{latest.isoformat()} must be kept: give --before {latest.isoformat()} or earlier",
+            "retention.is_within_the_retention_period_years",
+            date=before.isoformat(),
+            years=years,
+            version=version,
+            date2=latest.isoformat(),
         )
     if dry_run:
         return Purge(before, latest, years, eligible(ledger, before, today), True)

@@ -22,10 +22,10 @@ def add_site(ledger: Ledger, actor: Actor, code: str, name: str) -> str:
     code = normal_code(code, "CODE")
     name = name.strip()
     if not name or len(name) > MAX_NAME or not name.isprintable():
-        raise InvalidInput("--name", f"a site's name is 1 to {MAX_NAME} printable characters")
+        raise InvalidInput("--name", "sites.name_length", most=MAX_NAME)
     with ledger.write() as w:
         if code in ledger.sites():
-            raise DomainError(f"site {code} exists already ({ledger.sites()[code]})")
+            raise DomainError("sites.exists", code=code, name=ledger.sites()[code])
         ledger.conn.execute(
             "INSERT INTO sites (code, name, added_at) VALUES (?, ?, ?)", (code, name, actor.epoch)
         )

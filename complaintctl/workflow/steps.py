@@ -11,12 +11,14 @@ import contextlib
 import re
 import unicodedata
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from complaintctl.domain.errors import DomainError, InvalidInput
+from complaintctl.domain.labels import event_term
+from complaintctl.domain.messages import Msg
 from complaintctl.domain.model import Complaint, Event, provisional_mask
 from complaintctl.domain.sites import FIRST
-from complaintctl.domain.timeutil import from_epoch, iso, parse_time, to_epoch
+from complaintctl.domain.timeutil import from_epoch, parse_time, to_epoch
 from complaintctl.domain.vocab import (
     APPOINTMENT_KINDS,
     CHANNEL,
@@ -29,7 +31,6 @@ from complaintctl.domain.vocab import (
     parse_listed,
 )
 from complaintctl.sla import rules as sla
-from complaintctl.sla.late import gap_text
 from complaintctl.sla.policy import Policy
 from complaintctl.store.ledger import Ledger, Writer
 from complaintctl.time.deadlines import Duration, due_at, extend, parse_duration
@@ -62,13 +63,13 @@ def text(
     characters: no newline, tab, zero-width or direction-changing character)."""
     if value is None or not value.strip():
         if required:
-            raise InvalidInput(field, "must not be empty")
+            raise InvalidInput(field, "common.must_not_be_empty")
         return None
     value = value.strip()
     if len(value) > limit:
-        raise InvalidInput(field, f"longer than {limit} characters ({len(value)})")
+        raise InvalidInput(field, "steps.longer_than_characters", limit=limit, count=len(value))
     if any(ord(ch) < 32 and ch not in "\n\t" for ch in value):
-        raise InvalidInput(field, "contains control characters")
+        raise InvalidInput(field, "common.contains_control_characters")
     hidden = next((ch for ch in value if ch in _BIDI), None)
     if hidden is None and visible:
         # a name, unit or handler is one line of visible text: no newline, no zero-width or
@@ -77,8 +78,8 @@ def text(
     if hidden is not None:
         raise InvalidInput(
             field,
-            f"contains an invisible, line-breaking or direction-changing character "
-            f"(U+{ord(hidden):04X}); type the text as it is written",
+            "steps.contains_an_invisible_line_breaking_or",
+            code=ord(hidden),
         )
     return value
 
@@ -92,13 +93,13 @@ def phone(value: str) -> str:
     number is still somebody's (it goes to logs and screens)."""
     cleaned = re.sub(r"[\s()（）]", "", value or "")
     if not cleaned:
-        raise InvalidInput("--phone", "must not be empty")
+        raise InvalidInput("--phone", "common.must_not_be_empty")
     if not _PHONE.match(cleaned):
         digits = sum(ch.isdigit() for ch in cleaned)
         raise InvalidInput(
             "--phone",
-            f"not a phone number ({digits} digits given); use a mobile (11 digits, "
-            "13812345678) or a landline (021-12345678)",
+            "steps.not_a_phone_number_digits_given",
+            digits=digits,
         )
     return cleaned
 
@@ -114,8 +115,11 @@ def department(policy: Policy, value: str) -> str:
 def refuse(state: Complaint, step: str) -> DomainError:
     allowed = ALLOWED_STEPS[state.status]
     return DomainError(
-        f"cannot {step} #{state.id}: it is {state.status} ({STATUS.label(state.status)}); "
-        f"allowed now: {', '.join(allowed)}"
+        "steps.refused",
+        step=Msg(f"step.{step}"),
+        id=state.id,
+        status=STATUS.term(state.status),
+        allowed=[Msg(f"step.{a}") for a in allowed] or Msg("step.none"),
     )
 
 
@@ -129,7 +133,10 @@ def _not_before(state: Complaint, actor: Actor, since: int | None = None) -> Non
     if actor.epoch < floor:
         raise InvalidInput(
             "--at",
-            f"{iso(actor.at)} is before #{state.id} reached this step ({iso(from_epoch(floor))})",
+            "steps.is_before_reached_this_step",
+            at=actor.at,
+            id=state.id,
+            floor=from_epoch(floor),
         )
 
 
@@ -142,8 +149,10 @@ def _writing(ledger: Ledger, actor: Actor) -> Iterator[Writer]:
         if after is not None and actor.late_reason is None and w.now - actor.epoch > after.seconds:
             raise InvalidInput(
                 "--late-entry-reason",
-                f"--at {iso(actor.at)} is {gap_text(w.now - actor.epoch, 'en')} before now; the "
-                f"policy asks why a step is recorded more than {after} after it happened",
+                "steps.at_is_before_now_the_policy",
+                at=actor.at,
+                gap=timedelta(seconds=w.now - actor.epoch),
+                after=after,
             )
         w.late_reason = actor.late_reason
         yield w
@@ -161,8 +170,12 @@ def _not_before_recorded(ledger: Ledger, state: Complaint, actor: Actor, step: s
     if row is not None and actor.epoch < int(row["at"]):
         raise InvalidInput(
             "--at",
-            f"{iso(actor.at)} is before the {row['kind']} step of #{state.id} already recorded "
-            f"at {iso(from_epoch(int(row['at'])))}; a {step} cannot come before it",
+            "steps.is_before_the_step_of_already",
+            at=actor.at,
+            kind=event_term(row["kind"]),
+            id=state.id,
+            at2=from_epoch(int(row["at"])),
+            step=Msg(f"step.{step}"),
         )
 
 
@@ -379,17 +392,19 @@ def register(
 def _appointment(kind: str, urgent: bool, appointment: str | None, actor: Actor) -> datetime | None:
     """Check ``--urgent`` and ``--appointment`` against the kind; the agreed time, if any."""
     if urgent and kind != "repair":
-        raise InvalidInput("--urgent", "only for a repair (--kind 报修/repair)")
+        raise InvalidInput("--urgent", "steps.only_for_a_repair_kind_repair")
     if appointment is None:
         return None
     if kind not in APPOINTMENT_KINDS:
         accepted = ", ".join(f"{k}/{KIND.label(k)}" for k in APPOINTMENT_KINDS)
-        raise InvalidInput("--appointment", f"only for --kind {accepted}")
+        raise InvalidInput("--appointment", "steps.only_for_kind", accepted_name=accepted)
     agreed = parse_time(appointment, "--appointment")
     if agreed <= actor.at:
         raise InvalidInput(
             "--appointment",
-            f"{iso(agreed)} is not after the time of receipt ({iso(actor.at)})",
+            "steps.is_not_after_the_time_of",
+            agreed=agreed,
+            at=actor.at,
         )
     return agreed
 
@@ -399,13 +414,12 @@ def _contact(name: str | None, phone_number: str | None, anonymous: bool) -> tup
     withholds them, an unsigned letter), which can then not be called back."""
     if anonymous:
         if name is not None or phone_number is not None:
-            raise InvalidInput("--anonymous", "takes no --name or --phone")
+            raise InvalidInput("--anonymous", "steps.takes_no_name_or_phone")
         return "", ""
-    hint = "; for a caller who withholds it, use --anonymous"
     if name is None or not name.strip():
-        raise InvalidInput("--name", "must not be empty" + hint)
+        raise InvalidInput("--name", "steps.empty_use_anonymous")
     if phone_number is None or not phone_number.strip():
-        raise InvalidInput("--phone", "must not be empty" + hint)
+        raise InvalidInput("--phone", "steps.empty_use_anonymous")
     person = text(name, "--name", limit=MAX_SHORT, visible=True)
     assert person is not None
     return person, phone(phone_number)
@@ -430,7 +444,7 @@ def classify(
     nature: str | None = None,
 ) -> Complaint:
     if severity is None and category_name is None and nature is None:
-        raise InvalidInput("classify", "give at least one of --severity, --category, --nature")
+        raise InvalidInput("classify", "steps.give_at_least_one_of_severity")
     with _writing(ledger, actor) as w:
         state = ledger.get(complaint_id)
         _require(state, "classify")
@@ -485,11 +499,9 @@ def update(
         reason = text(reason, "--reason")
         approved_by = text(approved_by, "--approved-by", limit=MAX_SHORT)
     elif reason is not None or approved_by is not None:
-        raise InvalidInput("--reason", "goes with --extend")
+        raise InvalidInput("--reason", "steps.goes_with_extend")
     if not (contacted or plan or note or escalate or duration):
-        raise InvalidInput(
-            "update", "give at least one of --contacted, --plan, --note, --escalate, --extend"
-        )
+        raise InvalidInput("update", "steps.give_at_least_one_of_contacted")
     with _writing(ledger, actor) as w:
         state = ledger.get(complaint_id)
         _require(state, "update")
@@ -508,7 +520,7 @@ def update(
             state = w.record(state, Event("escalated", state.id, actor.epoch, actor.by, data))
         if duration is not None:
             if state.resolve_due is None:
-                raise DomainError(f"cannot extend #{state.id}: it has no resolve deadline")
+                raise DomainError("steps.cannot_extend_it_has_no_resolve", id=state.id)
             moved, prov = extend(
                 from_epoch(state.resolve_due), duration, ledger.calendar(), policy.day_ends_at
             )
@@ -565,14 +577,13 @@ def rating(satisfied: bool | None, level: str | None) -> str:
     English codes, or 5 … 1), or 满意/不满意 from ``--satisfied``/``--unsatisfied``."""
     if level is not None and satisfied is not None:
         which = "--satisfied" if satisfied else "--unsatisfied"
-        raise InvalidInput("--rating", f"give --rating or {which}, not both")
+        raise InvalidInput("--rating", "steps.give_rating_or_not_both", which=which)
     if level is not None:
         return SATISFACTION.parse(level, "--rating")
     if satisfied is None:
         raise InvalidInput(
             "--rating",
-            "give the owner's verdict: --rating 非常满意/满意/基本满意/不满意/非常不满意 "
-            "(or 5..1), --satisfied or --unsatisfied",
+            "steps.give_the_owner_s_verdict_rating",
         )
     return "satisfied" if satisfied else "unsatisfied"
 
@@ -592,10 +603,7 @@ def followup(
         state = ledger.get(complaint_id)
         _require(state, "followup")
         if ledger.personal(state.id)[1] == "":
-            raise DomainError(
-                f"cannot follow up #{state.id}: it is anonymous (匿名), with no phone to call "
-                "back; it is left out of the 回访率"
-            )
+            raise DomainError("steps.cannot_follow_up_it_is_anonymous", id=state.id)
         _not_before(state, actor, state.resolved_at)
         _not_before_recorded(ledger, state, actor, "followup")
         return _followup_in(w, actor, state, verdict, note)
@@ -622,14 +630,16 @@ def reopen(ledger: Ledger, actor: Actor, complaint_id: int, *, reason: str) -> C
         window_end = reconsideration_deadline(ledger, state)
         if window_end is None:  # imported as handled at an unknown time (issue 16)
             raise DomainError(
-                f"cannot reopen #{state.id}: it was imported as handled at an unknown time, so "
-                f"its reconsideration window ({policy.reconsideration}) cannot be judged; "
-                "register the owner's new request as a complaint"
+                "steps.cannot_reopen_handled_time_unknown",
+                id=state.id,
+                reconsideration=policy.reconsideration,
             )
         if actor.at >= window_end:
             raise DomainError(
-                f"cannot reopen #{state.id}: the reconsideration window ({policy.reconsideration} "
-                f"after the resolution) ended {iso(window_end)}"
+                "steps.cannot_reopen_the_reconsideration_window_after",
+                id=state.id,
+                reconsideration=policy.reconsideration,
+                window_end=window_end,
             )
         limit = _limit(policy, state, "resolve")
         assert limit is not None
