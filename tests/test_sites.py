@@ -15,6 +15,9 @@ from ledgertools import snapshot, without_sites
 
 from complaintctl.domain import sites
 from complaintctl.domain.errors import InvalidInput
+from complaintctl.store.backend import open_ledger
+
+pytestmark = pytest.mark.backends
 
 PERSON = ("--name", "张三", "--phone", "13812345678")
 
@@ -82,7 +85,9 @@ def test_numbers_count_within_each_site(three, db):
     out = run.ok("register", "--site", "hx", "--channel", "电话", *PERSON, "--unit", "3-302",
                  "--description", "噪音", "--at", "2026-03-02 10:00")  # fmt: skip
     assert out == "#HX-2 已登记，状态：已登记；下一时限：首次联系 2026-03-03 10:00（已超时）\n"
-    rows = sqlite3.connect(db).execute("SELECT id, site FROM complaints ORDER BY id").fetchall()
+    ledger = open_ledger(db)
+    rows = [tuple(r) for r in ledger.query("SELECT id, site FROM complaints ORDER BY id")]
+    ledger.close()
     assert rows == [
         (1, "MAIN"),
         (sites.key("HX", 1), "HX"),
@@ -249,6 +254,7 @@ def test_a_policy_for_one_site_gives_its_deadlines_there_only(three, tmp_path):
 
 
 # -- a ledger made before sites ----------------------------------------------------------------
+@pytest.mark.sqlite_only("a schema-5 SQLite file")
 def test_a_v5_ledger_moves_into_the_first_site_with_its_ids(run, db):
     for unit in ("1-1", "1-2", "1-3"):
         _reg(run, unit=unit)
@@ -384,6 +390,7 @@ def test_export_names_the_site_and_import_goes_into_one(three, tmp_path, run):
     assert run.ok("verify").startswith("ok:")
 
 
+@pytest.mark.sqlite_only("edits the file by hand")
 def test_verify_finds_sites_edited_by_hand(three, db):
     run = three
     run.ok("site", "default", "YG")
