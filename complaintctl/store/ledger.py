@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from complaintctl.domain import sites
 from complaintctl.domain.errors import InvalidInput, LedgerUnavailable, NotFound
 from complaintctl.domain.model import COLUMNS, Complaint, Event, apply
+from complaintctl.domain.textsearch import match_query
 from complaintctl.store import head, outfile, textindex
 from complaintctl.store.schema import MIGRATIONS, SCHEMA_VERSION
 
@@ -399,6 +400,14 @@ class Ledger:
             if time.monotonic() >= deadline:
                 return False
             time.sleep(0.05)
+
+    def text_match(self, words: str) -> tuple[str, list[Any]] | None:
+        """A query of the ids (column ``id``) of the complaints whose text holds every word
+        of ``words`` (domain/textsearch.py), and its parameters; None when it has no word."""
+        query = match_query(words)
+        if query is None:
+            return None
+        return "SELECT rowid AS id FROM complaint_text WHERE complaint_text MATCH ?", [query]
 
     def index_text(self, ids: list[int]) -> None:
         """Index the words of the complaints ``ids`` again (inside a write)."""
