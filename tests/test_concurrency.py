@@ -162,8 +162,8 @@ def reader(db: str, stop: Any, out: str, backups: str) -> None:
     _environment(db, 99)
     present = set(get_command(app).commands)  # type: ignore[attr-defined]
     server = db.startswith("postgresql://")
-    # the monthly report does not run on PostgreSQL yet; a server is backed up by pg_dump
-    wanted = ("digest",) if server else ("digest", "report")
+    # a server is backed up by pg_dump
+    wanted = ("digest", "report")
     extra = [[name] for name in wanted if name in present]
     rng = random.Random(99)
     runs: dict[str, int] = {}
