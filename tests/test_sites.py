@@ -16,6 +16,7 @@ from ledgertools import snapshot, without_sites
 from complaintctl.domain import sites
 from complaintctl.domain.errors import InvalidInput
 from complaintctl.store.backend import open_ledger
+from complaintctl.store.schema import SCHEMA_VERSION
 
 pytestmark = pytest.mark.backends
 
@@ -271,11 +272,11 @@ def test_a_v5_ledger_moves_into_the_first_site_with_its_ids(run, db):
         ("MAIN", 3, 1), ("MAIN", 2, None), ("MAIN", 1, None),
     ]  # fmt: skip
     conn = sqlite3.connect(db)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 7
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert conn.execute("SELECT * FROM events ORDER BY seq").fetchall() == events
     assert conn.execute("SELECT value FROM settings").fetchall() == [("MAIN",)]
     conn.close()
-    assert list(db.parent.glob("ledger.db.before-v7-*"))  # the backup beside it
+    assert list(db.parent.glob(f"ledger.db.before-v{SCHEMA_VERSION}-*"))  # the backup beside it
     assert run.ok("verify").startswith("ok: 4 events")
     assert run.ok("list").splitlines()[1].split()[0] == "3"  # still one site: plain numbers
     run.ok("site", "add", "YG", "--name", "阳光花园")
