@@ -27,6 +27,11 @@ COMMANDS: list[tuple[str, list[str]]] = [
     ("show (a complaint)", ["show", "{id}", "--json"]),
     ("digest (every open complaint)", ["digest", "--as-of", "{as_of}"]),
     ("verify", ["verify"]),
+    ("report --month (the last month)", ["report", "--month", "{month}", "--as-of", "{as_of}"]),
+    (
+        "report --month --by site",
+        ["report", "--month", "{month}", "--by", "site", "--as-of", "{as_of}"],
+    ),
     (
         "register (one write)",
         [
@@ -86,7 +91,8 @@ def main() -> None:
         ledger.close()
         from complaintctl.domain.timeutil import from_epoch
 
-        values = {"id": str(top[0]), "as_of": from_epoch(int(top[1])).strftime("%Y-%m-%d %H:%M")}
+        as_of = from_epoch(int(top[1])).strftime("%Y-%m-%d %H:%M")
+        values = {"id": str(top[0]), "as_of": as_of, "month": as_of[:7]}
         print("| command | SQLite | PostgreSQL |")
         print("|---|---|---|")
         for name, args in COMMANDS:

@@ -11,6 +11,8 @@ import re
 
 import pytest
 
+pytestmark = pytest.mark.backends
+
 T = "2026-03-05 12:00"
 
 
@@ -232,6 +234,7 @@ def test_export_as_of(run, ledger):
     assert len(run.ok("export", "--format", "jsonl").splitlines()) == 7
 
 
+@pytest.mark.sqlite_only("the ledger file's bytes and sqlite_temp_master")
 def test_as_of_leaves_nothing_behind(run, ledger, db):
     """The rebuilt rows live in temporary tables of one read: the ledger file is unchanged and
     the next read on the same connection (the desk shell keeps one) sees the ledger as it

@@ -8,7 +8,9 @@ from hypothesis import strategies as st
 from ledgertools import snapshot
 from rich.cells import cell_len
 
-from complaintctl.domain.textsearch import match_query, tokens
+from complaintctl.domain.textsearch import match_query, tokens, ts_query
+
+pytestmark = pytest.mark.backends
 
 AS_OF = "2026-04-02 12:00"
 
@@ -239,6 +241,7 @@ def test_list_at_80_columns_keeps_what_finds_a_complaint(desk, monkeypatch):
     assert max(cell_len(line) for line in lines) <= 80
 
 
+@pytest.mark.sqlite_only("SQLite's query plan")
 def test_combined_filters_read_through_the_most_selective_index(desk, db):
     """An open list with a common word and a 房号 prefix is read from the unit index, not
     from every open complaint or every complaint with the word."""
@@ -248,13 +251,36 @@ def test_combined_filters_read_through_the_most_selective_index(desk, db):
     ledger = Ledger.open(db)
     try:
         f = Filters(open_only=True, unit="3-1-*", text="不亮")
-        where, params = conditions(f)
+        where, params = conditions(f, ledger)
         sql = f"SELECT id FROM complaints WHERE +status IN ('registered') AND {' AND '.join(where)}"
         plan = " ".join(r[3] for r in ledger.query(f"EXPLAIN QUERY PLAN {sql}", tuple(params)))
         assert "USING INDEX complaints_unit" in plan
-        where, params = conditions(Filters(unit="3-1-*", phone="5678"))
+        where, params = conditions(Filters(unit="3-1-*", phone="5678"), ledger)
         sql = f"SELECT id FROM complaints WHERE {' AND '.join(where)}"
         plan = " ".join(r[3] for r in ledger.query(f"EXPLAIN QUERY PLAN {sql}", tuple(params)))
         assert "personal_phone_tail" in plan and "complaints_unit" not in plan
     finally:
         ledger.close()
+
+
+def test_the_postgresql_query_has_the_same_phrases_and_prefixes():
+    assert ts_query("天花板 漏") == "('天花' <-> '花板') & ('漏':*)"
+    assert ts_query("3号楼A座") == "('3':*) & ('号楼') & ('a':*) & ('座':*)"
+    assert ts_query("！？") is None
+
+
+def test_a_word_matches_where_it_stands_and_only_there(run, register):
+    """Every run of the text's characters finds it (a phrase of adjacent bigrams, a prefix),
+    and characters that are there but not side by side do not: on both backends."""
+    text = "卫生间天花板漏水"
+    cid = register(description=text, unit="2-3-1702")
+    other = register(description="天板花", unit="1-1-101")
+    for start in range(len(text)):
+        for end in range(start + 1, len(text) + 1):
+            word = text[start:end]
+            found = {c["id"] for c in run.json("list", "--text", word)}
+            assert found == {cid} | ({other} if word in "天板花" else set()), word
+    assert [c["id"] for c in run.json("list", "--text", "天板")] == [other]
+    assert [c["id"] for c in run.json("list", "--text", "花板 漏水")] == [cid]
+    assert run.json("list", "--text", "花板 天板") == []
+    assert [c["id"] for c in run.json("search", "1702")] == [cid]

@@ -76,6 +76,10 @@ def test_placeholders_become_psycopg_ones_outside_literals():
     assert (
         dialect("DROP VIEW IF EXISTS temp.complaints") == "DROP VIEW IF EXISTS pg_temp.complaints"
     )
+    # SQLite's "not through the index" hint; arithmetic keeps its +
+    assert dialect("WHERE +unit >= ? AND a + b > 1 AND (+id IN (1)) OR +site = ?") == (
+        "WHERE unit >= ? AND a + b > 1 AND (id IN (1)) OR site = ?"
+    )
 
 
 @given(st.text(alphabet="ab?%:' ", max_size=30))

@@ -385,6 +385,16 @@ def test_upgrade_migrates_after_a_backup_beside_the_ledger(run, db, history, mon
     assert run.ok("--db", str(saved), "verify").startswith("ok: 16 events")
 
 
+def test_a_migration_that_changes_nothing_here_makes_no_backup(run, db, history, monkeypatch):
+    """Migration 8 is PostgreSQL's text index, a no-op on SQLite: upgrading a large ledger
+    across it alone must not copy the whole file first."""
+    old_version = one(db, "PRAGMA user_version")
+    _with_migration(monkeypatch, "SELECT 1;\n")
+    run.ok("show", "3")
+    assert one(db, "PRAGMA user_version") == old_version + 1
+    assert list(db.parent.glob("ledger.db.before-v*")) == []
+
+
 @pytest.fixture
 def version_1(run, db, register, monkeypatch):
     """A ledger made by the version whose schema was migration 1 alone (hash UNIQUE), with

@@ -17,6 +17,8 @@ from test_report import AS_OF, MONTH, built, month
 
 from complaintctl.reports.figures import FIELDS, LEVEL_FIELDS, NOT_JUDGED_FIELDS, OTHER_MILESTONES
 
+pytestmark = pytest.mark.backends
+
 __all__ = ["built", "month"]  # the worked example of docs/report.md, as fixtures
 
 TREND = ("report", "--months", "6", "--month", "2026-03", "--as-of", AS_OF)

@@ -19,6 +19,8 @@ from complaintctl.reports.figures import FIELDS, label
 from complaintctl.reports.monthly import TOP_FIELDS
 from complaintctl.reports.workbook import text_width
 
+pytestmark = pytest.mark.backends
+
 __all__ = ["built", "month"]  # the worked example of docs/report.md, as fixtures
 
 

@@ -19,6 +19,8 @@ from complaintctl.reports.goals import judge
 from complaintctl.sla.policy import DEFAULT_POLICY_TOML, parse_policy
 from complaintctl.sla.targets import Grade, Targets, parse_targets
 
+pytestmark = pytest.mark.backends
+
 __all__ = ["built", "month"]  # the worked example of docs/report.md, as fixtures
 
 TARGETS = """

@@ -15,6 +15,10 @@ from ledgertools import snapshot, without_sites
 
 from complaintctl.domain import sites
 from complaintctl.domain.errors import InvalidInput
+from complaintctl.store.backend import open_ledger
+from complaintctl.store.schema import SCHEMA_VERSION
+
+pytestmark = pytest.mark.backends
 
 PERSON = ("--name", "张三", "--phone", "13812345678")
 
@@ -82,7 +86,9 @@ def test_numbers_count_within_each_site(three, db):
     out = run.ok("register", "--site", "hx", "--channel", "电话", *PERSON, "--unit", "3-302",
                  "--description", "噪音", "--at", "2026-03-02 10:00")  # fmt: skip
     assert out == "#HX-2 已登记，状态：已登记；下一时限：首次联系 2026-03-03 10:00（已超时）\n"
-    rows = sqlite3.connect(db).execute("SELECT id, site FROM complaints ORDER BY id").fetchall()
+    ledger = open_ledger(db)
+    rows = [tuple(r) for r in ledger.query("SELECT id, site FROM complaints ORDER BY id")]
+    ledger.close()
     assert rows == [
         (1, "MAIN"),
         (sites.key("HX", 1), "HX"),
@@ -251,6 +257,7 @@ def test_a_policy_for_one_site_gives_its_deadlines_there_only(three, tmp_path):
 
 # -- a ledger made before sites ----------------------------------------------------------------
 @pytest.mark.usefixtures("english")  # the English wording of messages
+@pytest.mark.sqlite_only("a schema-5 SQLite file")
 def test_a_v5_ledger_moves_into_the_first_site_with_its_ids(run, db):
     for unit in ("1-1", "1-2", "1-3"):
         _reg(run, unit=unit)
@@ -267,11 +274,11 @@ def test_a_v5_ledger_moves_into_the_first_site_with_its_ids(run, db):
         ("MAIN", 3, 1), ("MAIN", 2, None), ("MAIN", 1, None),
     ]  # fmt: skip
     conn = sqlite3.connect(db)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 7
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert conn.execute("SELECT * FROM events ORDER BY seq").fetchall() == events
     assert conn.execute("SELECT value FROM settings").fetchall() == [("MAIN",)]
     conn.close()
-    assert list(db.parent.glob("ledger.db.before-v7-*"))  # the backup beside it
+    assert list(db.parent.glob(f"ledger.db.before-v{SCHEMA_VERSION}-*"))  # the backup beside it
     assert run.ok("verify").startswith("ok: 4 events")
     assert run.ok("list").splitlines()[1].split()[0] == "3"  # still one site: plain numbers
     run.ok("site", "add", "YG", "--name", "阳光花园")
@@ -390,6 +397,7 @@ def test_export_names_the_site_and_import_goes_into_one(three, tmp_path, run):
 
 
 @pytest.mark.usefixtures("english")  # the English wording of messages
+@pytest.mark.sqlite_only("edits the file by hand")
 def test_verify_finds_sites_edited_by_hand(three, db):
     run = three
     run.ok("site", "default", "YG")

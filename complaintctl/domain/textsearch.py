@@ -51,6 +51,18 @@ def terms(texts: Iterable[str | None]) -> str:
     return " ".join(" ".join(tokens(t)) for t in texts if t)
 
 
+def ts_query(text: str) -> str | None:
+    """The same query for PostgreSQL: ``to_tsquery('simple', ...)`` text, phrases of bigrams
+    joined by ``<->`` (adjacent), prefixes as ``:*``, all ANDed; None when it has no word."""
+    parts: list[str] = []
+    for is_ascii, run in runs(text):
+        if is_ascii or len(run) == 1:
+            parts.append(f"'{run}':*")
+        else:
+            parts.append(" <-> ".join(f"'{run[i : i + 2]}'" for i in range(len(run) - 1)))
+    return " & ".join(f"({p})" for p in parts) if parts else None
+
+
 def match_query(text: str) -> str | None:
     """The FTS5 MATCH expression finding every word of ``text``, or None when it has none."""
     parts: list[str] = []

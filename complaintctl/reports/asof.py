@@ -65,6 +65,9 @@ class Source:
         index, nothing materialised), else the union of unchanged and rebuilt rows."""
         if not self.folded:
             return f"complaints WHERE {condition}"
+        return f"{self._union(condition, columns)} AS complaints"  # PostgreSQL: named
+
+    def _union(self, condition: str, columns: str) -> str:
         return (
             f"(SELECT {columns} FROM main.complaints WHERE {condition} AND id NOT IN "
             f"(SELECT id FROM temp.asof_changed) UNION ALL "
@@ -75,7 +78,7 @@ class Source:
         """A table expression of whole rows (for the detail sheet)."""
         if not self.folded:
             return f"(SELECT * FROM complaints WHERE {condition})"
-        return self.rows(condition, "*")
+        return self._union(condition, "*")
 
 
 _FIRST, _LAST = -(1 << 62), 1 << 62  # no bound on the receipt time

@@ -61,6 +61,11 @@ def unjudged(m: str) -> str:
     return f"(unjudged >> {MILESTONES.index(m)} & 1)"
 
 
+def is_unjudged(m: str) -> str:
+    """SQL: the condition that milestone ``m`` is not judged (a boolean on PostgreSQL too)."""
+    return f"{unjudged(m)} = 1"
+
+
 def _milestone(m: str, *, usually_applies: bool, unknown: bool) -> _Digit:
     # Tests in the order that reads fewest columns for most rows: "met" first where the
     # milestone applies to nearly every complaint (respond), "n/a" first where it applies only
@@ -71,7 +76,7 @@ def _milestone(m: str, *, usually_applies: bool, unknown: bool) -> _Digit:
     return _case(
         *((met, na) if usually_applies else (na, met)),
         (f"{m}_done > {m}_due", 1),
-        *(((unjudged(m), 5),) if unknown else ()),
+        *(((is_unjudged(m), 5),) if unknown else ()),
         (f"{m}_due < :as_of", 3),
         default=2,
     )
@@ -101,7 +106,9 @@ def _facets(unknown: bool) -> tuple[tuple[str, int, _Digit], ...]:
                 ("resolve_done <= resolve_due", 0),
                 ("resolve_done > resolve_due", 1),
                 *if_unknown(
-                    unjudged("resolve"), "(5 - (resolve_done IS NOT NULL OR handled_time_unknown))"
+                    is_unjudged("resolve"),
+                    "CASE WHEN resolve_done IS NOT NULL OR handled_time_unknown != 0 "
+                    "THEN 4 ELSE 5 END",
                 ),
                 ("resolve_due < :as_of", 3),
                 default=2,
@@ -115,8 +122,8 @@ def _facets(unknown: bool) -> tuple[tuple[str, int, _Digit], ...]:
             6,
             _case(
                 ("update_due IS NULL", f"(4 + {unjudged('update')})" if unknown else 4),
-                ("update_done IS NOT NULL", "(update_missed > 0)"),
-                *if_unknown(unjudged("update"), 5),
+                ("update_done IS NOT NULL", "CASE WHEN update_missed > 0 THEN 1 ELSE 0 END"),
+                *if_unknown(is_unjudged("update"), 5),
                 ("update_due < :as_of", 3),
                 default=2,
             ),
@@ -163,9 +170,10 @@ NATURES = (None, "valid", "assist", "excessive", "no_fault")
 # The 回访 digits 1..5 (0: no 回访).
 RATINGS = ("satisfied", "unsatisfied", "very_satisfied", "basically_satisfied", "very_dissatisfied")
 # The resolve digit alone (the detail sheet's outcome, the prefix in the top lists' tokens).
+# (Written with CASE, no arithmetic on comparisons: SQL that PostgreSQL reads as well.)
 RESOLVE_SQL = (
-    "coalesce(resolve_done > resolve_due, "
-    f"CASE WHEN {unjudged('resolve')} THEN 4 END, 2 + (resolve_due < :as_of), 2)"
+    "CASE WHEN resolve_done <= resolve_due THEN 0 WHEN resolve_done > resolve_due THEN 1 "
+    f"WHEN {is_unjudged('resolve')} THEN 4 WHEN resolve_due < :as_of THEN 3 ELSE 2 END"
 )
 
 # Per row besides the code: the (local day resolved, local day received) pair of a resolved
@@ -194,10 +202,12 @@ TOPS_SQL = (_place_sql("category"), _place_sql("location"))
 # The floor for the benchmark (issue 8): the four resolve counts of one month, by hand.
 FLOOR_SQL = """
 SELECT count(*) AS total,
-       coalesce(sum(resolve_done <= resolve_due), 0) AS timely,
-       coalesce(sum(resolve_done > resolve_due), 0) AS late,
-       coalesce(sum(resolve_done IS NULL AND resolve_due < :as_of), 0) AS overdue,
-       coalesce(sum(resolve_done IS NULL AND resolve_due >= :as_of), 0) AS pending
+       coalesce(sum(CASE WHEN resolve_done <= resolve_due THEN 1 ELSE 0 END), 0) AS timely,
+       coalesce(sum(CASE WHEN resolve_done > resolve_due THEN 1 ELSE 0 END), 0) AS late,
+       coalesce(sum(CASE WHEN resolve_done IS NULL AND resolve_due < :as_of THEN 1 ELSE 0 END),
+                0) AS overdue,
+       coalesce(sum(CASE WHEN resolve_done IS NULL AND resolve_due >= :as_of THEN 1 ELSE 0 END),
+                0) AS pending
 FROM complaints
 WHERE received_month = :month AND +duplicate_of IS NULL
 """

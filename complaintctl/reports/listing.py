@@ -16,7 +16,6 @@ from typing import Any
 
 from complaintctl.domain.errors import InvalidInput
 from complaintctl.domain.model import Complaint
-from complaintctl.domain.textsearch import match_query
 from complaintctl.domain.timeutil import CST, from_epoch, parse_date, to_epoch
 from complaintctl.domain.vocab import (
     CHANNEL,
@@ -171,11 +170,17 @@ def phone_condition(digits: str, plus: str = "") -> tuple[str, list[Any]]:
     )
 
 
-def text_condition(words: str, plus: str = "") -> tuple[str, list[Any]]:
-    query = match_query(words)
-    if query is None:
+def text_match(ledger: Ledger, words: str) -> tuple[str, list[Any]]:
+    """The ledger's query of the ids whose text holds ``words`` (column ``id``)."""
+    found = ledger.text_match(words)
+    if found is None:
         raise InvalidInput("--text", "listing.holds_no_word_to_look_for", words=words)
-    return f"{plus}id IN (SELECT rowid FROM complaint_text WHERE complaint_text MATCH ?)", [query]
+    return found
+
+
+def text_condition(ledger: Ledger, words: str, plus: str = "") -> tuple[str, list[Any]]:
+    sql, params = text_match(ledger, words)
+    return f"{plus}id IN ({sql})", params
 
 
 def driver(f: Filters) -> str | None:
@@ -195,7 +200,7 @@ def driver(f: Filters) -> str | None:
     return None
 
 
-def conditions(f: Filters) -> tuple[list[str], list[Any]]:
+def conditions(f: Filters, ledger: Ledger) -> tuple[list[str], list[Any]]:
     """The SQL conditions (on ``complaints``, unqualified) and their parameters; only the
     :func:`driver` may use its index (the others' columns carry SQLite's unary ``+``)."""
     where: list[str] = []
@@ -221,7 +226,7 @@ def conditions(f: Filters) -> tuple[list[str], list[Any]]:
         sql, values = _prefix("name", f.name, "--name")
         add(f"{plus('name')}id IN (SELECT complaint_id FROM personal WHERE {sql})", *values)
     if f.text is not None:
-        add(*_spread(text_condition(f.text, plus("text"))))
+        add(*_spread(text_condition(ledger, f.text, plus("text"))))
     if f.since is not None:
         add("received_at >= ?", f.since)
     if f.until is not None:
@@ -261,7 +266,7 @@ def find_page(ledger: Ledger, f: Filters, limit: int | None = 50) -> Page:
     otherwise newest first.  For the open list, each status's first page is read in deadline
     order from the ``(status, next_due)`` index and the pages are merged, so the cost does not
     grow with the number of open complaints.  ``limit`` None: every match."""
-    extra, params = conditions(f)
+    extra, params = conditions(f, ledger)
     by_deadline = f.open_only or f.breached_at is not None or f.due_from is not None
     if by_deadline:
         statuses = [s for s in OPEN_STATUSES if f.status in (None, s)]
@@ -343,12 +348,11 @@ def _driven(
 def _text_only(ledger: Ledger, words: str, limit: int | None) -> Page:
     """``--text`` alone: the page and the count straight from the text index, newest first
     (reading the matches' rows from ``complaints`` to count them would cost more)."""
-    _, params = text_condition(words)
+    found, params = text_match(ledger, words)
     cut = " LIMIT ?" if limit is not None else ""
-    found = "SELECT rowid FROM complaint_text WHERE complaint_text MATCH ?"
     rows = to_rows(
         ledger.query(
-            f"{WITH_CONTACT} WHERE c.id IN ({found} ORDER BY rowid DESC{cut}) ORDER BY c.id DESC",
+            f"{WITH_CONTACT} WHERE c.id IN ({found} ORDER BY id DESC{cut}) ORDER BY c.id DESC",
             (*params, *([limit] if limit is not None else [])),
         )
     )

@@ -163,7 +163,9 @@ def _aggregate(
 ) -> tuple[dict[str | None, Figures], tuple[_Tally, _Tally]]:
     """Figures per value of ``key`` (one entry, None, without a key) in one pass; with
     ``tops``, the per-category and per-location resolve outcomes as well."""
-    tokens = [CODE_SQL, DAYS_SQL if cal is not None else "NULL", *(TOPS_SQL if tops else ())]
+    # the numbers as text: group_concat is of text on PostgreSQL (store/pg_schema.py)
+    numbers = [CODE_SQL, DAYS_SQL if cal is not None else "NULL"]
+    tokens = [*(f"CAST({sql} AS TEXT)" for sql in numbers), *(TOPS_SQL if tops else ())]
     columns = [("group_concat", sql) for sql in tokens]
     out: dict[str | None, Figures] = {}
     places: tuple[_Tally, _Tally] = ({}, {})
@@ -198,7 +200,7 @@ def _aggregate(
 # Resolved complaints with no phone to call back (anonymous, 匿名): not owed a 回访.
 _NO_CALLBACK = (
     " AND duplicate_of IS NULL AND (resolve_done IS NOT NULL AND resolve_due IS NOT NULL"
-    " OR handled_time_unknown)"
+    " OR handled_time_unknown != 0)"
     " AND id IN (SELECT complaint_id FROM personal WHERE phone = '')"
 )
 
@@ -238,7 +240,7 @@ def _select(
         outer = ", ".join(f"{agg}(c{i})" for i, (agg, _) in enumerate(columns))
         sql = (
             f"SELECT k, {outer} FROM (SELECT {key} AS k, {inner} "
-            f"FROM {source.rows(condition)} LIMIT -1) GROUP BY k"
+            f"FROM {source.rows(condition)} LIMIT -1) AS per_row GROUP BY k"
         )
     else:
         assert key in (None, "received_month")  # in index order: no sorter

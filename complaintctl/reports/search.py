@@ -25,7 +25,7 @@ from complaintctl.reports.listing import (
     WITH_CONTACT,
     Row,
     phone_condition,
-    text_condition,
+    text_match,
     to_rows,
 )
 from complaintctl.store.ledger import Ledger
@@ -58,14 +58,10 @@ def _word_scores(ledger: Ledger, word: str) -> dict[int, int]:
     if "-" in word:
         return scores  # a 房号: its digits as words would match every unit sharing one
     try:
-        _, params = text_condition(word)
+        sql, params = text_match(ledger, word)
     except InvalidInput:
         return scores  # punctuation only: nothing to look for in the text
-    found = ledger.query(
-        "SELECT rowid FROM complaint_text WHERE complaint_text MATCH ? "
-        f"ORDER BY rowid DESC LIMIT {PER_WORD}",
-        tuple(params),
-    )
+    found = ledger.query(f"{sql} ORDER BY id DESC LIMIT {PER_WORD}", tuple(params))
     score([int(r[0]) for r in found], WORD)
     return scores
 

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from complaintctl.domain import sites
 from complaintctl.domain.errors import InvalidInput, LedgerUnavailable, NotFound
 from complaintctl.domain.model import COLUMNS, Complaint, Event, apply
+from complaintctl.domain.textsearch import match_query
 from complaintctl.store import head, outfile, textindex
 from complaintctl.store.schema import MIGRATIONS, SCHEMA_VERSION
 
@@ -270,7 +271,10 @@ class Ledger:
             self._migrate(version)
 
     def _migrate(self, version: int) -> None:
-        if version > 0:
+        # a migration that changes nothing here (8: PostgreSQL's text index) needs no copy of
+        # the file first: on a large ledger the copy takes minutes and its size again
+        changes = any(_split(m) != ["SELECT 1;"] for m in MIGRATIONS[version:])
+        if version > 0 and changes:
             stamp = time.strftime("%Y%m%d-%H%M%S")
             saved = self.path.with_name(f"{self.path.name}.before-v{SCHEMA_VERSION}-{stamp}")
             # through the output guard: a killed upgrade leaves no half copy that would later
@@ -395,6 +399,14 @@ class Ledger:
             if time.monotonic() >= deadline:
                 return False
             time.sleep(0.05)
+
+    def text_match(self, words: str) -> tuple[str, list[Any]] | None:
+        """A query of the ids (column ``id``) of the complaints whose text holds every word
+        of ``words`` (domain/textsearch.py), and its parameters; None when it has no word."""
+        query = match_query(words)
+        if query is None:
+            return None
+        return "SELECT rowid AS id FROM complaint_text WHERE complaint_text MATCH ?", [query]
 
     def index_text(self, ids: list[int]) -> None:
         """Index the words of the complaints ``ids`` again (inside a write)."""

@@ -182,7 +182,7 @@ ALTER TABLE complaints ADD COLUMN about BIGINT;
 """,
     # 5: finding a complaint at the desk (issue 14).  The same bigram terms as SQLite's FTS5
     # table (domain/textsearch.py), computed by the program and kept in a plain table; the
-    # search itself does not run on PostgreSQL yet.  房号, phone tail and name by index.
+    # search reads them through migration 8's index.  房号, phone tail and name by index.
     """
 CREATE TABLE complaint_text (
     id BIGINT PRIMARY KEY,
@@ -216,6 +216,12 @@ CREATE INDEX complaints_site_open ON complaints(site, status, next_due);
 ALTER TABLE complaints ADD COLUMN received_time_unknown BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE complaints ADD COLUMN handled_time_unknown BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE complaints ADD COLUMN unjudged BIGINT NOT NULL DEFAULT 0;
+""",
+    # 8 (issue 21): the text index for ``search`` and ``list --text``: the terms (bigrams,
+    # space-separated) as a tsvector of the 'simple' configuration, whose positions give
+    # FTS5's phrases (``<->``) and prefixes (``:*``); PostgresLedger.text_match.
+    """
+CREATE INDEX complaint_text_terms ON complaint_text USING GIN (to_tsvector('simple', terms));
 """,
 ]
 

@@ -29,7 +29,7 @@ from psycopg.adapt import Dumper, Loader
 from psycopg.pq import TransactionStatus
 
 from complaintctl.domain.errors import LedgerUnavailable
-from complaintctl.domain.textsearch import terms
+from complaintctl.domain.textsearch import terms, ts_query
 from complaintctl.store import pg_schema
 from complaintctl.store.ledger import Ledger, Writer
 
@@ -170,6 +170,8 @@ _DIALECT = [
     # (reports/asof.py puts a temporary view named complaints in front of the table)
     (re.compile(r"\bmain\.(\w+)"), r"public.\1"),
     (re.compile(r"\btemp\.(\w+)"), r"pg_temp.\1"),
+    # SQLite's unary + before a column (not through its index): PostgreSQL has none for text
+    (re.compile(r"(\b(?:AND|OR|WHERE|NOT)\s+|\()\+(?=[A-Za-z_])"), r"\1"),
     # an always-false condition (a table made empty from another's columns)
     (re.compile(r"\bWHERE 0$"), "WHERE false"),
 ]
@@ -412,6 +414,17 @@ class PostgresLedger(Ledger):
                     "ON CONFLICT (id) DO UPDATE SET terms = excluded.terms",
                     (row[0], _terms(row)),
                 )
+
+    def text_match(self, words: str) -> tuple[str, list[Any]] | None:
+        """The text search through the terms' tsvector (its GIN index: migration 8)."""
+        query = ts_query(words)
+        if query is None:
+            return None
+        return (
+            "SELECT id FROM complaint_text "
+            "WHERE to_tsvector('simple', terms) @@ to_tsquery('simple', ?)",
+            [query],
+        )
 
     def insert_rows(
         self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
