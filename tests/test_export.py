@@ -167,7 +167,6 @@ def test_bad_export_options(run, tmp_path, monkeypatch, args, message):
     assert (result.exit_code, result.stderr) == (2, f"complaintctl: {message}\n")
 
 
-@pytest.mark.not_on_postgresql_yet("the monthly report")
 @pytest.mark.parametrize(
     ("lang", "name"),
     [("zh", "台账.csv"), ("en", "ledger.csv"), ("zh", "台账.xlsx"), ("en", "l.jsonl")],

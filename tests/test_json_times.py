@@ -40,7 +40,6 @@ def test_walk_finds_a_unix_time() -> None:
     assert walk({"id": 12, "at": "2026-03-02T09:00:00+08:00"}) == []
 
 
-@pytest.mark.not_on_postgresql_yet("the monthly report")
 def test_every_event_kind_shows_iso_times(run, register) -> None:
     register(severity="minor", at="2026-03-02 09:00")
     register(severity="major", at="2026-03-02 09:01", unit="3-1-602", name="李四")
