@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 
 import pytest
 
@@ -274,3 +275,23 @@ def test_show_marks_a_linked_duplicate_without_a_clock(run, register):
     assert [line.split()[:3] for line in before if line.startswith("首次联系")] == [
         ["首次联系", "2026-03-03", "09:30"]
     ]
+
+
+def test_an_error_inside_the_rebuilt_ledger_is_the_error_reported(run, ledger, db):
+    """A failing query inside ``ledger_as_of`` is what reaches the user, not the cleanup's
+    "current transaction is aborted" (PostgreSQL) that used to replace it."""
+    from complaintctl.domain.errors import ComplaintError
+    from complaintctl.domain.timeutil import parse_time, to_epoch
+    from complaintctl.reports.asof import ledger_as_of
+    from complaintctl.store.backend import open_ledger
+
+    store = open_ledger(db)
+    try:
+        moment = to_epoch(parse_time("2026-03-04 12:00", "T"))
+        with pytest.raises((ComplaintError, sqlite3.Error)) as caught, ledger_as_of(store, moment):
+            store.conn.execute("SELECT no_such_column FROM complaints").fetchall()
+        assert "no_such_column" in str(caught.value.args) + str(getattr(caught.value, "params", ""))
+        # and the ledger reads as it stands afterwards: the view is gone
+        assert store.conn.execute("SELECT count(*) FROM complaints").fetchone()[0] == 7
+    finally:
+        store.close()

@@ -22,11 +22,11 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from complaintctl.domain.errors import NotFound
+from complaintctl.domain.errors import ComplaintError, NotFound
 from complaintctl.domain.model import COLUMNS, Complaint, Event, apply
 from complaintctl.domain.timeutil import from_epoch
 from complaintctl.store.ledger import row_to_event
@@ -183,11 +183,8 @@ def snapshot(ledger: Ledger, as_of: int, start: int, end: int) -> Iterator[Sourc
     """A consistent read of the ledger as of ``as_of`` for complaints received in [start, end)."""
     with ledger.reading():
         source = Source(as_of, _fold_changed(ledger.conn, as_of, start, end))
-        try:
+        with _dropped_after(ledger.conn, source.folded):
             yield source
-        finally:
-            if source.folded:
-                _drop(ledger.conn)
 
 
 @contextmanager
@@ -201,15 +198,30 @@ def ledger_as_of(ledger: Ledger, as_of: int | None) -> Iterator[None]:
         return
     with ledger.reading():
         conn = ledger.conn
-        try:
+        with _dropped_after(conn, True):
             if _fold_changed(conn, as_of):
                 conn.execute(
                     "CREATE TEMP VIEW complaints AS SELECT * FROM main.complaints WHERE id NOT IN "
                     "(SELECT id FROM temp.asof_changed) UNION ALL SELECT * FROM temp.asof_rows"
                 )
             yield
-        finally:
-            _drop(conn)
+
+
+@contextmanager
+def _dropped_after(conn: sqlite3.Connection, made: bool) -> Iterator[None]:
+    """Drop the temporary view and tables on leaving.  After an error, a failing drop must not
+    hide it: on PostgreSQL a failed statement aborts the transaction, and every later one
+    (the drop too) fails with "current transaction is aborted"; the rollback that follows
+    removes what the transaction made anyway."""
+    try:
+        yield
+    except BaseException:
+        if made:
+            with suppress(ComplaintError, sqlite3.Error):
+                _drop(conn)
+        raise
+    if made:
+        _drop(conn)
 
 
 def _drop(conn: sqlite3.Connection) -> None:
