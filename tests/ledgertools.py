@@ -26,8 +26,19 @@ def snapshot(db: Path | str) -> str:
         conn.close()
 
 
+def without_chains(conn: sqlite3.Connection) -> None:
+    """Undo what migration 9 (one chain per site, issue 21) made: the events as a version
+    before it wrote them.  For a ledger of one site the hashes stay right: the first site's
+    chained formula (position, number) is the old one (seq, key) there."""
+    conn.execute("DROP INDEX events_chain")
+    conn.execute("ALTER TABLE events DROP COLUMN chain")
+    conn.execute("ALTER TABLE events DROP COLUMN chain_seq")
+
+
 def without_sites(conn: sqlite3.Connection) -> None:
-    """Undo what migration 6 (sites, issue 21) made: a ledger as an older version left it."""
+    """Undo what migrations 6 (sites, issue 21) and 9 (chains) made: a ledger as an older
+    version left it."""
+    without_chains(conn)
     for index in ("complaints_site_month", "complaints_site_open"):
         conn.execute(f"DROP INDEX {index}")
     conn.execute("ALTER TABLE complaints DROP COLUMN site")

@@ -1,8 +1,9 @@
 """Issue 21 item 4, across machines: 8 terminals x 250 mixed commands against one PostgreSQL
 ledger across 3 sites, with the monthly report (all sites, and ``--by site``), the digest of
 each site, ``list --site`` and ``verify`` running alongside.  Every event is there exactly
-once, the numbers count up within each site without a gap, the hash chain has no fork (the
-sequence numbers are 1..N and ``verify`` is clean).  Each terminal is a separate OS process
+once, the numbers count up within each site without a gap, each site's hash chain has no
+fork and no gap (its positions are 1..N, each event on its complaint's site's chain, and
+``verify`` is clean; the global sequence numbers may have gaps, store/chain.py).  Each terminal is a separate OS process
 (spawned) driving the CLI in-process (the writer of tests/test_concurrency.py).
 
 PostgreSQL only: on SQLite the same mix runs in tests/test_concurrency.py (one file, one
@@ -109,9 +110,20 @@ def test_eight_terminals_three_sites_and_head_office(backend, run, db, tmp_path)
     assert _kinds(db) == expected
     total = sum(len(k) for k in expected.values())
     assert total >= TERMINALS * COMMANDS
-    ((events, first, last),) = _rows(db, "SELECT count(*), min(seq), max(seq) FROM events")
-    assert (first, last) == (1, events)  # one chain, no gap, no fork
-    assert events == total + 2  # and the two sites added
+    chains = _rows(
+        db,
+        "SELECT chain, count(*), min(chain_seq), max(chain_seq), count(DISTINCT chain_seq) "
+        "FROM events GROUP BY chain ORDER BY chain",
+    )
+    for chain, count, first, last, distinct in chains:
+        assert (first, last, distinct) == (1, count, count), chain  # no gap, no fork
+    ((events,),) = _rows(db, "SELECT count(*) FROM events")
+    assert events == total + 2  # and the two sites added (on the first site's chain)
+    assert [c[0] for c in chains] == sorted(SITES)  # one chain per site
+    placed = _rows(db, "SELECT DISTINCT chain, complaint_id FROM events WHERE complaint_id > 0")
+    assert all(chain == sites.site_of(cid) for chain, cid in placed)  # each on its site's
+    heads = _rows(db, "SELECT chain, seq FROM chain_heads ORDER BY chain")
+    assert {c: n for c, n in heads if n} == {c[0]: c[3] for c in chains}
     verified = run.json("verify")
     assert (verified["ok"], verified["events"], verified["complaints"]) == (
         True,

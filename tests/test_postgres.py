@@ -216,7 +216,7 @@ def test_writers_take_turns_on_the_chain_head(backend, register, db):
             w2.append(_event(1))
         seqs = [(e.seq, e.kind) for e in second.events()]
         assert seqs == [(1, "registered"), (2, "noted"), (3, "noted")]
-        (head,) = second.query("SELECT seq FROM chain_heads WHERE chain = 'default'")
+        (head,) = second.query("SELECT seq FROM chain_heads WHERE chain = 'MAIN'")
         assert head[0] == 3
     finally:
         first.close()

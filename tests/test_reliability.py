@@ -111,6 +111,9 @@ def test_verify_clean_prints_counts_and_chain_head(run, db, history):
         "chain_head": head(db),
         "head_seq": 16,
         "head_file_seq": 16,
+        "chains": {
+            "MAIN": {"events": 16, "head": head(db), "head_position": 16, "head_seq": 16},
+        },
         "differences": [],
     }
 
@@ -195,7 +198,10 @@ def test_verify_names_a_deleted_event(run, db, history):
     unguard(db)
     sql(db, "DELETE FROM events WHERE seq = 7")  # #2 classified
     lines = _verify_fails(run)
-    assert lines[0] == "event 7 seq: missing from the log (removed; the next event is 8)"
+    assert lines[0] == (
+        "chain MAIN position 7 chain_seq: missing from the log (removed; the next event of "
+        "the chain is event 8, at position 8)"
+    )
     assert "#2 severity: log says nothing, table says minor" in lines
 
 
@@ -410,6 +416,10 @@ def version_1(run, db, register, monkeypatch):
         "INSERT INTO sites VALUES ('MAIN', '本项目', NULL);\n"
         "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);\n"
         "ALTER TABLE policies ADD COLUMN site TEXT;\n"
+        # and the chain columns it writes (migration 9): without them, the events it wrote
+        # are the one chain of a version before chains, with the same hashes (one site)
+        "ALTER TABLE events ADD COLUMN chain TEXT;\n"
+        "ALTER TABLE events ADD COLUMN chain_seq INTEGER;\n"
     )
     with monkeypatch.context() as patch:
         patch.setattr(ledger_mod, "MIGRATIONS", [ledger_mod.MIGRATIONS[0] + added])
@@ -426,6 +436,8 @@ def version_1(run, db, register, monkeypatch):
             "DROP TABLE sites",
             "DROP TABLE settings",
             "ALTER TABLE policies DROP COLUMN site",
+            "ALTER TABLE events DROP COLUMN chain",
+            "ALTER TABLE events DROP COLUMN chain_seq",
             "VACUUM",
         )
 
@@ -446,7 +458,10 @@ def test_upgrade_from_1_keeps_every_event_and_drops_the_hash_index(run, db, vers
     def events(path: Path) -> list[tuple[object, ...]]:
         conn = sqlite3.connect(path)
         try:
-            return conn.execute("SELECT * FROM events ORDER BY seq").fetchall()
+            return conn.execute(
+                "SELECT seq, complaint_id, kind, at, recorded_at, by, data, pii, prev_hash, hash "
+                "FROM events ORDER BY seq"
+            ).fetchall()
         finally:
             conn.close()
 
@@ -483,12 +498,15 @@ def test_upgrade_from_1_keeps_every_event_and_drops_the_hash_index(run, db, vers
         "'sqlite_autoindex_sites_1', 'sqlite_autoindex_settings_1', 'complaints_site_month', "
         "'complaints_site_open')",
     )
+    # and migration 9's index of the chains (issue 21)
+    added += one(db, "SELECT count(*) FROM dbstat WHERE name = 'events_chain'")
     added += one(db, "SELECT count(*) FROM dbstat WHERE name = 'sqlite_schema'") - schema_pages
     assert (one(db, "PRAGMA freelist_count"), one(db, "PRAGMA page_count") - added <= pages) == (
         0,
         True,
     )
-    assert indexes(db) == ["events_by_complaint", "events_by_kind"]
+    assert indexes(db) == ["events_by_complaint", "events_by_kind", "events_chain"]
+    assert one(db, "SELECT count(*) FROM events WHERE chain IS NOT NULL") == 0
     (saved,) = db.parent.glob(f"ledger.db.before-v{ledger_mod.SCHEMA_VERSION}-*")
     assert (one(saved, "PRAGMA user_version"), events(saved)) == (1, logged)
     for statement in ("UPDATE events SET by = 'x' WHERE seq = 1", "DELETE FROM events"):
@@ -496,6 +514,11 @@ def test_upgrade_from_1_keeps_every_event_and_drops_the_hash_index(run, db, vers
             sql(db, statement)
     run.ok("update", "2", "--note", "升级后继续处理", "--at", "2026-03-08 09:00")
     assert run.ok("verify").startswith("ok: 37 events, 3 complaints")
+    # the first event after the upgrade goes on on the first site's chain, after the old ones
+    assert one(db, "SELECT chain || ' ' || chain_seq FROM events WHERE seq = 37") == "MAIN 37"
+    assert one(db, "SELECT prev_hash FROM events WHERE seq = 37") == one(
+        db, "SELECT hash FROM events WHERE seq = 36"
+    )
 
 
 @pytest.mark.usefixtures("english")  # the English wording of messages

@@ -39,10 +39,10 @@ def _remove_newest_complaint(db) -> None:
 
 def test_every_write_records_the_chain_head_beside_the_ledger(run, db, history):
     recorded = db.with_name("ledger.db.head")
-    assert recorded.read_text() == f"16 {head(db)}\n"
+    assert recorded.read_text() == f"MAIN 16 {head(db)}\n"  # chain, position, hash
     assert stat.S_IMODE(recorded.stat().st_mode) == 0o600
     run.ok("update", "2", "--note", "又去看了", "--at", "2026-03-08 09:00")
-    assert recorded.read_text() == f"17 {head(db)}\n"
+    assert recorded.read_text() == f"MAIN 17 {head(db)}\n"
     report = run.json("verify")
     assert (report["ok"], report["head_seq"], report["head_file_seq"]) == (True, 17, 17)
 
@@ -53,8 +53,9 @@ def test_removing_the_newest_complaint_and_its_event_is_found(run, db, history, 
     result = run("verify")
     assert result.exit_code == 1
     assert result.stdout == (
-        f"event 17..17 seq: the head file records event 17 ({_recorded(db)[:16]}) but the log "
-        "ends at event 16: the newest events were removed\n"
+        f"chain MAIN position 17..17 chain_seq: the head file records position 17 "
+        f"({_recorded(db)[:16]}) but the chain ends at position 16: the newest events of MAIN "
+        "were removed\n"
     )
     # a backup of it is refused the same way
     dest = db.with_name("copy.db")
@@ -63,7 +64,7 @@ def test_removing_the_newest_complaint_and_its_event_is_found(run, db, history, 
 
 
 def _recorded(db) -> str:
-    return db.with_name("ledger.db.head").read_text().split()[1]
+    return db.with_name("ledger.db.head").read_text().split()[2]
 
 
 def test_a_rewritten_head_is_found(run, db, history):
@@ -83,8 +84,8 @@ def test_a_rewritten_head_is_found(run, db, history):
     result = run("verify")
     assert result.exit_code == 1
     assert result.stdout.splitlines()[-1] == (
-        f"event 16 hash: differs from the head file's {before[:16]}: the log was rewritten up "
-        "to its newest events"
+        f"chain MAIN position 16 hash: differs from the head file's {before[:16]}: the chain "
+        "was rewritten up to its newest events"
     )
 
 

@@ -27,9 +27,7 @@ def verify(
     from complaintctl.store import verify as check
 
     ledger = state(ctx).ledger(follow=False)
-    recorded = check.recorded_head(ledger.path)  # before the snapshot
-    with ledger.guard(), ledger.streaming():
-        report = check.verify(ledger.conn, anchor or (), recorded, triggers_sql=ledger.TRIGGERS_SQL)
+    report = check.verify_ledger(ledger, anchor or ())
     if as_json:
         render.print_json(report.to_json())
     else:

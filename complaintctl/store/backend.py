@@ -34,6 +34,7 @@ class LedgerBackend(Protocol):
     conn: Any  # sqlite3-style: execute(sql, params) with ? / :name, rows by index and name
     read_only: bool
     TRIGGERS_SQL: str  # the names of the triggers on the events (verify)
+    HEADS_SQL: str | None  # the chain heads kept in the ledger (verify), if it keeps them
 
     def close(self) -> None: ...
     def guard(self) -> contextlib.AbstractContextManager[None]: ...

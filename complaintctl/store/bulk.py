@@ -4,7 +4,8 @@ A :class:`NewComplaint` is made away from the ledger: the complainant's name and
 events in canonical form and the complaints row they fold to.  It holds no complaint id, no
 sequence number and no salt, so it can be made in another process
 (:mod:`complaintctl.transfer.worker`).  :meth:`Bulk.add` gives it all three, chains its events
-after the ledger's head as ``Writer.append`` would and buffers the rows for ``executemany``.
+after the head of its site's chain as ``Writer.append`` would (store/chain.py) and buffers
+the rows for ``executemany``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from complaintctl.domain.model import COLUMNS, Complaint, advance
-from complaintctl.domain.sites import FIRST
+from complaintctl.domain.sites import FIRST, STRIDE
 from complaintctl.store import chain as integrity
 
 if TYPE_CHECKING:
@@ -51,6 +52,7 @@ def new_complaint(
 
 EVENT_COLUMNS = (
     "seq", "complaint_id", "kind", "at", "recorded_at", "by", "data", "pii", "prev_hash", "hash",
+    "chain", "chain_seq",
 )  # fmt: skip
 PERSONAL_COLUMNS = ("complaint_id", "name", "phone", "salt")
 
@@ -68,13 +70,11 @@ class Bulk:
         self.conn = writer.conn
         self.ledger = writer.ledger
         self.now = writer.now
-        last = self.conn.execute(
-            "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1"
-        ).fetchone()
-        self.seq = int(last[0]) if last else 0
-        self.prev = str(last[1]) if last else integrity.GENESIS
+        self.writer = writer
         self.site = site
-        self.first_id = self.next_id = writer.next_id(site)
+        self.first_id = self.next_id = writer.next_id(site)  # the site's chain is ours now
+        self.position, self.prev = writer.head(site)
+        self.base = self.first_id - self.first_id % STRIDE  # a key less its number
         self._events: list[tuple[Any, ...]] = []
         self._rows: list[list[Any]] = []
         self._people: list[tuple[int, str, str, str]] = []
@@ -93,13 +93,18 @@ class Bulk:
         salt = integrity.new_salt()
         self._people.append((cid, new.name, new.phone, salt))
         pii: str | None = integrity.personal_digest(salt, new.name, new.phone)
-        seq, prev, events = self.seq, self.prev, self._events
+        position, prev, events, site = self.position, self.prev, self._events, self.site
+        number = cid - self.base  # the hash covers the number within the site
+        next_seq = self.writer.next_seq
         for kind, at, by, text in new.events:
-            seq += 1
-            digest = event_hash(prev, seq, cid, kind, at, now, by, text, pii)
-            events.append((seq, cid, kind, at, now, by, text, pii, prev, digest))
+            position += 1
+            digest = event_hash(prev, position, number, kind, at, now, by, text, pii)
+            events.append((next_seq(), cid, kind, at, now, by, text, pii, prev, digest, site,
+                           position))  # fmt: skip
             prev, pii = digest, None  # only the registered event carries the digest
-        self.seq, self.prev = seq, prev
+        self.position, self.prev = position, prev
+        self.writer.moved(site, position, prev)
+        seq = events[-1][0]
         row = list(new.row)
         row[_ID], row[_LAST_SEQ], row[_SITE] = cid, seq, self.site
         self._rows.append(row)

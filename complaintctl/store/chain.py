@@ -6,6 +6,17 @@ data (the complainant's name and phone) is kept out of the event log: the event 
 ``pii = sha256(salt || canonical(personal))`` and the name, phone and random salt sit in the
 ``personal`` table.  Erasing personal data clears that row (salt included): the chain still
 verifies, the digest can no longer be linked to a person, and no statistic changes.
+
+One chain per site (issue 21, migration 9).  Each event belongs to the chain of a site
+(``events.chain``, :func:`chain_of`) at a position in it (``events.chain_seq``, 1, 2, 3 …),
+and its hash covers that position and the complaint's NUMBER within its site
+(:func:`chained_hash`), not the global ``seq`` nor the complaint's key: so a site's chain
+depends on nothing outside it, appends to two sites never wait for each other, and a
+centre's chain can be copied into another site of a server with every hash unchanged.  The
+events written before migration 9 (``chain`` NULL) keep their formula (``seq`` and the key,
+:func:`event_hash`) and are the beginning of the first site's chain: their position is their
+``seq``, and the first site's first chained event links to the newest of them.  For the
+first site the number is the key, so for a ledger of one site the two formulas agree.
 """
 
 from __future__ import annotations
@@ -15,6 +26,8 @@ import json
 import json.encoder as encoding
 import secrets
 from typing import Any
+
+from complaintctl.domain.sites import FIRST, number_of, site_of
 
 GENESIS = "0" * 64
 
@@ -73,6 +86,32 @@ def event_hash(
     else:
         body = canonical([seq, complaint_id, kind, at, recorded_at, by, data, pii])
     return hashlib.sha256(f"{prev_hash}\n{body}".encode()).hexdigest()
+
+
+def chained_hash(
+    prev_hash: str,
+    chain_seq: int,
+    complaint_id: int | None,
+    kind: str,
+    at: int,
+    recorded_at: int,
+    by: str,
+    data: str,
+    pii: str | None,
+) -> str:
+    """The hash of an event of a site's chain: :func:`event_hash` over its position in the
+    chain and its complaint's number within the site (fast path kept)."""
+    number = None if complaint_id is None else number_of(complaint_id)
+    return event_hash(prev_hash, chain_seq, number, kind, at, recorded_at, by, data, pii)
+
+
+def chain_of(complaint_id: int | None) -> str:
+    """The chain an event goes on: its complaint's site; an event of no complaint (a policy,
+    a holiday notice, a site added, the default site chosen: the ledger's administration) on
+    the first site's chain."""
+    if complaint_id is None:
+        return FIRST
+    return site_of(complaint_id)
 
 
 def new_salt() -> str:

@@ -18,9 +18,10 @@ from typing import Any
 
 from complaintctl.domain.errors import IntegrityFailure, InvalidInput
 from complaintctl.domain.model import COLUMNS
+from complaintctl.domain.sites import FIRST
 from complaintctl.store import verify as check
 from complaintctl.store.bulk import EVENT_COLUMNS
-from complaintctl.store.ledger import Ledger
+from complaintctl.store.ledger import Ledger, chain_head
 
 BATCH = 5000  # rows per insert_rows call (COPY on the server)
 CHUNK = 500  # ids per IN (...) list
@@ -51,8 +52,7 @@ class Copied:
 
 def verified(ledger: Ledger) -> check.Report:
     """``verify`` of ``ledger`` (one snapshot, streaming)."""
-    with ledger.guard(), ledger.streaming():
-        return check.verify(ledger.conn, triggers_sql=ledger.TRIGGERS_SQL)
+    return check.verify_ledger(ledger)
 
 
 def copy_ledger(source: Ledger, target: Ledger) -> Copied:
@@ -65,8 +65,10 @@ def copy_ledger(source: Ledger, target: Ledger) -> Copied:
             "copy.source_does_not_verify", path=source.path, count=len(before.differences)
         )
     src = source.conn
-    with source.reading(), target.write():
+    with source.reading(), target.write() as writer:
         dst = target.conn
+        chains = _chains(src)
+        writer.lock(*chains)
         head = dst.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
         start = int(head[0]) if head else 0
         if head is not None:
@@ -86,6 +88,8 @@ def copy_ledger(source: Ledger, target: Ledger) -> Copied:
         for batch in _batches((tuple(r) for r in rows), BATCH):
             target.insert_rows("events", EVENT_COLUMNS, batch)
             events += len(batch)
+        for chain in chains:  # the chains' new heads (the server's chain_heads rows)
+            writer.moved(chain, *chain_head(dst, chain))
         ids = [
             int(r[0])
             for r in src.execute(
@@ -112,6 +116,15 @@ def copy_ledger(source: Ledger, target: Ledger) -> Copied:
         policies = _missing(src, target, "policies", POLICIES, "version")
         notices = _missing(src, target, "notices", NOTICES, "id")
     return Copied(events, len(ids), policies, notices, before, verified(target))
+
+
+def _chains(conn: Any) -> list[str]:
+    """The chains of a ledger's events: one per site that has events (the first site's
+    also when only events from before chains begin it)."""
+    names = {str(r[0]) for r in conn.execute("SELECT DISTINCT chain FROM events") if r[0]}
+    if conn.execute("SELECT 1 FROM events WHERE chain IS NULL LIMIT 1").fetchone():
+        names.add(FIRST)
+    return sorted(names)
 
 
 def _missing(src: Any, target: Ledger, table: str, columns: Sequence[str], key: str) -> int:

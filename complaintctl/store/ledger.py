@@ -148,6 +148,8 @@ def _explain(exc: sqlite3.Error, path: Path) -> LedgerUnavailable:
 class Ledger:
     # the triggers that keep the events append-only (store/verify.py checks they are there)
     TRIGGERS_SQL = "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+    # the chain heads kept inside the ledger (none: the head file beside it keeps them)
+    HEADS_SQL: str | None = None
 
     def __init__(self, path: Path, conn: sqlite3.Connection, read_only: bool = False) -> None:
         self.path = path
@@ -313,7 +315,9 @@ class Ledger:
     # -- transactions ------------------------------------------------------------------------
     @contextlib.contextmanager
     def write(self) -> Iterator[Writer]:
-        """One write transaction, taking the write lock up front."""
+        """One write transaction, taking the write lock up front (the whole file: appends to
+        every chain follow one another); after the commit, the heads of the chains it
+        appended to go into the head file (:mod:`complaintctl.store.head`)."""
         if self.read_only:
             raise LedgerUnavailable("ledger.ledger_read_only_file_or_folder", path=self.path)
         try:
@@ -334,17 +338,7 @@ class Ledger:
             except sqlite3.Error as exc:
                 self._rollback()
                 raise _explain(exc, self.path) from exc
-            self._advance_head()
-
-    def _advance_head(self) -> None:
-        """After a commit: the chain head into the head file beside the ledger
-        (:mod:`complaintctl.store.head`), so that removing the newest events is seen."""
-        with contextlib.suppress(sqlite3.Error):
-            last = self.conn.execute(
-                "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1"
-            ).fetchone()
-            if last is not None:
-                head.advance(self.path, int(last[0]), str(last[1]))
+            head.advance(self.path, writer.appended)
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[None]:
@@ -651,6 +645,26 @@ def _split(script: str) -> list[str]:
     return out
 
 
+def chain_head(conn: Any, chain: str) -> tuple[int, str]:
+    """The position and hash of the newest event of ``chain`` (0 and the genesis hash for a
+    chain without events).  The first site's chain begins with the events written before
+    chains (migration 9), whose positions are their sequence numbers."""
+    row = conn.execute(
+        "SELECT chain_seq, hash FROM events WHERE chain = ? ORDER BY chain_seq DESC LIMIT 1",
+        (chain,),
+    ).fetchone()
+    if row is None and chain == sites.FIRST:
+        row = conn.execute(
+            "SELECT seq, hash FROM events WHERE chain IS NULL ORDER BY seq DESC LIMIT 1"
+        ).fetchone()
+    if row is None:
+        return 0, GENESIS
+    return int(row[0]), str(row[1])
+
+
+GENESIS = "0" * 64  # store/chain.GENESIS, without importing hashing into every command
+
+
 class Writer:
     """What a write transaction may do: append events and store the state they lead to."""
 
@@ -661,33 +675,80 @@ class Writer:
         # why the step is recorded long after it happened (``--late-entry-reason``): carried
         # in the data of each event this transaction appends with an earlier ``at``
         self.late_reason: str | None = None
+        self.locked: set[str] = set()  # the chains this transaction holds (and may append to)
+        self._heads: dict[str, tuple[int, str]] = {}  # chain -> (position, hash) of its head
+        self.appended: dict[str, tuple[int, str]] = {}  # the heads of the chains appended to
+        self._seq: int | None = None
 
     def next_id(self, site: str = sites.FIRST) -> int:
-        """The key of the next complaint of ``site`` (numbers count within a site)."""
+        """The key of the next complaint of ``site`` (numbers count within a site), under the
+        site's lock (:meth:`lock`)."""
+        self.lock(site)
         first, last = sites.bounds(site)
         row = self.conn.execute(
             "SELECT max(id) FROM complaints WHERE id BETWEEN ? AND ?", (first, last)
         ).fetchone()
         return first if row[0] is None else int(row[0]) + 1
 
+    def lock(self, *codes: str) -> None:
+        """Hold the chains of ``codes`` for the rest of the transaction (their appends, and the
+        numbers of their complaints).  SQLite's ``BEGIN IMMEDIATE`` already holds the whole
+        file, so here it only notes them (for the head file); the server locks their rows in
+        ``chain_heads`` (store/postgres.py), in the order of their codes."""
+        self.locked.update(codes)
+
+    def lock_all(self) -> None:
+        """Hold every site's chain: a write that may touch any site (a holiday notice and the
+        deadlines it moves, escalation or retention across sites) takes them all first, in
+        one order, so that two such writes cannot wait for each other."""
+        self.lock(*self.ledger.sites())
+
+    def next_seq(self) -> int:
+        """The global sequence number of the next event: the newest plus one (one writer)."""
+        if self._seq is None:
+            row = self.conn.execute("SELECT max(seq) FROM events").fetchone()
+            self._seq = int(row[0] or 0)
+        self._seq += 1
+        return self._seq
+
+    def head(self, chain: str) -> tuple[int, str]:
+        """The position and hash of ``chain``'s newest event, as of this transaction."""
+        found = self._heads.get(chain)
+        if found is None:
+            found = self._heads[chain] = chain_head(self.conn, chain)
+        return found
+
+    def moved(self, chain: str, position: int, digest: str) -> None:
+        """``chain``'s head is now at ``position`` (bulk writes append without :meth:`append`)."""
+        self._heads[chain] = self.appended[chain] = (position, digest)
+
     def append(self, event: Event) -> Event:
-        """Chain the event to the log and return it with its sequence number."""
-        last = self.conn.execute(
-            "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1"
-        ).fetchone()
-        seq = (last["seq"] + 1) if last else 1
+        """Chain the event to its site's chain (store/chain.py) and return it with its
+        sequence number."""
         from complaintctl.store import chain as integrity  # hashing is needed only by writers
 
-        prev = last["hash"] if last else integrity.GENESIS
+        chain = integrity.chain_of(event.complaint_id)
+        self.lock(chain)
+        position, prev = self.head(chain)
+        position += 1
+        seq = self.next_seq()
         if self.late_reason is not None and event.at < self.now:
             event = replace(event, data={**event.data, "late_entry_reason": self.late_reason})
         data = integrity.canonical(event.data)
-        digest = integrity.event_hash(
-            prev, seq, event.complaint_id, event.kind, event.at, self.now, event.by, data, event.pii
+        digest = integrity.chained_hash(
+            prev,
+            position,
+            event.complaint_id,
+            event.kind,
+            event.at,
+            self.now,
+            event.by,
+            data,
+            event.pii,
         )
         self.conn.execute(
             "INSERT INTO events (seq, complaint_id, kind, at, recorded_at, by, data, pii, "
-            "prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "prev_hash, hash, chain, chain_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 seq,
                 event.complaint_id,
@@ -699,8 +760,11 @@ class Writer:
                 event.pii,
                 prev,
                 digest,
+                chain,
+                position,
             ),
         )
+        self.moved(chain, position, digest)
         return replace(event, seq=seq, recorded_at=self.now)
 
     def record(self, state: Complaint | None, event: Event) -> Complaint:

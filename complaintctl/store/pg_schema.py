@@ -7,8 +7,9 @@ ledger applies the missing ones in one transaction when it opens, as the databas
 group role ``complaintctl_app`` what the program needs, and no more: it may add events but
 never change or remove one (docs/operations.md).
 
-Beyond the SQLite tables: ``chain_heads``, one row per hash chain (a single ``default`` chain
-now; one per site when sites come), whose row lock serialises the appends to that chain; and
+Beyond the SQLite tables: ``chain_heads``, one row per hash chain, that is per site (migration
+9; a single ``default`` chain before), whose row lock serialises the appends to that chain and
+which records the chain's newest position and hash (``verify`` compares); and
 a few SQL functions of SQLite's that the shared queries use (``json_extract`` on the text
 ``data`` column, ``group_concat``, ``ifnull``), so that portable SQL stays one text.
 """
@@ -223,10 +224,28 @@ ALTER TABLE complaints ADD COLUMN unjudged BIGINT NOT NULL DEFAULT 0;
     """
 CREATE INDEX complaint_text_terms ON complaint_text USING GIN (to_tsvector('simple', terms));
 """,
+    # 9 (issue 21): one hash chain per site, as SQLite's migration 9 (store/chain.py), and
+    # one row of chain_heads per site: a write locks the rows of the sites it appends to, so
+    # centres never wait for each other.  The one chain so far, 'default', becomes the first
+    # site's (its events are the beginning of that chain, their position their seq).  The
+    # global seq, still the key and the order of the log, now comes from a sequence, taken
+    # under the site's lock: a rolled-back write leaves a gap, which verify does not mind
+    # (it checks each chain's positions, not seq).
+    f"""
+ALTER TABLE events ADD COLUMN chain TEXT;
+ALTER TABLE events ADD COLUMN chain_seq BIGINT;
+CREATE UNIQUE INDEX events_chain ON events(chain, chain_seq);
+CREATE SEQUENCE events_seq_next OWNED BY events.seq;
+SELECT setval('events_seq_next', coalesce((SELECT max(seq) FROM events), 0) + 1, false);
+UPDATE chain_heads SET chain = 'MAIN' WHERE chain = 'default';
+INSERT INTO chain_heads (chain, seq, hash)
+    SELECT code, 0, '{GENESIS}' FROM sites ON CONFLICT (chain) DO NOTHING;
+""",
 ]
 
-# After every migration, as the owner: what the application role may do.  Events and the
-# chain heads: read and add only (the head row is updated by the append that locks it).
+# After every migration, as the owner: what the application role may do.  Events: read and
+# add only.  The chain heads: read, add (a new site's row) and update (by the append that
+# locks it), never remove.
 APP_ROLE = "complaintctl_app"
 GRANTS = f"""
 DO $$
@@ -236,8 +255,8 @@ BEGIN
         GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {APP_ROLE};
         REVOKE UPDATE, DELETE, TRUNCATE ON events FROM {APP_ROLE};
         REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON {VERSION_TABLE} FROM {APP_ROLE};
-        REVOKE INSERT, DELETE, TRUNCATE ON chain_heads FROM {APP_ROLE};
-        GRANT USAGE, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {APP_ROLE};
+        REVOKE DELETE, TRUNCATE ON chain_heads FROM {APP_ROLE};
+        GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {APP_ROLE};
     END IF;
 END $$;
 """

@@ -5,7 +5,8 @@ user's start-up does not change.  :class:`PostgresLedger` is the PostgreSQL side
 ledger interface (:class:`complaintctl.store.backend.LedgerBackend`): it keeps the SQLite
 ledger's reading methods, whose SQL is portable, and replaces what differs: connecting,
 migrations (:mod:`complaintctl.store.pg_schema`), transactions, the serialisation of appends
-(a row lock on the chain's head instead of SQLite's single writer), the calendar cache's
+(a row lock on the head of each site's chain instead of SQLite's single writer, so centres
+never wait for each other; sequence numbers from a sequence), the calendar cache's
 upsert, the text index, and backups (``pg_dump``, docs/operations.md).
 
 The rest of the program writes its queries once, with SQLite's ``?`` and ``:name``
@@ -29,11 +30,14 @@ from psycopg.adapt import Dumper, Loader
 from psycopg.pq import TransactionStatus
 
 from complaintctl.domain.errors import LedgerUnavailable
+from complaintctl.domain.model import Complaint
+from complaintctl.domain.sites import site_of
 from complaintctl.domain.textsearch import terms, ts_query
 from complaintctl.store import pg_schema
-from complaintctl.store.ledger import Ledger, Writer
+from complaintctl.store.chain import GENESIS
+from complaintctl.store.ledger import MAX_ID, Ledger, Writer
 
-CHAIN = "default"  # the one chain of a ledger without sites
+SEQ_BATCH = 1000  # the most sequence numbers a write takes at once (one round trip)
 STREAM_BATCH = 2000  # rows per fetch of a server-side cursor (verify)
 CONNECT_TIMEOUT = 10  # seconds before a server that does not answer is reported
 _LOCK_KEY = 0x43504C54  # pg_advisory_xact_lock while migrating: "CPLT"
@@ -252,12 +256,14 @@ class PostgresLedger(Ledger):
         "SELECT tgname AS name FROM pg_trigger "
         "WHERE tgrelid = 'events'::regclass AND NOT tgisinternal"
     )
+    HEADS_SQL = "SELECT chain, seq, hash FROM chain_heads ORDER BY chain"
 
     def __init__(self, url: str, conn: Connection) -> None:
         # the reading methods shared with SQLite see this connection through ``conn``
         super().__init__(Location.of(url), cast(Any, conn))
         self.url = url
         self.server = conn
+        self._writer: ServerWriter | None = None  # the open write transaction's
 
     @classmethod
     def connect(cls, url: str) -> PostgresLedger:
@@ -356,26 +362,38 @@ class PostgresLedger(Ledger):
     # -- transactions ------------------------------------------------------------------------
     @contextlib.contextmanager
     def write(self) -> Iterator[Writer]:
-        """One write transaction.  The chain head's row is locked first, so appends to the
-        chain, and the ids they give, follow one another as on SQLite."""
+        """One write transaction.  It locks the ``chain_heads`` row of each site it works on
+        (:class:`ServerWriter`), when it first reads one of its complaints, gives it a number
+        or appends to its chain: writes of one site follow one another as on SQLite, writes
+        of different sites run side by side.  Before the commit each chain's row takes the
+        chain's new head."""
         c = self.server
-        # READ COMMITTED: once the lock is ours, every statement sees the writes committed
-        # before it (a snapshot taken earlier would fail on the head's row)
+        # READ COMMITTED: once a site's lock is ours, every statement sees the writes
+        # committed before it (a snapshot taken earlier would miss them)
         c.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
+        writer = ServerWriter(self)
+        self._writer = writer
         try:
-            c.execute("SELECT seq FROM chain_heads WHERE chain = ? FOR UPDATE", (CHAIN,))
             with _guard(c):
-                yield Writer(self)
-            c.execute(
-                "UPDATE chain_heads SET seq = e.seq, hash = e.hash FROM "
-                "(SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1) e "
-                "WHERE chain = ? AND chain_heads.seq < e.seq",
-                (CHAIN,),
-            )
+                yield writer
+            for chain, (position, digest) in sorted(writer.appended.items()):
+                c.execute(
+                    "UPDATE chain_heads SET seq = ?, hash = ? WHERE chain = ? AND seq < ?",
+                    (position, digest, chain, position),
+                )
             c.execute("COMMIT")
         except BaseException:
             self._rollback()
             raise
+        finally:
+            self._writer = None
+
+    def get(self, complaint_id: int) -> Complaint:
+        """A complaint; inside a write, under its site's lock (read, then changed, by one
+        writer at a time)."""
+        if self._writer is not None and 0 < complaint_id <= MAX_ID:
+            self._writer.lock(site_of(complaint_id))
+        return super().get(complaint_id)
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[None]:
@@ -436,6 +454,11 @@ class PostgresLedger(Ledger):
                 with cursor.copy(sql) as copy:
                     for row in rows:
                         copy.write_row(row)
+                if table == "events":  # copied with their numbers: the sequence goes on after
+                    cursor.execute(
+                        "SELECT setval('events_seq_next', greatest((SELECT max(seq) FROM events), "
+                        "(SELECT last_value FROM events_seq_next)))"
+                    )
                 if "id" in columns:  # an identity (notices): the next id follows those copied
                     cursor.execute(
                         "SELECT setval(s, m) FROM (SELECT pg_get_serial_sequence(%s, 'id') AS s, "
@@ -485,6 +508,55 @@ class PostgresLedger(Ledger):
             return
         if savepoint:
             c.execute("RELEASE SAVEPOINT calendar_cache")
+
+
+class ServerWriter(Writer):
+    """The writer of a server ledger: a site's chain is held by a row lock on its
+    ``chain_heads`` row (``SELECT … FOR UPDATE``, made when missing: a site added since),
+    and the global sequence numbers come from the sequence ``events_seq_next``.
+
+    Locks are taken when first needed; a write that will touch several sites takes them
+    first, in the order of their codes (:meth:`Writer.lock_all`, or ``lock`` with them all),
+    so two such writes cannot wait for each other.  (Should a write still take a second
+    site out of order, and another hold it waiting for the first, the server finds the
+    deadlock and one of them fails with one line, nothing written.)"""
+
+    def __init__(self, ledger: Ledger) -> None:
+        super().__init__(ledger)
+        self._numbers: list[int] = []
+        self._batch = 1
+
+    def lock(self, *codes: str) -> None:
+        c = self.conn
+        new = sorted(set(codes) - self.locked)
+        if new:
+            # numbers taken before this lock could be lower than those another writer of
+            # these sites has used meanwhile: a chain's events keep their seq in its order
+            self._numbers.clear()
+        for code in new:
+            if c.execute(_LOCK_SQL, (code,)).fetchone() is None:
+                c.execute(
+                    "INSERT INTO chain_heads (chain, seq, hash) VALUES (?, 0, ?) "
+                    "ON CONFLICT (chain) DO NOTHING",
+                    (code, GENESIS),
+                )
+                c.execute(_LOCK_SQL, (code,))
+            self.locked.add(code)
+
+    def next_seq(self) -> int:
+        """One number from the sequence for a single event; a write that appends many (an
+        import) takes them in growing batches, one round trip each (the numbers left over
+        at its end are a gap, as after a rollback)."""
+        if not self._numbers:
+            rows = self.conn.execute(
+                "SELECT nextval('events_seq_next') FROM generate_series(1, ?)", (self._batch,)
+            ).fetchall()
+            self._numbers = sorted((int(r[0]) for r in rows), reverse=True)
+            self._batch = min(self._batch * 2, SEQ_BATCH)
+        return self._numbers.pop()
+
+
+_LOCK_SQL = "SELECT seq FROM chain_heads WHERE chain = ? FOR UPDATE"
 
 
 # What store/textindex.py indexes, read for the program to make the terms (SQLite computes

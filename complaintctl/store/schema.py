@@ -203,6 +203,17 @@ ALTER TABLE complaints ADD COLUMN unjudged INTEGER NOT NULL DEFAULT 0;
     """
 SELECT 1;
 """,
+    # 9 (issue 21): one hash chain per site (store/chain.py).  Each new event names its
+    # chain (the site's code) and its position in it; the hash covers that position and the
+    # complaint's number within the site.  The events written before (both NULL) keep their
+    # formula and are the beginning of the first site's chain.  The unique index finds a
+    # chain's head and refuses a second event at one position (a fork).  ADD COLUMN leaves
+    # the rows and the append-only triggers as they are.
+    """
+ALTER TABLE events ADD COLUMN chain TEXT;
+ALTER TABLE events ADD COLUMN chain_seq INTEGER;
+CREATE UNIQUE INDEX events_chain ON events(chain, chain_seq);
+""",
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -2,8 +2,13 @@
 
 Four checks, all on one read snapshot:
 
-1. the hash chain: sequence numbers contiguous from 1, each ``prev_hash`` equal to the previous
-   event's hash, each hash recomputed from the event's own fields;
+1. the hash chains, one per site (store/chain.py): in each chain the positions contiguous from
+   1, each ``prev_hash`` equal to the hash of the event before it in the chain, each hash
+   recomputed from the event's own fields; the events written before chains (migration 9)
+   as the beginning of the first site's chain, by their ``seq``.  The global ``seq`` need not
+   be contiguous (a rolled-back write on the server leaves a gap); each chain must be.  The
+   newest position and hash of each chain recorded outside the tables (the head file beside
+   a SQLite ledger, ``chain_heads`` on the server) must still be in the log;
 2. the state: every complaint rebuilt by folding its events with the pure ``model.apply``
    (deadlines travel in the events' data) and compared with its ``complaints`` row field by
    field;
@@ -32,7 +37,7 @@ from typing import Any
 from complaintctl.domain.errors import CalendarError, InvalidInput, LedgerUnavailable
 from complaintctl.domain.messages import Msg
 from complaintctl.domain.model import Complaint, advance
-from complaintctl.domain.sites import FIRST
+from complaintctl.domain.sites import FIRST, mention
 from complaintctl.domain.timeutil import from_epoch
 from complaintctl.domain.vocab import MILESTONES
 from complaintctl.store import chain as integrity
@@ -81,13 +86,28 @@ class Difference:
 
 
 @dataclass
+class ChainHead:
+    """What verify found of one chain: its events, and its newest (position, hash, seq)."""
+
+    events: int = 0
+    position: int = 0
+    hash: str = integrity.GENESIS
+    seq: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"events": self.events, "head": self.hash, "head_position": self.position,
+                "head_seq": self.seq}  # fmt: skip
+
+
+@dataclass
 class Report:
     events: int = 0
     complaints: int = 0
-    head: str = integrity.GENESIS
+    head: str = integrity.GENESIS  # the newest event's (by seq), of whichever chain
     head_seq: int = 0
     differences: list[Difference] = field(default_factory=list)
-    head_file: int | None = None  # the event the head file records, when one was checked
+    head_file: int | None = None  # the newest event the head file records, when one was checked
+    chains: dict[str, ChainHead] = field(default_factory=dict)  # by site code
 
     @property
     def ok(self) -> bool:
@@ -114,6 +134,7 @@ class Report:
             "chain_head": self.head,
             "head_seq": self.head_seq,
             "head_file_seq": self.head_file,
+            "chains": {code: chain.to_json() for code, chain in sorted(self.chains.items())},
             "differences": [d.to_json() for d in self.differences],
         }
 
@@ -163,7 +184,7 @@ def check_anchor(anchor: str) -> str:
 
 
 # -- the checks -----------------------------------------------------------------------------
-def recorded_head(ledger: Path) -> Head | str | None:
+def recorded_head(ledger: Path) -> list[Head] | str | None:
     """The head file of ``ledger`` (read before the snapshot is taken: every event it names
     was committed before), the reason it cannot be read, or None when there is none."""
     try:
@@ -172,16 +193,33 @@ def recorded_head(ledger: Path) -> Head | str | None:
         return str(exc)
 
 
+def verify_ledger(ledger: Any, anchors: Sequence[str] = ()) -> Report:
+    """``verify`` of an open ledger (either kind: its head file, or its ``chain_heads``),
+    one snapshot, streaming."""
+    recorded = recorded_head(ledger.path)  # before the snapshot
+    with ledger.guard(), ledger.streaming():
+        return verify(
+            ledger.conn,
+            anchors,
+            recorded,
+            triggers_sql=ledger.TRIGGERS_SQL,
+            heads_sql=ledger.HEADS_SQL,
+        )
+
+
 def verify(
     conn: sqlite3.Connection,
     anchors: Sequence[str] = (),
-    recorded: Head | str | None = None,
+    recorded: list[Head] | str | None = None,
     *,
     triggers_sql: str = Ledger.TRIGGERS_SQL,
+    heads_sql: str | None = None,
 ) -> Report:
     """Check the ledger behind ``conn`` (autocommit mode) on one read snapshot; ``recorded``
     is what :func:`recorded_head` found beside it, read before this call; ``triggers_sql``
-    names the triggers on the events (the ledger's ``TRIGGERS_SQL``)."""
+    names the triggers on the events (the ledger's ``TRIGGERS_SQL``); ``heads_sql`` reads
+    the chain heads kept in the ledger itself (``chain, seq, hash``: the server's
+    ``chain_heads``), which must match the chains exactly."""
     wanted = [check_anchor(a) for a in anchors]
     factory = conn.row_factory
     conn.row_factory = sqlite3.Row
@@ -189,6 +227,9 @@ def verify(
     try:
         report = _verify(conn, wanted, triggers_sql)
         _check_head(recorded, report, conn)
+        if heads_sql is not None:
+            kept = [Head(int(r[1]), str(r[2]), str(r[0])) for r in _rows(conn, heads_sql)]
+            _check_heads(kept, report, conn, "the chain_heads row", exact=True)
         return report
     finally:
         if conn.in_transaction:
@@ -205,16 +246,22 @@ def _verify(conn: sqlite3.Connection, anchors: list[str], triggers_sql: str) -> 
     system: list[dict[str, Any]] = []  # events of no complaint (policies, notices): a few
 
     def in_chain_order() -> Iterator[dict[str, Any]]:
-        for row in conn.execute("SELECT * FROM events ORDER BY seq"):
-            e = dict(row)
-            for anchor in anchors:
-                if anchor not in found and str(e["hash"]).startswith(anchor):
-                    found.add(anchor)
-            if e["complaint_id"] is None:
-                system.append(e)
-            yield e
+        """The events before chains by seq, then each chain by position (its index)."""
+        for sql in (
+            "SELECT * FROM events WHERE chain IS NULL ORDER BY seq",
+            "SELECT * FROM events WHERE chain IS NOT NULL ORDER BY chain, chain_seq",
+        ):
+            for row in conn.execute(sql):
+                e = dict(row)
+                for anchor in anchors:
+                    if anchor not in found and str(e["hash"]).startswith(anchor):
+                        found.add(anchor)
+                if e["complaint_id"] is None:
+                    system.append(e)
+                yield e
 
     _check_chain(in_chain_order(), report)
+    system.sort(key=lambda e: e["seq"])  # the log's order: the last default_site_set wins
     for anchor in anchors:
         if anchor not in found:
             report.add(
@@ -230,47 +277,150 @@ def _verify(conn: sqlite3.Connection, anchors: list[str], triggers_sql: str) -> 
     return report
 
 
-def _check_head(recorded: Head | str | None, report: Report, conn: sqlite3.Connection) -> None:
-    """The newest event the head file names must still be in the log, with its hash."""
+def _check_head(
+    recorded: list[Head] | str | None, report: Report, conn: sqlite3.Connection
+) -> None:
+    """The newest event of each chain the head file names must still be in its chain, with
+    its hash (a head file written before chains names one event by seq)."""
     if recorded is None:
         return
     if isinstance(recorded, str):
         report.add("head file", "head", f"{recorded}: cannot check that no events were removed")
         return
-    report.head_file = recorded.seq
-    row = conn.execute("SELECT hash FROM events WHERE seq = ?", (recorded.seq,)).fetchone()
-    if row is None and recorded.seq > report.head_seq:
+    seqs: list[int] = []
+    for old in (h for h in recorded if h.chain is None):
+        seqs.append(old.seq)
+        row = conn.execute("SELECT hash FROM events WHERE seq = ?", (old.seq,)).fetchone()
+        if row is None and old.seq > report.head_seq:
+            report.add(
+                f"event {report.head_seq + 1}..{old.seq}",
+                "seq",
+                f"the head file records event {old.seq} ({old.hash[:HEAD_CHARS]}) but the "
+                f"log ends at event {report.head_seq}: the newest events were removed",
+                seq=report.head_seq + 1,
+            )
+        elif row is None or row["hash"] != old.hash:
+            report.add(
+                f"event {old.seq}",
+                "hash",
+                f"differs from the head file's {old.hash[:HEAD_CHARS]}: the log was rewritten "
+                "up to its newest events",
+                seq=old.seq,
+            )
+    seqs += _check_heads([h for h in recorded if h.chain], report, conn, "the head file")
+    report.head_file = max(seqs, default=0)
+
+
+def _at(conn: sqlite3.Connection, chain: str, position: int) -> tuple[int, str] | None:
+    """(seq, hash) of the event at ``position`` of ``chain``."""
+    row = conn.execute(
+        "SELECT seq, hash FROM events WHERE chain = ? AND chain_seq = ?", (chain, position)
+    ).fetchone()
+    if row is None and chain == FIRST:  # the events before chains begin the first site's
+        row = conn.execute(
+            "SELECT seq, hash FROM events WHERE chain IS NULL AND seq = ?", (position,)
+        ).fetchone()
+    return None if row is None else (int(row[0]), str(row[1]))
+
+
+def _check_heads(
+    heads: list[Head], report: Report, conn: sqlite3.Connection, source: str, *, exact: bool = False
+) -> list[int]:
+    """Each chain's recorded head (``source``: the head file, at most as new as the log;
+    ``chain_heads``, written in the same transaction as the events, ``exact``) against the
+    chain as verify walked it; the seqs of the events found."""
+    seqs: list[int] = []
+    for recorded in heads:
+        chain = str(recorded.chain)
+        have = report.chains.get(chain, ChainHead())
+        short = recorded.hash[:HEAD_CHARS]
+        if recorded.seq == 0:
+            found = None if have.position else (0, integrity.GENESIS)
+        else:
+            found = _at(conn, chain, recorded.seq)
+        if found is None and recorded.seq > have.position:
+            report.add(
+                f"chain {chain} position {have.position + 1}..{recorded.seq}",
+                "chain_seq",
+                f"{source} records position {recorded.seq} ({short}) but the chain ends at "
+                f"position {have.position}: the newest events of {chain} were removed",
+            )
+            continue
+        if found is not None and found[1] == recorded.hash:
+            seqs.append(found[0])
+            if exact and have.position > recorded.seq:
+                report.add(
+                    f"chain {chain}",
+                    "chain_seq",
+                    f"{source} records position {recorded.seq} but the chain goes on to "
+                    f"position {have.position}: events added, or the row set back, behind "
+                    "the tool",
+                )
+            continue
         report.add(
-            f"event {report.head_seq + 1}..{recorded.seq}",
-            "seq",
-            f"the head file records event {recorded.seq} ({recorded.hash[:HEAD_CHARS]}) but the "
-            f"log ends at event {report.head_seq}: the newest events were removed",
-            seq=report.head_seq + 1,
-        )
-    elif row is None or row["hash"] != recorded.hash:
-        report.add(
-            f"event {recorded.seq}",
+            f"chain {chain} position {recorded.seq}",
             "hash",
-            f"differs from the head file's {recorded.hash[:HEAD_CHARS]}: the log was rewritten "
-            "up to its newest events",
-            seq=recorded.seq,
+            f"differs from {source}'s {short}: the chain was rewritten up to its newest events",
+            seq=found[0] if found else None,
         )
+    if exact:
+        named = {h.chain for h in heads}
+        for chain in sorted(set(report.chains) - named):
+            report.add(f"chain {chain}", "chain_seq", f"has events but no row in {source}")
+    return seqs
 
 
 def _rows(conn: sqlite3.Connection, sql: str) -> list[sqlite3.Row]:
     return conn.execute(sql).fetchall()
 
 
-def _check_chain(events: Iterable[dict[str, Any]], report: Report) -> None:
-    prev = integrity.GENESIS
-    expected = 1
-    count = 0
-    last: dict[str, Any] | None = None
+@dataclass
+class _Walk:
+    """One chain as the walk has reached it."""
+
+    head: ChainHead
+    prev_seq: int = 0
     latest: tuple[int, int] | None = None  # (recorded_at, seq) of the latest-recorded so far
+    chained: bool = False  # an event with a chain column seen (after the legacy ones)
+
+
+def _check_chain(events: Iterable[dict[str, Any]], report: Report) -> None:
+    """Each chain in its order: positions, links, hashes, recording times."""
+    walks: dict[str, _Walk] = {}
+    count = 0
+    newest: dict[str, Any] | None = None
     for e in events:
         seq = e["seq"]
         where = f"event {seq}"
+        legacy = e["chain"] is None
+        chain = FIRST if legacy else str(e["chain"])
+        position = seq if legacy else e["chain_seq"]
+        walk = walks.get(chain)
+        if walk is None:
+            walk = walks[chain] = _Walk(report.chains.setdefault(chain, ChainHead()))
+        head = walk.head
+        if not legacy and not walk.chained:
+            walk.chained = True
+            if head.seq > seq:  # an event before chains, after the first site's chain began
+                report.add(
+                    f"event {head.seq}",
+                    "chain",
+                    f"has no chain, but comes after event {seq}, the first of chain {chain}: "
+                    "added behind the tool",
+                    seq=head.seq,
+                )
+        cid = e["complaint_id"]
+        if not legacy and isinstance(cid, int) and integrity.chain_of(cid) != chain:
+            report.add(
+                where,
+                "chain",
+                f"is in chain {chain}, but its complaint {_mention(cid)} is of site "
+                f"{integrity.chain_of(cid)}",
+                complaint_id=cid,
+                seq=seq,
+            )
         recorded = e["recorded_at"]
+        latest = walk.latest
         if isinstance(recorded, int) and not isinstance(recorded, bool):
             if latest is not None and recorded < latest[0] - RECORDED_TOLERANCE:
                 report.add(
@@ -280,58 +430,62 @@ def _check_chain(events: Iterable[dict[str, Any]], report: Report) -> None:
                     f"{_gap(latest[0] - recorded)} before event {latest[1]} "
                     f"({_fmt('received_at', latest[0])}) although appended after it: the clock "
                     "was set back, or the event was inserted later",
-                    complaint_id=e["complaint_id"],
+                    complaint_id=cid,
                     seq=seq,
                 )
             if latest is None or recorded >= latest[0]:
-                latest = (recorded, seq)
-        if seq != expected:
-            missing = f"{expected}" if seq == expected + 1 else f"{expected}..{seq - 1}"
+                walk.latest = (recorded, seq)
+        expected = head.position + 1
+        if position != expected:
+            missing = f"{expected}" if position == expected + 1 else f"{expected}..{position - 1}"
             report.add(
-                f"event {missing}",
-                "seq",
-                f"missing from the log (removed; the next event is {seq})",
-                seq=expected,
+                f"chain {chain} position {missing}",
+                "chain_seq",
+                f"missing from the log (removed; the next event of the chain is event {seq}, "
+                f"at position {position})",
+                seq=seq,
             )
-        elif e["prev_hash"] != prev:
+        elif e["prev_hash"] != head.hash:
+            before = f"event {walk.prev_seq}'s hash" if walk.prev_seq else "the chain's start"
             report.add(
                 where,
                 "prev_hash",
-                f"does not link to event {seq - 1}'s hash (an event before it was rewritten)",
-                complaint_id=e["complaint_id"],
+                f"does not link to {before} (an event before it was rewritten)",
+                complaint_id=cid,
                 seq=seq,
             )
+        formula = integrity.event_hash if legacy else integrity.chained_hash
         try:
-            recomputed = integrity.event_hash(
-                e["prev_hash"],
-                seq,
-                e["complaint_id"],
-                e["kind"],
-                e["at"],
-                e["recorded_at"],
-                e["by"],
-                e["data"],
-                e["pii"],
-            )
+            recomputed = formula(
+                e["prev_hash"], position, cid, e["kind"], e["at"], e["recorded_at"], e["by"],
+                e["data"], e["pii"],
+            )  # fmt: skip
         except (TypeError, ValueError):
             recomputed = ""
         if recomputed != e["hash"]:
-            who = f" (#{e['complaint_id']} {e['kind']})" if e["complaint_id"] is not None else ""
+            who = f" ({_mention(cid)} {e['kind']})" if cid is not None else ""
             report.add(
                 where,
                 "hash",
                 f"does not match the event's content{who}: edited after it was written",
-                complaint_id=e["complaint_id"],
+                complaint_id=cid,
                 seq=seq,
             )
-        prev = e["hash"]
-        expected = seq + 1
+        head.hash, head.position, head.seq = e["hash"], position, seq
+        head.events += 1
+        walk.prev_seq = seq
         count += 1
-        last = e
+        if newest is None or seq > newest["seq"]:
+            newest = e
     report.events = count
-    if last is not None:
-        report.head = str(last["hash"])
-        report.head_seq = int(last["seq"])
+    if newest is not None:
+        report.head = str(newest["hash"])
+        report.head_seq = int(newest["seq"])
+
+
+def _mention(cid: Any) -> str:
+    """``#123``, ``#YG-123``: a complaint as people name it (domain/sites.mention)."""
+    return mention(cid) if isinstance(cid, int) and cid > 0 else f"#{cid}"
 
 
 def _check_complaints(conn: sqlite3.Connection, report: Report) -> None:
@@ -714,7 +868,7 @@ def verify_file(
     anchors: Sequence[str] = (),
     *,
     name: Path | None = None,
-    recorded: Head | str | None = None,
+    recorded: list[Head] | str | None = None,
 ) -> Report:
     """Open a ledger file read-only (a backup, say) and verify it; errors say ``name``."""
     name = name or path

@@ -7,6 +7,7 @@ import json
 
 from complaintctl.domain.errors import CalendarError
 from complaintctl.domain.model import Event
+from complaintctl.domain.sites import FIRST
 from complaintctl.sla.policy import Policy, parse_policy
 from complaintctl.store.ledger import Ledger, holidays_version
 from complaintctl.time.calendar import WorkCalendar, parse_notice
@@ -23,6 +24,7 @@ def load_policy(
     if site is not None:
         site = ledger.known_site(site)
     with ledger.write() as w:
+        w.lock(FIRST)  # versions count across sites, on the first site's chain
         version = ledger.last_policy_version() + 1
         ledger.conn.execute(
             "INSERT INTO policies (version, loaded_at, by, name, sha256, text, site) "
@@ -43,6 +45,7 @@ def load_notice(ledger: Ledger, actor: Actor, text: str) -> tuple[int, str, Outc
     change touches, each change an event (see workflow/recalc)."""
     notice = parse_notice(text)
     with ledger.write() as w:
+        w.lock_all()  # the deadlines it moves may be of any site
         before = ledger.calendar()
         ledger.conn.execute(
             "INSERT INTO notices (year, reference, loaded_at, by, text) VALUES (?, ?, ?, ?, ?)",
@@ -74,6 +77,7 @@ def recompute_all(ledger: Ledger, actor: Actor) -> Outcome:
     in line with it (after a ``holidays`` upgrade that turned a provisional year official,
     or a cache that verify found edited); each change an event."""
     with ledger.write() as w:
+        w.lock_all()  # the deadlines it moves may be of any site
         ledger.conn.execute("DELETE FROM calendar_cache")  # rebuilt, never trusted
         ledger._calendar = None
         cal = ledger.calendar()
@@ -91,6 +95,7 @@ def follow_package(ledger: Ledger, actor: Actor) -> tuple[str, Outcome] | None:
         return None
     mark = holidays_version() + "|"
     with ledger.write() as w:
+        w.lock_all()  # the deadlines it moves may be of any site
         rows = ledger.query(
             "SELECT key, data FROM calendar_cache WHERE substr(key, 1, ?) != ?",
             (len(mark), mark),

@@ -145,6 +145,10 @@ def run(
     if dry_run:
         return plan(ledger, as_of, sites)
     with ledger.write() as w:
+        if sites:  # the sites' chains first, in one order (store/postgres.ServerWriter)
+            w.lock(*sites)
+        else:
+            w.lock_all()
         actions = plan(ledger, as_of, sites)
         for a in actions:
             state = ledger.get(a.complaint_id)

@@ -90,6 +90,7 @@ def purge_personal(ledger: Ledger, actor: Actor, before: date, *, dry_run: bool 
     if dry_run:
         return Purge(before, latest, years, eligible(ledger, before, today), True)
     with ledger.write() as w:
+        w.lock_all()  # complaints of any site, their chains in one order
         ids = eligible(ledger, before, today)
         for cid in ids:
             ledger.conn.execute(

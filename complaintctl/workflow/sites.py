@@ -9,7 +9,7 @@ from typing import Any
 
 from complaintctl.domain.errors import DomainError, InvalidInput
 from complaintctl.domain.model import Event
-from complaintctl.domain.sites import normal_code
+from complaintctl.domain.sites import FIRST, normal_code
 from complaintctl.domain.vocab import OPEN_STATUSES
 from complaintctl.store.ledger import Ledger
 from complaintctl.workflow.actor import MAX_SHORT, Actor
@@ -24,6 +24,7 @@ def add_site(ledger: Ledger, actor: Actor, code: str, name: str) -> str:
     if not name or len(name) > MAX_NAME or not name.isprintable():
         raise InvalidInput("--name", "sites.name_length", most=MAX_NAME)
     with ledger.write() as w:
+        w.lock(FIRST)  # the ledger's administration is the first site's chain (store/chain.py)
         if code in ledger.sites():
             raise DomainError("sites.exists", code=code, name=ledger.sites()[code])
         ledger.conn.execute(
