@@ -558,7 +558,7 @@ def _fold(cid: int, events: list[dict[str, Any]], out: list[Difference]) -> Comp
         except Exception as exc:  # noqa: BLE001 - any failure to replay is a finding
             out.append(
                 Difference(
-                    f"#{cid}",
+                    _mention(cid),
                     "events",
                     f"event {e['seq']} ({e['kind']}) cannot be replayed: {exc}",
                     cid,
@@ -576,7 +576,7 @@ def _compare_row(
     actual: dict[str, Any] | None,
     out: list[Difference],
 ) -> None:
-    where = f"#{cid}"
+    where = _mention(cid)
     if actual is None:
         out.append(
             Difference(where, "row", "in the log but missing from the complaints table", cid)
@@ -621,7 +621,7 @@ def _check_person(
     event = commits[-1] if registered else None
     erased_seqs = [e["seq"] for e in events if e["kind"] == "personal_data_erased"]
     erased = erased_seqs[-1] if erased_seqs else None
-    where = f"#{cid}"
+    where = _mention(cid)
     if row is None:
         if event is not None and event["pii"] is not None:
             missing.append(
