@@ -11,7 +11,8 @@ extended, resolved (about 87% on time), followed up (most), a few reopened by å¤
 again.
 
 Events are built exactly as ``workflow`` builds them (``workflow.deadlines`` for deadlines, the
-same data fields), folded with ``model.apply`` and chained with ``integrity.event_hash``; they
+same data fields), folded with ``model.apply`` and chained on their site's chain as
+``Writer.append`` chains them (store/chain.py: position and number within the site); they
 are written in time order (``seq`` follows ``at``, as in a live ledger, ``recorded_at = at``)
 with ``executemany``, one transaction per ``--chunk`` complaints, so memory stays bounded by
 the complaints in flight.  ``--workers N`` (default: cores - 1) builds the complaints in N forked
@@ -47,6 +48,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
 
 from complaintctl.domain.model import COLUMNS, Complaint, Event, apply  # noqa: E402
+from complaintctl.domain.sites import FIRST, STRIDE, site_of  # noqa: E402
 from complaintctl.domain.timeutil import CST, from_epoch, parse_time, to_epoch  # noqa: E402
 from complaintctl.domain.vocab import MILESTONES, OPEN_STATUSES  # noqa: E402
 from complaintctl.sla.policy import Policy  # noqa: E402
@@ -565,7 +567,7 @@ class Generator:
 # -- writing ---------------------------------------------------------------------------------
 _EVENT_SQL = (
     "INSERT INTO events (seq, complaint_id, kind, at, recorded_at, by, data, pii, prev_hash, "
-    "hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "hash, chain, chain_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _NAMES = COLUMNS  # the ledger's column order for complaints
 _PERSONAL_SQL = "INSERT INTO personal (complaint_id, name, phone, salt) VALUES (?, ?, ?, ?)"
@@ -668,18 +670,22 @@ def generate(
     people: list[tuple[Any, ...]] = []
     rows: list[tuple[Any, ...]] = []
     seq = 0
-    prev = integrity.GENESIS
+    heads: dict[str, tuple[int, str]] = {}  # one chain per site: (position, hash) of its head
     event_hash = integrity.event_hash
     done = 0
 
     def emit(at: int, cid: int, index: int) -> None:
-        nonlocal seq, prev, done
+        nonlocal seq, done
         history, row, person = records[cid]
         _, kind, by, text, pii = history[index]
         seq += 1
-        digest = event_hash(prev, seq, cid, kind, at, at, by, text, pii)
-        events.append((seq, cid, kind, at, at, by, text, pii, prev, digest))
-        prev = digest
+        chain = FIRST if cid < STRIDE else site_of(cid)  # store/chain.chain_of
+        position, prev = heads.get(chain) or (0, integrity.GENESIS)
+        position += 1
+        # store/chain.chained_hash: the position in the chain, the number within the site
+        digest = event_hash(prev, position, cid % STRIDE, kind, at, at, by, text, pii)
+        events.append((seq, cid, kind, at, at, by, text, pii, prev, digest, chain, position))
+        heads[chain] = (position, digest)
         if index == 0:
             people.append(person)
         if index + 1 < len(history):
@@ -765,18 +771,20 @@ def verify(path: Path, sample: int = 2000, seed: int = 1) -> tuple[int, int]:
     Returns (events checked, complaints refolded); raises AssertionError on any difference.
     """
     ledger = Ledger.open(path)
-    prev = integrity.GENESIS
+    heads: dict[str, tuple[int, str]] = {}
     count = 0
     for row in ledger.conn.execute(
-        "SELECT seq, complaint_id, kind, at, recorded_at, by, data, pii, prev_hash, hash "
-        "FROM events ORDER BY seq"
+        "SELECT seq, complaint_id, kind, at, recorded_at, by, data, pii, prev_hash, hash, chain, "
+        "chain_seq FROM events ORDER BY seq"
     ):
-        seq, cid, kind, at, recorded, by, data, pii, prev_hash, digest = row
+        seq, cid, kind, at, recorded, by, data, pii, prev_hash, digest, chain, position = row
+        last, prev = heads.get(chain) or (0, integrity.GENESIS)
+        assert position == last + 1, f"event {seq}: not the next of chain {chain}"
         assert prev_hash == prev, f"event {seq}: prev_hash does not chain"
         assert data == integrity.canonical(json.loads(data)), f"event {seq}: data not canonical"
-        expect = integrity.event_hash(prev, seq, cid, kind, at, recorded, by, data, pii)
+        expect = integrity.chained_hash(prev, position, cid, kind, at, recorded, by, data, pii)
         assert digest == expect, f"event {seq}: hash mismatch"
-        prev = digest
+        heads[chain] = (position, digest)
         count += 1
     top = ledger.conn.execute("SELECT max(id) FROM complaints").fetchone()[0] or 0
     ids = random.Random(seed).sample(range(1, top + 1), min(sample, top))
