@@ -1,5 +1,5 @@
 """``migrate --to``: copy this ledger (a centre's file, or its backup) onto a PostgreSQL
-server (issue 21)."""
+server, whole or (``--site``) into one site of it (issue 21)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,12 @@ def migrate(
         help="The ledger to copy into, e.g. postgresql://owner@host/dbname (empty, or an "
         "earlier copy of this ledger).",
     ),
+    site: str | None = typer.Option(
+        None,
+        "--site",
+        help="Copy into this site of the server (it must exist: site add CODE): a centre's "
+        "ledger of one site, its complaints numbered as before within the site.",
+    ),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Copy this ledger's events (with their chain), complaints, personal data, policies and
@@ -31,7 +37,12 @@ def migrate(
     source = state(ctx).ledger(follow=False)
     target = open_ledger(to)
     try:
-        copied = copy_ledger(source, target)
+        if site is None:
+            copied = copy_ledger(source, target)
+        else:
+            from complaintctl.store.sitecopy import copy_into_site
+
+            copied = copy_into_site(source, target, site)
     finally:
         target.close()
     if as_json:
