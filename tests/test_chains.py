@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import pg
 import pytest
 from ledgertools import without_chains
 
@@ -273,3 +274,44 @@ def test_a_write_on_one_site_does_not_wait_for_another_site(backend, run, db, tw
         ("YG", 5),
     ]
     assert run.json("verify")["ok"] is True
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_a_server_ledger_made_before_chains_upgrades_by_its_owner(backend, run, db, pg_server):
+    """Schema 8 on the server: one chain 'default' in chain_heads, seq without a sequence.
+    The owner's first command migrates: the row becomes MAIN's, every site gets one, the
+    sequence goes on after the newest event; the desks carry on and verify is clean."""
+    _reg(run)
+    _reg(run, unit="1-102")
+    newest = rows(db, "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1")[0]
+    tamper(
+        db,
+        pg_server,
+        "DROP INDEX events_chain",
+        "ALTER TABLE events DROP COLUMN chain",
+        "ALTER TABLE events DROP COLUMN chain_seq",
+        "DROP SEQUENCE events_seq_next",
+        "DELETE FROM chain_heads",
+        f"INSERT INTO chain_heads VALUES ('default', {newest[0]}, '{newest[1]}')",
+        "UPDATE complaintctl_schema SET version = 8",
+    )
+    result = run("list")
+    assert result.exit_code == 4  # the application login cannot upgrade
+    owner = db.replace(f"{pg.APP}@", f"{pg.OWNER}:{pg.PASSWORD}@")
+    assert run.json("--db", owner, "verify")["ok"] is True  # the owner's command migrates
+    run.ok("site", "add", "YG", "--name", "阳光花园")
+    _reg(run, "--site", "YG", unit="2-201")
+    _reg(run, unit="1-103")
+    assert _chains(db) == [
+        (1, None, None, 1, "registered"),
+        (2, None, None, 2, "registered"),
+        (3, "MAIN", 3, None, "site_added"),
+        (4, "YG", 1, YG, "registered"),
+        (5, "MAIN", 4, 3, "registered"),
+    ]
+    assert rows(db, "SELECT chain, seq FROM chain_heads ORDER BY chain") == [
+        ("MAIN", 4),
+        ("YG", 1),
+    ]
+    report = run.json("verify")
+    assert report["ok"] is True, report["differences"]

@@ -55,15 +55,22 @@ def verified(ledger: Ledger) -> check.Report:
     return check.verify_ledger(ledger)
 
 
+def verified_source(source: Ledger) -> check.Report:
+    """``verify`` of the ledger to copy from; ``IntegrityFailure`` (nothing copied) when it
+    does not verify."""
+    report = verified(source)
+    if not report.ok:
+        raise IntegrityFailure(
+            "copy.source_does_not_verify", path=source.path, count=len(report.differences)
+        )
+    return report
+
+
 def copy_ledger(source: Ledger, target: Ledger) -> Copied:
     """Copy what ``target`` lacks of ``source``; verify both.  Raises ``IntegrityFailure``
     when the source does not verify (nothing copied) and ``InvalidInput`` (``--to``) when
     the target holds another ledger's events."""
-    before = verified(source)
-    if not before.ok:
-        raise IntegrityFailure(
-            "copy.source_does_not_verify", path=source.path, count=len(before.differences)
-        )
+    before = verified_source(source)
     src = source.conn
     with source.reading(), target.write() as writer:
         dst = target.conn

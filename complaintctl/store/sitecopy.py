@@ -34,11 +34,20 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from complaintctl.domain.errors import IntegrityFailure, InvalidInput
+from complaintctl.domain.errors import InvalidInput
 from complaintctl.domain.model import COLUMNS, Complaint, advance
 from complaintctl.domain.sites import FIRST, MAX_NUMBER, STRIDE, key
 from complaintctl.store.bulk import EVENT_COLUMNS
-from complaintctl.store.copy import BATCH, CHUNK, PERSONAL, POLICIES, Copied, _batches, verified
+from complaintctl.store.copy import (
+    BATCH,
+    CHUNK,
+    PERSONAL,
+    POLICIES,
+    Copied,
+    _batches,
+    verified,
+    verified_source,
+)
 from complaintctl.store.ledger import Ledger, chain_head
 from complaintctl.store.verify import event_at
 
@@ -47,11 +56,7 @@ _READ = "seq, complaint_id, kind, at, recorded_at, by, data, pii, prev_hash, has
 
 def copy_into_site(source: Ledger, target: Ledger, code: str) -> Copied:
     """Copy what site ``code`` of ``target`` lacks of ``source``'s chain; verify both."""
-    before = verified(source)
-    if not before.ok:
-        raise IntegrityFailure(
-            "copy.source_does_not_verify", path=source.path, count=len(before.differences)
-        )
+    before = verified_source(source)
     src = source.conn
     with source.reading(), target.write() as writer:
         code = target.known_site(code)
