@@ -95,6 +95,7 @@ class Bulk:
         pii: str | None = integrity.personal_digest(salt, new.name, new.phone)
         position, prev, events, site = self.position, self.prev, self._events, self.site
         number = cid - self.base  # the hash covers the number within the site
+        self.writer.reserve(len(new.events))
         next_seq = self.writer.next_seq
         for kind, at, by, text in new.events:
             position += 1

@@ -711,6 +711,10 @@ class Writer:
         self._seq += 1
         return self._seq
 
+    def reserve(self, count: int) -> None:
+        """``count`` events are about to be appended in a row (a bulk write): the server takes
+        their sequence numbers at once; here the next ones are free anyway."""
+
     def head(self, chain: str) -> tuple[int, str]:
         """The position and hash of ``chain``'s newest event, as of this transaction."""
         found = self._heads.get(chain)

@@ -544,16 +544,25 @@ class ServerWriter(Writer):
             self.locked.add(code)
 
     def next_seq(self) -> int:
-        """One number from the sequence for a single event; a write that appends many (an
-        import) takes them in growing batches, one round trip each (the numbers left over
-        at its end are a gap, as after a rollback)."""
+        """The next number of the sequence (one round trip), or of those reserved."""
         if not self._numbers:
-            rows = self.conn.execute(
-                "SELECT nextval('events_seq_next') FROM generate_series(1, ?)", (self._batch,)
-            ).fetchall()
-            self._numbers = sorted((int(r[0]) for r in rows), reverse=True)
-            self._batch = min(self._batch * 2, SEQ_BATCH)
+            self._take(1)
         return self._numbers.pop()
+
+    def reserve(self, count: int) -> None:
+        """A write about to append ``count`` events in a row (an import, a copy) takes their
+        numbers ahead, in growing batches, one round trip each; those left over at its end
+        are a gap in ``seq``, as after a rollback (a single command's events take one each,
+        so its numbers follow one another as on SQLite)."""
+        if len(self._numbers) < count:
+            self._take(max(count - len(self._numbers), self._batch))
+            self._batch = min(self._batch * 2, SEQ_BATCH)
+
+    def _take(self, count: int) -> None:
+        rows = self.conn.execute(
+            "SELECT nextval('events_seq_next') FROM generate_series(1, ?)", (count,)
+        ).fetchall()
+        self._numbers = sorted((int(r[0]) for r in rows), reverse=True) + self._numbers
 
 
 _LOCK_SQL = "SELECT seq FROM chain_heads WHERE chain = ? FOR UPDATE"

@@ -84,6 +84,7 @@ def copy_into_site(source: Ledger, target: Ledger, code: str) -> Copied:
         events = 0
         last = (position, digest)
         for batch in _batches(_chain_after(src, position), BATCH):
+            writer.reserve(len(batch))
             rows = []
             for e in batch:
                 cid = None if e[1] is None else key(code, int(e[1]))
