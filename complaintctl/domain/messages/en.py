@@ -172,6 +172,7 @@ MESSAGES: dict[str, str] = {
     "ledger.ledger": "ledger {path}: {text}",
     "ledger.ledger_a_sqlite_file_but_not": "ledger {path}: a SQLite file, but not a complaintctl ledger",
     "ledger.ledger_cannot_open": "ledger {path}: cannot open ({strerror})",
+    "ledger.server_url_as_file": "ledger {path}: a PostgreSQL server's address, not a file; nothing was created",
     "ledger.ledger_is_a_folder_not_a": "ledger {path}: is a folder, not a file",
     "ledger.ledger_locked_by_another_process_for": "ledger {path}: locked by another process for over {seconds:g} s; try again, or look for a stuck complaintctl or sqlite3 process",
     "ledger.ledger_made_by_a_newer_complaintctl": "ledger {path}: made by a newer complaintctl (schema {version}, this version knows {known}); upgrade complaintctl, the ledger was not touched",

@@ -172,6 +172,7 @@ MESSAGES: dict[str, str] = {
     "ledger.ledger": "台账 {path}：{text}",
     "ledger.ledger_a_sqlite_file_but_not": "台账 {path}：是 SQLite 文件，但不是 complaintctl 台账",
     "ledger.ledger_cannot_open": "台账 {path}：无法打开（{strerror}）",
+    "ledger.server_url_as_file": "台账 {path}：这是 PostgreSQL 服务器的地址，不是文件；未创建任何文件",
     "ledger.ledger_is_a_folder_not_a": "台账 {path}：是文件夹，不是文件",
     "ledger.ledger_locked_by_another_process_for": "台账 {path}：被另一进程锁定超过 {seconds:g} 秒；请重试，或查找卡住的 complaintctl 或 sqlite3 进程",
     "ledger.ledger_made_by_a_newer_complaintctl": "台账 {path}：由更新版本的 complaintctl 建立（结构版本 {version}，本版本只认识到 {known}）；请升级 complaintctl，台账未被改动",
