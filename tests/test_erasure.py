@@ -8,7 +8,7 @@ import sqlite3
 from datetime import timedelta
 
 import pytest
-from ledgertools import sql
+from ledgertools import every_row
 
 from complaintctl.domain.timeutil import now
 from complaintctl.store.ledger import Ledger
@@ -58,24 +58,14 @@ def test_erased_values_are_gone_from_the_file_and_the_wal(run, db, register):
         other.close()
 
 
-def _every_row(db) -> str:
-    """Every row of every table of the ledger, as text (what any SQL client can read)."""
-    if isinstance(db, str):
-        query = "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
-    else:
-        query = "SELECT name FROM sqlite_master WHERE type = 'table'"
-    tables = [t for (t,) in sql(db, query)]
-    return "\n".join(repr(sql(db, f"SELECT * FROM {t}")) for t in tables)
-
-
 def test_erased_values_are_gone_from_every_table(run, db, register):
     kept = register(name="周九", phone="13800009999", at="2020-05-01 09:00")
     old = register(name=NAME, phone=PHONE, at="2020-03-02 09:00")
     run.ok("close", str(old), "--resolution", "已修", "--satisfied", "--at", "2020-03-03 10:00")
-    assert NAME in _every_row(db) and PHONE in _every_row(db)  # the test can see them
+    assert NAME in every_row(db) and PHONE in every_row(db)  # the test can see them
     latest = years_before(now().date() - timedelta(days=1), 3)
     assert run.json("purge-personal", "--before", latest.isoformat())["ids"] == [old]
-    rows = _every_row(db)
+    rows = every_row(db)
     assert NAME not in rows and PHONE not in rows
     assert "周九" in rows and "13800009999" in rows  # only the erased ones went
     shown = run.json("show", str(old))
