@@ -250,9 +250,10 @@ class Connection:
 class PostgresLedger(Ledger):
     """A ledger in a PostgreSQL database."""
 
+    # a trigger disabled (ALTER TABLE ... DISABLE TRIGGER) guards no more than a dropped one
     TRIGGERS_SQL = (
         "SELECT tgname AS name FROM pg_trigger "
-        "WHERE tgrelid = 'events'::regclass AND NOT tgisinternal"
+        "WHERE tgrelid = 'events'::regclass AND NOT tgisinternal AND tgenabled <> 'D'"
     )
 
     def __init__(self, url: str, conn: Connection) -> None:
