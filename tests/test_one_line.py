@@ -34,7 +34,7 @@ def test_an_undecodable_argument_is_one_line(run, db):
         "complaintctl: --name: not valid text in this terminal's encoding (UTF-8 expected); "
         "set the terminal or LANG to UTF-8\n"
     )
-    assert not isinstance(db, Path) or not db.exists() or run.json("list") == []
+    assert (isinstance(db, Path) and not db.exists()) or run.json("list") == []
 
 
 @pytest.mark.usefixtures("english")  # the English wording of messages
