@@ -10,11 +10,14 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from ledgertools import every_row
 from robotserver import Robots, serve
 
 from complaintctl.reports import robot_text
 from complaintctl.transfer import robots as robots_module
 from complaintctl.transfer.robots import Robot, Sender, sign
+
+pytestmark = pytest.mark.backends
 
 AS_OF = "2026-03-02 12:00"  # a Monday
 SECRET = "SEC0123456789abcdef"
@@ -108,7 +111,7 @@ ALL_DINGTALK = (
 
 
 def test_each_department_its_part_and_the_summary_to_star(
-    run, scene, server, waits, tmp_path, monkeypatch
+    run, db, scene, server, waits, tmp_path, monkeypatch
 ):
     server.secrets["oksigned"] = SECRET
     notify(
@@ -145,9 +148,12 @@ def test_each_department_its_part_and_the_summary_to_star(
     assert out.read_text(encoding="utf-8") == run.ok(
         "digest", "--as-of", AS_OF, "--format", "markdown"
     )
-    # nothing of the robots reaches the ledger
+    # nothing of the robots reaches the ledger: its file, or any row on the server
     stored = b"".join(p.read_bytes() for p in tmp_path.glob("ledger.db*"))
     assert SECRET.encode() not in stored and b"okeng" not in stored
+    rows = every_row(db)
+    assert "王芳" in rows  # the test can see what was written
+    assert SECRET not in rows and "okeng" not in rows
 
 
 def test_english(run, scene, server, waits, tmp_path, monkeypatch):
@@ -417,10 +423,10 @@ def test_large_digest_is_split_under_the_limits(run, db, server, waits, tmp_path
     from datetime import timedelta
 
     from complaintctl.domain.timeutil import parse_time
-    from complaintctl.store.ledger import Ledger
+    from complaintctl.store.backend import open_ledger
     from complaintctl.workflow import steps
 
-    ledger = Ledger.open(db)
+    ledger = open_ledger(db)
     start = parse_time("2026-03-02 08:00")
     for n in range(120):
         c = steps.register(
