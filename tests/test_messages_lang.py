@@ -81,3 +81,45 @@ def test_an_unreadable_head_file_and_a_cache_edited_in_chinese(run, db, history)
         "head file head: does not hold a sequence number and a hash: cannot check that no "
         "events were removed"
     )
+
+
+# -- import ----------------------------------------------------------------------------------
+
+
+def _sheet(tmp_path):  # type: ignore[no-untyped-def]
+    from test_import import write_csv
+
+    rows = [
+        ["投诉日期", "房号", "投诉内容", "备注"],
+        ["2026/3/2", "1-101", "漏水", "x"],
+        ["2026/3/2", "", "噪音", ""],
+        ["2026/3/3", "1-103", "灯坏", ""],
+        ["2026/3/4", "1-104", "电梯", ""],
+    ]
+    return write_csv(tmp_path / "台账.csv", rows)
+
+
+def test_import_bad_rows_summary_in_both_languages(run, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    sheet = _sheet(tmp_path)
+    result = run("import", str(sheet))
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "complaintctl：import：未读取的列：备注（用 --map '列名=字段' 读取其中一列）",
+        "台账.csv:3: 房号 '': must not be empty",
+        "complaintctl：import：台账.csv 中 1 行有误；未导入任何内容（请改正，或用 --skip-invalid "
+        "导入其余 3 行）",
+    ]
+    result = run("--lang", "en", "import", str(sheet))
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "complaintctl: import: ignored columns: 备注 (--map 'COLUMN=field' reads one)",
+        "台账.csv:3: 房号 '': must not be empty",
+        "complaintctl: import: 1 bad row in 台账.csv; nothing imported (fix them, or "
+        "--skip-invalid imports the 3 good rows)",
+    ]
+    assert run.json("list") == []
+    out = run.ok("import", str(sheet), "--skip-invalid")
+    assert (
+        out
+        == "已从 台账.csv 导入 3 条投诉（#1–#3）；0 条已存在；1 行有误未导入，见 台账.rejects.csv\n"
+    )
