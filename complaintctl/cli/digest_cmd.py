@@ -22,9 +22,10 @@ from complaintctl.cli.context import (
     sites_of,
     state,
 )
+from complaintctl.cli.say import say
 from complaintctl.domain import sites
 from complaintctl.domain.errors import InvalidInput
-from complaintctl.domain.messages import text
+from complaintctl.domain.messages import Msg, text
 from complaintctl.reports.digest_text import Texts, json_chunks, markdown, plain
 from complaintctl.store.outfile import check_output, replacing
 
@@ -118,7 +119,7 @@ def digest(
             kind=record_kind,
             sites=sites_of(ctx, site),
         )
-    failed: list[str] = []
+    failed: list[Msg] = []
     if robots is not None and (found or dry_run):
         texts = Texts(ledger.calendar(), st.lang, found)  # checks every date first
         messages, failed = digest_send.plan(ledger, found, texts, robots, max_messages)
@@ -139,8 +140,8 @@ def digest(
                 width = render.page_width() if output is None and render.is_terminal() else None
                 chunks = plain(found, texts, colour=colour, width=width)
         _write(chunks, output, ledger.path)
-    for line in failed:
-        typer.echo(f"complaintctl: --send: {line}", err=True)
+    for one in failed:
+        say(ctx, "digest_send.failed", line=one, err=True)
     if failed:
         raise typer.Exit(digest_send.EXIT_NOT_DELIVERED)
     if fail_on_breach and found.breached:
