@@ -25,7 +25,7 @@ from complaintctl.cli.context import (
 from complaintctl.cli.say import say
 from complaintctl.domain import sites
 from complaintctl.domain.errors import InvalidInput
-from complaintctl.domain.messages import Msg, text
+from complaintctl.domain.messages import Msg, Term, text
 from complaintctl.reports.digest_text import Texts, json_chunks, markdown, plain
 from complaintctl.store.outfile import check_output, replacing
 
@@ -225,14 +225,15 @@ def _action_line(ledger: Ledger, a: Action, lang: str) -> str:
     if "severity" in a.data:
         before = render.label("severity", a.before.severity, lang)
         after = render.label("severity", a.data["severity"], lang)
-        effects.append(f"级别 {before}→{after}" if lang == "zh" else f"severity {before}→{after}")
+        effects.append(text("escalate.effect.severity", lang, before=before, after=after))
     if a.after.escalation_level != a.before.escalation_level:
-        level = a.after.escalation_level or ""
-        effects.append(f"升级至{LEVEL_LABELS[level]}" if lang == "zh" else f"level → {level}")
+        code = a.after.escalation_level or ""
+        level = Term(code, LEVEL_LABELS.get(code, code))
+        effects.append(text("escalate.effect.level", lang, level=level))
     if "collective_of" in a.data:
         cid = ledger.ref(a.data["collective_of"])
-        effects.append(f"集体投诉 #{cid}" if lang == "zh" else f"collective #{cid}")
-    sep, end = ("，", "；") if lang == "zh" else (", ", "; ")
+        effects.append(text("escalate.effect.collective", lang, id=cid))
+    sep, end = text("cli.comma", lang), text("cli.sep", lang)
     head = f"#{ledger.ref(a.complaint_id)} {a.reason_code}: "
     return head + (sep.join(effects) + end if effects else "") + str(a.data["reason"])
 
