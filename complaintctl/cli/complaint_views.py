@@ -346,7 +346,7 @@ def _show_one(lang: str, ledger: Ledger, c: Complaint, events: list[Event], mome
     policy = ledger.policy(c.policy_version)
     for e in events:
         mark = late_entry_text(e, policy, lang)  # 补录: recorded long after it happened
-        details = text("cli.sep", lang).join(
+        details = text("common.sep", lang).join(
             part for part in (mark, history.details(e.kind, e.data, lang)) if part
         )
         ev.add_row(

@@ -69,7 +69,9 @@ def _follow_package(ledger: Ledger, lang: str) -> None:
         from complaintctl.domain.messages import render
 
         summary = outcome.summary()
-        text = render(summary.key, summary.params, lang).replace("\n", render("cli.sep", {}, lang))
+        text = render(summary.key, summary.params, lang).replace(
+            "\n", render("common.sep", {}, lang)
+        )
         said = render(reason.key, {**reason.params, "summary": text}, lang)
         sys.stderr.write(render("cli.error", {"message": said}, lang) + "\n")
 

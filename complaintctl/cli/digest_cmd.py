@@ -233,7 +233,7 @@ def _action_line(ledger: Ledger, a: Action, lang: str) -> str:
     if "collective_of" in a.data:
         cid = ledger.ref(a.data["collective_of"])
         effects.append(text("escalate.effect.collective", lang, id=cid))
-    sep, end = text("cli.comma", lang), text("cli.sep", lang)
+    sep, end = text("common.comma", lang), text("common.sep", lang)
     head = f"#{ledger.ref(a.complaint_id)} {a.reason_code}: "
     return head + (sep.join(effects) + end if effects else "") + str(a.data["reason"])
 
