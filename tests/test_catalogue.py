@@ -193,8 +193,7 @@ PAIRS_ALLOWED = {
 # fails when a module holds more than listed here, or a module not listed holds one; lower a
 # count (or drop the module) when its pairs move into messages/zh.py and en.py.
 PAIRS_LEFT = {
-    "reports/export.py": 6,
-    "reports/html.py": 3,
+    "reports/html.py": 1,  # a milestone's name (a label), not a sentence
     "transfer/exporter.py": 3,
 }
 # f-strings with English words that are not sentences for people, and why.
@@ -205,7 +204,6 @@ FSTRINGS_ALLOWED = {
 # a bad row of an import (transfer/rows.py, sheets.py), the titles of report exports and a
 # late entry's mark (reports/export.py, display.py).
 FSTRINGS_LEFT = {
-    "reports/export.py": 3,
     "transfer/rows.py": 5,
     "transfer/sheets.py": 5,
 }
