@@ -212,7 +212,7 @@ def table(
                 nxt.state,
             )
             left = render.styled(remaining(nxt.due, moment, cal, lang), nxt.state)
-        name, phone = _who(n, p)
+        name, phone = _who(n, p, lang)
         cells = {
             "id": ledger.ref(c.id),
             # the day alone when a register did not give the time (issue 16)
@@ -260,10 +260,10 @@ def _kind_rows(ledger: Ledger, c: Complaint, lang: str) -> list[tuple[str, str]]
     return rows
 
 
-def _who(name: str | None, phone: str | None) -> tuple[str, str]:
+def _who(name: str | None, phone: str | None, lang: str) -> tuple[str, str]:
     """Masked name and phone for a list; an anonymous complaint shows as 匿名."""
     if name == "" and phone == "":
-        return "匿名", "-"
+        return text("show.anonymous", lang), "-"
     return mask_name(name), mask_phone(phone)
 
 
@@ -303,9 +303,9 @@ def _show_one(lang: str, ledger: Ledger, c: Complaint, events: list[Event], mome
     rows = [
         ("received", _received_text(c, lang)),
         ("channel", render.label("channel", c.channel, lang)),
-        ("name", _shown_person(name, phone, name)),
+        ("name", _shown_person(name, phone, name, lang)),
         ("unit", c.unit),
-        ("phone", _shown_person(name, phone, phone)),
+        ("phone", _shown_person(name, phone, phone, lang)),
         ("location", c.location or "-"),
         ("description", c.description),
         ("category", c.category or "-"),
@@ -400,10 +400,10 @@ def _received_text(c: Complaint, lang: str) -> str:
     return text("show.received_unknown", lang, day=moment[:10])
 
 
-def _shown_person(name: str | None, phone: str | None, value: str | None) -> str:
+def _shown_person(name: str | None, phone: str | None, value: str | None, lang: str) -> str:
     if name == "" and phone == "":
-        return "匿名"
-    return value or ("-" if value == "" else "(erased)")
+        return text("show.anonymous", lang)
+    return value or ("-" if value == "" else text("show.erased", lang))
 
 
 def _external_rows(outside: dict[str, Any], lang: str) -> list[tuple[str, str]]:
