@@ -551,7 +551,7 @@ MESSAGES: dict[str, str] = {
     "sheets.unknown_field": "{entry!r}: unknown field {name!r}",
     "sheets.unknown_kind_of_file": "{name}: unknown kind of file",
     "sheets.use_column_field_e_g_location": "{entry!r}: use COLUMN=field, e.g. '备注=location'",
-    "show.anonymous": "anonymous (匿名)",
+    "show.anonymous": "anonymous",
     "show.duplicate_mark": "dup of #{main}",
     "show.duplicate_no_clock": "dup of #{main}: no deadlines of its own; see #{main}",
     "show.erased": "(erased)",
