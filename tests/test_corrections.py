@@ -138,7 +138,7 @@ def test_name_and_phone_corrections_keep_personal_data_out_of_the_log(run, regis
     sql(db, "UPDATE personal SET phone = '13900000000'")
     report = run("verify")
     assert report.exit_code != 0
-    assert "do not match the digest in the corrected event" in report.stdout + report.stderr
+    assert "姓名/电话与更正事件 2 中的摘要不符" in report.stdout + report.stderr
 
 
 def test_correction_shown_in_the_history(run, register):

@@ -22,6 +22,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from complaintctl.domain.messages import Msg, render
+
 SUFFIX = ".head"
 _LINE = 96  # bytes read: "SEQ HASH\n" is at most 20 + 1 + 64 + 1
 
@@ -44,7 +46,12 @@ def _parse(raw: bytes) -> Head | None:
 
 
 class Unreadable(Exception):
-    """The head file exists but does not hold ``SEQ HASH``."""
+    """The head file exists but does not hold ``SEQ HASH``; ``reason`` says why (a message
+    of the catalogue, ``str`` gives it in English)."""
+
+    def __init__(self, reason: Msg) -> None:
+        super().__init__(render(reason.key, reason.params, "en"))
+        self.reason = reason
 
 
 def read(ledger: Path) -> Head | None:
@@ -55,10 +62,10 @@ def read(ledger: Path) -> Head | None:
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise Unreadable(f"cannot read ({exc.strerror})") from exc
+        raise Unreadable(Msg("verify.head.cannot_read", {"why": exc.strerror})) from exc
     head = _parse(raw)
     if head is None:
-        raise Unreadable("does not hold a sequence number and a hash")
+        raise Unreadable(Msg("verify.head.malformed"))
     return head
 
 
