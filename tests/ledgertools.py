@@ -35,6 +35,35 @@ def without_chains(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE events DROP COLUMN chain_seq")
 
 
+def sql(db: Path | str, statement: str, *params: object) -> list[tuple[object, ...]]:
+    """Run one statement on the test's ledger behind the program's back (``?`` for the
+    parameters, on either backend) and commit; its rows.  ``db`` may be a ``postgresql://``
+    URL: then it runs as the application login, with its privileges."""
+    if isinstance(db, str) and db.startswith("postgresql://"):
+        import psycopg
+
+        with psycopg.connect(db) as pg:
+            cur = pg.execute(statement.replace("?", "%s"), params)  # type: ignore[arg-type]
+            return list(cur.fetchall()) if cur.description else []
+    conn = sqlite3.connect(db)
+    try:
+        with conn:
+            cur = conn.execute(statement, params)
+            return list(cur.fetchall())
+    finally:
+        conn.close()
+
+
+def every_row(db: Path | str) -> str:
+    """Every row of every table of the ledger as text: what any SQL client can read."""
+    if isinstance(db, str) and db.startswith("postgresql://"):
+        query = "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1"
+    else:
+        query = "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY 1"
+    tables = [str(t) for (t,) in sql(db, query)]
+    return "\n".join(f"{t}: {sql(db, f'SELECT * FROM {t}')!r}" for t in tables)
+
+
 def without_sites(conn: sqlite3.Connection) -> None:
     """Undo what migrations 6 (sites, issue 21) and 9 (chains) made: a ledger as an older
     version left it."""

@@ -137,7 +137,9 @@ class Server:
     def new_database(self) -> str:
         """A fresh, migrated, empty ledger database; its name."""
         name = f"ledger_{os.getpid()}_{next(self._names)}"
-        self.admin(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE} OWNER {OWNER}")
+        # FILE_COPY: the template's few files copied, not written through the WAL (PG 15's
+        # default, WAL_LOG): 56 ms a database instead of 95 ms here (median of 60, loaded host)
+        self.admin(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE} OWNER {OWNER} STRATEGY FILE_COPY")
         return name
 
     def drop_database(self, name: str) -> None:

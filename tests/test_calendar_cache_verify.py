@@ -1,33 +1,27 @@
 """verify covers the working-day calendar cached in the ledger (issue 22, finding 4): a cache
-edited with sqlite3 is rebuilt from the package and the notices and found out, naming it."""
+edited behind the tool (sqlite3, psql) is rebuilt from the package and the notices and found out, naming it."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import date
 from pathlib import Path
 
 import pytest
+from ledgertools import sql
 
 from complaintctl.store.ledger import holidays_version
 from complaintctl.time.calendar import WorkCalendar
 
-
-def _cache(db: Path) -> list[tuple[str, str]]:
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute("SELECT key, data FROM calendar_cache ORDER BY key").fetchall()
-    finally:
-        conn.close()
+pytestmark = pytest.mark.backends
 
 
-def _edit(db: Path, sql: str, *params: object) -> None:
-    conn = sqlite3.connect(db, isolation_level=None)
-    try:
-        conn.execute(sql, params)
-    finally:
-        conn.close()
+def _cache(db: Path | str) -> list[tuple[object, ...]]:
+    return sql(db, "SELECT key, data FROM calendar_cache ORDER BY key")
+
+
+def _edit(db: Path | str, statement: str, *params: object) -> None:
+    sql(db, statement, *params)
 
 
 def _edited(data: str, first: date, last: date, last_official_year: int | None = None) -> str:

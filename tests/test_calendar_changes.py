@@ -98,6 +98,7 @@ def _extended(run, register, **options: str) -> int:
     return cid
 
 
+@pytest.mark.backends
 @pytest.mark.usefixtures("english")  # the English wording of messages
 @needs_provisional_2027
 def test_a_second_notice_for_a_year_recomputes(run, register, tmp_path: Path):
@@ -127,6 +128,7 @@ def test_a_second_notice_for_a_year_recomputes(run, register, tmp_path: Path):
     assert run.ok("verify").startswith("ok: ")
 
 
+@pytest.mark.backends
 @pytest.mark.usefixtures("english")  # the English wording of messages
 def test_a_notice_correcting_an_official_year_recomputes(run, register, tmp_path: Path):
     cid = register(severity="minor", at="2026-11-02 09:00")
@@ -148,6 +150,7 @@ def test_a_notice_correcting_an_official_year_recomputes(run, register, tmp_path
     assert run.json("show", str(done))["events"][-1]["kind"] == "resolved"
 
 
+@pytest.mark.backends
 @pytest.mark.usefixtures("english")  # the English wording of messages
 @needs_provisional_2027
 def test_closed_complaints_with_provisional_deadlines_are_confirmed(run, register, tmp_path: Path):
@@ -169,6 +172,7 @@ def test_closed_complaints_with_provisional_deadlines_are_confirmed(run, registe
     assert _resolve(run, cid) == ("2027-01-14T00:00:00+08:00", False)
 
 
+@pytest.mark.backends
 @pytest.mark.usefixtures("english")  # the English wording of messages
 @needs_provisional_2027
 def test_flags_cleared_without_a_move_are_counted(run, register, tmp_path: Path):
@@ -208,6 +212,7 @@ def test_docs_show_the_2019_notice_as_published():
     assert parse_notice(block) == parse_notice(NOTICE_2019)
 
 
+@pytest.mark.backends
 @pytest.mark.usefixtures("english")  # the English wording of messages
 def test_the_2019_notice_through_the_cli(run, tmp_path: Path):
     out = run.ok("calendar", "load", _write(tmp_path, "2019.toml", NOTICE_2019))
@@ -233,6 +238,7 @@ def test_the_2019_notice_through_the_cli(run, tmp_path: Path):
     assert all(len(line) <= 80 for line in lines)
 
 
+@pytest.mark.backends
 @pytest.mark.usefixtures("english")  # the English wording of messages
 def test_a_notice_reaches_one_month_either_side(run, tmp_path: Path):
     too_early = NOTICE_2019.replace('"2018-12-29",', '"2018-11-24",')
@@ -268,6 +274,7 @@ def test_the_later_notice_decides_a_day_two_notices_name():
     assert alone.year_status(2027) == "provisional"
 
 
+@pytest.mark.backends
 @pytest.mark.usefixtures("english")  # the English wording of messages
 def test_a_notice_that_changes_no_day_revisits_nothing(run, register, tmp_path: Path):
     cid = register(severity="minor", at="2018-12-28 10:00")
@@ -312,6 +319,7 @@ def test_a_notice_reaches_december_before_and_january_after(day: date):
     assert in_reach(day, 2019) == (date(2018, 12, 1) <= day <= date(2020, 1, 31))
 
 
+@pytest.mark.backends
 @pytest.mark.usefixtures("english")  # the English wording of messages
 def test_a_linked_duplicate_is_not_drift(run, register):
     """A duplicate took over its main's deadlines (并单): `calendar check` does not report it

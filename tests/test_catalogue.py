@@ -172,6 +172,155 @@ def test_the_check_finds_a_sentence(tmp_path: Path) -> None:
     assert _sentence(calls[2].keywords[0].value) == "use --anonymous if so"
 
 
+# -- no sentence outside the catalogue: cli/, reports/, transfer/, store/verify.py ------------
+
+# Where the output for people is made.  A sentence there comes from the catalogue: no
+# ``"…" if lang == "zh" else "…"`` pair, no English sentence in an f-string.
+OUTPUT_MODULES = [
+    *sorted((PACKAGE / "cli").glob("*.py")),
+    *sorted((PACKAGE / "reports").glob("*.py")),
+    *sorted((PACKAGE / "transfer").glob("*.py")),
+    PACKAGE / "store" / "verify.py",
+    PACKAGE / "store" / "head.py",
+    PACKAGE / "sla" / "late.py",
+]
+LANG_CODES = {"zh", "en", "zh-CN"}
+# Modules that choose by language without holding a sentence, and why.
+PAIRS_ALLOWED = {
+    "cli/helptext.py": "chooses the catalogue and click's context class by language, no words",
+    "transfer/exporter.py": "a file format: the export's column headers (English ones are the "
+    "field codes import reads back), its 是 cell and sheet name",
+}
+# Not yet moved into the catalogue (issue 15, what is left): inline pairs per module.  The test
+# fails when a module holds more than listed here, or a module not listed holds one; lower a
+# count (or drop the module) when its pairs move into messages/zh.py and en.py.
+PAIRS_LEFT = {
+    "reports/html.py": 1,  # a milestone's name (a label), not a sentence
+}
+# f-strings with English words that are not sentences for people, and why.
+FSTRINGS_ALLOWED = {
+    "cli/lazy.py": "click's own usage errors, in click's words: cli/usage.py translates them",
+}
+# English sentences built in f-strings not yet moved (issue 15, what is left): the reasons of
+# a bad row of an import (transfer/rows.py, sheets.py; their plain-string reasons too, which
+# this check does not see), in English under either language.
+FSTRINGS_LEFT = {
+    "transfer/rows.py": 5,
+    "transfer/sheets.py": 5,
+}
+_WORDS = re.compile(r"[A-Za-z]{2,}[ ,;:'()]+[A-Za-z]{2,}[ ,;:'()]+[A-Za-z]{2,}")
+_SQL = re.compile(
+    r"\b(SELECT|INSERT|UPDATE|DELETE|FROM|WHERE|AND|IN|CASE|WHEN|THEN|CAST|IS NULL|ORDER BY|LIMIT)\b"
+)
+_INTERNAL = {
+    "AttributeError",
+    "AssertionError",
+    "KeyError",
+    "RuntimeError",
+    "TypeError",
+    "ValueError",
+}
+
+
+def _chooses_language(test: ast.expr) -> bool:
+    """``lang == "en"``, ``self.lang != "zh"``, ``en`` / ``zh`` (a flag of the language)."""
+    if isinstance(test, ast.Name) and test.id in ("en", "zh"):
+        return True
+    return any(
+        isinstance(sub, ast.Compare)
+        and any(isinstance(c, ast.Constant) and c.value in ("zh", "en") for c in sub.comparators)
+        for sub in ast.walk(test)
+    )
+
+
+def _words(nodes: list[ast.AST]) -> str | None:
+    """A string in ``nodes`` that holds words (not a language code)."""
+    for node in nodes:
+        for sub in ast.walk(node):
+            if (
+                isinstance(sub, ast.Constant)
+                and isinstance(sub.value, str)
+                and sub.value not in LANG_CODES
+                and re.search(r"[A-Za-z]{2,}|[\u4e00-\u9fff]|[，；：、（）]", sub.value)
+            ):
+                return sub.value
+    return None
+
+
+def _language_pairs(tree: ast.AST) -> list[tuple[int, str]]:
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.IfExp) and _chooses_language(node.test):
+            words = _words([node.body, node.orelse])
+        elif isinstance(node, ast.If) and _chooses_language(node.test):
+            words = _words([*node.body, *node.orelse])
+        else:
+            continue
+        if words is not None:
+            found.append((node.lineno, words))
+    return sorted(found)
+
+
+def _english_fstrings(tree: ast.AST) -> list[tuple[int, str]]:
+    """f-strings whose words read as an English sentence: not SQL, not ``--help`` text (the
+    help comes from the catalogue by cli/helptext.py), not an internal error of Python's."""
+    skip: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.keyword) and node.arg == "help":
+            skip.update(id(sub) for sub in ast.walk(node.value))
+        elif (
+            isinstance(node, ast.Raise)
+            and isinstance(node.exc, ast.Call)
+            and _name(node.exc.func) in _INTERNAL
+        ):
+            skip.update(id(sub) for sub in ast.walk(node.exc))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.JoinedStr) and id(node) not in skip:
+            literal = "".join(str(v.value) for v in node.values if isinstance(v, ast.Constant))
+            if _WORDS.search(literal) and not _SQL.search(literal) and not literal.startswith("<"):
+                found.append((node.lineno, literal))
+    return found
+
+
+def _over(find, allowed: dict[str, str], left: dict[str, int]) -> list[str]:  # type: ignore[no-untyped-def]
+    wrong = []
+    for path in OUTPUT_MODULES:
+        where = str(path.relative_to(PACKAGE))
+        if where in allowed:
+            continue
+        found = find(ast.parse(path.read_text(encoding="utf-8")))
+        if len(found) > left.get(where, 0):
+            wrong += [f"{where}:{line}: {text!r}" for line, text in found]
+    return wrong
+
+
+def test_no_inline_language_pair_outside_the_catalogue() -> None:
+    """A sentence in both languages lives in messages/zh.py and en.py, looked up by key."""
+    assert _over(_language_pairs, PAIRS_ALLOWED, PAIRS_LEFT) == []
+
+
+def test_no_english_sentence_in_an_fstring_outside_the_catalogue() -> None:
+    """An f-string does not build a sentence for people: a key and its values do."""
+    assert _over(_english_fstrings, FSTRINGS_ALLOWED, FSTRINGS_LEFT) == []
+
+
+def test_the_output_checks_find_a_pair_and_a_sentence() -> None:
+    """The two checks above are able to fail."""
+    tree = ast.parse(
+        'line = "没有符合条件的投诉。" if lang == "zh" else "No complaints match."\n'
+        'if self.lang == "en":\n    title = "Details"\n'
+        'sep = "、" if lang == "zh" else ", "\n'
+        'cat = CATALOGUES["en" if lang == "en" else "zh"]\n'
+        'typer.echo(f"{o.robot}: {o.error}; {o.sent} of {o.total} messages sent")\n'
+        'x = typer.Option(None, help=f"History file (default ${ENV}, else the data folder).")\n'
+        'q = f"SELECT id FROM complaints WHERE site IN ({marks})"\n'
+        'raise ValueError(f"limit {n} leaves no room for the lines")\n'
+    )
+    assert [line for line, _ in _language_pairs(tree)] == [1, 2, 4]
+    assert _english_fstrings(tree) == [(6, ": ;  of  messages sent")]
+
+
 # -- the renderer ----------------------------------------------------------------------------
 
 
@@ -242,6 +391,7 @@ def _err(result) -> str:  # type: ignore[no-untyped-def]
     return str(lines[0])
 
 
+@pytest.mark.backends
 def test_invalid_input_in_chinese_and_english(run, db) -> None:  # type: ignore[no-untyped-def]
     args = ["register", "--channel", "电话", "--name", "张三", "--unit", "3-1-502"]
     args += ["--phone", "13812345678", "--description", "漏水", "--severity", "huge"]
@@ -253,9 +403,10 @@ def test_invalid_input_in_chinese_and_english(run, db) -> None:  # type: ignore[
     assert _err(en_result) == (
         "complaintctl: --severity: unknown value 'huge' (accepted: minor, moderate, major)"
     )
-    assert not db.exists() or run.json("list") == []
+    assert (isinstance(db, Path) and not db.exists()) or run.json("list") == []
 
 
+@pytest.mark.backends
 def test_closing_twice_is_refused_in_both_languages(run, register, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     cid = register()
     run.ok("close", str(cid), "--resolution", "已更换灯泡", "--satisfied")

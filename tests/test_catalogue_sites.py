@@ -13,6 +13,8 @@ from ledgertools import snapshot
 from complaintctl.cli import fast
 from complaintctl.cli.app import app
 
+pytestmark = pytest.mark.backends
+
 PERSON = ("--name", "张三", "--phone", "13812345678")
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 
 import pytest
-from ledgertools import snapshot
+from ledgertools import snapshot, sql
 
 from complaintctl.reports.monthly import details, month_period
-from complaintctl.store.ledger import Ledger
+from complaintctl.store.backend import open_ledger
+
+pytestmark = pytest.mark.backends
 
 AS_OF = "2026-03-20 12:00"
 
@@ -129,20 +130,15 @@ def test_name_and_phone_corrections_keep_personal_data_out_of_the_log(run, regis
     shown = run.json("show", str(cid))
     assert (shown["name"], shown["phone"]) == ("张珊", "13812340000")
     assert shown["events"][-1]["data"]["changes"] == {"name": "changed", "phone": "changed"}
-    conn = sqlite3.connect(db)
-    texts = " ".join(r[0] for r in conn.execute("SELECT data FROM events"))
-    conn.close()
+    texts = " ".join(str(r[0]) for r in sql(db, "SELECT data FROM events"))
     assert "张珊" not in texts and "13812340000" not in texts
     assert [c["id"] for c in run.json("list", "--phone", "0000")] == [cid]
     verified(run)
     # the personal row edited behind the ledger's back is still caught
-    conn = sqlite3.connect(db)
-    conn.execute("UPDATE personal SET phone = '13900000000'")
-    conn.commit()
-    conn.close()
+    sql(db, "UPDATE personal SET phone = '13900000000'")
     report = run("verify")
     assert report.exit_code != 0
-    assert "do not match the digest in the corrected event" in report.stdout + report.stderr
+    assert "姓名/电话与更正事件 2 中的摘要不符" in report.stdout + report.stderr
 
 
 def test_correction_shown_in_the_history(run, register):
@@ -249,7 +245,7 @@ def test_cancel_leaves_every_figure(run, month, db):
     assert shown["status"] == "cancelled"
     assert {m["state"] for m in shown["milestones"]} == {"cancelled"}
     # the detail lists it with its reason
-    ledger = Ledger.open(db)
+    ledger = open_ledger(db)
     try:
         rows = {d["id"]: d for d in details(ledger, month_period("2026-03"), 1774000000)}
     finally:

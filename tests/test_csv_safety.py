@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from test_import import HEADER, ROWS, write_csv
@@ -39,6 +40,7 @@ def _rows(text: str) -> list[dict[str, str]]:
     return [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
 
 
+@pytest.mark.backends
 def test_csv_export_neutralises_formulas_after_masking(run, register, tmp_path):
     register(at="2026-03-02 09:00", **HOSTILE)
     run.ok(
@@ -63,6 +65,7 @@ def test_csv_export_neutralises_formulas_after_masking(run, register, tmp_path):
     assert (shown["handler"], shown["resolution"]) == ("=李工", "-已更换灯管")
 
 
+@pytest.mark.backends
 def test_report_csv_neutralises_formulas(run, register):
     register(at="2026-03-02 09:00", category="设施设备", location="@地下车库")
     run.ok(
@@ -75,6 +78,7 @@ def test_report_csv_neutralises_formulas(run, register):
     assert "-" not in {c[:1] for c in cells}  # numbers stay numbers (none negative here)
 
 
+@pytest.mark.backends
 def test_rejects_file_is_safe_and_reimports_exactly(run, tmp_path):
     bad = ["9", "2026/13/45", "", "=cmd|' /C calc'!A0", "9-9", "", "x", "电话", *[""] * 9]
     sheet = write_csv(tmp_path / "reg.csv", [HEADER, ROWS[0], bad])

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.backends
+
 HEADER = [
     "工单编号",
     "来电时间",

@@ -11,6 +11,7 @@ from pathlib import Path
 from shlex import split
 from types import SimpleNamespace
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import typer.main
@@ -138,6 +139,16 @@ def test_reading_lines_answer_as_typer_does(argv, db, monkeypatch, capsys):
     assert fast_way(argv, capsys) == typer_way(argv, capsys)
 
 
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_reading_lines_answer_as_typer_does_on_the_server(backend, db, monkeypatch, capsys):
+    """Every reading line of the server's ledger, one filling for them all (a database per
+    line would cost the suite a minute)."""
+    fill(db, monkeypatch, capsys)
+    for argv in READING:
+        assert fast_way(argv, capsys) == typer_way(argv, capsys), argv
+
+
+@pytest.mark.backends
 def test_the_language_from_the_environment(db, monkeypatch, capsys):
     fill(db, monkeypatch, capsys)
     monkeypatch.setenv("COMPLAINTCTL_LANG", "en")
@@ -184,6 +195,33 @@ def test_register_answers_and_writes_as_typer_does(argv, tmp_path, monkeypatch, 
     assert shown[0] == shown[1]
 
 
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_register_answers_and_writes_as_typer_does_on_the_server(
+    backend, db, pg_server, monkeypatch, capsys
+):
+    """Two server ledgers made alike; each line runs without Typer on one and with it on the
+    other, one after the other, and both ledgers end alike."""
+    ledgers = [db, pg_server.url(pg_server.new_database())]
+    try:
+        for ledger in ledgers:
+            fill(ledger, monkeypatch, capsys)
+        written = 0
+        for argv in WRITING:
+            monkeypatch.setenv("COMPLAINTCTL_DB", ledgers[0])
+            fast_answer = fast_way(argv, capsys)
+            monkeypatch.setenv("COMPLAINTCTL_DB", ledgers[1])
+            assert fast_answer == typer_way(argv, capsys), argv
+            written += fast_answer[0] == 0
+        shown = []
+        for ledger in ledgers:
+            monkeypatch.setenv("COMPLAINTCTL_DB", ledger)
+            shown.append(fast_way(["list", "--json"], capsys))
+        assert shown[0] == shown[1]
+        assert shown[0][1].count('"id"') == 4 + written > 4 + 5  # and the refused wrote nothing
+    finally:
+        pg_server.drop_database(urlsplit(ledgers[1]).path.lstrip("/"))
+
+
 # -- everything else goes to Typer -----------------------------------------------------------
 LEFT_TO_TYPER = [
     [],
@@ -224,6 +262,7 @@ def test_completion_requests_are_left_to_typer(monkeypatch):
     assert fast.run(["list"]) is None
 
 
+@pytest.mark.backends
 @pytest.mark.usefixtures("english")  # the English wording of messages
 def test_the_console_script_runs_the_hot_commands_without_typer(db, monkeypatch, capsys):
     """Through cli/entry.py as installed: exit codes, and which modules a command loads."""

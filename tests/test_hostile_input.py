@@ -20,6 +20,8 @@ from typer.testing import CliRunner
 
 from complaintctl.cli.app import app
 
+pytestmark = pytest.mark.backends
+
 EXAMPLES = int(os.environ.get("COMPLAINTCTL_FUZZ_EXAMPLES", "500"))
 
 
@@ -367,6 +369,7 @@ def _one_line_failure(run, args: list[str], expected_start: str) -> None:
     )
 
 
+@pytest.mark.sqlite_only("a file that is not a SQLite database")
 @pytest.mark.usefixtures("english")  # the English wording of messages
 @pytest.mark.parametrize(
     "content",
@@ -398,6 +401,7 @@ def filled(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     return path.read_bytes()
 
 
+@pytest.mark.sqlite_only("a truncated ledger file")
 @pytest.mark.usefixtures("english")  # the English wording of messages
 @pytest.mark.parametrize("keep", [0.5, 0.25, 0.99, 100], ids=["half", "quarter", "most", "header"])
 def test_truncated_ledger(run, db, tmp_path, monkeypatch, filled, keep):
@@ -412,6 +416,7 @@ def test_truncated_ledger(run, db, tmp_path, monkeypatch, filled, keep):
     assert db.read_bytes() == whole[:size]
 
 
+@pytest.mark.sqlite_only("a damaged page of the ledger file")
 @pytest.mark.usefixtures("english")  # the English wording of messages
 def test_damaged_page_is_reported_when_met(run, db, tmp_path, monkeypatch, filled):
     """A page overwritten in the middle: found by the first query that reads it."""
@@ -431,6 +436,7 @@ def test_damaged_page_is_reported_when_met(run, db, tmp_path, monkeypatch, fille
         _one_line_failure(run, args, f"complaintctl: ledger {db}: ")
 
 
+@pytest.mark.sqlite_only("another program's SQLite file (the server's case: test_postgres.py)")
 @pytest.mark.usefixtures("english")  # the English wording of messages
 def test_another_applications_database(run, db):
     conn = sqlite3.connect(db)
@@ -445,6 +451,7 @@ def test_another_applications_database(run, db):
         )
 
 
+@pytest.mark.sqlite_only("a folder where the ledger file should be")
 @pytest.mark.usefixtures("english")  # the English wording of messages
 def test_ledger_path_is_a_folder(run, db):
     db.mkdir()
@@ -455,6 +462,7 @@ def test_ledger_path_is_a_folder(run, db):
     )
 
 
+@pytest.mark.not_on_postgresql_yet("backup (a server ledger is backed up with pg_dump)")
 @pytest.mark.usefixtures("english")  # the English wording of messages
 def test_backup_refuses_a_device(run, register):
     register()

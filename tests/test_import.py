@@ -129,7 +129,7 @@ def test_import_register_csv(run, tmp_path, encoding):
         result.stdout == "已从 投诉记录表.csv 导入 4 条投诉（#1–#4）；0 条已存在；跳过 1 行标题\n"
     )
     assert result.stderr == (
-        "complaintctl: import: ignored columns: 备注 (--map 'COLUMN=field' reads one)\n"
+        "complaintctl：import：未读取的列：备注（用 --map '列名=字段' 读取其中一列）\n"
     )
     check_register(run)
     assert run.ok("verify").startswith("校验通过：11 条事件，4 件投诉")
@@ -239,7 +239,7 @@ def test_dry_run_reports_and_writes_nothing(run, db, tmp_path):
     assert result.exit_code == 2
     assert result.stdout == (
         "r.csv:3: 回访结果 '满意': needs a resolution first (处理结果)\n"
-        "r.csv:4: repeats row 2; not imported\n"
+        "r.csv:4: 与第 2 行重复；未导入\n"
         "试运行：r.csv 中 2 条投诉可导入；0 条已存在；1 行与前面的行重复；1 行有误；跳过 1 行空行；"
         "未写入任何内容\n"
     )

@@ -87,6 +87,7 @@ def measured(
     return done, seconds, rss
 
 
+@pytest.mark.backends
 def test_a_workbook_declaring_every_cell_imports_in_seconds(run, tmp_path):
     """A1:XFD1048576 declared, a cell at XFD1048576: read as the rows it has, the data ending
     at the run of blank rows after row 3."""
@@ -102,6 +103,7 @@ def test_a_workbook_declaring_every_cell_imports_in_seconds(run, tmp_path):
     assert seconds < 15 and rss < 200, (seconds, rss)
 
 
+@pytest.mark.backends
 @pytest.mark.usefixtures("english")  # the English wording of messages
 def test_a_row_filled_beyond_the_column_limit_is_one_line(run, tmp_path):
     wide = row(4, "x", column=sheets.MAX_COLUMNS + 1)
@@ -114,6 +116,7 @@ def test_a_row_filled_beyond_the_column_limit_is_one_line(run, tmp_path):
     )
 
 
+@pytest.mark.backends
 @pytest.mark.usefixtures("english")  # the English wording of messages
 def test_rows_past_the_row_limit_are_one_line(run, tmp_path, monkeypatch):
     monkeypatch.setattr(sheets, "MAX_ROWS", 50)
@@ -183,6 +186,7 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+@pytest.mark.backends
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG, /proc")
 def test_the_worker_dies_with_a_killed_import(tmp_path, db):
     """SIGKILL the importing process: its worker is gone at once.  The worker is stopped

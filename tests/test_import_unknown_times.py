@@ -59,6 +59,7 @@ def imported(run, tmp_path):
     return sheet
 
 
+@pytest.mark.backends
 def test_the_summary_counts_the_unknown_times(run, tmp_path):
     sheet = register(tmp_path / "登记表.csv")
     out = run.json("import", str(sheet), "--dry-run")
@@ -69,6 +70,7 @@ def test_the_summary_counts_the_unknown_times(run, tmp_path):
     assert english.stdout.endswith("; 1 handled at an unknown time\n")
 
 
+@pytest.mark.backends
 def test_a_date_only_receipt_keeps_its_day_and_no_invented_time(run, imported):
     one = run.json("show", "1", "--as-of", AS_OF)
     assert (one["received_at"], one["received_time_unknown"], one["handled_time_unknown"]) == (
@@ -98,6 +100,7 @@ def test_a_date_only_receipt_keeps_its_day_and_no_invented_time(run, imported):
     assert milestones(three)["respond"] == ("2026-03-04T09:00:00+08:00", None, "breached")
 
 
+@pytest.mark.backends
 def test_handled_at_an_unknown_time(run, imported):
     two = run.json("show", "2", "--as-of", AS_OF)
     assert (two["status"], two["resolution"], two["satisfaction"]) == (
@@ -132,6 +135,7 @@ def test_handled_at_an_unknown_time(run, imported):
     assert run("verify").exit_code == 0
 
 
+@pytest.mark.backends
 def test_the_report_leaves_the_unknown_out_of_the_rates(run, imported):
     r = run.json("report", "--month", "2026-03", "--as-of", AS_OF)
     # 及时率 = timely / (timely + late + overdue): #1 timely, #5 late, #3 and #4 overdue;
@@ -164,6 +168,7 @@ def test_the_report_leaves_the_unknown_out_of_the_rates(run, imported):
     assert any(line.startswith("工程部") and "  1       50.0" in line for line in lines)
 
 
+@pytest.mark.backends
 def test_the_report_without_unknown_times_is_as_before(run, tmp_path):
     sheet = register(tmp_path / "r.csv")
     rows = [r for r in ROWS if ":" in r[0] or r[0] == "投诉日期"]
@@ -175,6 +180,7 @@ def test_the_report_without_unknown_times_is_as_before(run, tmp_path):
     assert "节点      按时  超时完成  已超时  未到期  按时率%" in screen.splitlines()
 
 
+@pytest.mark.backends
 @pytest.mark.parametrize("form", ["csv", "xlsx", "jsonl"])
 def test_unknown_times_survive_the_round_trip(run, imported, tmp_path, form):
     out = tmp_path / f"台账.{form}"
@@ -194,6 +200,7 @@ def test_unknown_times_survive_the_round_trip(run, imported, tmp_path, form):
     assert run("--db", str(copy), "verify").exit_code == 0
 
 
+@pytest.mark.backends
 def test_reclassified_and_corrected(run, imported, tmp_path):
     """A new severity recomputes the deadlines from the day of receipt: a working-day one
     exact, a clock one not judged; a corrected receipt time makes every clock judged again."""
@@ -227,6 +234,7 @@ def test_reclassified_and_corrected(run, imported, tmp_path):
     assert run(*copy, "verify").exit_code == 0
 
 
+@pytest.mark.backends
 def test_no_reopening_after_an_unknown_time(run, imported):
     """The 复议 window runs from the feedback, whose time is unknown: refused in one line."""
     result = run(
@@ -281,12 +289,14 @@ def test_day_ends_at_does_not_depend_on_the_hour_of_receipt():
         assert due["resolve"] == to_epoch(datetime(2026, 3, 11, 17, 30, tzinfo=CST))
 
 
+@pytest.mark.backends
 def test_the_import_json_is_as_documented(run, tmp_path):
     sheet = register(tmp_path / "r.csv")
     out = json.loads(run("import", str(sheet), "--json").stdout)
     assert out["received_time_unknown"] == 3 and out["handled_time_unknown"] == 1
 
 
+@pytest.mark.backends
 def test_the_report_files_and_the_list(run, imported, tmp_path):
     book_path, page = tmp_path / "r.xlsx", tmp_path / "r.html"
     for out in (book_path, page):
@@ -306,6 +316,7 @@ def test_the_report_files_and_the_list(run, imported, tmp_path):
     assert listed[-1].startswith("1     2026-03-02        1-101")
 
 
+@pytest.mark.backends
 def test_a_time_column_holding_dates_only(run, tmp_path):
     """投诉时间 holding only dates (once refused: `has no time of day`): the day, time unknown;
     beside a date column, an empty 投诉时间 leaves the time unknown too."""
@@ -401,6 +412,7 @@ def test_random_registers_with_unknown_times_go_round_the_trip(rows, form):
         ok(copy, "verify")
 
 
+@pytest.mark.backends
 def test_reclassified_after_a_handling_at_an_unknown_time(run, tmp_path):
     """Moderate to major: plan becomes 1wd (a deadline from the day of receipt) but, handled
     at an unknown time and never marked done, stays not judged like resolve."""

@@ -14,6 +14,8 @@ import pytest
 from complaintctl.domain.timeutil import CST, now, parse_time, to_epoch
 from complaintctl.sla.policy import DEFAULT_POLICY_TOML
 
+pytestmark = pytest.mark.backends
+
 
 def at(moment: datetime) -> str:
     return f"{moment:%Y-%m-%d %H:%M}"

@@ -77,6 +77,7 @@ CASES = [
 ]  # fmt: skip
 
 
+@pytest.mark.backends  # loading a policy writes the ledger
 @pytest.mark.usefixtures("english")  # the English wording of messages
 @pytest.mark.parametrize(("text", "key", "words"), CASES)
 def test_each_bad_value_is_refused_naming_its_key(
@@ -97,6 +98,7 @@ def test_each_bad_value_is_refused_naming_its_key(
     assert run.json("policy", "show")["version"] == 0
 
 
+@pytest.mark.backends
 @pytest.mark.usefixtures("english")  # the English wording of messages
 def test_the_cli_refuses_a_day_that_ends_at_midnight_and_stays_usable(
     run, register, tmp_path: Path

@@ -10,11 +10,14 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from ledgertools import every_row
 from robotserver import Robots, serve
 
 from complaintctl.reports import robot_text
 from complaintctl.transfer import robots as robots_module
 from complaintctl.transfer.robots import Robot, Sender, sign
+
+pytestmark = pytest.mark.backends
 
 AS_OF = "2026-03-02 12:00"  # a Monday
 SECRET = "SEC0123456789abcdef"
@@ -108,7 +111,7 @@ ALL_DINGTALK = (
 
 
 def test_each_department_its_part_and_the_summary_to_star(
-    run, scene, server, waits, tmp_path, monkeypatch
+    run, db, scene, server, waits, tmp_path, monkeypatch
 ):
     server.secrets["oksigned"] = SECRET
     notify(
@@ -145,9 +148,12 @@ def test_each_department_its_part_and_the_summary_to_star(
     assert out.read_text(encoding="utf-8") == run.ok(
         "digest", "--as-of", AS_OF, "--format", "markdown"
     )
-    # nothing of the robots reaches the ledger
+    # nothing of the robots reaches the ledger: its file, or any row on the server
     stored = b"".join(p.read_bytes() for p in tmp_path.glob("ledger.db*"))
     assert SECRET.encode() not in stored and b"okeng" not in stored
+    rows = every_row(db)
+    assert "王芳" in rows  # the test can see what was written
+    assert SECRET not in rows and "okeng" not in rows
 
 
 def test_english(run, scene, server, waits, tmp_path, monkeypatch):
@@ -176,8 +182,8 @@ def test_an_error_code_fails_that_group_only(run, scene, server, waits, tmp_path
     result = run("digest", "--as-of", AS_OF, "--send")
     assert result.exit_code == 5
     assert result.stderr == (
-        "complaintctl: --send: robot 1 (wecom, 工程部): errcode 93000 (invalid webhook url, "
-        "hint: [1733] key=****); 0 of 1 messages sent\n"
+        "complaintctl：--send：企业微信机器人 1（工程部）：errcode 93000（invalid webhook url, "
+        "hint: [1733] key=****）；1 条消息已发送 0 条\n"
     )
     # the digest still goes to stdout, so cron mails it and nothing is lost
     assert result.stdout.startswith("投诉督办 截至 2026-03-02 12:00: 2 超时, 1 即将到期\n")
@@ -207,8 +213,8 @@ def test_a_wrong_secret_is_refused_by_dingtalk(run, scene, server, waits, tmp_pa
     result = run("digest", "--as-of", AS_OF, "--send", "--fail-on-breach")
     assert result.exit_code == 5  # not delivered outranks breached
     assert result.stderr == (
-        "complaintctl: --send: robot 1 (dingtalk, *): errcode 310000 (sign not match); "
-        "0 of 1 messages sent\n"
+        "complaintctl：--send：钉钉机器人 1（*）：errcode 310000（sign not match）；"
+        "1 条消息已发送 0 条\n"
     )
     assert "SECwrong" not in result.stdout + result.stderr
 
@@ -224,8 +230,8 @@ def test_slow_reply_is_retried_with_backoff(run, scene, server, waits, tmp_path,
     result = run("digest", "--as-of", AS_OF, "--send")
     assert result.exit_code == 5
     assert result.stderr == (
-        "complaintctl: --send: robot 2 (wecom, *): no answer within 1 s, after 3 tries; "
-        "0 of 1 messages sent\n"
+        "complaintctl：--send：企业微信机器人 2（*）：1 秒内无应答，已试 3 次；"
+        "1 条消息已发送 0 条\n"
     )
     # the first request was answered too late, the second in time
     assert server.texts("slowonce") == [ENGINEERING_WECOM, ENGINEERING_WECOM]
@@ -244,13 +250,36 @@ def test_dropped_connection_is_retried(run, scene, server, waits, tmp_path, monk
     result = run("digest", "--as-of", AS_OF, "--send")
     assert result.exit_code == 5
     assert result.stderr.splitlines() == [
-        "complaintctl: --send: robot 2 (wecom, *): connection dropped, after 3 tries; "
-        "0 of 1 messages sent",
-        "complaintctl: --send: robot 3 (wecom, 未派单): HTTP 500, after 3 tries; "
-        "0 of 1 messages sent",
+        "complaintctl：--send：企业微信机器人 2（*）：连接中断，已试 3 次；1 条消息已发送 0 条",
+        "complaintctl：--send：企业微信机器人 3（未派单）：HTTP 错误 500，已试 3 次；"
+        "1 条消息已发送 0 条",
     ]
     assert server.texts("droponce") == [ENGINEERING_WECOM, ENGINEERING_WECOM]  # dropped, then ok
     assert server.seen == {"droponce": 2, "drop-always": 3, "http500": 3}
+
+
+def test_failure_lines_follow_the_language(run, scene, server, waits, tmp_path, monkeypatch):
+    """Issue 15: what failed is said in Chinese by default, in English under --lang en."""
+    notify(
+        tmp_path,
+        monkeypatch,
+        {"department": "工程部", "kind": "wecom", "url": server.wecom("badkey-77")},
+        {"department": "*", "kind": "wecom", "url": server.wecom("http500")},
+    )
+    result = run("digest", "--as-of", AS_OF, "--send")
+    assert result.exit_code == 5
+    assert result.stderr.splitlines() == [
+        "complaintctl：--send：企业微信机器人 1（工程部）：errcode 93000（invalid webhook url, "
+        "hint: [1733] key=****）；1 条消息已发送 0 条",
+        "complaintctl：--send：企业微信机器人 2（*）：HTTP 错误 500，已试 3 次；1 条消息已发送 0 条",
+    ]
+    result = run("--lang", "en", "digest", "--as-of", AS_OF, "--send")
+    assert result.exit_code == 5
+    assert result.stderr.splitlines() == [
+        "complaintctl: --send: robot 1 (wecom, 工程部): errcode 93000 (invalid webhook url, "
+        "hint: [1733] key=****); 0 of 1 messages sent",
+        "complaintctl: --send: robot 2 (wecom, *): HTTP 500, after 3 tries; 0 of 1 messages sent",
+    ]
 
 
 def test_too_fast_waits_and_tries_again(run, scene, server, waits, tmp_path, monkeypatch):
@@ -275,7 +304,7 @@ def test_department_without_robot_is_reported(run, scene, server, waits, tmp_pat
     result = run("digest", "--as-of", AS_OF, "--send")
     assert result.exit_code == 5
     assert result.stderr == (
-        'complaintctl: --send: 未派单: no robot for it (and no "*" robot); not sent: 1 breached, 0 due soon\n'
+        'complaintctl：--send：未派单：没有接收它的机器人（也没有 "*" 机器人）；未发送：1 件已超时，0 件即将到期\n'
     )
     assert server.texts("ok") == [ENGINEERING_WECOM]
 
@@ -295,11 +324,11 @@ def test_dry_run_masks_urls_and_sends_nothing(run, scene, server, waits, tmp_pat
     out = run.ok("digest", "--as-of", AS_OF, "--send", "--dry-run")
     port = server.port
     assert out == (
-        f"== 企业微信 robot 1 (工程部) http://127.0.0.1:{port}/cgi-bin/webhook/send?key=****: 1 条消息\n"
-        f"-- 1/1, {len(ENGINEERING_WECOM.encode())} 字节\n"
+        f"== 企业微信机器人 1（工程部）http://127.0.0.1:{port}/cgi-bin/webhook/send?key=****：1 条消息\n"
+        f"-- 1/1，{len(ENGINEERING_WECOM.encode())} 字节\n"
         f"{ENGINEERING_WECOM}\n"
-        f"== 钉钉 robot 2 (*) http://127.0.0.1:{port}/robot/send?access_token=****: 1 条消息\n"
-        f"-- 1/1, {len(ALL_DINGTALK.encode())} 字节\n"
+        f"== 钉钉机器人 2（*）http://127.0.0.1:{port}/robot/send?access_token=****：1 条消息\n"
+        f"-- 1/1，{len(ALL_DINGTALK.encode())} 字节\n"
         f"{ALL_DINGTALK}\n"
     )
     assert server.seen == {}
@@ -318,7 +347,7 @@ def test_nothing_at_risk_sends_nothing(run, register, server, waits, tmp_path, m
     port = server.port
     assert (
         out
-        == f"== 企业微信 robot 1 (*) http://127.0.0.1:{port}/cgi-bin/webhook/send?key=****: 0 条消息\n"
+        == f"== 企业微信机器人 1（*）http://127.0.0.1:{port}/cgi-bin/webhook/send?key=****：0 条消息\n"
     )
 
 
@@ -328,7 +357,7 @@ def test_dry_run_names_what_no_robot_gets(run, scene, server, waits, tmp_path, m
     )
     out = run.ok("digest", "--as-of", AS_OF, "--send", "--dry-run")
     assert out.endswith(
-        '\n!! 未派单: no robot for it (and no "*" robot); not sent: 1 breached, 0 due soon\n'
+        '\n!! 未派单：没有接收它的机器人（也没有 "*" 机器人）；未发送：1 件已超时，0 件即将到期\n'
     )
     assert server.seen == {}
 
@@ -417,10 +446,10 @@ def test_large_digest_is_split_under_the_limits(run, db, server, waits, tmp_path
     from datetime import timedelta
 
     from complaintctl.domain.timeutil import parse_time
-    from complaintctl.store.ledger import Ledger
+    from complaintctl.store.backend import open_ledger
     from complaintctl.workflow import steps
 
-    ledger = Ledger.open(db)
+    ledger = open_ledger(db)
     start = parse_time("2026-03-02 08:00")
     for n in range(120):
         c = steps.register(

@@ -13,6 +13,8 @@ from complaintctl.domain.vocab import SATISFACTION
 
 __all__ = ["built", "month"]  # the worked example of docs/report.md, as fixtures
 
+pytestmark = pytest.mark.backends
+
 LEVELS = {
     "very_satisfied": "非常满意",
     "satisfied": "满意",

@@ -47,7 +47,7 @@ def test_every_write_records_the_chain_head_beside_the_ledger(run, db, history):
     assert (report["ok"], report["head_seq"], report["head_file_seq"]) == (True, 17, 17)
 
 
-def test_removing_the_newest_complaint_and_its_event_is_found(run, db, history, register):
+def test_removing_the_newest_complaint_and_its_event_is_found(run, db, history, register, english):
     register(name="孙八", at="2026-03-07 09:00")
     _remove_newest_complaint(db)
     result = run("verify")
@@ -67,7 +67,7 @@ def _recorded(db) -> str:
     return db.with_name("ledger.db.head").read_text().split()[2]
 
 
-def test_a_rewritten_head_is_found(run, db, history):
+def test_a_rewritten_head_is_found(run, db, history, english):
     """The newest event edited by a forger who recomputed its hash: the chain is whole, only
     the head file knows."""
     before = head(db)
@@ -89,7 +89,7 @@ def test_a_rewritten_head_is_found(run, db, history):
     )
 
 
-def test_a_ledger_without_head_file_still_verifies(run, db, history):
+def test_a_ledger_without_head_file_still_verifies(run, db, history, english):
     """Ledgers written before the head file, and copies: nothing to compare, not a finding."""
     db.with_name("ledger.db.head").unlink()
     report = run.json("verify")

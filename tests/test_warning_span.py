@@ -5,9 +5,11 @@ recurring update clock runs from the last progress report."""
 from __future__ import annotations
 
 import json
-import sqlite3
 
 import pytest
+from ledgertools import sql
+
+pytestmark = pytest.mark.backends
 
 
 def _state(run, cid: int, as_of: str, name: str) -> str:
@@ -96,11 +98,7 @@ def test_update_warning_runs_from_the_last_progress_report(run, register):
 def test_verify_names_an_edited_reopening(run, register, db):
     cid = _reopened(run, register)
     assert run.ok("verify").startswith("ok: ")
-    conn = sqlite3.connect(db, isolation_level=None)
-    try:
-        conn.execute("UPDATE complaints SET reopened_at = reopened_at - 86400 WHERE id = ?", (cid,))
-    finally:
-        conn.close()
+    sql(db, "UPDATE complaints SET reopened_at = reopened_at - 86400 WHERE id = ?", cid)
     result = run("verify")
     assert result.exit_code == 1
     assert result.stdout == (

@@ -7,6 +7,8 @@ import re
 
 import pytest
 
+pytestmark = pytest.mark.backends
+
 LONG = "卫生间天花板持续渗水，楼上业主不在家，物业需联系楼上业主并安排维修人员上门查看处理"
 
 

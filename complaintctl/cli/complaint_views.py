@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from complaintctl.cli import render
 from complaintctl.cli.context import State, actor, key_for, site_for, sites_for
+from complaintctl.domain.messages import Msg, Term, text
 from complaintctl.domain.model import Complaint, Event
 from complaintctl.domain.privacy import mask_name, mask_phone
 from complaintctl.domain.timeutil import from_epoch, local, local_due, now, parse_time, to_epoch
@@ -27,35 +28,41 @@ if TYPE_CHECKING:
     from complaintctl.store.ledger import Ledger
 
 
-def _done(ledger: Ledger, c: Complaint, lang: str, what_zh: str, what_en: str) -> None:
+def _term(kind: str, code: str) -> Term:
+    """A coded value as the confirmation line names it: the code in English (as it always
+    has), the label in Chinese."""
+    return Term(code, render.label(kind, code, "zh"))
+
+
+def _done(ledger: Ledger, c: Complaint, lang: str, step: str) -> None:
     """The confirmation line after a write, with the next deadline when there is one."""
     policy = ledger.policy(c.policy_version)
     nxt = next_milestone(c, policy, to_epoch(now()))
-    if lang == "en":
-        line = f"#{ledger.ref(c.id)} {what_en}; status {c.status}"
-        if nxt:
-            line += f"; next: {nxt.name} due {local_due(from_epoch(nxt.due))}"
-            if nxt.state == "breached":
-                line += " (already overdue)"
-    else:
-        line = f"#{ledger.ref(c.id)} {what_zh}，状态：{render.label('status', c.status, lang)}"
-        if nxt:
-            milestone = render.label("milestone", nxt.name, lang)
-            line += f"；下一时限：{milestone} {local_due(from_epoch(nxt.due))}"
-            if nxt.state == "breached":
-                line += "（已超时）"
+    line = text(
+        "confirm.line",
+        lang,
+        id=ledger.ref(c.id),
+        what=Msg(f"confirm.what.{step}"),
+        status=_term("status", c.status),
+    )
+    if nxt:
+        milestone = _term("milestone", nxt.name)
+        line += text("confirm.next", lang, milestone=milestone, due=local_due(from_epoch(nxt.due)))
+        if nxt.state == "breached":
+            line += text("confirm.overdue", lang)
     render.echo(line)
 
 
-def confirm(st: State, c: Complaint, as_json: bool, zh: str, en: str) -> None:
-    """What a step prints after its write: JSON, or the confirmation line."""
+def confirm(st: State, c: Complaint, as_json: bool, step: str) -> None:
+    """What a step prints after its write: JSON, or the confirmation line (``step``: the
+    event's kind, ``confirm.what.<step>`` in the catalogue)."""
     ledger = st.ledger()
     if as_json:
         render.print_json(
             complaint_json(ledger, c, to_epoch(now()), personal=ledger.personal(c.id), masked=True)
         )
     else:
-        _done(ledger, c, st.lang, zh, en)
+        _done(ledger, c, st.lang, step)
 
 
 def register(
@@ -102,7 +109,7 @@ def register(
         anonymous=anonymous,
         site=site_for(st, site),
     )
-    confirm(st, c, as_json, "已登记", "registered")
+    confirm(st, c, as_json, "registered")
 
 
 def as_of_moment(value: str | None) -> int:
@@ -176,12 +183,7 @@ def _shown(lang: str, shown: int, total: int) -> None:
     """Say so when the list was cut at --limit: on stdout at a terminal, else on stderr."""
     if shown >= total:
         return
-    line = (
-        f"显示 {shown:,} / 共 {total:,} 条（--limit 可调）"
-        if lang == "zh"
-        else f"showing {shown:,} of {total:,} (see --limit)"
-    )
-    render.echo(line, err=not render.is_terminal())
+    render.echo(text("list.shown", lang, shown=shown, total=total), err=not render.is_terminal())
 
 
 def table(
@@ -210,7 +212,7 @@ def table(
                 nxt.state,
             )
             left = render.styled(remaining(nxt.due, moment, cal, lang), nxt.state)
-        name, phone = _who(n, p)
+        name, phone = _who(n, p, lang)
         cells = {
             "id": ledger.ref(c.id),
             # the day alone when a register did not give the time (issue 16)
@@ -227,15 +229,11 @@ def table(
         }
         t.add_row(*(cells[k] for k in columns))
     if not items:
-        render.emit("没有符合条件的投诉。" if lang == "zh" else "No complaints match.")
+        render.emit(text("list.none", lang))
         return
     render.emit(t)
     if any(c.provisional for c, _, _ in items):
-        render.emit(
-            "* 该时限依赖尚未公布的节假日安排（暂定）。"
-            if lang == "zh"
-            else "* provisional: depends on a year whose holiday notice is not yet published."
-        )
+        render.emit(text("list.provisional", lang))
 
 
 # `list`: the full table from about 120 columns (and always off a terminal, where no value is
@@ -254,7 +252,7 @@ def _kind_rows(ledger: Ledger, c: Complaint, lang: str) -> list[tuple[str, str]]
     if c.kind != "complaint":
         rows.append(("record_kind", render.label("record_kind", c.kind, lang)))
     if c.urgent:
-        rows.append(("urgent", "是" if lang == "zh" else "yes"))
+        rows.append(("urgent", text("show.yes", lang)))
     if c.appointment_at is not None:
         rows.append(("appointment", local(from_epoch(c.appointment_at))))
     if c.about is not None:
@@ -262,10 +260,10 @@ def _kind_rows(ledger: Ledger, c: Complaint, lang: str) -> list[tuple[str, str]]
     return rows
 
 
-def _who(name: str | None, phone: str | None) -> tuple[str, str]:
+def _who(name: str | None, phone: str | None, lang: str) -> tuple[str, str]:
     """Masked name and phone for a list; an anonymous complaint shows as 匿名."""
     if name == "" and phone == "":
-        return "匿名", "-"
+        return text("show.anonymous", lang), "-"
     return mask_name(name), mask_phone(phone)
 
 
@@ -305,9 +303,9 @@ def _show_one(lang: str, ledger: Ledger, c: Complaint, events: list[Event], mome
     rows = [
         ("received", _received_text(c, lang)),
         ("channel", render.label("channel", c.channel, lang)),
-        ("name", _shown_person(name, phone, name)),
+        ("name", _shown_person(name, phone, name, lang)),
         ("unit", c.unit),
-        ("phone", _shown_person(name, phone, phone)),
+        ("phone", _shown_person(name, phone, phone, lang)),
         ("location", c.location or "-"),
         ("description", c.description),
         ("category", c.category or "-"),
@@ -327,7 +325,7 @@ def _show_one(lang: str, ledger: Ledger, c: Complaint, events: list[Event], mome
     if c.handled_time_unknown:  # issue 16: handled, the register gives no time
         rows.insert(
             rows.index(("resolution", c.resolution or "-")) + 1,
-            ("handled", _UNKNOWN_HANDLED[lang == "en"]),
+            ("handled", text("show.handled_unknown", lang)),
         )
     outside = external(c, events)
     if outside is not None:
@@ -337,11 +335,7 @@ def _show_one(lang: str, ledger: Ledger, c: Complaint, events: list[Event], mome
     render.emit(record)
     if c.duplicate_of is not None:  # a duplicate has no clock of its own: its main's
         main = ledger.ref(c.duplicate_of)
-        render.emit(
-            f"并单→#{main}：无独立时限，随主单 #{main}"
-            if lang == "zh"
-            else f"dup of #{main}: no deadlines of its own; see #{main}"
-        )
+        render.emit(text("show.duplicate_no_clock", lang, main=main))
     else:
         _milestones(lang, ledger, c, moment)
     # at 80 columns the details (a late entry's mark, long texts) wrap, while the number, the
@@ -352,7 +346,7 @@ def _show_one(lang: str, ledger: Ledger, c: Complaint, events: list[Event], mome
     policy = ledger.policy(c.policy_version)
     for e in events:
         mark = late_entry_text(e, policy, lang)  # 补录: recorded long after it happened
-        text = ("; " if lang == "en" else "；").join(
+        details = text("common.sep", lang).join(
             part for part in (mark, history.details(e.kind, e.data, lang)) if part
         )
         ev.add_row(
@@ -360,7 +354,7 @@ def _show_one(lang: str, ledger: Ledger, c: Complaint, events: list[Event], mome
             history.when(e.kind, e.at, e.data, lang),
             history.kind_label(e.kind, lang),
             e.by,
-            text.replace("[", r"\["),
+            details.replace("[", r"\["),
         )
     render.emit(ev)
 
@@ -395,10 +389,7 @@ def _dup_mark(ledger: Ledger, c: Complaint, lang: str) -> str | None:
     if c.duplicate_of is None:
         return None
     main = ledger.ref(c.duplicate_of)
-    return f"并单→#{main}" if lang == "zh" else f"dup of #{main}"
-
-
-_UNKNOWN_HANDLED = ("不详（登记表未写）", "unknown (not in the register)")
+    return text("show.duplicate_mark", lang, main=main)
 
 
 def _received_text(c: Complaint, lang: str) -> str:
@@ -406,20 +397,13 @@ def _received_text(c: Complaint, lang: str) -> str:
     moment = local(from_epoch(c.received_at))
     if not c.received_time_unknown:
         return moment
-    return moment[:10] + (" (time of receipt unknown)" if lang == "en" else "（受理时间不详）")
+    return text("show.received_unknown", lang, day=moment[:10])
 
 
-def _shown_person(name: str | None, phone: str | None, value: str | None) -> str:
+def _shown_person(name: str | None, phone: str | None, value: str | None, lang: str) -> str:
     if name == "" and phone == "":
-        return "匿名"
-    return value or ("-" if value == "" else "(erased)")
-
-
-_VERSUS = {
-    "earlier": ("早于本系统完成时限", "before our resolve deadline"),
-    "same": ("与本系统完成时限相同", "same as our resolve deadline"),
-    "later": ("晚于本系统完成时限", "after our resolve deadline"),
-}
+        return text("show.anonymous", lang)
+    return value or ("-" if value == "" else text("show.erased", lang))
 
 
 def _external_rows(outside: dict[str, Any], lang: str) -> list[tuple[str, str]]:
@@ -429,10 +413,8 @@ def _external_rows(outside: dict[str, Any], lang: str) -> list[tuple[str, str]]:
         due = local_due(datetime.fromisoformat(outside["due"]))  # a midnight is 24:00
         versus = outside["versus_resolve_due"]
         if versus is not None:
-            zh, en = _VERSUS[versus]
-            due += f"（{zh}）" if lang == "zh" else f" ({en})"
+            due = text(f"show.external.{versus}", lang, due=due)
         rows.append(("external_due", due))
     elif outside.get("limit") is not None:  # a clock from a receipt of unknown time
-        unknown = "（受理时间不详，未计算）" if lang == "zh" else " (time of receipt unknown)"
-        rows.append(("external_due", outside["limit"] + unknown))
+        rows.append(("external_due", text("show.external.unknown", lang, limit=outside["limit"])))
     return rows

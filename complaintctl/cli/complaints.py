@@ -28,8 +28,8 @@ from complaintctl.reports.display import complaint_json
 ID = typer.Argument(..., help="Complaint number: 123, or YG-123 with its site.", metavar="ID")
 
 
-def _emit(ctx: typer.Context, c: Complaint, as_json: bool, zh: str, en: str) -> None:
-    views.confirm(state(ctx), c, as_json, zh, en)
+def _emit(ctx: typer.Context, c: Complaint, as_json: bool, step: str) -> None:
+    views.confirm(state(ctx), c, as_json, step)
 
 
 def register(
@@ -129,7 +129,7 @@ def classify(
         category_name=category,
         nature=nature,
     )
-    _emit(ctx, c, as_json, "已分类", "classified")
+    _emit(ctx, c, as_json, "classified")
 
 
 def assign(
@@ -153,7 +153,7 @@ def assign(
         department_name=department,
         handler=handler,
     )
-    _emit(ctx, c, as_json, "已派单", "assigned")
+    _emit(ctx, c, as_json, "assigned")
 
 
 def update(
@@ -195,7 +195,7 @@ def update(
         reason=reason,
         approved_by=approved_by,
     )
-    _emit(ctx, c, as_json, "已更新", "updated")
+    _emit(ctx, c, as_json, "updated")
 
 
 def close(
@@ -223,7 +223,7 @@ def close(
         resolution=resolution,
         satisfied=satisfied,
     )
-    _emit(ctx, c, as_json, "已办结", "resolved")
+    _emit(ctx, c, as_json, "resolved")
 
 
 def followup(
@@ -258,7 +258,7 @@ def followup(
         level=level,
         note=note,
     )
-    _emit(ctx, c, as_json, "已回访", "followed up")
+    _emit(ctx, c, as_json, "followed_up")
 
 
 def reopen(
@@ -275,7 +275,7 @@ def reopen(
 
     who = actor(at, by, late_reason)
     c = workflow.reopen(state(ctx).ledger(), who, resolve_id(ctx, complaint_id), reason=reason)
-    _emit(ctx, c, as_json, "已复议", "reopened")
+    _emit(ctx, c, as_json, "reopened")
 
 
 def list_(

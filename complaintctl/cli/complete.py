@@ -2,8 +2,9 @@
 completer (cli/shell.py) and for bash, zsh and fish completion (``--install-completion``).
 
 One table says which option takes which kind of value; ``values`` answers for a kind, reading
-the ledger afresh each time (open complaints, the policy in force).  Completion never creates a
-ledger: without the file there are no ids, categories or departments to offer.
+the ledger afresh each time (open complaints, the policy in force), from the file or the server
+of ``--db``.  Completion never creates a ledger: without the file there are no ids, categories
+or departments to offer.
 """
 
 from __future__ import annotations
@@ -90,13 +91,19 @@ def _start(text: str) -> str:
 
 
 def _open(db: str | Path | None) -> Any:
-    from complaintctl.store.ledger import Ledger, default_path
+    import os
 
-    path = Path(db).expanduser() if db is not None else default_path()
-    if not path.is_file():
-        return None
+    from complaintctl.store.backend import is_url, open_ledger
+    from complaintctl.store.ledger import ENV_DB, default_path
+
+    if db is None and is_url(os.environ.get(ENV_DB)):
+        db = os.environ[ENV_DB]
+    if not is_url(db):  # a server's database exists; a file is not created by completion
+        db = Path(db).expanduser() if db is not None else default_path()
+        if not db.is_file():
+            return None
     try:
-        return Ledger.open(path)
+        return open_ledger(db)
     except Exception:  # completion offers nothing rather than an error in mid-typing
         return None
 

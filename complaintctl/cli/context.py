@@ -69,8 +69,11 @@ def _follow_package(ledger: Ledger, lang: str) -> None:
         from complaintctl.domain.messages import render
 
         summary = outcome.summary()
-        text = render(summary.key, summary.params, lang).replace("\n", "; ")
-        sys.stderr.write(render("cli.error", {"message": f"{reason}; {text}"}, lang) + "\n")
+        text = render(summary.key, summary.params, lang).replace(
+            "\n", render("common.sep", {}, lang)
+        )
+        said = render(reason.key, {**reason.params, "summary": text}, lang)
+        sys.stderr.write(render("cli.error", {"message": said}, lang) + "\n")
 
 
 def state(ctx: typer.Context) -> State:

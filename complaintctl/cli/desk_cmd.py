@@ -46,7 +46,7 @@ def edit(
         channel=channel,
         received_at=received_at,
     )
-    _emit(ctx, c, as_json, "已更正", "corrected")
+    _emit(ctx, c, as_json, "corrected")
 
 
 def cancel(
@@ -64,7 +64,7 @@ def cancel(
 
     who = actor(at, by)
     c = corrections.cancel(state(ctx).ledger(), who, resolve_id(ctx, complaint_id), reason=reason)
-    _emit(ctx, c, as_json, "已作废", "cancelled")
+    _emit(ctx, c, as_json, "cancelled")
 
 
 def register(app: typer.Typer) -> None:

@@ -22,9 +22,10 @@ from complaintctl.cli.context import (
     sites_of,
     state,
 )
+from complaintctl.cli.say import say
 from complaintctl.domain import sites
 from complaintctl.domain.errors import InvalidInput
-from complaintctl.domain.messages import text
+from complaintctl.domain.messages import Msg, Term, text
 from complaintctl.reports.digest_text import Texts, json_chunks, markdown, plain
 from complaintctl.store.outfile import check_output, replacing
 
@@ -118,7 +119,7 @@ def digest(
             kind=record_kind,
             sites=sites_of(ctx, site),
         )
-    failed: list[str] = []
+    failed: list[Msg] = []
     if robots is not None and (found or dry_run):
         texts = Texts(ledger.calendar(), st.lang, found)  # checks every date first
         messages, failed = digest_send.plan(ledger, found, texts, robots, max_messages)
@@ -139,8 +140,8 @@ def digest(
                 width = render.page_width() if output is None and render.is_terminal() else None
                 chunks = plain(found, texts, colour=colour, width=width)
         _write(chunks, output, ledger.path)
-    for line in failed:
-        typer.echo(f"complaintctl: --send: {line}", err=True)
+    for one in failed:
+        say(ctx, "digest_send.failed", line=one, err=True)
     if failed:
         raise typer.Exit(digest_send.EXIT_NOT_DELIVERED)
     if fail_on_breach and found.breached:
@@ -224,14 +225,15 @@ def _action_line(ledger: Ledger, a: Action, lang: str) -> str:
     if "severity" in a.data:
         before = render.label("severity", a.before.severity, lang)
         after = render.label("severity", a.data["severity"], lang)
-        effects.append(f"级别 {before}→{after}" if lang == "zh" else f"severity {before}→{after}")
+        effects.append(text("escalate.effect.severity", lang, before=before, after=after))
     if a.after.escalation_level != a.before.escalation_level:
-        level = a.after.escalation_level or ""
-        effects.append(f"升级至{LEVEL_LABELS[level]}" if lang == "zh" else f"level → {level}")
+        code = a.after.escalation_level or ""
+        level = Term(code, LEVEL_LABELS.get(code, code))
+        effects.append(text("escalate.effect.level", lang, level=level))
     if "collective_of" in a.data:
         cid = ledger.ref(a.data["collective_of"])
-        effects.append(f"集体投诉 #{cid}" if lang == "zh" else f"collective #{cid}")
-    sep, end = ("，", "；") if lang == "zh" else (", ", "; ")
+        effects.append(text("escalate.effect.collective", lang, id=cid))
+    sep, end = text("common.comma", lang), text("common.sep", lang)
     head = f"#{ledger.ref(a.complaint_id)} {a.reason_code}: "
     return head + (sep.join(effects) + end if effects else "") + str(a.data["reason"])
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from complaintctl.domain.errors import InvalidInput
+from complaintctl.domain.messages import Msg, Term, text
 
 if TYPE_CHECKING:
     from complaintctl.reports.digest import Found
@@ -20,10 +21,7 @@ if TYPE_CHECKING:
 
 EXIT_NOT_DELIVERED = 5
 _UNASSIGNED = ("未派单", "unassigned", "none")
-_KIND = {
-    "zh": {"wecom": "企业微信", "dingtalk": "钉钉"},
-    "en": {"wecom": "WeCom", "dingtalk": "DingTalk"},
-}
+_KIND = {"wecom": Term("WeCom", "企业微信"), "dingtalk": Term("DingTalk", "钉钉")}
 
 
 @dataclass(frozen=True)
@@ -63,7 +61,7 @@ def load(ledger: Ledger) -> Robots:
 
 def plan(
     ledger: Ledger, found: Found, texts: Texts, configured: Robots, most: int | None = None
-) -> tuple[list[tuple[Robot, list[tuple[str, str]]]], list[str]]:
+) -> tuple[list[tuple[Robot, list[tuple[str, str]]]], list[Msg]]:
     """Each robot's messages (at most ``most`` each), and the departments with something at
     risk that no robot receives (when there is no ``"*"`` robot)."""
     from complaintctl.reports import robot_text
@@ -83,8 +81,14 @@ def plan(
     missing = []
     if robot_text.ALL not in wanted:
         missing = [
-            f'{s.department or "未派单"}: no robot for it (and no "*" robot); not sent: '
-            f"{s.breached} breached, {s.due_soon} due soon"
+            Msg(
+                "digest_send.no_robot",
+                {
+                    "dept": s.department or "未派单",
+                    "breached": s.breached,
+                    "due_soon": s.due_soon,
+                },
+            )
             for s in found.sections()
             if s.department not in wanted
         ]
@@ -92,22 +96,30 @@ def plan(
 
 
 def dry_run(
-    messages: list[tuple[Robot, list[tuple[str, str]]]], missing: list[str], lang: str
+    messages: list[tuple[Robot, list[tuple[str, str]]]], missing: list[Msg], lang: str
 ) -> None:
     """What would be sent, URLs masked, secrets never shown; then what no robot would get."""
     from complaintctl.transfer.robots import masked
 
     for robot, msgs in messages:
-        kind = _KIND[lang][robot.kind]
-        where = f"{kind} robot {robot.number} ({robot.department}) {masked(robot.url)}"
-        count = f"{len(msgs)} 条消息" if lang == "zh" else f"{len(msgs)} messages"
-        typer.echo(f"== {where}: {count}")
-        for i, (_, text) in enumerate(msgs, 1):
-            size = len(text.encode())
-            typer.echo(f"-- {i}/{len(msgs)}, {size:,} " + ("字节" if lang == "zh" else "bytes"))
-            typer.echo(text)
-    for line in missing:
-        typer.echo(f"!! {line}")
+        kind = _KIND.get(robot.kind, Term(robot.kind, robot.kind))
+        typer.echo(
+            text(
+                "digest_send.dry_run_robot",
+                lang,
+                kind=kind,
+                number=robot.number,
+                dept=robot.department,
+                url=masked(robot.url),
+                count=len(msgs),
+            )
+        )
+        for i, (_, body) in enumerate(msgs, 1):
+            size = len(body.encode())
+            typer.echo(text("digest_send.dry_run_message", lang, i=i, n=len(msgs), size=size))
+            typer.echo(body)
+    for one in missing:
+        typer.echo(f"!! {text(one.key, lang, **one.params)}")
 
 
 def send(messages: list[tuple[Robot, list[tuple[str, str]]]]) -> list[Outcome]:
@@ -116,10 +128,11 @@ def send(messages: list[tuple[Robot, list[tuple[str, str]]]]) -> list[Outcome]:
     return robots.sender().deliver(messages)
 
 
-def failures(outcomes: list[Outcome], missing: list[str]) -> list[str]:
+def failures(outcomes: list[Outcome], missing: list[Msg]) -> list[Msg]:
     """One line per group not (fully) reached."""
     lines = []
     for o in outcomes:
         if o.error is not None:
-            lines.append(f"{o.robot.label}: {o.error}; {o.sent} of {o.total} messages sent")
+            said = {"robot": o.robot.label, "error": o.error, "sent": o.sent, "total": o.total}
+            lines.append(Msg("digest_send.not_delivered", said))
     return lines + missing

@@ -22,14 +22,13 @@ from complaintctl.cli.context import (
     sites_of,
     state,
 )
+from complaintctl.cli.say import line, say
 from complaintctl.domain.errors import InvalidInput
-from complaintctl.domain.messages import text
+from complaintctl.domain.messages import Msg, text
 
 if TYPE_CHECKING:
     from complaintctl.transfer.importer import Result
     from complaintctl.transfer.sheets import Progress
-
-_PHASES = {"check": ("检查", "checking"), "write": ("导入", "importing")}
 
 
 @contextlib.contextmanager
@@ -47,8 +46,10 @@ def _progress(lang: str) -> Iterator[Progress | None]:
 
         def hook(phase: str, done: int, total: int | None) -> None:
             if phase not in tasks:
-                zh, en = _PHASES.get(phase, (phase, phase))
-                tasks[phase] = bar.add_task(zh if lang == "zh" else en, total=total)
+                label = (
+                    text(f"import.phase.{phase}", lang) if phase in ("check", "write") else phase
+                )
+                tasks[phase] = bar.add_task(label, total=total)
             bar.update(tasks[phase], completed=done, total=total)
 
         yield hook
@@ -56,84 +57,67 @@ def _progress(lang: str) -> Iterator[Progress | None]:
             bar.update(task.id, completed=task.total or task.completed)
 
 
-def _count(n: int, one: str, many: str | None = None) -> str:
-    return f"{n} {one if n == 1 else many or one + 's'}"
+def _n(noun: str, n: int) -> Msg:
+    """``3 bad rows`` / ``3 行``: a count with its noun (``import.n.*``, English plurals)."""
+    return Msg(f"import.n.{noun}.{'one' if n == 1 else 'many'}", {"n": n})
 
 
-def _skipped(result: Result, lang: str) -> list[str]:
+def _skipped(result: Result) -> list[Msg]:
     """What the import passed over without counting it bad: title, footer and blank rows,
     sheets without a header, masked phones withheld, data ended by a run of blank rows."""
-    zh = lang == "zh"
     counts = [
-        (result.titles, "行标题", "title row"),
-        (result.footer, "行表尾（合计、注、制表人等）", "footer row"),
-        (result.blank, "行空行", "blank row"),
+        (result.titles, "title_row"),
+        (result.footer, "footer_row"),
+        (result.blank, "blank_row"),
     ]
-    parts = [f"跳过 {n} {z}" if zh else f"skipped {_count(n, e)}" for n, z, e in counts if n]
+    parts = [Msg("import.summary.skipped", {"rows": _n(noun, n)}) for n, noun in counts if n]
     if result.skipped_sheets:
         names = [n for n, _ in result.skipped_sheets]
-        parts.append(
-            f"跳过工作表 {'、'.join(names)}（无表头）"
-            if zh
-            else f"skipped sheets without a header: {', '.join(names)}"
-        )
+        parts.append(Msg("import.summary.skipped_sheets", {"names": names}))
     if result.withheld:
-        n = result.withheld
         parts.append(
-            f"{n} 个号码已打码，未保存"
-            if zh
-            else f"{_count(n, 'masked phone')} withheld (stored empty)"
+            Msg("import.summary.withheld", {"phones": _n("masked_phone", result.withheld)})
         )
     if result.handled_unknown:  # issue 16: never an invented time (--json has the receipts)
-        parts.append(text("import.handled_unknown", lang, count=result.handled_unknown))
+        parts.append(Msg("import.handled_unknown", {"count": result.handled_unknown}))
     for part in result.parts:
         if part.stopped is not None:
             where = f"{part.sheet}: " if len(result.parts) > 1 else ""
-            last = part.stopped - 1
-            parts.append(
-                f"{where}数据读到第 {last} 行为止（其后连续空行）"
-                if zh
-                else f"{where}read to row {last} (a run of blank rows follows)"
-            )
+            parts.append(Msg("import.summary.stopped", {"where": where, "last": part.stopped - 1}))
     return parts
 
 
 def _summary(result: Result, lang: str, ref: Callable[[int], str] = str) -> str:
     """One line: what was (or would be) imported, and what was not."""
-    new = result.new
     name = result.label if len(result.parts) == 1 else result.file.name
-    if lang == "zh":
-        if result.dry_run:
-            parts = [f"试运行：{name} 中 {new} 条投诉可导入"]
-        else:
-            ids = f"（#{ref(result.ids[0])}–#{ref(result.ids[1])}）" if result.ids else ""
-            parts = [f"已从 {name} 导入 {result.imported} 条投诉{ids}"]
-        parts.append(f"{result.present} 条已存在")
-        if result.repeated:
-            parts.append(f"{len(result.repeated)} 行与前面的行重复")
-        if result.bad:
-            where = f"，见 {result.rejects.name}" if result.rejects else ""
-            parts.append(f"{len(result.bad)} 行有误{'未导入' if result.rejects else ''}{where}")
-        parts += _skipped(result, lang)
-        if result.dry_run:
-            parts.append("未写入任何内容")
-        return "；".join(parts)
     if result.dry_run:
-        parts = [f"dry run: {_count(new, 'complaint')} of {name} would be imported"]
+        parts = [
+            Msg("import.summary.dry_run", {"name": name, "count": _n("complaint", result.new)})
+        ]
     else:
-        ids = f" (#{ref(result.ids[0])}-#{ref(result.ids[1])})" if result.ids else ""
-        parts = [f"imported {_count(result.imported, 'complaint')}{ids} from {name}"]
-    parts.append(f"{result.present} already present")
+        ids = (
+            Msg("import.summary.ids", {"first": ref(result.ids[0]), "last": ref(result.ids[1])})
+            if result.ids
+            else ""
+        )
+        count = _n("complaint", result.imported)
+        parts = [Msg("import.summary.imported", {"name": name, "count": count, "ids": ids})]
+    parts.append(Msg("import.summary.present", {"n": result.present}))
     if result.repeated:
-        parts.append(_count(len(result.repeated), "row repeats", "rows repeat") + " an earlier row")
+        rows = _n("repeat_row", len(result.repeated))
+        parts.append(Msg("import.summary.repeated", {"rows": rows}))
     if result.bad:
-        where = f" -> {result.rejects.name}" if result.rejects else ""
-        skipped = " skipped" if result.rejects else ""
-        parts.append(f"{_count(len(result.bad), 'bad row')}{skipped}{where}")
-    parts += _skipped(result, lang)
+        rows = _n("bad_row", len(result.bad))
+        if result.rejects:
+            parts.append(
+                Msg("import.summary.bad_rejected", {"rows": rows, "file": result.rejects.name})
+            )
+        else:
+            parts.append(Msg("import.summary.bad", {"rows": rows}))
+    parts += _skipped(result)
     if result.dry_run:
-        parts.append("nothing written")
-    return "; ".join(parts)
+        parts.append(Msg("import.summary.nothing_written"))
+    return text("import.summary.sep", lang).join(text(m.key, lang, **m.params) for m in parts)
 
 
 def import_(
@@ -194,28 +178,28 @@ def import_(
             raise typer.Exit(2)
         return
     if result.ignored:
-        typer.echo(
-            f"complaintctl: import: ignored columns: {', '.join(result.ignored)} "
-            "(--map 'COLUMN=field' reads one)",
-            err=True,
-        )
+        say(ctx, "import.ignored_columns", columns=result.ignored, err=True)
     lines = [b.line(result.where(b)) for b in result.bad]
     if dry_run:
-        lines += [f"{result.label}:{r}: repeats row {e}; not imported" for r, e in result.repeated]
-        for line in lines:
-            typer.echo(line)
+        lines += [
+            line(ctx, "import.repeats", label=result.label, row=r, earlier=e)
+            for r, e in result.repeated
+        ]
+        for one in lines:
+            typer.echo(one)
         typer.echo(_summary(result, st.lang))
         if refused:
             raise typer.Exit(2)
         return
     if refused:
-        for line in lines:
-            typer.echo(line, err=True)
-        good = result.new
-        typer.echo(
-            f"complaintctl: import: {_count(len(result.bad), 'bad row')} in {result.file.name}; "
-            f"nothing imported (fix them, or --skip-invalid imports the "
-            f"{_count(good, 'good row')})",
+        for one in lines:
+            typer.echo(one, err=True)
+        say(
+            ctx,
+            "import.refused",
+            bad=_n("bad_row", len(result.bad)),
+            file=result.file.name,
+            good=_n("good_row", result.new),
             err=True,
         )
         raise typer.Exit(2)

@@ -32,7 +32,7 @@ def verify(
         render.print_json(report.to_json())
     else:
         for difference in report.differences:
-            typer.echo(str(difference))
+            say(ctx, difference.line)
         if report.ok:
             say(ctx, report.summary())
     if not report.ok:
@@ -57,7 +57,7 @@ def backup(
         say(ctx, "backup.written", dest=dest, summary=report.summary())
     else:
         for difference in report.differences:
-            typer.echo(str(difference))
+            say(ctx, difference.line)
     if not report.ok:
         raise IntegrityFailure(
             "maintenance_cmd.backup_not_written_the_copy_does",

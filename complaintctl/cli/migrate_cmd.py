@@ -49,7 +49,7 @@ def migrate(
         render.print_json({"from": str(source.path), "to": str(target.path), **copied.to_json()})
     else:
         for difference in copied.target.differences:
-            typer.echo(str(difference))
+            say(ctx, difference.line)
         say(
             ctx,
             "copy.copied",

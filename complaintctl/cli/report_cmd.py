@@ -14,6 +14,7 @@ import typer
 from complaintctl.cli import render
 from complaintctl.cli.context import JSON_OPTION, SITES_OPTION, sites_of, state
 from complaintctl.domain.errors import InvalidInput
+from complaintctl.domain.messages import Term, text
 from complaintctl.store.outfile import check_output
 
 if TYPE_CHECKING:
@@ -387,7 +388,7 @@ def _section(blocks: list[_Block], heading: str, table: _Table) -> None:
 
 
 def _pairs(blocks: list[_Block], heading: str, pairs: list[tuple[str, Any]], lang: str) -> None:
-    t = _Table("Figure" if lang == "en" else "指标", "Value" if lang == "en" else "数值")
+    t = _Table(text("report.screen.figure", lang), text("report.screen.value", lang))
     for name, value in pairs:
         t.add_row(name, _cell(value))
     _section(blocks, heading, t)
@@ -397,25 +398,19 @@ def _screen(result: Report, lang: str) -> None:
     from complaintctl.reports import export
     from complaintctl.reports.figures import OTHER_MILESTONES, any_not_judged, label, with_levels
 
-    en = lang == "en"
     s = result.summary.as_dict()
     unknown = any_not_judged(s)  # issue 16: times a register did not give
     blocks: list[_Block] = [export.title(result, lang)]
     keys: tuple[str, ...] = ("received", "duplicates", "total", "timely", "late", "overdue")
     keys += ("pending", *(("not_judged",) if unknown else ()), "timely_rate")
-    heading = "处理及时率" if not en else "Timeliness"
-    cancelled = ("Cancelled" if en else "已作废", result.cancelled)  # in no figure
+    heading = text("report.screen.timeliness", lang)
+    cancelled = (text("report.screen.cancelled", lang), result.cancelled)  # in no figure
     _pairs(blocks, heading, [*((label(k, lang), s[k]) for k in keys), cancelled], lang)
     states = ("met", "late", "breached", "pending", *(("not_judged",) if unknown else ()))
     ms = _Table(
-        "Milestone" if en else "节点",
-        *(
-            ("On time", "Late", "Breached", "Pending")
-            if en
-            else ("按时", "超时完成", "已超时", "未到期")
-        ),
-        *((("Not judged" if en else "未判定"),) if unknown else ()),
-        "On-time %" if en else "按时率%",
+        text("report.screen.milestone", lang),
+        *(text(f"report.screen.state.{state}", lang) for state in states),
+        text("report.screen.on_time_rate", lang),
     )
     for m in OTHER_MILESTONES:
         ms.add_row(
@@ -428,7 +423,7 @@ def _screen(result: Report, lang: str) -> None:
         render.label("milestone", "resolve", lang),
         *(_cell(s[k]) for k in (*resolve, "timely_rate")),
     )
-    _section(blocks, "Milestones on time" if en else "各节点按时率", ms)
+    _section(blocks, text("report.screen.milestones", lang), ms)
     keys = (
         "resolved",
         "followed_up",
@@ -449,7 +444,7 @@ def _screen(result: Report, lang: str) -> None:
     )
     _pairs(
         blocks,
-        "Follow-up, reconsideration, extension, escalation" if en else "回访、复议、延期与升级",
+        text("report.screen.followup", lang),
         [(label(k, lang), s[k]) for k in with_levels(keys, s)],
         lang,
     )
@@ -460,7 +455,7 @@ def _screen(result: Report, lang: str) -> None:
         "nature_no_fault",
         "nature_unclassified",
     )
-    _pairs(blocks, "Nature" if en else "投诉性质", [(label(k, lang), s[k]) for k in keys], lang)
+    _pairs(blocks, text("report.screen.nature", lang), [(label(k, lang), s[k]) for k in keys], lang)
     _late(blocks, result, lang)
     _targets(blocks, result, lang)
     for dim, entries in (("category", result.top_categories), ("location", result.top_locations)):
@@ -470,38 +465,27 @@ def _screen(result: Report, lang: str) -> None:
     _show(blocks)
 
 
-_STEP_LABELS = {
-    "register": ("受理", "register"),
-    "classified": ("分类", "classify"),
-    "followup": ("回访", "follow-up"),
-    "reopen": ("复议", "reopen"),
-    "escalated": ("升级", "escalate"),
-    "extended": ("延期", "extend"),
-}
+_STEPS = frozenset(["register", "classified", "followup", "reopen", "escalated", "extended"])
 
 
 def _late(blocks: list[_Block], result: Report, lang: str) -> None:
     """Late entries (补录, docs/report.md): how many, by step and by who recorded them."""
     from complaintctl.domain.vocab import MILESTONES
 
-    en = lang == "en"
     late = result.late
     pairs: list[tuple[str, Any]] = [
-        ("Late entries" if en else "补录条数", late.total),
-        (
-            "Timely, resolution recorded late" if en else "及时处理中办结为补录",
-            late.timely_recorded_late,
-        ),
+        (text("report.screen.late_entries", lang), late.total),
+        (text("report.screen.timely_recorded_late", lang), late.timely_recorded_late),
     ]
     for step, n in sorted(late.by_step.items()):
         if step in MILESTONES:
             name = render.label("milestone", step, lang)
         else:
-            name = _STEP_LABELS.get(step, (step, step))[1 if en else 0]
-        pairs.append((f"{'by step' if en else '按环节'}: {name}", n))
+            name = text(f"report.step.{step}", lang) if step in _STEPS else step
+        pairs.append((text("report.screen.by_step", lang, name=name), n))
     for who, n in sorted(late.by_staff.items(), key=lambda kv: (-kv[1], kv[0])):
-        pairs.append((f"{'by' if en else '录入人'}: {who}", n))
-    _pairs(blocks, "Late entries (recorded > threshold after --at)" if en else "补录", pairs, lang)
+        pairs.append((text("report.screen.by_staff", lang, who=who), n))
+    _pairs(blocks, text("report.screen.late_heading", lang), pairs, lang)
 
 
 def _targets(blocks: list[_Block], result: Report, lang: str) -> None:
@@ -513,8 +497,8 @@ def _targets(blocks: list[_Block], result: Report, lang: str) -> None:
     if not verdict.figures and not verdict.grades:
         return
     t = _Table(
-        "Figure" if lang == "en" else "指标",
-        "Value" if lang == "en" else "数值",
+        text("report.screen.figure", lang),
+        text("report.screen.value", lang),
         word("target", lang),
         word("result", lang),
     )
@@ -530,12 +514,7 @@ def _top(blocks: list[_Block], dim: str, entries: list[TopEntry], lang: str) -> 
     from complaintctl.reports.figures import label
     from complaintctl.reports.monthly import TOP_FIELDS
 
-    en = lang == "en"
-    title = (
-        {"category": "Top categories", "location": "Top locations"}[dim]
-        if en
-        else f"{label(dim, 'zh')}排名"
-    )
+    title = text(f"report.screen.top.{dim}", lang)
     t = _Table("#", label(dim, lang), *(label(k, lang) for k in TOP_FIELDS), keys=2)
     for rank, entry in enumerate(entries, 1):
         d = entry.as_dict()
@@ -544,39 +523,41 @@ def _top(blocks: list[_Block], dim: str, entries: list[TopEntry], lang: str) -> 
         _section(blocks, title, t)
 
 
-# Column: (key, short Chinese header, short English header); the full names are in the exports.
+# The columns of a breakdown, short headers ``report.column.<key>``; the full names are in the
+# exports.
 BREAKDOWN_COLUMNS = (
-    ("total", "计入", "Counted"),
-    ("timely", "及时", "Timely"),
-    ("late", "超时完成", "Late"),
-    ("overdue", "逾期", "Overdue"),
-    ("pending", "未到期", "Pending"),
-    ("timely_rate", "及时率%", "Timely %"),
-    ("followup_rate", "回访率%", "Follow-up %"),
-    ("satisfaction_rate", "满意率%", "Satisfied %"),
-    ("reopened", "复议", "Reconsidered"),
-    ("extended", "延期", "Extended"),
-    ("resolve_days_mean", "平均工作日", "Mean wd"),
-    ("resolve_days_p90", "P90工作日", "P90 wd"),
+    "total",
+    "timely",
+    "late",
+    "overdue",
+    "pending",
+    "timely_rate",
+    "followup_rate",
+    "satisfaction_rate",
+    "reopened",
+    "extended",
+    "resolve_days_mean",
+    "resolve_days_p90",
 )
 
 
 def _breakdown(blocks: list[_Block], dim: str, items: list[Figures], lang: str) -> None:
     from complaintctl.reports.figures import label, value_label
 
-    title = f"By {label(dim, 'en').lower()}" if lang == "en" else f"按{label(dim, 'zh')}"
-    columns: tuple[tuple[str, str, str], ...] = BREAKDOWN_COLUMNS
+    name = Term(label(dim, "en").lower(), label(dim, "zh"))
+    title = text("report.screen.by", lang, dim=name)
+    columns: tuple[str, ...] = BREAKDOWN_COLUMNS
     if any(f.counts.not_judged for f in items):  # issue 16: handled at an unknown time
-        at = [k for k, _, _ in columns].index("pending") + 1
-        columns = (*columns[:at], ("not_judged", "未判定", "Not judged"), *columns[at:])
-    t = _Table(label(dim, lang), *(en if lang == "en" else zh for _, zh, en in columns))
+        at = columns.index("pending") + 1
+        columns = (*columns[:at], "not_judged", *columns[at:])
+    t = _Table(label(dim, lang), *(text(f"report.column.{k}", lang) for k in columns))
     for f in items:
         d = f.as_dict()
-        t.add_row(_cell(value_label(dim, f.value, lang)), *(_cell(d[k]) for k, _, _ in columns))
+        t.add_row(_cell(value_label(dim, f.value, lang)), *(_cell(d[k]) for k in columns))
     if items:
         _section(blocks, title, t)
     else:
-        blocks.append("\n" + title + ("：无" if lang != "en" else ": none"))
+        blocks.append("\n" + text("report.screen.none", lang, title=title))
 
 
 def _trend_screen(rows: list[TrendRow], moment: int, lang: str) -> None:

@@ -16,6 +16,7 @@ from json.encoder import encode_basestring  # = json.dumps(str, ensure_ascii=Fal
 from typing import TYPE_CHECKING, Any
 
 from complaintctl.domain import labels
+from complaintctl.domain.messages import text
 from complaintctl.domain.privacy import mask_name, mask_phone, mask_phones_in
 from complaintctl.domain.sites import STRIDE, ref, site_of
 from complaintctl.domain.timeutil import OFFSET, from_epoch, iso, local
@@ -355,8 +356,9 @@ def desk(found: Found, texts: Texts, width: int, *, colour: bool = False) -> Ite
         current: object = ()
         for handler, cells, state in rows:
             if "handler" not in columns and handler is not None and handler != current:
-                lines.append(f"  {heads['handler']}：{handler}" if lang == "zh" else
-                             f"  {heads['handler']}: {handler}")  # fmt: skip
+                lines.append(
+                    "  " + text("digest.handler", lang, head=heads["handler"], who=handler)
+                )
             if "handler" in columns and handler == current:
                 cells["handler"] = ""
             current = handler

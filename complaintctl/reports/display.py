@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from complaintctl.domain.messages import text
 from complaintctl.domain.model import MOMENT_MAPS, Complaint, Event, is_moment
 from complaintctl.domain.privacy import mask_name, mask_phone
 from complaintctl.domain.sites import number_of
@@ -170,9 +171,7 @@ def late_entry_text(e: Event, policy: Policy, lang: str) -> str:
     gap = late_gap(e.at, e.recorded_at, policy)
     if gap is None:
         return ""
-    if lang == "en":
-        return f"late entry (recorded {gap_text(gap, 'en')} later)"
-    return f"补录（晚{gap_text(gap)}录入）"
+    return text("display.late_entry", lang, gap=gap_text(gap, lang))
 
 
 def remaining(due: int, as_of: int, cal: WorkCalendar | None, lang: str = "zh") -> str:
@@ -183,15 +182,13 @@ def remaining(due: int, as_of: int, cal: WorkCalendar | None, lang: str = "zh") 
     span = abs(delta)
     if span < 48 * 3600 or cal is None:
         hours, minutes = divmod(span // 60, 60)
-        if lang == "en":
-            body = f"{hours}h{minutes:02d}m" if hours else f"{minutes}m"
+        if hours:
+            body = text("display.remaining.hours", lang, hours=hours, minutes=minutes)
         else:
-            body = f"{hours}小时{minutes:02d}分" if hours else f"{minutes}分钟"
+            body = text("display.remaining.minutes", lang, minutes=minutes)
     else:
         start = from_epoch(min(due, as_of)).date()
         end = from_epoch(max(due, as_of) - 1).date()
         days = cal.working_days_between(start, end)
-        body = f"{days} wd" if lang == "en" else f"{days}个工作日"
-    if lang == "en":
-        return f"{body} overdue" if late else f"{body} left"
-    return f"超时{body}" if late else f"剩余{body}"
+        body = text("display.remaining.days", lang, days=days)
+    return text("display.remaining.overdue" if late else "display.remaining.left", lang, body=body)

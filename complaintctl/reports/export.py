@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from complaintctl.domain.cells import safe
+from complaintctl.domain.messages import Term, text
 from complaintctl.domain.timeutil import from_epoch, local
 from complaintctl.domain.vocab import CHANNEL, KIND, NATURE, SATISFACTION, SEVERITY, STATUS
 from complaintctl.reports import goals, workbook
@@ -73,17 +74,13 @@ LEVEL_LABELS = {"manager": "经理", "senior": "高层"}
 def title(report: Report, lang: str) -> str:
     moment = local(from_epoch(report.as_of))
     only = f" {KIND.label(report.kind, lang)}" if report.kind is not None else ""
-    if lang == "en":
-        return f"Complaint report {report.period.label}{only} (as of {moment})"
-    return f"投诉处理报表 {report.period.label}{only}（统计截至 {moment}）"
+    return text("export.title", lang, period=report.period.label, kind=only, moment=moment)
 
 
 def trend_title(rows: Sequence[TrendRow], as_of: int, lang: str) -> str:
     span = f"{rows[0].month}..{rows[-1].month}"
     moment = local(from_epoch(as_of))
-    if lang == "en":
-        return f"Monthly trend {span} (as of {moment})"
-    return f"月度趋势 {span}（统计截至 {moment}）"
+    return text("export.trend_title", lang, span=span, moment=moment)
 
 
 def detail_value(key: str, value: Any, lang: str) -> Any:
@@ -213,9 +210,7 @@ def _rates(keys: Sequence[str], values: Sequence[Any]) -> list[Any]:
 
 def _footer(report: Report, lang: str) -> str:
     moment = local(from_epoch(report.as_of))
-    if lang == "en":
-        return f"Complaint report {report.period.label}, as of {moment}"
-    return f"投诉处理报表 {report.period.label}  统计截至 {moment}"
+    return text("export.footer", lang, period=report.period.label, moment=moment)
 
 
 # The detail sheet: times as date-time cells; the deadline also as the text people read
@@ -249,7 +244,7 @@ def detail_sheet_rows(
 def _summary_rows(report: Report, lang: str) -> tuple[list[str], list[list[Any]]]:
     """Every figure, one per row; with the policy's targets, each one's target and result."""
     summary = report.summary.as_dict()
-    header = ["Figure", "Value"] if lang == "en" else ["指标", "数值"]
+    header = [text("report.screen.figure", lang), text("report.screen.value", lang)]
     rows = [[label(k, lang), *_rates([k], [summary[k]])] for k in FIELDS]
     verdict = report.targets
     if verdict.figures:
@@ -262,7 +257,7 @@ def _summary_rows(report: Report, lang: str) -> tuple[list[str], list[list[Any]]
 
 
 def _breakdown_sheet_name(dim: str, lang: str) -> str:
-    return f"By {label(dim, 'en').lower()}" if lang == "en" else f"按{label(dim, 'zh')}"
+    return text("report.screen.by", lang, dim=Term(label(dim, "en").lower(), label(dim, "zh")))
 
 
 def write_xlsx(
@@ -334,7 +329,7 @@ def write_xlsx(
             freeze_columns=2,
         )
         header, detail_rows = detail_sheet_rows(details(), lang)
-        book.sheet("Details" if lang == "en" else "明细", header, detail_rows, head)
+        book.sheet(text("export.details", lang), header, detail_rows, head)
         book.close()
 
 

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from complaintctl.domain.messages import text
 from complaintctl.sla.targets import Targets
 
 # The order figures are judged and shown in.
@@ -148,5 +149,5 @@ def grade_line(verdict: Verdict, lang: str) -> str | None:
     """``等级：二级`` (None when the policy sets no grades)."""
     if not verdict.grades:
         return None
-    sep = ": " if lang == "en" else "："
-    return f"{word('grade', lang)}{sep}{verdict.grade or word('no_grade', lang)}"
+    grade = verdict.grade or word("no_grade", lang)
+    return text("goals.grade_line", lang, word=word("grade", lang), grade=grade)

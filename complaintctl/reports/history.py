@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from complaintctl.domain.labels import ESCALATION_LEVELS, EVENT_KINDS, h, label
+from complaintctl.domain.messages import text
 from complaintctl.domain.model import is_moment
 from complaintctl.domain.sites import FIRST, mention, ref, site_of
 from complaintctl.domain.timeutil import from_epoch, local, local_due
@@ -71,7 +72,7 @@ def _value(key: str, value: Any, lang: str) -> str:
     if key in ("about", "collective_of") and isinstance(value, int):
         return ref(value, site_of(value) != FIRST)
     if isinstance(value, bool):
-        return ("yes" if value else "no") if lang == "en" else ("是" if value else "否")
+        return text("history.yes" if value else "history.no", lang)
     if isinstance(value, int) and is_moment(key):
         return local(from_epoch(value))
     return str(value)
@@ -109,7 +110,7 @@ def corrections(changes: dict[str, Any], lang: str) -> list[str]:
     for key, change in changes.items():
         word = _word(_FIELDS_CORRECTED.get(key, key), lang)
         if not isinstance(change, dict):
-            out.append(f"{word} {'corrected' if lang == 'en' else '已更正'}")
+            out.append(text("history.corrected", lang, field=word))
             continue
         old, new = change["from"], change["to"]
         if key == "received_at":
@@ -126,7 +127,7 @@ def when(kind: str, at: int, data: dict[str, Any], lang: str) -> str:
         return local(from_epoch(at))
     if kind == "registered":
         return local(from_epoch(at))[:10]
-    return "unknown" if lang == "en" else "不详"
+    return text("history.unknown", lang)
 
 
 def details(kind: str, data: dict[str, Any], lang: str) -> str:
@@ -150,8 +151,7 @@ def details(kind: str, data: dict[str, Any], lang: str) -> str:
         parts[:0] = corrections(data.get("changes") or {}, lang)
     if kind == "linked" and data.get("done"):
         names = [label("milestone", m, lang) for m in MILESTONES if data["done"].get(m)]
-        taken = (", " if lang == "en" else "、").join(names)
-        parts.append(f"沿用主单已完成：{taken}" if lang == "zh" else f"took over: {taken}")
+        parts.append(text("history.took_over", lang, milestones=names))
     if kind != "registered":  # a new complaint's deadlines are the milestone table itself
         parts += deadline_changes(data, lang)
-    return ("; " if lang == "en" else "；").join(parts)
+    return text("common.sep", lang).join(parts)

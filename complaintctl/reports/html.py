@@ -16,6 +16,7 @@ from html import escape
 from typing import Any
 
 from complaintctl.domain.labels import label as code_label
+from complaintctl.domain.messages import Term, text
 from complaintctl.domain.timeutil import from_epoch, local
 from complaintctl.reports import goals
 from complaintctl.reports.figures import (
@@ -335,11 +336,18 @@ def render(report: Report, trend: Sequence[TrendRow], lang: str) -> str:
         for k in KPIS
     )
     grade = goals.grade_line(report.targets, lang)
-    colon, gap = (": ", " · ") if en else ("：", "　")
+    meta = text(
+        "html.meta",
+        lang,
+        period=_w("period", lang),
+        first=report.period.first,
+        last=report.period.last,
+        as_of=_w("as_of", lang),
+        moment=moment,
+    )
     body = [
         f"<header><h1>{escape(_w('title', lang))} {escape(report.period.label)}</h1>"
-        f'<div class="meta">{escape(_w("period", lang))}{colon}{report.period.first.isoformat()} – '
-        f"{report.period.last.isoformat()}{gap}{escape(_w('as_of', lang))}{colon}{escape(moment)}"
+        f'<div class="meta">{escape(meta)}'
         "</div>" + (f'<div class="grade">{escape(grade)}</div>' if grade else "") + "</header>",
         _section(_w("kpis", lang), f'<div class="kpis">{kpis}</div>'),
         _targets(report.targets, lang),
@@ -468,7 +476,7 @@ def _breakdown(
     dim: str, items: list[dict[str, Any]], lang: str, target: tuple[str, float] | None
 ) -> str:
     en = lang == "en"
-    title = f"By {label(dim, 'en').lower()}" if en else f"按{label(dim, 'zh')}"
+    title = text("report.screen.by", lang, dim=Term(label(dim, "en").lower(), label(dim, "zh")))
     if not items:
         return _section(title, f"<p>{escape(_w('none', lang))}</p>")
     head = [label(dim, lang), *(e if en else z for _, z, e in BREAKDOWN_COLUMNS)]

@@ -106,7 +106,7 @@ def details(ledger: Ledger, found: Found) -> dict[int, str]:
     units = {c[ID]: c[UNIT] for g in found.groups.values() for c in g.complaints}
     rows = ledger.conn.execute(
         "SELECT id, category, description FROM complaints "
-        "WHERE id IN (SELECT value FROM json_each(?))",
+        "WHERE id IN (SELECT CAST(value AS INTEGER) FROM json_each(?))",
         (json.dumps(list(units)),),
     )
     short = _Short()

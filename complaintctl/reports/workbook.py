@@ -15,6 +15,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from complaintctl.domain import messages
+
 # A cell's number format follows its value: int, Rate, other float, datetime.
 NUMBER_FORMATS = {"count": "0", "rate": "0.0%", "decimal": "0.0", "moment": "yyyy-mm-dd hh:mm"}
 A4 = 9
@@ -152,7 +154,7 @@ class Book:
         ws.fit_to_pages(1, fit_height)
         ws.repeat_rows(0, header_row)
         ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
-        page = "&P / &N" if self.lang == "en" else "第 &P 页，共 &N 页"
+        page = messages.text("workbook.page", self.lang)  # &P, &N: the page and the page count
         ws.set_footer(f"&L{self.footer}&R{page}")
 
     def chart(

@@ -8,6 +8,9 @@ shown by ``show`` and counted by the report (docs/report.md).
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from complaintctl.domain.messages import value
 from complaintctl.sla.policy import Policy
 
 
@@ -21,12 +24,4 @@ def late_gap(at: int, recorded_at: int | None, policy: Policy) -> int | None:
 
 def gap_text(seconds: int, lang: str = "zh") -> str:
     """``3天2小时`` / ``3 d 2 h``: a late entry's gap as people read it."""
-    days, rest = divmod(max(seconds, 0), 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes = rest // 60
-    if lang == "en":
-        parts = [f"{days} d" if days else "", f"{hours} h" if hours else ""]
-        text = " ".join(p for p in parts if p)
-        return text or f"{minutes} min"
-    text = (f"{days}天" if days else "") + (f"{hours}小时" if hours else "")
-    return text or f"{minutes}分钟"
+    return value(timedelta(seconds=max(seconds, 0)), lang)  # as every message says a span

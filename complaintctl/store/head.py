@@ -28,6 +28,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from complaintctl.domain.messages import Msg, render
+
 SUFFIX = ".head"
 _MOST = 1 << 20  # bytes read: a line is at most 4 + 1 + 20 + 1 + 64 + 1, a site per line
 
@@ -67,7 +69,12 @@ def _order(head: Head) -> str:
 
 
 class Unreadable(Exception):
-    """The head file exists but does not hold ``CHAIN POSITION HASH`` lines."""
+    """The head file exists but does not hold ``CHAIN POSITION HASH`` lines; ``reason`` says
+    why (a message of the catalogue, ``str`` gives it in English)."""
+
+    def __init__(self, reason: Msg) -> None:
+        super().__init__(render(reason.key, reason.params, "en"))
+        self.reason = reason
 
 
 def read(ledger: Path) -> list[Head] | None:
@@ -78,10 +85,10 @@ def read(ledger: Path) -> list[Head] | None:
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise Unreadable(f"cannot read ({exc.strerror})") from exc
+        raise Unreadable(Msg("verify.head.cannot_read", {"why": exc.strerror})) from exc
     heads = _parse(raw)
     if heads is None:
-        raise Unreadable("does not hold a sequence number and a hash")
+        raise Unreadable(Msg("verify.head.malformed"))
     return heads
 
 

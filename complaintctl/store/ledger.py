@@ -41,6 +41,10 @@ MAX_ID = 2**63 - 1  # SQLite's largest integer
 PAGE_SIZE = 8192
 
 
+# ``postgresql://…`` as a Path (which folds ``//``): a server's URL that reached the file ledger
+_URL_PREFIXES = ("postgresql:", "postgres:")
+
+
 def default_path() -> Path:
     """``--db``, else ``$COMPLAINTCTL_DB``, else the per-user data folder (platformdirs)."""
     env = os.environ.get(ENV_DB)
@@ -164,6 +168,8 @@ class Ledger:
     def open(cls, path: Path | str | None = None) -> Ledger:
         """The SQLite ledger at ``path`` (``store/backend.open_ledger`` opens either kind)."""
         path = Path(path).expanduser() if path is not None else default_path()
+        if str(path).startswith(_URL_PREFIXES):  # never a file named after a server's URL
+            raise LedgerUnavailable("ledger.server_url_as_file", path=path)
         read_only = False
         try:
             if path.is_file() and not _writable(path):

@@ -176,6 +176,8 @@ _DIALECT = [
     (re.compile(r"\btemp\.(\w+)"), r"pg_temp.\1"),
     # SQLite's unary + before a column (not through its index): PostgreSQL has none for text
     (re.compile(r"(\b(?:AND|OR|WHERE|NOT)\s+|\()\+(?=[A-Za-z_])"), r"\1"),
+    # the values of a JSON array given as one parameter (as text: the query casts them)
+    (re.compile(r"\bjson_each\("), "json_array_elements_text("),
     # an always-false condition (a table made empty from another's columns)
     (re.compile(r"\bWHERE 0$"), "WHERE false"),
 ]
@@ -252,9 +254,10 @@ class Connection:
 class PostgresLedger(Ledger):
     """A ledger in a PostgreSQL database."""
 
+    # a trigger disabled (ALTER TABLE ... DISABLE TRIGGER) guards no more than a dropped one
     TRIGGERS_SQL = (
         "SELECT tgname AS name FROM pg_trigger "
-        "WHERE tgrelid = 'events'::regclass AND NOT tgisinternal"
+        "WHERE tgrelid = 'events'::regclass AND NOT tgisinternal AND tgenabled <> 'D'"
     )
     HEADS_SQL = "SELECT chain, seq, hash FROM chain_heads ORDER BY chain"
 

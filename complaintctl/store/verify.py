@@ -35,7 +35,8 @@ from pathlib import Path
 from typing import Any
 
 from complaintctl.domain.errors import CalendarError, InvalidInput, LedgerUnavailable
-from complaintctl.domain.messages import Msg
+from complaintctl.domain.labels import EVENT_KINDS
+from complaintctl.domain.messages import Msg, Term, render
 from complaintctl.domain.model import Complaint, advance
 from complaintctl.domain.sites import FIRST, mention
 from complaintctl.domain.timeutil import from_epoch
@@ -63,20 +64,33 @@ _TIME_COLUMNS = frozenset(
 
 @dataclass(frozen=True)
 class Difference:
-    """One thing the log and the tables disagree on."""
+    """One thing the log and the tables disagree on: where (``#12``, or a message of the
+    catalogue such as ``event 812``), the field, and what differs (a message of the catalogue,
+    keys ``verify.diff.*``).  People read it in their language (:attr:`line`); ``str`` and
+    ``--json`` give it in English, the same words whatever ``--lang`` says."""
 
-    where: str
+    where: str | Msg
     field: str
-    message: str
+    said: Msg
     complaint_id: int | None = None
     seq: int | None = None
 
+    @property
+    def line(self) -> Msg:
+        """``event 812 hash: does not match ...`` as a message, for the CLI to render."""
+        return Msg("verify.line", {"where": self.where, "field": self.field, "said": self.said})
+
+    @property
+    def message(self) -> str:
+        return render(self.said.key, self.said.params, "en")
+
     def __str__(self) -> str:
-        return f"{self.where} {self.field}: {self.message}"
+        return render(self.line.key, self.line.params, "en")
 
     def to_json(self) -> dict[str, Any]:
+        where = self.where
         return {
-            "where": self.where,
+            "where": where if isinstance(where, str) else render(where.key, where.params, "en"),
             "complaint_id": self.complaint_id,
             "seq": self.seq,
             "field": self.field,
@@ -140,9 +154,9 @@ class Report:
 
     def add(
         self,
-        where: str,
+        where: str | Msg,
         name: str,
-        message: str,
+        message: Msg,
         *,
         complaint_id: int | None = None,
         seq: int | None = None,
@@ -150,10 +164,10 @@ class Report:
         self.differences.append(Difference(where, name, message, complaint_id, seq))
 
 
-def _fmt(column: str, value: Any) -> str:
+def _fmt(column: str, value: Any) -> str | Msg:
     """A value as people read it: times in local time, nothing as ``nothing``."""
     if value is None:
-        return "nothing"
+        return Msg("verify.value.nothing")
     if column in _TIME_COLUMNS and isinstance(value, int) and not isinstance(value, bool):
         try:
             moment = from_epoch(value)
@@ -166,13 +180,26 @@ def _fmt(column: str, value: Any) -> str:
     return str(value) if isinstance(value, int) else repr(value)
 
 
-def _gap(seconds: int) -> str:
+def _gap(seconds: int) -> Msg:
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
     minutes = rest // 60
     if days:
-        return f"{days} d {hours} h"
-    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
+        return Msg("verify.gap.days", {"days": days, "hours": hours})
+    if hours:
+        return Msg("verify.gap.hours", {"hours": hours, "minutes": minutes})
+    return Msg("verify.gap.minutes", {"minutes": minutes})
+
+
+def _kind(kind: Any) -> Term:
+    """An event's kind: its code in English (as ``--json`` has always said it), its label in
+    Chinese."""
+    return Term(str(kind), EVENT_KINDS.get(str(kind), (str(kind),))[0])
+
+
+def _event(seq: int | str) -> Msg:
+    """``event 812`` (or ``event 3..5``) where a difference is."""
+    return Msg("verify.where.event", {"seq": seq})
 
 
 def check_anchor(anchor: str) -> str:
@@ -184,13 +211,13 @@ def check_anchor(anchor: str) -> str:
 
 
 # -- the checks -----------------------------------------------------------------------------
-def recorded_head(ledger: Path) -> list[Head] | str | None:
+def recorded_head(ledger: Path) -> list[Head] | Msg | None:
     """The head file of ``ledger`` (read before the snapshot is taken: every event it names
     was committed before), the reason it cannot be read, or None when there is none."""
     try:
         return head_file.read(ledger)
     except head_file.Unreadable as exc:
-        return str(exc)
+        return exc.reason
 
 
 def verify_ledger(ledger: Any, anchors: Sequence[str] = ()) -> Report:
@@ -210,7 +237,7 @@ def verify_ledger(ledger: Any, anchors: Sequence[str] = ()) -> Report:
 def verify(
     conn: sqlite3.Connection,
     anchors: Sequence[str] = (),
-    recorded: list[Head] | str | None = None,
+    recorded: list[Head] | Msg | None = None,
     *,
     triggers_sql: str = Ledger.TRIGGERS_SQL,
     heads_sql: str | None = None,
@@ -229,7 +256,7 @@ def verify(
         _check_head(recorded, report, conn)
         if heads_sql is not None:
             kept = [Head(int(r[1]), str(r[2]), str(r[0])) for r in _rows(conn, heads_sql)]
-            _check_heads(kept, report, conn, "the chain_heads row", exact=True)
+            _check_heads(kept, report, conn, Msg("verify.source.chain_heads"), exact=True)
         return report
     finally:
         if conn.in_transaction:
@@ -264,12 +291,7 @@ def _verify(conn: sqlite3.Connection, anchors: list[str], triggers_sql: str) -> 
     system.sort(key=lambda e: e["seq"])  # the log's order: the last default_site_set wins
     for anchor in anchors:
         if anchor not in found:
-            report.add(
-                "anchor",
-                anchor[:HEAD_CHARS],
-                "no event in the log has this hash: the log was rewritten before that point, "
-                "or the anchor is from another ledger",
-            )
+            report.add(Msg("verify.where.anchor"), anchor[:HEAD_CHARS], Msg("verify.diff.anchor"))
     _check_complaints(conn, report)
     _check_ledger_tables(conn, system, report, triggers_sql)
     _check_sites(conn, system, report)
@@ -278,14 +300,18 @@ def _verify(conn: sqlite3.Connection, anchors: list[str], triggers_sql: str) -> 
 
 
 def _check_head(
-    recorded: list[Head] | str | None, report: Report, conn: sqlite3.Connection
+    recorded: list[Head] | Msg | None, report: Report, conn: sqlite3.Connection
 ) -> None:
     """The newest event of each chain the head file names must still be in its chain, with
     its hash (a head file written before chains names one event by seq)."""
     if recorded is None:
         return
-    if isinstance(recorded, str):
-        report.add("head file", "head", f"{recorded}: cannot check that no events were removed")
+    if isinstance(recorded, Msg):
+        report.add(
+            Msg("verify.where.head_file"),
+            "head",
+            Msg("verify.diff.head_unreadable", {"why": recorded}),
+        )
         return
     seqs: list[int] = []
     for old in (h for h in recorded if h.chain is None):
@@ -293,21 +319,24 @@ def _check_head(
         row = conn.execute("SELECT hash FROM events WHERE seq = ?", (old.seq,)).fetchone()
         if row is None and old.seq > report.head_seq:
             report.add(
-                f"event {report.head_seq + 1}..{old.seq}",
+                _event(f"{report.head_seq + 1}..{old.seq}"),
                 "seq",
-                f"the head file records event {old.seq} ({old.hash[:HEAD_CHARS]}) but the "
-                f"log ends at event {report.head_seq}: the newest events were removed",
+                Msg(
+                    "verify.diff.head_removed",
+                    {"seq": old.seq, "hash": old.hash[:HEAD_CHARS], "last": report.head_seq},
+                ),
                 seq=report.head_seq + 1,
             )
         elif row is None or row["hash"] != old.hash:
             report.add(
-                f"event {old.seq}",
+                _event(old.seq),
                 "hash",
-                f"differs from the head file's {old.hash[:HEAD_CHARS]}: the log was rewritten "
-                "up to its newest events",
+                Msg("verify.diff.head_rewritten", {"hash": old.hash[:HEAD_CHARS]}),
                 seq=old.seq,
             )
-    seqs += _check_heads([h for h in recorded if h.chain], report, conn, "the head file")
+    seqs += _check_heads(
+        [h for h in recorded if h.chain], report, conn, Msg("verify.source.head_file")
+    )
     report.head_file = max(seqs, default=0)
 
 
@@ -324,7 +353,7 @@ def event_at(conn: sqlite3.Connection, chain: str, position: int) -> tuple[int, 
 
 
 def _check_heads(
-    heads: list[Head], report: Report, conn: sqlite3.Connection, source: str, *, exact: bool = False
+    heads: list[Head], report: Report, conn: sqlite3.Connection, source: Msg, *, exact: bool = False
 ) -> list[int]:
     """Each chain's recorded head (``source``: the head file, at most as new as the log;
     ``chain_heads``, written in the same transaction as the events, ``exact``) against the
@@ -340,33 +369,49 @@ def _check_heads(
             found = event_at(conn, chain, recorded.seq)
         if found is None and recorded.seq > have.position:
             report.add(
-                f"chain {chain} position {have.position + 1}..{recorded.seq}",
+                Msg(
+                    "verify.where.chain_position",
+                    {"chain": chain, "position": f"{have.position + 1}..{recorded.seq}"},
+                ),
                 "chain_seq",
-                f"{source} records position {recorded.seq} ({short}) but the chain ends at "
-                f"position {have.position}: the newest events of {chain} were removed",
+                Msg(
+                    "verify.diff.chain_removed",
+                    {
+                        "source": source,
+                        "position": recorded.seq,
+                        "hash": short,
+                        "last": have.position,
+                        "chain": chain,
+                    },
+                ),
             )
             continue
         if found is not None and found[1] == recorded.hash:
             seqs.append(found[0])
             if exact and have.position > recorded.seq:
                 report.add(
-                    f"chain {chain}",
+                    Msg("verify.where.chain", {"chain": chain}),
                     "chain_seq",
-                    f"{source} records position {recorded.seq} but the chain goes on to "
-                    f"position {have.position}: events added, or the row set back, behind "
-                    "the tool",
+                    Msg(
+                        "verify.diff.chain_behind",
+                        {"source": source, "position": recorded.seq, "last": have.position},
+                    ),
                 )
             continue
         report.add(
-            f"chain {chain} position {recorded.seq}",
+            Msg("verify.where.chain_position", {"chain": chain, "position": recorded.seq}),
             "hash",
-            f"differs from {source}'s {short}: the chain was rewritten up to its newest events",
+            Msg("verify.diff.chain_rewritten", {"source": source, "hash": short}),
             seq=found[0] if found else None,
         )
     if exact:
         named = {h.chain for h in heads}
         for chain in sorted(set(report.chains) - named):
-            report.add(f"chain {chain}", "chain_seq", f"has events but no row in {source}")
+            report.add(
+                Msg("verify.where.chain", {"chain": chain}),
+                "chain_seq",
+                Msg("verify.diff.chain_unrecorded", {"source": source}),
+            )
     return seqs
 
 
@@ -391,7 +436,7 @@ def _check_chain(events: Iterable[dict[str, Any]], report: Report) -> None:
     newest: dict[str, Any] | None = None
     for e in events:
         seq = e["seq"]
-        where = f"event {seq}"
+        where = _event(seq)
         legacy = e["chain"] is None
         chain = FIRST if legacy else str(e["chain"])
         position = seq if legacy else e["chain_seq"]
@@ -403,10 +448,9 @@ def _check_chain(events: Iterable[dict[str, Any]], report: Report) -> None:
             walk.chained = True
             if head.seq > seq:  # an event before chains, after the first site's chain began
                 report.add(
-                    f"event {head.seq}",
+                    _event(head.seq),
                     "chain",
-                    f"has no chain, but comes after event {seq}, the first of chain {chain}: "
-                    "added behind the tool",
+                    Msg("verify.diff.unchained_after", {"seq": seq, "chain": chain}),
                     seq=head.seq,
                 )
         cid = e["complaint_id"]
@@ -414,8 +458,10 @@ def _check_chain(events: Iterable[dict[str, Any]], report: Report) -> None:
             report.add(
                 where,
                 "chain",
-                f"is in chain {chain}, but its complaint {_mention(cid)} is of site "
-                f"{integrity.chain_of(cid)}",
+                Msg(
+                    "verify.diff.wrong_chain",
+                    {"chain": chain, "complaint": _mention(cid), "site": integrity.chain_of(cid)},
+                ),
                 complaint_id=cid,
                 seq=seq,
             )
@@ -426,10 +472,15 @@ def _check_chain(events: Iterable[dict[str, Any]], report: Report) -> None:
                 report.add(
                     where,
                     "recorded_at",
-                    f"recorded at {_fmt('received_at', recorded)}, "
-                    f"{_gap(latest[0] - recorded)} before event {latest[1]} "
-                    f"({_fmt('received_at', latest[0])}) although appended after it: the clock "
-                    "was set back, or the event was inserted later",
+                    Msg(
+                        "verify.diff.recorded_back",
+                        {
+                            "at": _fmt("received_at", recorded),
+                            "gap": _gap(latest[0] - recorded),
+                            "seq": latest[1],
+                            "then": _fmt("received_at", latest[0]),
+                        },
+                    ),
                     complaint_id=cid,
                     seq=seq,
                 )
@@ -439,18 +490,21 @@ def _check_chain(events: Iterable[dict[str, Any]], report: Report) -> None:
         if position != expected:
             missing = f"{expected}" if position == expected + 1 else f"{expected}..{position - 1}"
             report.add(
-                f"chain {chain} position {missing}",
+                Msg("verify.where.chain_position", {"chain": chain, "position": missing}),
                 "chain_seq",
-                f"missing from the log (removed; the next event of the chain is event {seq}, "
-                f"at position {position})",
+                Msg("verify.diff.chain_seq_missing", {"seq": seq, "position": position}),
                 seq=seq,
             )
         elif e["prev_hash"] != head.hash:
-            before = f"event {walk.prev_seq}'s hash" if walk.prev_seq else "the chain's start"
+            before = (
+                Msg("verify.diff.prev_hash", {"seq": walk.prev_seq})
+                if walk.prev_seq
+                else Msg("verify.diff.prev_start")
+            )
             report.add(
                 where,
                 "prev_hash",
-                f"does not link to {before} (an event before it was rewritten)",
+                before,
                 complaint_id=cid,
                 seq=seq,
             )
@@ -463,11 +517,15 @@ def _check_chain(events: Iterable[dict[str, Any]], report: Report) -> None:
         except (TypeError, ValueError):
             recomputed = ""
         if recomputed != e["hash"]:
-            who = f" ({_mention(cid)} {e['kind']})" if cid is not None else ""
+            who = (
+                ""
+                if cid is None
+                else Msg("verify.diff.who", {"id": _mention(cid), "kind": _kind(e["kind"])})
+            )
             report.add(
                 where,
                 "hash",
-                f"does not match the event's content{who}: edited after it was written",
+                Msg("verify.diff.hash", {"who": who}),
                 complaint_id=cid,
                 seq=seq,
             )
@@ -531,8 +589,7 @@ def _check_complaints(conn: sqlite3.Connection, report: Report) -> None:
             Difference(
                 "log",
                 "seq",
-                f"the log ends at event {report.head_seq} but the tables were written by event "
-                f"{last}: events at the end were removed",
+                Msg("verify.diff.tail_removed", {"seq": report.head_seq, "last": last}),
                 None,
                 report.head_seq + 1,
             )
@@ -560,7 +617,10 @@ def _fold(cid: int, events: list[dict[str, Any]], out: list[Difference]) -> Comp
                 Difference(
                     _mention(cid),
                     "events",
-                    f"event {e['seq']} ({e['kind']}) cannot be replayed: {exc}",
+                    Msg(
+                        "verify.diff.replay",
+                        {"seq": e["seq"], "kind": _kind(e["kind"]), "exc": str(exc)},
+                    ),
                     cid,
                     e["seq"],
                 )
@@ -578,26 +638,25 @@ def _compare_row(
 ) -> None:
     where = _mention(cid)
     if actual is None:
-        out.append(
-            Difference(where, "row", "in the log but missing from the complaints table", cid)
-        )
+        out.append(Difference(where, "row", Msg("verify.diff.row_missing"), cid))
         return
     if not logged:
-        out.append(
-            Difference(where, "row", "in the complaints table but never registered in the log", cid)
-        )
+        out.append(Difference(where, "row", Msg("verify.diff.row_unregistered"), cid))
         return
     if state is None:
         return
     for column, value in state.to_row().items():
         if column not in actual:
-            out.append(Difference(where, column, "column missing from the complaints table", cid))
+            out.append(Difference(where, column, Msg("verify.diff.column_missing"), cid))
         elif actual[column] != value or type(actual[column]) is not type(value):
             out.append(
                 Difference(
                     where,
                     column,
-                    f"log says {_fmt(column, value)}, table says {_fmt(column, actual[column])}",
+                    Msg(
+                        "verify.diff.says",
+                        {"log": _fmt(column, value), "table": _fmt(column, actual[column])},
+                    ),
                     cid,
                 )
             )
@@ -628,7 +687,7 @@ def _check_person(
                 Difference(
                     where,
                     "personal",
-                    f"row missing, but the registered event {event['seq']} commits to one",
+                    Msg("verify.diff.personal_missing", {"seq": event["seq"]}),
                     cid,
                     event["seq"],
                 )
@@ -636,46 +695,40 @@ def _check_person(
         return
     stored = [row["name"], row["phone"], row["salt"]]
     if event is None:
-        out.append(
-            Difference(
-                where, "personal", "personal data for a complaint the log never registered", cid
-            )
-        )
+        out.append(Difference(where, "personal", Msg("verify.diff.personal_unregistered"), cid))
     elif row["erased_at"] is not None or stored == [None, None, None]:
         if erased is None:
             out.append(
                 Difference(
                     where,
                     "personal",
-                    "name and phone erased without a personal_data_erased event",
+                    Msg("verify.diff.personal_erased_no_event"),
                     cid,
                 )
             )
         elif stored != [None, None, None]:
-            out.append(
-                Difference(where, "personal", "marked erased but name/phone/salt still stored", cid)
-            )
+            out.append(Difference(where, "personal", Msg("verify.diff.personal_still_stored"), cid))
     elif erased is not None:
         out.append(
             Difference(
                 where,
                 "personal",
-                f"event {erased} erased the personal data but name/phone are stored again",
+                Msg("verify.diff.personal_stored_again", {"seq": erased}),
                 cid,
                 erased,
             )
         )
     elif event["pii"] is None:
-        out.append(
-            Difference(where, "personal", "stored, but the registered event commits to none", cid)
-        )
+        out.append(Difference(where, "personal", Msg("verify.diff.personal_uncommitted"), cid))
     elif _digest(row) != event["pii"]:
         out.append(
             Difference(
                 where,
                 "personal",
-                f"name/phone do not match the digest in the {event['kind']} event {event['seq']}: "
-                "edited after registration",
+                Msg(
+                    "verify.diff.personal_digest",
+                    {"kind": _kind(event["kind"]), "seq": event["seq"]},
+                ),
                 cid,
                 event["seq"],
             )
@@ -712,25 +765,28 @@ def _check_ledger_tables(
                 notice_seq[str(data["sha256"])] = e["seq"]
         except (ValueError, KeyError, TypeError):
             report.add(
-                f"event {e['seq']}", "data", f"{e['kind']} event is not readable", seq=e["seq"]
+                _event(e["seq"]),
+                "data",
+                Msg("verify.diff.data_unreadable", {"kind": e["kind"]}),
+                seq=e["seq"],
             )
     for row in _rows(conn, "SELECT version, sha256, text FROM policies ORDER BY version"):
-        where = f"policy v{row['version']}"
+        where = Msg("verify.where.policy", {"version": row["version"]})
         seq_hash = loaded.pop(int(row["version"]), None)
         if seq_hash is None:
-            report.add(where, "text", "stored without a policy_loaded event")
+            report.add(where, "text", Msg("verify.diff.policy_no_event"))
         elif _sha256(row["text"]) != seq_hash[1] or row["sha256"] != seq_hash[1]:
             report.add(
                 where,
                 "text",
-                f"does not match the policy_loaded event {seq_hash[0]}: edited after it was loaded",
+                Msg("verify.diff.policy_edited", {"seq": seq_hash[0]}),
                 seq=seq_hash[0],
             )
     for version, (seq, _) in sorted(loaded.items()):
         report.add(
-            f"policy v{version}",
+            Msg("verify.where.policy", {"version": version}),
             "row",
-            f"loaded by event {seq} but missing from the table",
+            Msg("verify.diff.policy_missing", {"seq": seq}),
             seq=seq,
         )
     # a notice loaded in two centres' ledgers is one row once both are in one server
@@ -742,23 +798,24 @@ def _check_ledger_tables(
         stored[digest] += 1
         if stored[digest] > notices[digest]:
             report.add(
-                f"notice {row['id']} ({row['year']})",
+                Msg("verify.where.notice_row", {"id": row["id"], "year": row["year"]}),
                 "text",
-                "matches no calendar_loaded event: edited after it was loaded, or added by hand",
+                Msg("verify.diff.notice_edited"),
             )
     for digest, count in sorted(notices.items()):
         if count > 0 and not stored[digest]:
             report.add(
-                "notice",
+                Msg("verify.where.notice"),
                 "row",
-                f"the calendar_loaded event {notice_seq[digest]} names a notice missing from "
-                "the table",
+                Msg("verify.diff.notice_missing", {"seq": notice_seq[digest]}),
                 seq=notice_seq[digest],
             )
     present = {r["name"] for r in _rows(conn, triggers_sql)}
     for name in TRIGGERS:
         if name not in present:
-            report.add("ledger", "triggers", f"{name} is missing: events are no longer append-only")
+            report.add(
+                Msg("verify.where.ledger"), "triggers", Msg("verify.diff.trigger", {"name": name})
+            )
 
 
 def _check_sites(conn: sqlite3.Connection, events: list[dict[str, Any]], report: Report) -> None:
@@ -786,27 +843,45 @@ def _check_sites(conn: sqlite3.Connection, events: list[dict[str, Any]], report:
     for row in _rows(conn, "SELECT code, name FROM sites ORDER BY code"):
         seq_name = added.pop(str(row["code"]), None)
         if seq_name is None and row["code"] != FIRST:
-            report.add(f"site {row['code']}", "row", "added without a site_added event")
+            report.add(
+                Msg("verify.where.site", {"site": row["code"]}),
+                "row",
+                Msg("verify.diff.site_no_event"),
+            )
         elif seq_name is not None and seq_name[1] != row["name"]:
             report.add(
-                f"site {row['code']}",
+                Msg("verify.where.site", {"site": row["code"]}),
                 "name",
-                f"does not match the site_added event {seq_name[0]}: edited after it was added",
+                Msg("verify.diff.site_edited", {"seq": seq_name[0]}),
                 seq=seq_name[0],
             )
     for code, (seq, _) in sorted(added.items()):
-        report.add(f"site {code}", "row", f"added by event {seq} but missing", seq=seq)
+        report.add(
+            Msg("verify.where.site", {"site": code}),
+            "row",
+            Msg("verify.diff.site_missing", {"seq": seq}),
+            seq=seq,
+        )
     stored = _rows(conn, "SELECT value FROM settings WHERE key = 'default_site'")
     if not stored or stored[0]["value"] != default:
-        report.add("ledger", "default site", f"not {default}, the site its events chose")
+        report.add(
+            Msg("verify.where.ledger"),
+            "default site",
+            Msg("verify.diff.default_site", {"site": default}),
+        )
     for row in _rows(conn, "SELECT version, site FROM policies ORDER BY version"):
         version = int(row["version"])
         if version in policy_site and policy_site[version] != row["site"]:
             report.add(
-                f"policy v{version}",
+                Msg("verify.where.policy", {"version": version}),
                 "site",
-                f"{row['site'] or 'every site'}, but loaded for "
-                f"{policy_site[version] or 'every site'}",
+                Msg(
+                    "verify.diff.policy_site",
+                    {
+                        "site": row["site"] or Msg("verify.value.every_site"),
+                        "loaded": policy_site[version] or Msg("verify.value.every_site"),
+                    },
+                ),
             )
 
 
@@ -830,43 +905,42 @@ def _check_calendar_cache(conn: sqlite3.Connection, report: Report) -> None:
     version = holidays_version()
     for row in rows:
         key = str(row["key"])
-        where = f"calendar cache {key!r}"
+        where = Msg("verify.where.calendar_cache", {"key": key})
         package, bar, listed = key.partition("|")
         if not bar or not all(part.isdigit() for part in listed.split(",") if part):
-            report.add(where, "key", "is not a cache key (holidays version|notice ids)")
+            report.add(where, "key", Msg("verify.diff.cache_key"))
             continue
         if package != version:
             continue  # another package version's: never read while this one is installed
         ids = [int(part) for part in listed.split(",") if part]
         missing = [str(i) for i in ids if i not in texts]
         if missing:
-            report.add(where, "key", f"names notice(s) {', '.join(missing)}, not in the ledger")
+            report.add(where, "key", Msg("verify.diff.cache_notices", {"ids": missing}))
             continue
         try:
             built = build_calendar(
                 DEFAULT_FIRST_YEAR, DEFAULT_LAST_YEAR, [parse_notice(texts[i]) for i in ids]
             )
         except CalendarError as exc:
-            report.add(where, "key", f"cannot be rebuilt from its notices ({exc})")
+            report.add(where, "key", Msg("verify.diff.cache_rebuild", {"exc": exc}))
             continue
         try:
             cached = WorkCalendar.from_dict(json.loads(row["data"]))
         except (CalendarError, ValueError, TypeError, AttributeError) as exc:
-            report.add(where, "data", f"unreadable ({exc})")
+            report.add(where, "data", Msg("verify.diff.cache_unreadable", {"exc": exc}))
             continue
         if cached == built:
             continue
         span = built.changed_span(cached)
         if span is not None:
             days = span[0].isoformat() + ("" if span[0] == span[1] else f"..{span[1]}")
-            detail = f"working days differ on {days}"
+            detail = Msg("verify.diff.cache_days", {"days": days})
         else:
-            detail = "holiday names, official years or notice references differ"
+            detail = Msg("verify.diff.cache_names")
         report.add(
             where,
             "data",
-            f"does not match the calendar rebuilt from {built.source} and the notices: "
-            f"{detail} (edited behind the tool)",
+            Msg("verify.diff.cache_differs", {"source": built.source, "detail": detail}),
         )
 
 
@@ -876,7 +950,7 @@ def verify_file(
     anchors: Sequence[str] = (),
     *,
     name: Path | None = None,
-    recorded: list[Head] | str | None = None,
+    recorded: list[Head] | Msg | None = None,
 ) -> Report:
     """Open a ledger file read-only (a backup, say) and verify it; errors say ``name``."""
     name = name or path

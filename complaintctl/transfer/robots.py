@@ -32,6 +32,7 @@ from typing import Any, Final
 from urllib.parse import parse_qs, quote_plus, urlsplit, urlunsplit
 
 from complaintctl.domain.errors import InvalidInput
+from complaintctl.domain.messages import Msg, Term
 from complaintctl.reports.robot_text import KINDS, envelope
 
 ENV: Final = "COMPLAINTCTL_NOTIFY"
@@ -41,6 +42,7 @@ _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 # answers that mean "too fast, try again later": WeCom 45009, DingTalk 130101
 _TOO_FAST = {45009, 130101}
 _ANSWER_LIMIT = 65536  # bytes of an answer read
+_KIND_ZH = {"wecom": "企业微信", "dingtalk": "钉钉"}
 
 
 @dataclass(frozen=True)
@@ -55,8 +57,10 @@ class Robot:
     secret: str | None = field(default=None, repr=False)
 
     @property
-    def label(self) -> str:
-        return f"robot {self.number} ({self.kind}, {self.department})"
+    def label(self) -> Msg:
+        """``robot 1 (wecom, 工程部)`` / ``企业微信机器人 1（工程部）``."""
+        kind = Term(self.kind, _KIND_ZH.get(self.kind, self.kind))
+        return Msg("robots.label", {"number": self.number, "kind": kind, "dept": self.department})
 
 
 def notify_path() -> Path:
@@ -167,12 +171,15 @@ class Outcome:
     robot: Robot
     sent: int
     total: int
-    error: str | None = None
+    error: Msg | None = None
 
 
 class _Failed(Exception):
-    def __init__(self, reason: str, *, again: bool) -> None:
-        super().__init__(reason)
+    """Why a message was not delivered (``robots.fail.*``, rendered in the run's language)."""
+
+    def __init__(self, reason: Msg, *, again: bool) -> None:
+        super().__init__(reason.key)
+        self.reason = reason
         self.again = again  # worth retrying
 
 
@@ -199,7 +206,7 @@ class Sender:
         """Send each robot its messages (title, Markdown text), in order, the robots taking
         turns.  A refused message stops its robot only; the outcomes keep the plan's order."""
         sent = [0] * len(plan)
-        errors: list[str | None] = [None] * len(plan)
+        errors: list[Msg | None] = [None] * len(plan)
         active = [i for i, (_, msgs) in enumerate(plan) if msgs]
         while active:
             waits = []
@@ -214,8 +221,10 @@ class Sender:
                     self._send(robot, envelope(robot.kind, title, text))
                     sent[i] += 1
                 except _Failed as exc:
-                    where = f"message {sent[i] + 1} of {len(msgs)}: " if len(msgs) > 1 else ""
-                    errors[i] = f"{where}{exc}"
+                    errors[i] = exc.reason
+                    if len(msgs) > 1:
+                        where = {"i": sent[i] + 1, "n": len(msgs), "reason": exc.reason}
+                        errors[i] = Msg("robots.fail.message", where)
                 if errors[i] is not None or sent[i] == len(msgs):
                     active.remove(i)
             if len(waits) == len(active) and waits:  # every robot must wait: the shortest
@@ -236,7 +245,7 @@ class Sender:
 
     def _send(self, robot: Robot, body: dict[str, Any]) -> None:
         data = json.dumps(body, ensure_ascii=False).encode()
-        reason = ""
+        reason = Msg("robots.fail.other", {"name": ""})
         pause = 0.0  # before the next try: the backoff, or the robot's "too fast" wait
         for attempt in range(self.attempts):
             if pause:
@@ -251,17 +260,22 @@ class Sender:
             except _Failed as exc:
                 if not exc.again:
                     raise
-                reason = str(exc)
+                reason = exc.reason
                 continue
             code = answer.get("errcode")
             if code == 0:
                 return
-            reason = f"errcode {code} ({_scrub(str(answer.get('errmsg', '')), robot)})"
+            errmsg = _scrub(str(answer.get("errmsg", "")), robot)
+            reason = Msg("robots.fail.errcode", {"code": code, "errmsg": errmsg})
             if not isinstance(code, int) or code not in _TOO_FAST:
                 raise _Failed(reason, again=False)
             pause = self.too_fast_wait
-        tries = f"{self.attempts} tries" if self.attempts > 1 else "1 try"
-        raise _Failed(f"{reason}, after {tries}", again=False)
+        tries = "many" if self.attempts > 1 else "one"
+        after = {"reason": reason, "n": self.attempts}
+        raise _Failed(Msg(f"robots.fail.after.{tries}", after), again=False)
+
+    def _timed_out(self) -> Msg:
+        return Msg("robots.fail.timeout", {"seconds": f"{self.timeout:g}"})
 
     def _post(self, robot: Robot, data: bytes) -> dict[str, Any]:
         url = robot.url
@@ -277,24 +291,29 @@ class Sender:
                 raw = response.read(_ANSWER_LIMIT)
         except urllib.error.HTTPError as exc:
             again = exc.code >= 500 or exc.code == 429
-            raise _Failed(f"HTTP {exc.code}", again=again) from None
+            raise _Failed(Msg("robots.fail.http", {"code": exc.code}), again=again) from None
         except TimeoutError:
-            raise _Failed(f"no answer within {self.timeout:g} s", again=True) from None
+            raise _Failed(self._timed_out(), again=True) from None
         except urllib.error.URLError as exc:
             cause = exc.reason
             if isinstance(cause, TimeoutError):
-                raise _Failed(f"no answer within {self.timeout:g} s", again=True) from None
+                raise _Failed(self._timed_out(), again=True) from None
             text = cause.strerror if isinstance(cause, OSError) and cause.strerror else cause
-            raise _Failed(f"cannot connect ({_scrub(str(text), robot)})", again=True) from None
+            why = _scrub(str(text), robot)
+            raise _Failed(Msg("robots.fail.connect", {"why": why}), again=True) from None
         except (http.client.HTTPException, OSError) as exc:
-            what = "connection dropped" if _dropped(exc) else type(exc).__name__
+            what = (
+                Msg("robots.fail.dropped")
+                if _dropped(exc)
+                else Msg("robots.fail.other", {"name": type(exc).__name__})
+            )
             raise _Failed(what, again=True) from None
         try:
             answer = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, ValueError):
-            raise _Failed("the answer is not JSON", again=True) from None
+            raise _Failed(Msg("robots.fail.not_json"), again=True) from None
         if not isinstance(answer, dict):
-            raise _Failed("the answer is not a JSON object", again=True)
+            raise _Failed(Msg("robots.fail.not_object"), again=True)
         return answer
 
 

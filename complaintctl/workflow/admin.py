@@ -6,6 +6,7 @@ import hashlib
 import json
 
 from complaintctl.domain.errors import CalendarError
+from complaintctl.domain.messages import Msg
 from complaintctl.domain.model import Event
 from complaintctl.domain.sites import FIRST
 from complaintctl.sla.policy import Policy, parse_policy
@@ -84,9 +85,10 @@ def recompute_all(ledger: Ledger, actor: Actor) -> Outcome:
         return recalculate(ledger, w, actor, f"calendar recomputed ({cal.source})", None)
 
 
-def follow_package(ledger: Ledger, actor: Actor) -> tuple[str, Outcome] | None:
+def follow_package(ledger: Ledger, actor: Actor) -> tuple[Msg, Outcome] | None:
     """After a ``holidays`` upgrade (or downgrade): recompute what the new package changes,
-    once, and drop the old version's cached calendar; None when nothing is to do.
+    once, and drop the old version's cached calendar; None when nothing is to do.  The
+    message names the two versions (``holidays package 0.1 -> 0.2``).
 
     The cached calendar of the previous version is the calendar the deadlines were computed
     under; its difference from the new one is what a recomputation must revisit (all
@@ -102,7 +104,9 @@ def follow_package(ledger: Ledger, actor: Actor) -> tuple[str, Outcome] | None:
         )
         if not rows:
             return None  # another terminal got here first
-        reason = f"holidays package {str(rows[0]['key']).partition('|')[0]} -> {mark[:-1]}"
+        old = str(rows[0]["key"]).partition("|")[0]
+        said = Msg("calendar.package_changed", {"before": old, "after": mark[:-1]})
+        reason = f"holidays package {old} -> {mark[:-1]}"  # the events' data: not translated
         before: WorkCalendar | None
         try:
             before = WorkCalendar.from_dict(json.loads(rows[0]["data"]))
@@ -115,5 +119,5 @@ def follow_package(ledger: Ledger, actor: Actor) -> tuple[str, Outcome] | None:
         )
         span = before.changed_span(after) if before is not None else None
         if before is not None and span is None:
-            return reason, Outcome()
-        return reason, recalculate(ledger, w, actor, reason, span)
+            return said, Outcome()
+        return said, recalculate(ledger, w, actor, reason, span)
