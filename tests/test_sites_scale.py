@@ -22,3 +22,21 @@ def test_a_report_as_of_rebuilds_another_sites_complaints(run):
     now = run.json("report", "--month", "2026-03", "--as-of", "2026-03-31 12:00")
     assert (then["total"], then["pending"], then["timely"]) == (1, 1, 0)
     assert (now["total"], now["pending"], now["timely"]) == (1, 0, 1)
+
+
+@pytest.mark.parametrize(
+    ("values", "joined"),
+    [(("'a'", "NULL", "'b'", "'c'"), "a,b,c"), (("NULL", "NULL"), None), (("''",), "")],
+)
+def test_group_concat_skips_nulls_and_keeps_the_order(db, values, joined):
+    """The monthly report's one aggregate (reports/monthly.py): migration 10 made it linear on
+    PostgreSQL (an array joined at the end), with SQLite's answers."""
+    from complaintctl.store.backend import open_ledger
+
+    rows = " UNION ALL ".join(f"SELECT {i} AS n, {v} AS x" for i, v in enumerate(values))
+    ledger = open_ledger(str(db))
+    try:
+        sql = f"SELECT group_concat(x) FROM (SELECT x FROM ({rows}) AS u ORDER BY n) AS t"
+        assert ledger.query(sql)[0][0] == joined
+    finally:
+        ledger.close()
