@@ -227,7 +227,8 @@ CREATE INDEX complaint_text_terms ON complaint_text USING GIN (to_tsvector('simp
     """
 SELECT 1;
 """,
-    # 10 (issue 21, head office at scale): group_concat in linear time.  Migration 1's
+    # 10 (issue 21, head office at scale): group_concat in linear time, and an index of the
+    # late entries.  Migration 1's
     # aggregate copied the whole text for every row (acc || ',' || value): the monthly report
     # of 76,538 complaints across 10 sites ran for minutes.  Now the values gather in an array
     # (array_append, which the aggregate extends in place) joined once at the end; NULLs are
@@ -241,6 +242,10 @@ DROP AGGREGATE group_concat(TEXT);
 CREATE AGGREGATE group_concat(TEXT) (
     SFUNC = array_append, STYPE = TEXT[], FINALFUNC = group_concat_final
 );
+-- the report's late entries (reports/late_entries.py: recorded_at - at beyond the policy's
+-- window; a window under a minute is read without it): the server read the whole event log
+-- for them, 1.9 s of the report at 7.4 million events.  Only steps typed in late are in it.
+CREATE INDEX events_late ON events ((recorded_at - at)) WHERE recorded_at - at > 60;
 """,
 ]
 

@@ -202,12 +202,14 @@ ALTER TABLE complaints ADD COLUMN unjudged INTEGER NOT NULL DEFAULT 0;
     # store/pg_schema.py); nothing here, FTS5 is the index.  Kept so the numbers stay equal.
     """
 SELECT 1;
-""",    # 9: reserved for i21chain (one hash chain per site); a no-op here so the next is 10.
+""",
+    # 9: reserved for i21chain (one hash chain per site); a no-op here so the next is 10.
     """
 SELECT 1;
 """,
-    # 10 (issue 21): PostgreSQL's group_concat in linear time (store/pg_schema.py); SQLite's
-    # own is.  Kept so the numbers stay equal.
+    # 10 (issue 21): PostgreSQL's group_concat in linear time and its index of late entries
+    # (store/pg_schema.py); SQLite's group_concat is linear already.  Kept so the numbers
+    # stay equal.
     """
 SELECT 1;
 """,
