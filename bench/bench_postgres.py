@@ -15,8 +15,9 @@ On a ledger of several sites the commands of one site take ``--site`` (default: 
 after MAIN).  ``--load copy`` loads the server with bench code instead of ``migrate --to``:
 the same rows by ``COPY`` in one transaction, without ``migrate``'s two verifies, the text
 index (``list --text`` finds nothing there) or its batches of 500 complaints, then
-``ANALYZE`` as autovacuum would; on a million complaints ``migrate --to`` takes most of an
-hour on this machine, the two verifies of 7 million events most of it.  ``--verify`` adds
+``ANALYZE`` as autovacuum would; on a million complaints ``migrate --to`` would take most of
+an hour on the shared test machine by its rate on 20,000 (not run), the two verifies of 7
+million events most of it.  ``--verify`` adds
 ``verify`` to the commands timed.  ``--keep`` leaves the server running (prints how to stop
 it); ``--url`` times an already loaded database instead.
 
