@@ -22,6 +22,13 @@ any N (each batch of 2,000 complaints has its own seeded random stream).
 ``--open K`` leaves K complaints open at the end: 90% the most recent ones, 10% stuck older
 ones.  Without it, only complaints whose history runs past ``--end`` are open.
 
+``--sites N`` spreads the complaints over N sites (项目) ``S01`` .. ``SNN``, added as ``site add``
+adds them (a ``sites`` row and a ``site_added`` event each, before the first complaint): the
+arrivals are dealt to the sites in turn, so each site gets an equal share over the whole
+period, numbered 1.. within the site (keys from ``domain.sites.key``); ``--open K`` then
+leaves K open in each site.  Without it (or with 1) every complaint is in the first site,
+MAIN, as before.
+
 ``--verify`` then re-checks the whole hash chain and refolds a sample of complaints from their
 events with ``apply`` against the stored rows (``complaintctl verify`` checks them all).
 """
@@ -47,6 +54,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
 
+from complaintctl.domain import sites  # noqa: E402
 from complaintctl.domain.model import COLUMNS, Complaint, Event, apply  # noqa: E402
 from complaintctl.domain.sites import FIRST, STRIDE, site_of  # noqa: E402
 from complaintctl.domain.timeutil import CST, from_epoch, parse_time, to_epoch  # noqa: E402
@@ -244,7 +252,8 @@ class Generator:
 
     def complaint(self, cid: int, received: int) -> Record:
         """One complaint: its events (at, kind, by, canonical data, pii), final row, personal."""
-        steps = self.plan(cid, received, cid >= self.first_open or cid in self.older_open)
+        number = sites.number_of(cid)  # the open ones are picked by number within a site
+        steps = self.plan(cid, received, number >= self.first_open or number in self.older_open)
         canonical = integrity.canonical
         history: list[tuple[Any, ...]] = []
         state: Complaint | None = None
@@ -577,6 +586,30 @@ _COMPLAINT_SQL = (
 _STATUS = _NAMES.index("status")
 
 
+def _add_sites(
+    conn: Any, codes: list[str], at: int, seq: int, heads: dict[str, tuple[int, str]]
+) -> int:
+    """Each site's row and ``site_added`` event, as ``workflow.sites.add_site`` writes them
+    (recorded at ``at``, before the first complaint), on the first site's chain as the
+    ledger's own events are (store/chain.py); the log's seq after them."""
+    for code in codes:
+        name = f"{code}项目"
+        conn.execute("INSERT INTO sites (code, name, added_at) VALUES (?, ?, ?)", (code, name, at))
+        text = integrity.canonical({"code": code, "name": name})
+        seq += 1
+        position, prev = heads.get(FIRST) or (0, integrity.GENESIS)
+        position += 1
+        digest = integrity.chained_hash(
+            prev, position, None, "site_added", at, at, "总部", text, None
+        )
+        conn.execute(
+            _EVENT_SQL,
+            (seq, None, "site_added", at, at, "总部", text, None, prev, digest, FIRST, position),
+        )
+        heads[FIRST] = (position, digest)
+    return seq
+
+
 def _months_before(end: datetime, months: int) -> datetime:
     year, month = divmod(end.year * 12 + end.month - 1 - months, 12)
     return end.replace(year=year, month=month + 1, day=min(end.day, 28))
@@ -596,30 +629,48 @@ _LAST_SEQ = _NAMES.index("last_seq")
 _WORKER: Generator | None = None  # set before forking the pool; workers inherit it
 
 
-def _work(task: tuple[int, int, list[int]]) -> tuple[int, list[Record]]:
+Task = tuple[int, list[int], list[int]]  # (batch index, complaint keys, receipt instants)
+
+
+def _work(task: Task) -> tuple[list[int], list[Record]]:
     """One batch of complaints: plans, event data and states (seq filled in later)."""
-    index, first_cid, receipts = task
+    index, cids, receipts = task
     gen = _WORKER
     assert gen is not None
     gen.rng = random.Random(f"{gen.seed}:{index}")
-    return first_cid, [gen.complaint(first_cid + i, r) for i, r in enumerate(receipts)]
+    return cids, [gen.complaint(cid, r) for cid, r in zip(cids, receipts, strict=True)]
 
 
-def _tasks(receipts: Iterator[int], size: int) -> Iterator[tuple[int, int, list[int]]]:
+def site_codes(count: int) -> list[str]:
+    """The sites of ``--sites count``: MAIN alone for 1, else S01, S02, ..."""
+    if count <= 1:
+        return [sites.FIRST]
+    width = max(2, len(str(count)))
+    if width > 3:
+        raise SystemExit(f"--sites {count}: at most 999")
+    return [f"S{n:0{width}d}" for n in range(1, count + 1)]
+
+
+def _tasks(receipts: Iterator[int], size: int, codes: list[str]) -> Iterator[Task]:
+    """Batches of ``size`` arrivals, dealt to the sites in turn: the k-th arrival (from 0)
+    goes to site ``k % len(codes)`` as its number ``k // len(codes) + 1``."""
+    cids: list[int] = []
     batch: list[int] = []
-    index, first = 0, 1
-    for received in receipts:
+    index = 0
+    for k, received in enumerate(receipts):
+        number, which = divmod(k, len(codes))
+        cids.append(sites.key(codes[which], number + 1))
         batch.append(received)
         if len(batch) == size:
-            yield index, first, batch
-            index, first, batch = index + 1, first + size, []
+            yield index, cids, batch
+            index, cids, batch = index + 1, [], []
     if batch:
-        yield index, first, batch
+        yield index, cids, batch
 
 
 def _windowed(
-    pool: Any, tasks: Iterator[tuple[int, int, list[int]]], window: int
-) -> Iterator[tuple[int, list[Record]]]:
+    pool: Any, tasks: Iterator[Task], window: int
+) -> Iterator[tuple[list[int], list[Record]]]:
     """``pool.imap`` with at most ``window`` batches in flight (imap runs ahead unbounded)."""
     pending: deque[Any] = deque()
     for task in tasks:
@@ -642,6 +693,7 @@ def generate(
     workers: int = 0,
     cache_mb: int = 32,
     progress: bool = True,
+    site_count: int = 1,
 ) -> Stats:
     """Write ``complaints`` complaints with their histories into a new ledger at ``path``.
 
@@ -660,7 +712,9 @@ def generate(
     conn.execute("PRAGMA synchronous = OFF")  # a bench artefact: rebuilt, never repaired
     conn.execute(f"PRAGMA cache_size = -{cache_mb * 1024}")
     gen = Generator(ledger, ledger.policy(), seed, end_epoch)  # builds and caches the calendar
-    gen.first_open, gen.older_open = _pick_open(gen.rng, complaints, open_count or 0)
+    codes = site_codes(site_count)
+    per_site = -(-complaints // len(codes))  # the first sites get one more when uneven
+    gen.first_open, gen.older_open = _pick_open(gen.rng, per_site, open_count or 0)
     stats = Stats(end=end.isoformat(), first_month=f"{start:%Y-%m}", last_month=f"{end:%Y-%m}")
     receipts = gen.arrivals(complaints, to_epoch(start), end_epoch)
 
@@ -709,23 +763,27 @@ def generate(
 
     with contextlib.ExitStack() as stack:
         _WORKER = gen
-        batches: Iterator[tuple[int, list[Record]]]
+        batches: Iterator[tuple[list[int], list[Record]]]
+        tasks = _tasks(receipts, 2000, codes)
         if workers > 0:
             pool = stack.enter_context(multiprocessing.get_context("fork").Pool(workers))
-            batches = _windowed(pool, _tasks(receipts, 2000), 2 * workers + 1)
+            batches = _windowed(pool, tasks, 2 * workers + 1)
         else:
-            batches = map(_work, _tasks(receipts, 2000))
+            batches = map(_work, tasks)
         conn.execute("BEGIN IMMEDIATE")
         try:
+            if len(codes) > 1:  # the sites first, as `site add` adds them
+                seq = _add_sites(conn, codes, to_epoch(start) - DAY, seq, heads)
+                stats.events += seq
             committed = 0
-            for first_cid, batch in batches:
-                first_at = batch[0][0][0][0]
+            for cids, batch in batches:
+                first_at, first_cid = batch[0][0][0][0], cids[0]
                 while heap and (heap[0][0], heap[0][1]) < (first_at, first_cid):
                     emit(*heapq.heappop(heap))
-                for cid, record in enumerate(batch, first_cid):
+                for cid, record in zip(cids, batch, strict=True):
                     records[cid] = record
                     heapq.heappush(heap, (record[0][0][0], cid, 0))
-                stats.complaints = first_cid + len(batch) - 1
+                stats.complaints += len(batch)
                 if len(events) >= 20_000:
                     flush()
                 if done - committed >= chunk:
@@ -786,8 +844,8 @@ def verify(path: Path, sample: int = 2000, seed: int = 1) -> tuple[int, int]:
         assert digest == expect, f"event {seq}: hash mismatch"
         heads[chain] = (position, digest)
         count += 1
-    top = ledger.conn.execute("SELECT max(id) FROM complaints").fetchone()[0] or 0
-    ids = random.Random(seed).sample(range(1, top + 1), min(sample, top))
+    keys = [int(r[0]) for r in ledger.conn.execute("SELECT id FROM complaints ORDER BY id")]
+    ids = random.Random(seed).sample(keys, min(sample, len(keys)))  # keys: by site (--sites)
     for cid in ids:
         state: Complaint | None = None
         for event in ledger.events(cid):
@@ -811,6 +869,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--months", type=int, default=12)
     parser.add_argument("--end", help="last receipt time (local), default now")
     parser.add_argument("--seed", type=int, default=8)
+    parser.add_argument(
+        "--sites", type=int, default=1, help="spread over N sites S01.. (1: all in MAIN)"
+    )
     parser.add_argument("--chunk", type=int, default=50_000, help="complaints per transaction")
     parser.add_argument(
         "--workers",
@@ -839,6 +900,7 @@ def main(argv: list[str] | None = None) -> None:
             seed=args.seed,
             chunk=args.chunk,
             workers=args.workers,
+            site_count=args.sites,
         )
     except BaseException:
         for extra in ("", "-wal", "-shm"):
@@ -851,6 +913,7 @@ def main(argv: list[str] | None = None) -> None:
         "seed": args.seed,
         "open_requested": args.open,
         "workers": args.workers,
+        "sites": site_codes(args.sites),
     }
     Path(f"{path}.json").write_text(json.dumps(meta, indent=1) + "\n")
     print(

@@ -286,7 +286,9 @@ def find_page(ledger: Ledger, f: Filters, limit: int | None = 50) -> Page:
         pages: list[str] = []
         args: list[Any] = []
         for st in statuses:
-            for nulls, order in (("IS NOT NULL", "next_due, id"), ("IS NULL", "id")):
+            # the same order for no deadline (all NULL): "id" alone let PostgreSQL walk the
+            # primary key through every complaint when none matched (0.9 s at a million)
+            for nulls, order in (("IS NOT NULL", "next_due, id"), ("IS NULL", "next_due, id")):
                 pages.append(
                     f"SELECT id FROM (SELECT id FROM complaints WHERE status = ? "
                     f"AND next_due {nulls}{cond} ORDER BY {order} LIMIT ?) AS page"

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from itertools import groupby
 from typing import Any
 
 from complaintctl.domain.errors import IntegrityFailure, InvalidInput
 from complaintctl.domain.model import COLUMNS
-from complaintctl.domain.sites import FIRST
+from complaintctl.domain.sites import FIRST, site_of
 from complaintctl.store import verify as check
 from complaintctl.store.bulk import EVENT_COLUMNS
 from complaintctl.store.ledger import Ledger, chain_head
@@ -26,8 +27,9 @@ from complaintctl.store.ledger import Ledger, chain_head
 BATCH = 5000  # rows per insert_rows call (COPY on the server)
 CHUNK = 500  # ids per IN (...) list
 PERSONAL = ("complaint_id", "name", "phone", "salt", "erased_at")
-POLICIES = ("version", "loaded_at", "by", "name", "sha256", "text")
+POLICIES = ("version", "loaded_at", "by", "name", "sha256", "text", "site")
 NOTICES = ("id", "year", "reference", "loaded_at", "by", "text")
+SITES = ("code", "name", "added_at")
 
 
 @dataclass
@@ -116,10 +118,16 @@ def copy_ledger(source: Ledger, target: Ledger) -> Copied:
                 chunk,
             )
             target.insert_rows("personal", PERSONAL, [tuple(r) for r in people])
-            if start == 0:  # a new copy: none indexed yet
-                target.index_text_range(chunk[0], chunk[-1])
+            if start == 0:  # a new copy: none indexed yet; a range within one site (the
+                # keys of two sites lie 10**9 and more apart: domain/sites.py)
+                for _, keys in groupby(chunk, site_of):
+                    run = list(keys)
+                    target.index_text_range(run[0], run[-1])
             else:
                 target.index_text(list(chunk))
+        _missing(src, target, "sites", SITES, "code")  # each added by a site_added event
+        default = src.execute("SELECT value FROM settings WHERE key = 'default_site'").fetchone()
+        dst.execute("UPDATE settings SET value = ? WHERE key = 'default_site'", (default[0],))
         policies = _missing(src, target, "policies", POLICIES, "version")
         notices = _missing(src, target, "notices", NOTICES, "id")
     return Copied(events, len(ids), policies, notices, before, verified(target))

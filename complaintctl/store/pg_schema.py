@@ -241,6 +241,26 @@ UPDATE chain_heads SET chain = 'MAIN' WHERE chain = 'default';
 INSERT INTO chain_heads (chain, seq, hash)
     SELECT code, 0, '{GENESIS}' FROM sites ON CONFLICT (chain) DO NOTHING;
 """,
+    # 10 (issue 21, head office at scale): group_concat in linear time, and an index of the
+    # late entries.  Migration 1's aggregate copied the whole text for every row
+    # (acc || ',' || value): the monthly report of 76,538 complaints across 10 sites ran for
+    # minutes.  Now the values gather in an array
+    # (array_append, which the aggregate extends in place) joined once at the end; NULLs are
+    # skipped and a group of only NULLs gives NULL, as before and as in SQLite.
+    """
+CREATE FUNCTION group_concat_final(acc TEXT[]) RETURNS TEXT
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN CASE WHEN cardinality(array_remove(acc, NULL)) = 0 THEN NULL
+        ELSE array_to_string(acc, ',') END;
+DROP AGGREGATE group_concat(TEXT);
+CREATE AGGREGATE group_concat(TEXT) (
+    SFUNC = array_append, STYPE = TEXT[], FINALFUNC = group_concat_final
+);
+-- the report's late entries (reports/late_entries.py: recorded_at - at beyond the policy's
+-- window; a window under a minute is read without it): the server read the whole event log
+-- for them, 1.9 s of the report at 7.4 million events.  Only steps typed in late are in it.
+CREATE INDEX events_late ON events ((recorded_at - at)) WHERE recorded_at - at > 60;
+""",
 ]
 
 # After every migration, as the owner: what the application role may do.  Events: read and

@@ -180,6 +180,9 @@ _DIALECT = [
     (re.compile(r"\bjson_each\("), "json_array_elements_text("),
     # an always-false condition (a table made empty from another's columns)
     (re.compile(r"\bWHERE 0$"), "WHERE false"),
+    # SQLite's INTEGER holds 64 bits, PostgreSQL's 32: a temporary table of complaint keys
+    # (reports/asof.py; a site's keys pass 2**31, domain/sites.py)
+    (re.compile(r"\bINTEGER PRIMARY KEY\b"), "BIGINT PRIMARY KEY"),
 ]
 
 
