@@ -248,18 +248,18 @@ INSERT INTO chain_heads (chain, seq, hash)
     # (array_append, which the aggregate extends in place) joined once at the end; NULLs are
     # skipped and a group of only NULLs gives NULL, as before and as in SQLite.
     """
-CREATE FUNCTION group_concat_final(acc TEXT[]) RETURNS TEXT
+CREATE OR REPLACE FUNCTION group_concat_final(acc TEXT[]) RETURNS TEXT
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     RETURN CASE WHEN cardinality(array_remove(acc, NULL)) = 0 THEN NULL
         ELSE array_to_string(acc, ',') END;
-DROP AGGREGATE group_concat(TEXT);
+DROP AGGREGATE IF EXISTS group_concat(TEXT);
 CREATE AGGREGATE group_concat(TEXT) (
     SFUNC = array_append, STYPE = TEXT[], FINALFUNC = group_concat_final
 );
 -- the report's late entries (reports/late_entries.py: recorded_at - at beyond the policy's
 -- window; a window under a minute is read without it): the server read the whole event log
 -- for them, 1.9 s of the report at 7.4 million events.  Only steps typed in late are in it.
-CREATE INDEX events_late ON events ((recorded_at - at)) WHERE recorded_at - at > 60;
+CREATE INDEX IF NOT EXISTS events_late ON events ((recorded_at - at)) WHERE recorded_at - at > 60;
 """,
 ]
 
