@@ -243,7 +243,7 @@ def test_dry_run_reports_and_writes_nothing(run, db, tmp_path):
     assert result.exit_code == 2
     assert result.stdout == (
         "r.csv:第 3 行：列「回访结果」“满意”：须先有处理结果（「处理结果」）\n"
-        "r.csv:4: 与第 2 行重复；未导入\n"
+        "r.csv:第 4 行：与第 2 行重复；未导入\n"
         "试运行：r.csv 中 2 条投诉可导入；0 条已存在；1 行与前面的行重复；1 行有误；跳过 1 行空行；"
         "未写入任何内容\n"
     )

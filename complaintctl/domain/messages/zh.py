@@ -261,7 +261,7 @@ MESSAGES: dict[str, str] = {
     "import.problem.blank": "列「{column}」：{reason}",
     "import.problem.sep": "；",
     "import.refused": "complaintctl：import：{file} 中 {bad}有误；未导入任何内容（请改正，或用 --skip-invalid 导入其余 {good}）",
-    "import.repeats": "{label}:{row}: 与第 {earlier} 行重复；未导入",
+    "import.repeats": "{label}:第 {row} 行：与第 {earlier} 行重复；未导入",
     "import.summary.bad": "{rows}有误",
     "import.summary.bad_rejected": "{rows}有误未导入，见 {file}",
     "import.summary.dry_run": "试运行：{name} 中 {count}可导入",
