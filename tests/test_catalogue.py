@@ -30,7 +30,7 @@ EXCEPTIONS = {
     if isinstance(value, type) and issubclass(value, errors.ComplaintError)
 }
 # Functions whose first string argument (after ctx) is a key of the catalogue.
-KEYED = {"Msg": 0, "text": 0, "render": 0, "say": 1, "line": 1}
+KEYED = {"Msg": 0, "text": 0, "render": 0, "say": 1, "line": 1, "Bad": 0}
 TZ = ZoneInfo("Asia/Shanghai")
 
 
@@ -204,10 +204,7 @@ FSTRINGS_ALLOWED = {
 # English sentences built in f-strings not yet moved (issue 15, what is left): the reasons of
 # a bad row of an import (transfer/rows.py, sheets.py; their plain-string reasons too, which
 # this check does not see), in English under either language.
-FSTRINGS_LEFT = {
-    "transfer/rows.py": 5,
-    "transfer/sheets.py": 5,
-}
+FSTRINGS_LEFT: dict[str, int] = {}
 _WORDS = re.compile(r"[A-Za-z]{2,}[ ,;:'()]+[A-Za-z]{2,}[ ,;:'()]+[A-Za-z]{2,}")
 _SQL = re.compile(
     r"\b(SELECT|INSERT|UPDATE|DELETE|FROM|WHERE|AND|IN|CASE|WHEN|THEN|CAST|IS NULL|ORDER BY|LIMIT)\b"

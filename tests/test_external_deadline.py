@@ -71,8 +71,8 @@ def test_a_deadline_neither_a_moment_nor_a_duration_is_a_bad_row(run, tmp_path):
     result = run("import", str(sheet), "--map", "事发地址=unit")
     assert result.exit_code == 2
     assert result.stderr.splitlines()[0] == (
-        "bad.csv:2: 办结时限 '三天内': cannot read '三天内' as a date; use e.g. 2026-03-05 14:30; "
-        "or a duration such as 3个工作日, 5天, 24小时"
+        "bad.csv:第 2 行：列「办结时限」“三天内”：无法把“三天内”读作日期；请写成如 2026-03-05 14:30；"
+        "也可写时长，如 3个工作日、5天、24小时"
     )
 
 

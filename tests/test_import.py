@@ -193,27 +193,31 @@ def test_bad_rows_refuse_the_whole_file(run, db, tmp_path):
     assert result.exit_code == 2
     assert result.stdout == ""
     lines = result.stderr.splitlines()
-    assert lines[0] == "bad.csv:3: 受理时间 '': must not be empty"
+    assert lines[0] == "bad.csv:3: column '受理时间': must not be empty"
     assert lines[1] == (
-        "bad.csv:4: 联系电话 '138****4567': not a phone number (10 digits given); use a mobile "
+        "bad.csv:4: column '联系电话' '138****4567': not a phone number (10 digits given); use a mobile "
         "(11 digits, 13812345678) or a landline (021-12345678)"
     )
     assert lines[2].startswith(
-        "bad.csv:5: 投诉类别 '电梯类': unknown value '电梯类' (accepted: 服务态度, "
+        "bad.csv:5: column '投诉类别' '电梯类': unknown value '电梯类' (accepted: 服务态度, "
     )
     assert (
-        "其他); 严重程度 '特大': unknown value '特大' (accepted: minor, moderate, major); "
+        "其他); column '严重程度' '特大': unknown value '特大' (accepted: minor, moderate, major); "
         in lines[2]
     )
     assert lines[2].endswith(
-        "; 完成时间 '2026-03-02 09:00': 2026-03-02 09:00 is before the complaint was received "
+        "; column '完成时间' '2026-03-02 09:00': 2026-03-02 09:00 is before the complaint was received "
         "(2026-03-03 10:00)"
     )
-    assert lines[3] == "bad.csv:6: 受理时间 '2030-01-01 10:00': 2030-01-01 10:00 is in the future"
+    assert lines[3] == (
+        "bad.csv:6: column '受理时间' '2030-01-01 10:00': 2030-01-01 10:00 is in the future"
+    )
     # (a result without its time is handled at an unknown time, issue 16: not a problem)
-    assert lines[4] == "bad.csv:7: 房号 '': must not be empty"
+    assert lines[4] == "bad.csv:7: column '房号': must not be empty"
     # a masked phone of another system's register is withheld, not a problem (issue 16)
-    assert lines[5] == "bad.csv:8: 受理时间 '2026-02-30': no such date or time '2026-02-30'"
+    assert lines[5] == (
+        "bad.csv:8: column '受理时间' '2026-02-30': no such date or time '2026-02-30'"
+    )
     assert lines[6] == (
         "complaintctl: import: 6 bad rows in bad.csv; nothing imported (fix them, or "
         "--skip-invalid imports the 1 good row)"
@@ -238,8 +242,8 @@ def test_dry_run_reports_and_writes_nothing(run, db, tmp_path):
     result = run("import", str(sheet), "--dry-run")
     assert result.exit_code == 2
     assert result.stdout == (
-        "r.csv:3: 回访结果 '满意': needs a resolution first (处理结果)\n"
-        "r.csv:4: 与第 2 行重复；未导入\n"
+        "r.csv:第 3 行：列「回访结果」“满意”：须先有处理结果（「处理结果」）\n"
+        "r.csv:第 4 行：与第 2 行重复；未导入\n"
         "试运行：r.csv 中 2 条投诉可导入；0 条已存在；1 行与前面的行重复；1 行有误；跳过 1 行空行；"
         "未写入任何内容\n"
     )
@@ -271,9 +275,9 @@ def test_skip_invalid_imports_good_rows_and_writes_rejects(run, tmp_path):
     assert list(csv.reader(raw.decode("utf-8-sig").splitlines(keepends=True))) == [
         ["受理时间", "房号", "投诉内容", "联系电话", "备注", "source_row", "reason"],
         ["2026-03-02 10:00", "1-102", "噪音", "12345", "b", "3",
-         "联系电话 '*****': not a phone number (5 digits given); use a mobile (11 digits, "
-         "13812345678) or a landline (021-12345678)"],
-        ["2026-03-02 12:00", "", "堵塞\n两处", "", "d", "5", "房号 '': must not be empty"],
+         "列「联系电话」“*****”：不是电话号码（给出了 5 位数字）；请用手机号（11 位，13812345678）"
+         "或座机号（021-12345678）"],
+        ["2026-03-02 12:00", "", "堵塞\n两处", "", "d", "5", "列「房号」：不能为空"],
     ]  # fmt: skip
     assert [c["unit"] for c in run.json("list")] == ["1-103", "1-101"]
     assert run.json("show", "2")["phone"] == ""
@@ -365,8 +369,8 @@ def test_urgency_severity_and_steps(run, tmp_path):
     sheet = write_csv(tmp_path / "u.csv", rows)
     result = run("import", str(sheet))
     assert result.stderr.splitlines()[:2] == [
-        "u.csv:4: 处理状态 '已完成': says done, but no resolution is given",
-        "u.csv:5: 是否紧急 '也许': unknown value (accepted: 是/紧急 = major, 否)",
+        "u.csv:第 4 行：列「处理状态」“已完成”：状态为已完成，但没有处理结果",
+        "u.csv:第 5 行：列「是否紧急」“也许”：无法识别（可选：是/紧急 = 重大、否）",
     ]
     run.ok("import", str(sheet), "--skip-invalid")
     one = run.json("show", "1", "--as-of", "2026-03-02 13:00")
@@ -395,12 +399,12 @@ def test_steps_out_of_order_are_bad_rows(run, tmp_path):
     ]  # fmt: skip
     result = run("import", str(write_csv(tmp_path / "o.csv", rows)))
     assert result.stderr.splitlines()[:3] == [
-        "o.csv:2: 派单时间 '2026-03-06 09:00': 2026-03-06 09:00 is after the resolution "
-        "(2026-03-05 18:00); 回访时间 '2026-03-05 17:00': 2026-03-05 17:00 is before the "
-        "resolution (2026-03-05 18:00)",
-        "o.csv:3: 回访时间 '2026-03-06': needs the follow-up verdict (回访结果)",
-        "o.csv:4: 处理部门 '维修部': unknown value '维修部' (accepted: 客服部, 工程部, 保洁部, "
-        "绿化部, 秩序维护部, 财务部)",
+        "o.csv:第 2 行：列「派单时间」“2026-03-06 09:00”：2026-03-06 09:00 晚于办结时间"
+        "（2026-03-05 18:00）；列「回访时间」“2026-03-05 17:00”：2026-03-05 17:00 早于办结时间"
+        "（2026-03-05 18:00）",
+        "o.csv:第 3 行：列「回访时间」“2026-03-06”：须同时填写回访评价（「回访结果」）",
+        "o.csv:第 4 行：列「处理部门」“维修部”：未知的值 “维修部”（可选：客服部、工程部、保洁部、"
+        "绿化部、秩序维护部、财务部）",
     ]
 
 
@@ -487,7 +491,7 @@ def test_a_bad_row_after_thousands_of_good_ones_rolls_everything_back(run, db, t
     result = run("import", str(sheet))
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [
-        "big.csv:2102: 房号 '': must not be empty",
+        "big.csv:2102: column '房号': must not be empty",
         "complaintctl: import: 1 bad row in big.csv; nothing imported (fix them, or "
         "--skip-invalid imports the 2100 good rows)",
     ]

@@ -16,6 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from complaintctl.domain.messages import Msg, render
 from complaintctl.transfer import layout
 from complaintctl.transfer.sheets import Bad, clock, field_for, when
 
@@ -158,10 +159,10 @@ def test_a_duty_book_with_a_cover_and_dates_without_a_year(run, tmp_path):
     result = run("import", str(path))
     assert result.exit_code == 2
     assert result.stderr.splitlines()[0] == (
-        "值班记录本.xlsx [3月]:3: 日期 '3月5日': '3月5日' has no year; give it with --year "
-        "(e.g. --year 2026), or name the sheet or its title with the year (2026年3月); "
-        "完成时间 '3月5日16时00分': '3月5日16时00分' has no year; give it with --year (e.g. "
-        "--year 2026), or name the sheet or its title with the year (2026年3月)"
+        "值班记录本.xlsx [3月]:第 3 行：列「日期」“3月5日”：“3月5日”没有年份；请用 --year 给出"
+        "（如 --year 2026），或在工作表名或标题中写明年份（2026年3月）；列「完成时间」"
+        "“3月5日16时00分”：“3月5日16时00分”没有年份；请用 --year 给出（如 --year 2026），"
+        "或在工作表名或标题中写明年份（2026年3月）"
     )
     assert run.ok("import", str(path), "--year", "2026") == (
         "已从 值班记录本.xlsx 导入 3 条投诉（#1–#3）；0 条已存在；跳过 2 行标题；跳过工作表 封面（无表头）\n"
@@ -256,7 +257,7 @@ def test_our_own_masked_export_is_still_refused(run, register, tmp_path):
     run.ok("export", "-o", str(export))
     result = run("import", str(export))
     assert result.exit_code == 2
-    assert "a masked number (export --with-personal-data to re-import)" in result.stderr
+    assert "号码已打码（要再导入，请用 export --with-personal-data 导出）" in result.stderr
 
 
 # -- the pieces -----------------------------------------------------------------------------
@@ -280,10 +281,15 @@ def test_dates_as_people_write_them(text, year, expected):
 
 
 def test_a_date_without_a_year_needs_one():
-    with pytest.raises(Bad, match=r"'3月5日' has no year; give it with --year"):
+    with pytest.raises(Bad) as no_year:
         when("3月5日")
-    with pytest.raises(Bad, match="no such date or time '2/30'"):
+    assert no_year.value.reason == Msg("import.bad.no_year", {"text": "3月5日"})
+    assert render("import.bad.no_year", {"text": "3月5日"}, "en").startswith(
+        "'3月5日' has no year; give it with --year"
+    )
+    with pytest.raises(Bad) as no_such:
         when("2/30", 2026)
+    assert no_such.value.reason == Msg("import.bad.no_such_date", {"text": "2/30"})
 
 
 @pytest.mark.parametrize("text", ["14时30分", "14点30分", "14:30", "14：30", "14时30分00秒"])

@@ -127,7 +127,7 @@ def test_the_worker_refuses_a_file_with_a_bad_row(run, db, tmp_path, monkeypatch
     result = run("--lang", "en", "import", str(sheet))
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [
-        "big.csv:451: 房号 '': must not be empty",
+        "big.csv:451: column '房号': must not be empty",
         "complaintctl: import: 1 bad row in big.csv; nothing imported (fix them, or "
         "--skip-invalid imports the 599 good rows)",
     ]
@@ -139,7 +139,7 @@ def test_the_worker_refuses_a_file_with_a_bad_row(run, db, tmp_path, monkeypatch
     )
     with (tmp_path / "big.rejects.csv").open(encoding="utf-8-sig") as rejects:
         lines = list(csv.reader(rejects))
-    assert [line[-2:] for line in lines[1:]] == [["451", "房号 '': must not be empty"]]
+    assert [line[-2:] for line in lines[1:]] == [["451", "column '房号': must not be empty"]]
 
 
 def job(path: Path, header: Header, **changes: Any) -> Job:

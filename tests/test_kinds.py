@@ -334,7 +334,7 @@ def test_import_refuses_an_urgent_inquiry(run, tmp_path):
     )
     result = run("import", str(sheet))
     assert result.exit_code != 0
-    assert "only for a repair (报修)" in result.stdout + result.stderr
+    assert "register.csv:第 2 行：列「是否紧急」“是”：只用于报修\n" in result.stderr
     assert run.json("list") == []
 
 

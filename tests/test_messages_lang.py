@@ -105,7 +105,7 @@ def test_import_bad_rows_summary_in_both_languages(run, tmp_path) -> None:  # ty
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [
         "complaintctl：import：未读取的列：备注（用 --map '列名=字段' 读取其中一列）",
-        "台账.csv:3: 房号 '': must not be empty",
+        "台账.csv:第 3 行：列「房号」：不能为空",
         "complaintctl：import：台账.csv 中 1 行有误；未导入任何内容（请改正，或用 --skip-invalid "
         "导入其余 3 行）",
     ]
@@ -113,7 +113,7 @@ def test_import_bad_rows_summary_in_both_languages(run, tmp_path) -> None:  # ty
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [
         "complaintctl: import: ignored columns: 备注 (--map 'COLUMN=field' reads one)",
-        "台账.csv:3: 房号 '': must not be empty",
+        "台账.csv:3: column '房号': must not be empty",
         "complaintctl: import: 1 bad row in 台账.csv; nothing imported (fix them, or "
         "--skip-invalid imports the 3 good rows)",
     ]

@@ -86,7 +86,7 @@ def test_invisible_characters_are_refused_in_handlers_and_imports(run, db, regis
                      encoding="utf-8")  # fmt: skip
     result = run("import", str(sheet))
     assert result.exit_code == 2
-    assert "房号 '1\\u202e01': contains an invisible" in result.stderr  # shown escaped
+    assert "column '房号' '1\\u202e01': contains an invisible" in result.stderr  # escaped
 
 
 @pytest.mark.usefixtures("english")  # the English wording of messages
@@ -102,7 +102,7 @@ def test_phone_numbers_are_never_echoed(run, db, tmp_path):
     result = run("import", str(sheet))
     assert result.exit_code == 2
     assert "8765" not in result.stderr
-    assert "联系电话 '139-****-432': not a phone number (10 digits given)" in result.stderr
+    assert "column '联系电话' '139-****-432': not a phone number (10 digits given)" in result.stderr
 
 
 @pytest.mark.usefixtures("english")  # the English wording of messages

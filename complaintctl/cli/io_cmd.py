@@ -169,7 +169,7 @@ def import_(
         result = import_file(
             ledger, file, who, mapping=columns, sheet=sheet, year=year, default_channel=channel,
             dry_run=dry_run, skip_invalid=skip_invalid, progress=progress,
-            site=site_of(ctx, site),
+            site=site_of(ctx, site), lang=st.lang,
         )  # fmt: skip
     refused = bool(result.bad) and not skip_invalid
     if as_json:
@@ -179,7 +179,7 @@ def import_(
         return
     if result.ignored:
         say(ctx, "import.ignored_columns", columns=result.ignored, err=True)
-    lines = [b.line(result.where(b)) for b in result.bad]
+    lines = [b.line(result.where(b), st.lang) for b in result.bad]
     if dry_run:
         lines += [
             line(ctx, "import.repeats", label=result.label, row=r, earlier=e)

@@ -129,7 +129,7 @@ class Result:
                 {
                     "row": b.row,
                     **({"sheet": b.sheet} if b.sheet is not None else {}),
-                    "problems": [p.__dict__ for p in b.problems],
+                    "problems": [p.to_json() for p in b.problems],
                 }
                 for b in self.bad
             ],
@@ -205,6 +205,7 @@ def import_file(
     skip_invalid: bool = False,
     progress: Progress | None = None,
     site: str = FIRST,
+    lang: str = "zh",
 ) -> Result:
     """Check every row of ``path`` and write the good ones, all or nothing, as complaints
     of ``site`` (issue 21: numbered on from its last).
@@ -220,7 +221,7 @@ def import_file(
     try:
         return _import(
             ledger, path, actor, mapping, sheet, year, channel, dry_run, skip_invalid, progress,
-            site,
+            site, lang,
         )  # fmt: skip
     except csv.Error as exc:  # a field over the csv module's limit, a NUL byte, ...
         raise InvalidInput(
@@ -242,6 +243,7 @@ def _import(
     skip_invalid: bool,
     progress: Progress | None,
     site: str = FIRST,
+    lang: str = "zh",
 ) -> Result:
     parts, skipped = _sheets(path, sheet, mapping or {}, year)
     version = ledger.policy_version(site)
@@ -280,7 +282,7 @@ def _import(
                 if result.bad and not skip_invalid:
                     raise _Refused
                 if result.bad:  # before the commit, so that a folder we cannot write stops it
-                    files = write_rejects(path, result, ledger.path)
+                    files = write_rejects(path, result, ledger.path, lang)
                     result.rejects, result.more_rejects = files[0], files[1:]
         except _Refused:
             result.imported, result.ids = 0, None
@@ -383,7 +385,7 @@ def bulk(ledger: Ledger) -> Iterator[None]:
             gc.enable()
 
 
-def write_rejects(path: Path, result: Result, ledger: Path) -> list[Path]:
+def write_rejects(path: Path, result: Result, ledger: Path, lang: str = "zh") -> list[Path]:
     """The rejected rows as the sheet had them, with their row number and the reasons (UTF-8
     with BOM, so Excel opens it); once fixed, the file can be imported as it is.  One file
     ``<stem>.rejects.csv``, or one per sheet with bad rows (``<stem>.<sheet>.rejects.csv``)
@@ -396,11 +398,14 @@ def write_rejects(path: Path, result: Result, ledger: Path) -> list[Path]:
         part = next((p for p in result.parts if p.sheet == sheet), result.parts[0])
         bad = [b for b in result.bad if b.sheet == sheet]
         name = f"{path.stem}.{sheet}.rejects.csv" if len(sheets) > 1 else f"{path.stem}.rejects.csv"
-        files.append(_write_rejects(path.with_name(name), part.header, bad, ledger))
+        files.append(_write_rejects(path.with_name(name), part.header, bad, ledger, lang))
     return files
 
 
-def _write_rejects(target: Path, header: Header, bad: list[BadRow], ledger: Path) -> Path:
+def _write_rejects(
+    target: Path, header: Header, bad: list[BadRow], ledger: Path, lang: str
+) -> Path:
+    """The bad rows as they were, with their row number and their problems in ``lang``."""
     width = max([len(header.headers), *(len(b.cells) for b in bad)])
     names = header.headers + [""] * (width - len(header.headers))
     with (
@@ -411,5 +416,5 @@ def _write_rejects(target: Path, header: Header, bad: list[BadRow], ledger: Path
         sheet.writerow([*(safe(n) for n in names), "source_row", "reason"])
         for b in bad:
             cells = [*b.cells, *[""] * (width - len(b.cells))]
-            sheet.writerow([*(safe(c) for c in cells), b.row, safe(b.reason)])
+            sheet.writerow([*(safe(c) for c in cells), b.row, safe(b.reason(lang))])
     return target

@@ -20,6 +20,7 @@ from typing import Any
 
 from complaintctl.domain.cells import restore
 from complaintctl.domain.errors import InvalidInput
+from complaintctl.domain.messages import Msg, render
 from complaintctl.domain.model import LEVELS
 from complaintctl.domain.privacy import mask_phone
 from complaintctl.domain.timeutil import CST, EARLIEST, OFFSET, from_epoch, local, to_epoch
@@ -75,13 +76,31 @@ _STATUS_WORDS = {
 @dataclass(frozen=True)
 class Problem:
     row: int
-    column: str
+    column: str  # the sheet's own header
     value: str
-    reason: str
+    reason: Msg  # a message of the catalogue (import.bad.*, or a core error's)
 
-    def text(self) -> str:
+    @property
+    def key(self) -> str:
+        """The reason's key (a core error's own key when its accepted values are added)."""
+        inner = self.reason.params.get("message")
+        return inner.key if self.reason.key == "error.accepted" and inner else self.reason.key
+
+    def text(self, lang: str = "zh") -> str:
+        """``列「联系电话」“138****1234”：不是手机号…`` / ``column '联系电话' '138****1234': …``"""
         shown = self.value if len(self.value) <= MAX_SHOWN else self.value[: MAX_SHOWN - 1] + "…"
-        return f"{self.column} {shown!r}: {self.reason}"
+        key = "import.problem" if shown else "import.problem.blank"
+        return render(key, {"column": self.column, "value": shown, "reason": self.reason}, lang)
+
+    def to_json(self) -> dict[str, Any]:
+        """A stable English reason (and its key) for scripts, whatever the run's language."""
+        return {
+            "row": self.row,
+            "column": self.column,
+            "value": self.value,
+            "reason": render(self.reason.key, self.reason.params, "en"),
+            "reason_key": self.key,
+        }
 
 
 @dataclass
@@ -91,13 +110,16 @@ class BadRow:
     problems: list[Problem]
     sheet: str | None = None  # the sheet, when a workbook's several sheets are imported
 
-    @property
-    def reason(self) -> str:
-        return "; ".join(p.text() for p in self.problems)
+    def reason(self, lang: str = "zh") -> str:
+        """The row's problems in ``lang`` (the rejects file's ``reason`` column)."""
+        sep = render("import.problem.sep", {}, lang)
+        return sep.join(p.text(lang) for p in self.problems)
 
-    def line(self, label: str) -> str:
-        """``投诉记录表.csv:7: 联系电话 '1381234': ... is not a phone number; ...``"""
-        return f"{label}:{self.row}: {self.reason}"
+    def line(self, label: str, lang: str = "zh") -> str:
+        """``登记表.xlsx:第 7 行：列「房号」：不能为空`` / ``登记表.xlsx:7: column '房号': must
+        not be empty``"""
+        params = {"label": label, "row": self.row, "problems": self.reason(lang)}
+        return render("import.bad_row", params, lang)
 
 
 @dataclass(slots=True)
@@ -157,10 +179,13 @@ def source_key(received: int, unit: str, name: str, description: str) -> str:
     return hashlib.sha256(body.encode()).hexdigest()
 
 
-def _reason(exc: InvalidInput) -> str:
-    """A core validation error without its CLI option name (the column is named instead)."""
-    text, prefix = str(exc), f"{exc.field}: "
-    return text[len(prefix) :] if text.startswith(prefix) else text
+def _reason(exc: InvalidInput) -> Msg:
+    """A core validation error's message without its CLI option name (the column is named
+    instead), with its accepted values."""
+    message = Msg(exc.key, exc.params)
+    if exc.accepted:
+        return Msg("error.accepted", {"message": message, "accepted": exc.accepted})
+    return message
 
 
 _EPOCH_DAY = date(1970, 1, 1).toordinal()
@@ -173,7 +198,7 @@ def _moment(day: date, at: time) -> int:
     epoch = (day.toordinal() - _EPOCH_DAY) * 86400 + at.hour * 3600 + at.minute * 60 + at.second
     epoch -= OFFSET
     if epoch < _EARLIEST:
-        raise Bad(f"{local(datetime.combine(day, at, CST))} is before 1992")
+        raise Bad("import.bad.before_1992", moment=local(datetime.combine(day, at, CST)))
     return epoch
 
 
@@ -235,7 +260,7 @@ class RowReader:
     def parse(self, row: int, cells: Sequence[Cell]) -> Record | list[Problem]:
         values: dict[str, Cell] = {}  # the row's non-blank cells by field
         given: dict[str, Any] = {}  # the other fields, converted (only the non-blank ones)
-        unread: list[tuple[str, str]] = []  # (field, why its cell could not be read)
+        unread: list[tuple[str, Msg]] = []  # (field, why its cell could not be read)
         width = len(cells)
         for name, index, convert in self.plan:
             if index >= width:
@@ -248,12 +273,12 @@ class RowReader:
                 try:
                     given[name] = convert(value)
                 except Bad as exc:
-                    unread.append((name, str(exc)))
+                    unread.append((name, exc.reason))
                 except InvalidInput as exc:
                     unread.append((name, _reason(exc)))
         problems: list[Problem] = []
 
-        def fail(name: str, reason: str) -> None:
+        def fail(name: str, reason: Msg) -> None:
             shown = cell_text(values.get(name))
             if name == "phone":  # never echoed (a mistyped number is still somebody's)
                 shown = mask_phone(shown) if shown else shown
@@ -263,7 +288,7 @@ class RowReader:
         known_time = self._known_time
         for name in ("unit", "description"):
             if name not in values:
-                fail(name, "must not be empty")
+                fail(name, Msg("import.bad.empty"))
         for name, reason in unread:
             fail(name, reason)
         get = given.get
@@ -317,7 +342,7 @@ class RowReader:
         return rec
 
     # -- the pieces of a row ------------------------------------------------------------------
-    def _received(self, values: dict[str, Cell], fail: Callable[[str, str], None]) -> int | None:
+    def _received(self, values: dict[str, Cell], fail: Callable[[str, Msg], None]) -> int | None:
         """The receipt: a date (with or without a time) and/or a time-of-day column.  A date
         alone is 00:00 of that day, with ``_known_time`` False (the time is unknown)."""
         day_cell, time_cell = values.get("received_at"), values.get("received_time")
@@ -336,20 +361,20 @@ class RowReader:
                 else:  # a date-time, or a date alone (the time unknown)
                     that = moment.date() if isinstance(moment, datetime) else moment
                     if day is not None and that != day:
-                        raise Bad(f"another day than {self.column('received_at')}")
+                        raise Bad("import.bad.another_day", column=self.column("received_at"))
                     day = that
                     if isinstance(moment, datetime):
                         at = moment.time()
             if day is None:
                 name = "received_at" if "received_at" in self.columns else "received_time"
-                raise Bad("must not be empty" if time_cell is None else "no date given")
+                raise Bad("import.bad.empty" if time_cell is None else "import.bad.no_date")
             self._known_time = at is not None
             epoch = _moment(day, at or time())
             if epoch > self.now + 60:
-                raise Bad(f"{local(from_epoch(epoch))} is in the future")
+                raise Bad("import.bad.future", moment=local(from_epoch(epoch)))
             return epoch
         except Bad as exc:
-            fail(name, str(exc))
+            fail(name, exc.reason)
             return None
 
     def _clock_or_day(self, value: Cell) -> time | datetime | date:
@@ -368,7 +393,7 @@ class RowReader:
         day, at = when(value, self.year)
         epoch = min(_moment(day, time(23, 59)), self.now) if at is None else _moment(day, at)
         if epoch > self.now + 60:
-            raise Bad(f"{local(from_epoch(epoch))} is in the future")
+            raise Bad("import.bad.future", moment=local(from_epoch(epoch)))
         return epoch
 
     def _external_due(self, value: Cell) -> int | Duration:
@@ -382,7 +407,7 @@ class RowReader:
         try:
             return self._exact(value)
         except Bad as exc:
-            raise Bad(f"{exc}; or a duration such as 3个工作日, 5天, 24小时") from exc
+            raise Bad("import.bad.or_a_duration", reason=exc.reason) from exc
 
     def _exact(self, value: Cell) -> int:
         """A deadline or a done mark of an export, as it is (a date alone is 00:00)."""
@@ -410,13 +435,13 @@ class RowReader:
         rec.export_id = given.get("export_id")
         rec.main_export_id = given.get("duplicate_of")
 
-    def _order(self, rec: Record, fail: Callable[[str, str], None]) -> None:
+    def _order(self, rec: Record, fail: Callable[[str, Msg], None]) -> None:
         """Each step after the receipt; assignment, contact and plan not after the
         resolution; the follow-up not before it."""
 
-        def bad(name: str, reason: str, other: int) -> None:
+        def bad(name: str, key: str, other: int) -> None:
             moment = local(from_epoch(getattr(rec, name)))
-            fail(name, f"{moment} is {reason} ({local(from_epoch(other))})")
+            fail(name, Msg(key, {"moment": moment, "other": local(from_epoch(other))}))
 
         done = rec.resolved_at
         for name in STEPS:
@@ -424,29 +449,29 @@ class RowReader:
             if moment is None:
                 continue
             if moment < rec.received:
-                bad(name, "before the complaint was received", rec.received)
+                bad(name, "import.bad.before_receipt", rec.received)
             elif done is not None and name != "followed_up_at" and moment > done:
-                bad(name, "after the resolution", done)
+                bad(name, "import.bad.after_resolution", done)
             elif done is not None and name == "followed_up_at" and moment < done:
-                bad(name, "before the resolution", done)
+                bad(name, "import.bad.before_resolution", done)
 
     def _consistent(
-        self, status: str | None, values: dict[str, Cell], fail: Callable[[str, str], None]
+        self, status: str | None, values: dict[str, Cell], fail: Callable[[str, Msg], None]
     ) -> None:
         """What a resolution, a follow-up or an assignment needs, and what a status column
         claims, must be in the row."""
 
-        for name, other, what in _NEEDS:
+        for name, other, key in _NEEDS:
             if self.own and name == "assigned_at":
                 continue  # an export's dispatch mark: a close from 已登记 marks it too
             if name in values and other not in values:
-                fail(name, f"needs {what} ({self.column(other)})")
+                fail(name, Msg(key, {"column": self.column(other)}))
         if status in OPEN and "resolution" in values:
-            fail("status", "says open, but a resolution is given")
+            fail("status", Msg("import.bad.status_open_resolved"))
         elif status in ("resolved", "closed") and "resolution" not in values:
-            fail("status", "says done, but no resolution is given")
+            fail("status", Msg("import.bad.status_done_unresolved"))
         elif status == "closed" and "satisfaction" not in values:
-            fail("status", "says closed, but no follow-up verdict is given")
+            fail("status", Msg("import.bad.status_closed_no_verdict"))
 
 
 # A deadline written as a duration: 3个工作日, 5 天, 24小时, 30分钟, or 3wd, 24h.
@@ -456,13 +481,13 @@ _LIMIT = re.compile(
     r"^(\d+)\s*(个工作日|工作日|个自然日|自然日|天|日|个小时|小时|分钟|wd|d|h|m)$", re.I
 )
 
-# (a field, the field it needs, what that one is): the cells a row must give together
+# (a field, the field it needs, the reason's key): the cells a row must give together
 _NEEDS = (
-    ("resolved_at", "resolution", "the resolution"),
-    ("satisfaction", "resolution", "a resolution first"),
-    ("followed_up_at", "satisfaction", "the follow-up verdict"),
-    ("handler", "department", "the department"),
-    ("assigned_at", "department", "the department"),
+    ("resolved_at", "resolution", "import.bad.needs_resolution"),
+    ("satisfaction", "resolution", "import.bad.needs_resolution_first"),
+    ("followed_up_at", "satisfaction", "import.bad.needs_verdict"),
+    ("handler", "department", "import.bad.needs_department"),
+    ("assigned_at", "department", "import.bad.needs_department"),
 )
 
 # what workflow.text refuses in any text (control characters, direction overrides)
@@ -497,11 +522,8 @@ def _long(value: Cell) -> str:
 def _phone(value: Cell) -> str:
     text = restore(cell_text(value)).strip()
     if "*" in text:
-        raise Bad("a masked number (export --with-personal-data to re-import)")
-    try:
-        return workflow.phone(text)
-    except InvalidInput as exc:
-        raise Bad(_reason(exc)) from exc
+        raise Bad("import.bad.masked_phone")
+    return workflow.phone(text)  # an InvalidInput: its own message (see RowReader.parse)
 
 
 WITHHELD = "\x00withheld"  # a masked phone of another system's export: stored empty
@@ -518,14 +540,14 @@ def _phone_or_withheld(value: Cell) -> str:
 def _count(value: Cell) -> int:
     text = cell_text(value).strip()
     if not text.isdigit():
-        raise Bad("not a whole number")
+        raise Bad("import.bad.not_a_count")
     return int(text)
 
 
 def _level(value: Cell) -> str:
     text = cell_text(value).strip()
     if text not in LEVELS[1:]:
-        raise Bad(f"unknown escalation level (accepted: {', '.join(str(x) for x in LEVELS[1:])})")
+        raise Bad("import.bad.level", accepted=[str(x) for x in LEVELS[1:]])
     return text
 
 
@@ -536,7 +558,7 @@ def _codes(value: Cell) -> list[str]:
         try:
             found = json.loads(text)
         except ValueError as exc:
-            raise Bad("not a list") from exc
+            raise Bad("import.bad.not_a_list") from exc
         return [str(x) for x in found]
     return [c.strip() for c in re.split(r"[,，、;；]", text) if c.strip()]
 
@@ -552,26 +574,26 @@ def _appointment(value: Cell) -> int:
     return _moment(day, at or time(23, 59))
 
 
-def _kind(rec: Record, get: Callable[[str], Any], fail: Callable[[str, str], None]) -> None:
+def _kind(rec: Record, get: Callable[[str], Any], fail: Callable[[str, Msg], None]) -> None:
     """A record of another kind than a complaint (issue 20): 紧急 marks an emergency repair,
     not a 重大 severity; an appointment belongs to a repair or service request."""
     rec.kind = get("kind") or "complaint"
     if rec.kind == "complaint":
         if get("appointment_at") is not None:
-            fail("appointment_at", "only for a repair or service request (报修, 服务)")
+            fail("appointment_at", Msg("import.bad.appointment_kind"))
         return
     rec.severity = get("severity")
     if get("urgent"):
         if rec.kind == "repair":
             rec.urgent = True
         else:
-            fail("urgent", "only for a repair (报修)")
+            fail("urgent", Msg("import.bad.urgent_kind"))
     agreed = get("appointment_at")
     if agreed is not None:
         if rec.kind not in APPOINTMENT_KINDS:
-            fail("appointment_at", "only for a repair or service request (报修, 服务)")
+            fail("appointment_at", Msg("import.bad.appointment_kind"))
         elif agreed <= rec.received:
-            fail("appointment_at", "not after the time of receipt")
+            fail("appointment_at", Msg("import.bad.appointment_early"))
         else:
             rec.appointment_at = agreed
 
@@ -587,7 +609,7 @@ def _urgent(value: Cell) -> bool:
         return True
     if text in _NO:
         return False
-    raise Bad("unknown value (accepted: 是/紧急 = major, 否)")
+    raise Bad("import.bad.urgent")
 
 
 # A longer verdict's level, by the first of these words it holds (非常不满 before 不满 before
@@ -611,9 +633,7 @@ def _satisfaction(value: Cell) -> tuple[str, str | None]:
         pass
     verdict = next((code for word, code in _LEVEL_WORDS if word in text), None)
     if verdict is None:
-        raise Bad(
-            "unknown verdict (accepted: 非常满意, 满意, 基本满意, 不满意, 非常不满意 or 5..1)"
-        )
+        raise Bad("import.bad.verdict")
     return verdict, _long(text)
 
 
@@ -628,5 +648,5 @@ def _status(value: Cell) -> str:
     """A status code (or "open") from a status column: codes, labels or register words."""
     status = _own_status(value)
     if status == "cancelled":  # not a complaint: leave it out of the sheet (issue 14)
-        raise Bad("an entry cancelled as made in error (已作废) is not imported")
+        raise Bad("import.bad.cancelled")
     return status

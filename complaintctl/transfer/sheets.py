@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from complaintctl.domain.errors import InvalidInput
+from complaintctl.domain.messages import Msg
 from complaintctl.domain.timeutil import _OFFICE, CST, parse_time
 from complaintctl.domain.vocab import MILESTONES
 from complaintctl.transfer import layout
@@ -429,7 +430,12 @@ def _xlsx_cell(cell: Any) -> Cell:
 
 # -- cell values ------------------------------------------------------------------------------
 class Bad(Exception):
-    """One cell's problem (the reason only; the caller knows the row and column)."""
+    """One cell's problem (the reason only, as a message of the catalogue: its key and values;
+    the caller knows the row and column)."""
+
+    def __init__(self, key: str, /, **params: Any) -> None:
+        super().__init__(key)
+        self.reason = Msg(key, params)
 
 
 def cell_text(value: Cell) -> str:
@@ -465,7 +471,7 @@ _EXCEL_EPOCH = datetime(1899, 12, 30)
 def _serial(number: float) -> datetime | date:
     """An Excel serial day number (46086.5 = 2026-03-05 12:00); whole numbers are dates."""
     if not 1 <= number < 2958466:
-        raise Bad(f"{cell_text(number)} is not a date")
+        raise Bad("import.bad.serial_not_a_date", value=cell_text(number))
     days = int(number)
     seconds = round((number - days) * 86400)
     moment = _EXCEL_EPOCH + timedelta(days=days, seconds=seconds)
@@ -488,7 +494,7 @@ def when(value: Cell, year: int | None = None) -> tuple[date, time | None]:
     if isinstance(value, date):
         return value, None
     if isinstance(value, time):
-        raise Bad("a time of day without a date")
+        raise Bad("import.bad.time_without_date")
     if isinstance(value, int | float):
         return when(_serial(float(value)))
     text = cell_text(value).strip()
@@ -500,22 +506,19 @@ def when(value: Cell, year: int | None = None) -> tuple[date, time | None]:
     try:
         moment = parse_time(text, "")
     except InvalidInput as exc:
-        raise Bad(f"cannot read {text!r} as a date; use e.g. 2026-03-05 14:30") from exc
+        raise Bad("import.bad.not_a_date", text=text) from exc
     return moment.date(), moment.time()
 
 
 def _office(text: str, match: re.Match[str], year: int | None) -> tuple[date, time | None]:
     y, mo, d, h, mi, sec = match.groups()
     if y is None and year is None:
-        raise Bad(
-            f"{text.strip()!r} has no year; give it with --year (e.g. --year 2026), or name "
-            "the sheet or its title with the year (2026年3月)"
-        )
+        raise Bad("import.bad.no_year", text=text.strip())
     try:
         day = date(int(y or year or 0), int(mo), int(d))
         return day, None if h is None else time(int(h), int(mi), int(sec or 0))
     except ValueError as exc:
-        raise Bad(f"no such date or time {text.strip()!r}") from exc
+        raise Bad("import.bad.no_such_date", text=text.strip()) from exc
 
 
 def clock(value: Cell, year: int | None = None) -> time | datetime:
@@ -536,10 +539,10 @@ def clock(value: Cell, year: int | None = None) -> time | datetime:
         try:
             return time(int(match.group(1)), int(match.group(2)), int(match.group(3) or 0))
         except ValueError as exc:
-            raise Bad(f"no such time of day {text!r}") from exc
+            raise Bad("import.bad.no_such_time", text=text) from exc
     day, at = when(value, year)
     if at is None:
-        raise Bad(f"{text!r} has no time of day")
+        raise Bad("import.bad.no_time_of_day", text=text)
     return datetime.combine(day, at)
 
 

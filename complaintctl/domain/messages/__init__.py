@@ -109,13 +109,21 @@ class _Formatter(string.Formatter):
 
     def convert_field(self, item: Any, conversion: str | None) -> Any:
         if conversion == "r" and isinstance(item, str):
-            return f"“{item}”" if self.lang == "zh" else repr(item)
+            return f"“{_escaped(item)}”" if self.lang == "zh" else repr(item)
         return super().convert_field(item, conversion)
 
     def format_field(self, item: Any, format_spec: str) -> str:
         if format_spec and isinstance(item, (int, float)):
             return format(item, format_spec)
         return value(item, self.lang)
+
+
+def _escaped(text: str) -> str:
+    """``text`` with what cannot be shown (line breaks, direction overrides, invisible
+    characters) escaped as ``repr`` escapes it, so a quoted value stays one visible line."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def placeholders(template: str) -> set[str]:
