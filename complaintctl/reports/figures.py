@@ -220,16 +220,7 @@ def label(key: str, lang: str) -> str:
     return en if lang == "en" else zh
 
 
-_UNSET = {
-    "severity": ("未分级", "unclassified"),
-    "category": ("未分类", "no category"),
-    "department": ("未派单", "unassigned"),
-    "handler": ("未指定", "no handler"),
-    "channel": ("-", "-"),
-    "location": ("-", "-"),
-    "kind": ("-", "-"),
-    "site": ("-", "-"),
-}
+_UNSET = labels("label.unset.")  # a dimension without a value
 
 
 def value_label(dimension: str, value: str | None, lang: str) -> str:
