@@ -123,7 +123,7 @@ def details(kind: str, data: dict[str, Any], lang: str) -> str:
         if key == "contacted":
             parts.append(_word(key, lang))
         elif key == "time_unknown":
-            zh, en = _UNKNOWN.get(kind, ("时间不详", "time unknown"))
+            zh, en = _UNKNOWN.get(kind, _UNKNOWN["other"])
             parts.append(en if lang == "en" else zh)
         elif key in before:
             old = _value(key, before[key], lang)

@@ -362,6 +362,7 @@ MESSAGES: dict[str, str] = {
     "label.time_unknown.assigned": "time of dispatch unknown",
     "label.time_unknown.resolved": "time handled unknown",
     "label.time_unknown.followed_up": "time of follow-up unknown",
+    "label.time_unknown.other": "time unknown",
     "label.html.title": "Monthly complaint report",
     "label.html.period": "Period",
     "label.html.as_of": "As of",

@@ -362,6 +362,7 @@ MESSAGES: dict[str, str] = {
     "label.time_unknown.assigned": "派单时间不详",
     "label.time_unknown.resolved": "办结时间不详",
     "label.time_unknown.followed_up": "回访时间不详",
+    "label.time_unknown.other": "时间不详",
     "label.html.title": "投诉处理月度报表",
     "label.html.period": "统计期间",
     "label.html.as_of": "统计截至",
