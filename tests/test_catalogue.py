@@ -194,9 +194,7 @@ PAIRS_ALLOWED = {
 # Not yet moved into the catalogue (issue 15, what is left): inline pairs per module.  The test
 # fails when a module holds more than listed here, or a module not listed holds one; lower a
 # count (or drop the module) when its pairs move into messages/zh.py and en.py.
-PAIRS_LEFT = {
-    "reports/html.py": 1,  # a milestone's name (a label), not a sentence
-}
+PAIRS_LEFT: dict[str, int] = {}
 # f-strings with English words that are not sentences for people, and why.
 FSTRINGS_ALLOWED = {
     "cli/lazy.py": "click's own usage errors, in click's words: cli/usage.py translates them",
@@ -316,6 +314,103 @@ def test_the_output_checks_find_a_pair_and_a_sentence() -> None:
     )
     assert [line for line, _ in _language_pairs(tree)] == [1, 2, 4]
     assert _english_fstrings(tree) == [(6, ": ;  of  messages sent")]
+
+
+# -- no table of labels outside the catalogue ------------------------------------------------
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+# Tables of words in both languages that are a file format, not display text, and why.
+LABEL_TABLES_ALLOWED = {
+    "transfer/sheets.py": "the column headers import reads (English field codes and Chinese "
+    "headers of registers and of our own export): a file format",
+    "transfer/exporter.py": "the export's column headers, which import reads back: a file format",
+    "transfer/rows.py": "the words import recognises in a register's cells (input, not display)",
+}
+
+
+def _both_languages(node: ast.AST) -> bool:
+    """A tuple of string constants, one Chinese and one English: ``("编号", "ID")``."""
+    if not isinstance(node, ast.Tuple) or len(node.elts) < 2:
+        return False
+    words = [e.value for e in node.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+    return any(_CJK.search(w) for w in words) and any(
+        re.search(r"[A-Za-z]{2,}", w) and not _CJK.search(w) for w in words
+    )
+
+
+def _label_tables(tree: ast.AST) -> list[tuple[int, str]]:
+    """Tables that hold labels: two or more ``("中文", "English")`` entries of a dict, tuple
+    or list; a dict keyed by ``"zh"`` and ``"en"``; or a dict of three or more English codes
+    to Chinese names (``{"minor": "轻微", ...}``, the English being the code)."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Dict):
+            entries = node.values
+            keys = [k.value if isinstance(k, ast.Constant) else None for k in node.keys]
+            named = [
+                v
+                for k, v in zip(keys, node.values, strict=True)
+                if isinstance(k, str)
+                and re.fullmatch(r"[a-z_]+", k)
+                and isinstance(v, ast.Constant)
+                and isinstance(v.value, str)
+                and _CJK.search(v.value)
+            ]
+            by_language = {"zh", "en"} <= set(keys) or len(named) >= 3
+        elif isinstance(node, (ast.Tuple, ast.List)):
+            entries, by_language = node.elts, False
+        else:
+            continue
+        if by_language or len([e for e in entries if e is not None and _both_languages(e)]) >= 2:
+            found.append((node.lineno, ast.unparse(node)[:60]))
+    return found
+
+
+def test_no_table_of_labels_outside_the_catalogue() -> None:
+    """Column headers, coded values' names and report words live in messages/zh.py and en.py
+    (``label.*``), looked up by key: a translation is one file (issue 15)."""
+    wrong = []
+    for path in _sources():
+        where = str(path.relative_to(PACKAGE))
+        if where in LABEL_TABLES_ALLOWED:
+            continue
+        for line, found in _label_tables(ast.parse(path.read_text(encoding="utf-8"))):
+            wrong.append(f"{where}:{line}: {found}")
+    assert wrong == []
+
+
+def test_the_label_check_finds_a_table() -> None:
+    """The check above is able to fail."""
+    tree = ast.parse(
+        'HEADERS = {"id": ("编号", "ID"), "unit": ("房号/铺位", "Unit")}\n'
+        '_WORDS = {"zh": {"title": "投诉督办"}, "en": {"title": "Complaint digest"}}\n'
+        'COLUMNS = (("total", "计入", "Counted"), ("timely", "及时", "Timely"))\n'
+        'SEVERITY = Enum("--severity", {"minor": "轻微", "moderate": "中度", "major": "重大"})\n'
+        'EXPORTED = {"export_id": ("id", "编号")}\n'
+        'ESCAPE = {"<": "&lt;", ">": "&gt;"}\n'
+        'ALIASES = {"热线": "phone", "tel": "phone", "现场": "visit"}\n'
+    )
+    assert [line for line, _ in _label_tables(tree)] == [1, 2, 3, 4]
+
+
+def test_labels_come_from_the_catalogue_in_both_languages() -> None:
+    from complaintctl.domain.labels import event_term, h, label
+    from complaintctl.reports.figures import label as figure_label
+
+    assert (h("received", "zh"), h("received", "en")) == ("受理时间", "Received")
+    assert (label("status", "resolved", "zh"), label("status", "resolved", "en")) == (
+        "待回访",
+        "resolved",
+    )
+    assert (label("milestone", "respond", "zh"), label("state", "due_soon", "en")) == (
+        "首次联系",
+        "due_soon",
+    )
+    assert event_term("linked") == Term("linked as duplicate", "并单")
+    assert figure_label("respond_rate", "zh") == "首次联系按时率%"
+    for key, value in zh.MESSAGES.items():
+        if key.startswith("label."):
+            assert value and en.MESSAGES[key], key
 
 
 # -- the renderer ----------------------------------------------------------------------------
@@ -518,6 +613,56 @@ def test_every_command_has_help_and_an_example_in_both_languages() -> None:
         for catalogue in (zh.MESSAGES, en.MESSAGES):
             assert f"help.{key}" in catalogue, key
             assert catalogue.get(f"help.{key}.examples", "").startswith("complaintctl"), key
+
+
+def test_help_text_lives_only_in_the_catalogue() -> None:
+    """No command, group, option or argument carries its own help text (a docstring, a
+    ``help=``): cli/helptext.py sets every one from help.* / option.* in both languages, so
+    English help is written once, in en.py (issue 15)."""
+    import typer.main
+
+    from complaintctl.cli import helptext
+    from complaintctl.cli.app import app
+
+    def source(owner, attribute):  # type: ignore[no-untyped-def]
+        return owner.__dict__.get(helptext._SOURCE, {}).get(attribute, getattr(owner, attribute))
+
+    in_code = []
+
+    def walk(command, path):  # type: ignore[no-untyped-def]
+        key = ".".join(path) or "root"
+        if source(command, "help"):
+            in_code.append(f"help.{key}")
+        for param in command.params:
+            typers_own = param.name in ("install_completion", "show_completion")
+            if (
+                not typers_own
+                and getattr(param, "help", None) is not None
+                and source(param, "help")
+            ):
+                in_code.append(f"option.{key}.{param.name}")
+            elif hasattr(param, "help"):
+                assert f"option.{key}.{param.name}" in en.MESSAGES or (
+                    f"option.{param.name}" in en.MESSAGES
+                ), (key, param.name)
+        for name, sub in getattr(command, "commands", {}).items():
+            walk(sub, [*path, name])
+
+    walk(typer.main.get_command(app), [])
+    assert in_code == []
+
+
+def test_no_help_keyword_with_text_in_the_code() -> None:
+    """The same, read from the source: a ``help=`` with words in cli/ fails (a command not
+    reached by the walk above, or one added later)."""
+    found = []
+    for path in sorted((PACKAGE / "cli").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and _name(node.func) in ("Option", "Argument", "Typer"):
+                for kw in node.keywords:
+                    if kw.arg in ("help", "short_help", "epilog") and _words([kw.value]):
+                        found.append(f"{path.name}:{node.lineno}")
+    assert found == []
 
 
 def test_every_example_parses() -> None:

@@ -82,7 +82,6 @@ def _check_arguments(args: Any) -> None:
 app = typer.Typer(
     cls=_Group,
     name="complaintctl",
-    help="A complaint ledger for property-management service centres (物业投诉台账).",
     no_args_is_help=True,
     add_completion=True,
     rich_markup_mode=None,
@@ -103,23 +102,15 @@ def main_options(
     db: str | None = typer.Option(
         None,
         "--db",
-        help="Ledger file, or a PostgreSQL server as postgresql://user@host/dbname "
-        "(default: $COMPLAINTCTL_DB, else the per-user data folder).",
     ),
-    lang: str = typer.Option(
-        "zh", "--lang", envvar="COMPLAINTCTL_LANG", help="Labels: zh (default) or en."
-    ),
+    lang: str = typer.Option("zh", "--lang", envvar="COMPLAINTCTL_LANG"),
     site: str | None = typer.Option(
         None,
         "--site",
-        help="The site (项目) of complaint numbers and new complaints, e.g. YG (default: "
-        "$COMPLAINTCTL_SITE, else the ledger's default site).",
     ),
-    version: bool = typer.Option(
-        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
-    ),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True),
 ) -> None:
-    """Register, track and report property-management complaints on Chinese working days."""
+    # --help: help.root in messages/zh.py, en.py
     from complaintctl.cli import context
 
     if lang not in ("zh", "en"):

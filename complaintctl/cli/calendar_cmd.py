@@ -16,17 +16,12 @@ from complaintctl.domain.sites import number_of
 from complaintctl.domain.timeutil import from_epoch, iso, now, parse_time
 from complaintctl.domain.vocab import MILESTONE_LABELS, STATUS
 
-app = typer.Typer(
-    help="Working days, holiday notices and deadlines (工作日历).", no_args_is_help=True
-)
+app = typer.Typer(no_args_is_help=True)
 
 
 @app.command("status")
 def status(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
-    """Official, local and provisional years.
-
-    Lists every year with a loaded notice and the years around today, then the package's
-    official range and the provisional years ahead."""
+    # --help: help.calendar.status in messages/zh.py, en.py
     st = state(ctx)
     ledger = st.ledger()
     cal = ledger.calendar()
@@ -67,14 +62,10 @@ def status(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
 @app.command("load")
 def load(
     ctx: typer.Context,
-    file: Path = typer.Argument(..., help="A notice TOML file."),
+    file: Path = typer.Argument(...),
     by: str | None = BY_OPTION,
 ) -> None:
-    """Load a notice, recompute what it changes.
-
-    A State Council holiday notice for a year (it may name days of December of the year
-    before and January of the year after).  Every deadline the change touches is
-    recomputed, each change a recalculated event."""
+    # --help: help.calendar.load in messages/zh.py, en.py
     text = read_text(file)
     from complaintctl.workflow import admin
 
@@ -85,10 +76,7 @@ def load(
 
 @app.command("check")
 def check(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
-    """Deadlines the calendar no longer gives.
-
-    Lists every complaint whose stored deadlines or provisional flags differ from what the
-    calendar in force gives; exits 1 when there is one."""
+    # --help: help.calendar.check in messages/zh.py, en.py
     from complaintctl.workflow.recalc import drift
 
     ledger = state(ctx).ledger()
@@ -134,11 +122,7 @@ def check(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
 
 @app.command("recompute")
 def recompute(ctx: typer.Context, by: str | None = BY_OPTION) -> None:
-    """Rewrite deadlines to the calendar in force.
-
-    Rebuilds the calendar cache first; each change is a recalculated event.  The first
-    command after a holidays upgrade does this by itself; run it after 'verify' found the
-    cache edited."""
+    # --help: help.calendar.recompute in messages/zh.py, en.py
     from complaintctl.workflow import admin
 
     outcome = admin.recompute_all(state(ctx).ledger(), actor(None, by))
@@ -148,11 +132,11 @@ def recompute(ctx: typer.Context, by: str | None = BY_OPTION) -> None:
 @app.command("due")
 def due(
     ctx: typer.Context,
-    start: str = typer.Argument(..., help="Start time, e.g. '2026-02-27 10:00'."),
-    duration: str = typer.Argument(..., help="15m, 1h, 24h, 3wd, 7d ..."),
+    start: str = typer.Argument(...),
+    duration: str = typer.Argument(...),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """The deadline a duration gives from a start time."""
+    # --help: help.calendar.due in messages/zh.py, en.py
     from complaintctl.time.deadlines import due_at, parse_duration
 
     moment = parse_time(start, "START")
@@ -168,9 +152,9 @@ def due(
 @app.command("show")
 def show(
     ctx: typer.Context,
-    month: str | None = typer.Argument(None, help="YYYY-MM (default this month)."),
+    month: str | None = typer.Argument(None),
 ) -> None:
-    """A month grid: holidays (休) and 调休 working weekends (班)."""
+    # --help: help.calendar.show in messages/zh.py, en.py
     if month is None:
         year, mon = now().year, now().month
     else:

@@ -158,25 +158,14 @@ def read_text(path: Path, field: str = "FILE") -> str:
 
 # The options several commands share, built when a command module asks for them: this module
 # is also imported by the commands cli/fast.py runs without Typer (issue 17).
-_SHARED_OPTIONS: dict[str, tuple[str, str]] = {
-    "AT_OPTION": (
-        "--at",
-        "When it happened (default now), e.g. '2026-11-22 14:30'; local time.",
-    ),
-    "LATE_OPTION": (
-        "--late-entry-reason",
-        "Why the step is recorded long after --at (补录), e.g. '纸质登记本补录'.",
-    ),
-    "BY_OPTION": ("--by", "Staff member (default $COMPLAINTCTL_USER or login)."),
-    "JSON_OPTION": ("--json", "Print JSON for machines."),
-    "SITE_OPTION": (
-        "--site",
-        "The site (项目) code, e.g. YG (default: $COMPLAINTCTL_SITE, else the ledger's default).",
-    ),
-    "SITES_OPTION": (
-        "--site",
-        "Only this site (项目); repeat for several (default: $COMPLAINTCTL_SITE, else all).",
-    ),
+# Their help is the catalogue's (option.<name>, option.<command>.<name>), set by cli/helptext.py.
+_SHARED_OPTIONS: dict[str, str] = {
+    "AT_OPTION": "--at",
+    "LATE_OPTION": "--late-entry-reason",
+    "BY_OPTION": "--by",
+    "JSON_OPTION": "--json",
+    "SITE_OPTION": "--site",
+    "SITES_OPTION": "--site",
 }
 
 
@@ -187,5 +176,5 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     import typer  # start-up: only the Typer command modules ask, not cli/fast.py
 
-    flag, help_text = _SHARED_OPTIONS[name]
-    return typer.Option(False if flag == "--json" else None, flag, help=help_text)
+    flag = _SHARED_OPTIONS[name]
+    return typer.Option(False if flag == "--json" else None, flag)

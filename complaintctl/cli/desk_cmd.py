@@ -11,25 +11,19 @@ from complaintctl.cli.context import AT_OPTION, BY_OPTION, JSON_OPTION, actor, r
 def edit(
     ctx: typer.Context,
     complaint_id: str = ID,
-    reason: str | None = typer.Option(
-        None, "--reason", help="Why the correction (required), e.g. 录入错误."
-    ),
-    name: str | None = typer.Option(None, "--name", help="Complainant's name."),
-    phone: str | None = typer.Option(None, "--phone", help="Contact phone."),
-    unit: str | None = typer.Option(None, "--unit", help="房号 or 铺位号."),
-    location: str | None = typer.Option(None, "--location", help="Where the problem is."),
-    description: str | None = typer.Option(None, "--description", help="What it is about."),
-    channel: str | None = typer.Option(
-        None, "--channel", help="电话 phone, 来访 visit, 网络 online, 信函 letter, 转办 relay, …"
-    ),
-    received_at: str | None = typer.Option(
-        None, "--received-at", help="When it was really received; recomputes every deadline."
-    ),
+    reason: str | None = typer.Option(None, "--reason"),
+    name: str | None = typer.Option(None, "--name"),
+    phone: str | None = typer.Option(None, "--phone"),
+    unit: str | None = typer.Option(None, "--unit"),
+    location: str | None = typer.Option(None, "--location"),
+    description: str | None = typer.Option(None, "--description"),
+    channel: str | None = typer.Option(None, "--channel"),
+    received_at: str | None = typer.Option(None, "--received-at"),
     at: str | None = AT_OPTION,
     by: str | None = BY_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Correct what was typed at registration (更正), in any state; the log keeps both."""
+    # --help: help.edit in messages/zh.py, en.py
     from complaintctl.workflow import corrections
 
     who = actor(at, by)
@@ -52,14 +46,12 @@ def edit(
 def cancel(
     ctx: typer.Context,
     complaint_id: str = ID,
-    reason: str | None = typer.Option(
-        None, "--reason", help="Why it was an error (required): 重复录入, 测试, 非投诉."
-    ),
+    reason: str | None = typer.Option(None, "--reason"),
     at: str | None = AT_OPTION,
     by: str | None = BY_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Cancel an entry made in error (作废) until it is closed; a duplicate is linked instead."""
+    # --help: help.cancel in messages/zh.py, en.py
     from complaintctl.workflow import corrections
 
     who = actor(at, by)

@@ -44,48 +44,28 @@ def digest(
     as_of: str | None = typer.Option(
         None,
         "--as-of",
-        help="The ledger as it stood at this time (default now): later complaints and steps "
-        "left out, deadlines then in force.",
     ),
-    due_within: str | None = typer.Option(
-        None, "--due-within", help="Also list milestones due within this span, e.g. 4h or 1wd."
-    ),
-    fmt: str = typer.Option("text", "--format", help="text (default), markdown or json."),
-    as_json: bool = typer.Option(False, "--json", help="Same as --format json."),
-    output: Path | None = typer.Option(
-        None, "--output", help="Write to this file (atomically) instead of stdout."
-    ),
-    department: str | None = typer.Option(
-        None, "--department", help="Only this department (未派单/unassigned: not yet assigned)."
-    ),
-    fail_on_breach: bool = typer.Option(
-        False, "--fail-on-breach", help="Exit 3 when anything is breached (after printing)."
-    ),
+    due_within: str | None = typer.Option(None, "--due-within"),
+    fmt: str = typer.Option("text", "--format"),
+    as_json: bool = typer.Option(False, "--json"),
+    output: Path | None = typer.Option(None, "--output"),
+    department: str | None = typer.Option(None, "--department"),
+    fail_on_breach: bool = typer.Option(False, "--fail-on-breach"),
     send: bool = typer.Option(
         False,
         "--send",
-        help="Post each department its part to the group robots of the notifications file "
-        "($COMPLAINTCTL_NOTIFY); print the digest only if a group was not reached (exit 5).",
     ),
-    dry_run: bool = typer.Option(
-        False, "--dry-run", help="With --send: print the messages instead (URLs masked)."
-    ),
+    dry_run: bool = typer.Option(False, "--dry-run"),
     max_messages: int | None = typer.Option(
         None,
         "--max-messages",
         min=1,
         metavar="N",
-        help="With --send: at most N messages per robot, the last one counting the "
-        "complaints left out (default: as many as needed).",
     ),
-    kind: str | None = typer.Option(
-        None, "--kind", help="Only this kind: 投诉 complaint, 报修 repair, 服务, 咨询, 建议."
-    ),
+    kind: str | None = typer.Option(None, "--kind"),
     site: list[str] | None = SITES_OPTION,
 ) -> None:
-    """Everything open that is breached or due soon, by department and handler, for cron.
-
-    Prints nothing and exits 0 when nothing is at risk, so cron mails nothing."""
+    # --help: help.digest in messages/zh.py, en.py
     from complaintctl.domain.timeutil import now, parse_time, to_epoch
     from complaintctl.domain.vocab import KIND
     from complaintctl.reports.asof import ledger_as_of
@@ -175,18 +155,12 @@ def _write(chunks: Iterator[str], output: Path | None, ledger: Path) -> None:
 # -- escalate -------------------------------------------------------------------------------
 def escalate(
     ctx: typer.Context,
-    as_of: str | None = typer.Option(
-        None, "--as-of", help="Judge the rules at this time (default now)."
-    ),
-    dry_run: bool = typer.Option(
-        False, "--dry-run", help="Show what would be recorded; write nothing."
-    ),
+    as_of: str | None = typer.Option(None, "--as-of"),
+    dry_run: bool = typer.Option(False, "--dry-run"),
     site: list[str] | None = SITES_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Apply the escalation rules of the policy (seed 004), recorded as events by ``system``.
-
-    Prints nothing when no rule fires (with --json: an empty list)."""
+    # --help: help.escalate in messages/zh.py, en.py
     from complaintctl.domain.timeutil import from_epoch, iso, not_future, now, parse_time, to_epoch
     from complaintctl.workflow import escalation
 
@@ -241,25 +215,18 @@ def _action_line(ledger: Ledger, a: Action, lang: str) -> str:
 # -- link -----------------------------------------------------------------------------------
 def link(
     ctx: typer.Context,
-    main_id: str = typer.Argument(
-        ..., help="The main complaint (123, or YG-123 with its site).", metavar="ID"
-    ),
-    other_id: str | None = typer.Argument(
-        None, help="Its duplicate (a plain number: of ID's site).", metavar="OTHER"
-    ),
+    main_id: str = typer.Argument(..., metavar="ID"),
+    other_id: str | None = typer.Argument(None, metavar="OTHER"),
     about_ref: str | None = typer.Option(
         None,
         "--about",
-        help="Instead: complaint ID is about this repair, service request, inquiry or suggestion.",
     ),
     at: str | None = AT_OPTION,
     late_reason: str | None = LATE_OPTION,
     by: str | None = BY_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Mark OTHER as a duplicate of ID (重复投诉并单): it follows ID from now on.
-
-    With --about instead: complaint ID is about that record (e.g. a repair)."""
+    # --help: help.link in messages/zh.py, en.py
     from complaintctl.workflow import linking
 
     who = actor(at, by, late_reason)

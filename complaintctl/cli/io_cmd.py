@@ -122,42 +122,29 @@ def _summary(result: Result, lang: str, ref: Callable[[int], str] = str) -> str:
 
 def import_(
     ctx: typer.Context,
-    file: Path = typer.Argument(
-        ..., help="A register: .csv (UTF-8 or GB18030), .xlsx, .jsonl.", metavar="FILE"
-    ),
+    file: Path = typer.Argument(..., metavar="FILE"),
     mapping: list[str] | None = typer.Option(
         None,
         "--map",
-        help="Read column COLUMN as FIELD: 'COLUMN=field' (repeatable); 'COLUMN=ignore' skips it.",
     ),
-    dry_run: bool = typer.Option(
-        False, "--dry-run", help="Check every row and report the bad ones; write nothing."
-    ),
+    dry_run: bool = typer.Option(False, "--dry-run"),
     skip_invalid: bool = typer.Option(
         False,
         "--skip-invalid",
-        help="Import the good rows; write the bad ones, with reasons, to <FILE>.rejects.csv.",
     ),
-    sheet: str | None = typer.Option(
-        None, "--sheet", help="Sheet of an .xlsx (default: every sheet with a header row)."
-    ),
+    sheet: str | None = typer.Option(None, "--sheet"),
     year: int | None = typer.Option(
         None,
         "--year",
-        help="Year of dates written without one (3月5日); default: from the sheet name or title.",
         min=1992,
         max=2100,
     ),
-    channel: str = typer.Option("其他", "--channel", help="Channel of rows that name none."),
+    channel: str = typer.Option("其他", "--channel"),
     site: str | None = SITE_OPTION,
     by: str | None = BY_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Import an existing register (投诉记录表) from Excel or CSV; all rows or none.
-
-    From 5,000 rows on, a second process reads and checks the rows while this one writes
-    (COMPLAINTCTL_IMPORT_WORKER=0 keeps one process).
-    """
+    # --help: help.import in messages/zh.py, en.py
     from complaintctl.transfer.importer import import_file
     from complaintctl.transfer.sheets import parse_map
 
@@ -208,31 +195,22 @@ def import_(
 
 def export(
     ctx: typer.Context,
-    fmt: str | None = typer.Option(
-        None, "--format", help="csv, xlsx or jsonl (default: from --output's suffix, else csv)."
-    ),
-    output: Path | None = typer.Option(
-        None, "--output", "-o", help="File to write (default stdout; needed for xlsx)."
-    ),
+    fmt: str | None = typer.Option(None, "--format"),
+    output: Path | None = typer.Option(None, "--output", "-o"),
     with_personal: bool = typer.Option(
         False,
         "--with-personal-data",
-        help="Names and phones in full (default masked: 张*, 138****5678).",
     ),
-    start: str | None = typer.Option(None, "--from", help="Received on or after this date."),
-    end: str | None = typer.Option(None, "--to", help="Received on or before this date."),
-    kind: str | None = typer.Option(
-        None, "--kind", help="Only this kind: 投诉 complaint, 报修 repair, 服务, 咨询, 建议."
-    ),
+    start: str | None = typer.Option(None, "--from"),
+    end: str | None = typer.Option(None, "--to"),
+    kind: str | None = typer.Option(None, "--kind"),
     as_of: str | None = typer.Option(
         None,
         "--as-of",
-        help="The ledger as it stood at this time (default now): later complaints and steps "
-        "left out, deadlines then in force.",
     ),
     site: list[str] | None = SITES_OPTION,
 ) -> None:
-    """Export the complaints with their milestones (CSV with BOM, xlsx, JSON lines)."""
+    # --help: help.export in messages/zh.py, en.py
     from complaintctl.domain.timeutil import now, parse_date, parse_time, to_epoch
     from complaintctl.domain.vocab import KIND
     from complaintctl.reports.asof import ledger_as_of

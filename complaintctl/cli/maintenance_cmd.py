@@ -17,13 +17,10 @@ def verify(
     anchor: list[str] | None = typer.Option(
         None,
         "--anchor",
-        help="A chain head recorded earlier (8+ hex digits); it must still be in the log. "
-        "Repeatable.",
     ),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Re-check the hash chain and rebuild every complaint from the log (exit 1 on any
-    difference)."""
+    # --help: help.verify in messages/zh.py, en.py
     from complaintctl.store import verify as check
 
     ledger = state(ctx).ledger(follow=False)
@@ -42,11 +39,11 @@ def verify(
 
 def backup(
     ctx: typer.Context,
-    dest: Path = typer.Argument(..., help="The backup file to write (owner-only)."),
-    force: bool = typer.Option(False, "--force", help="Replace DEST if it exists."),
+    dest: Path = typer.Argument(...),
+    force: bool = typer.Option(False, "--force"),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Copy the ledger while others keep working, verify the copy, then put it at DEST."""
+    # --help: help.backup in messages/zh.py, en.py
     from complaintctl.store import verify as check
 
     ledger = state(ctx).ledger(follow=False)
@@ -68,14 +65,12 @@ def backup(
 
 def purge_personal(
     ctx: typer.Context,
-    before: str = typer.Option(
-        ..., "--before", help="Erase personal data of complaints closed before this date."
-    ),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Only count; change nothing."),
+    before: str = typer.Option(..., "--before"),
+    dry_run: bool = typer.Option(False, "--dry-run"),
     by: str | None = BY_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Erase names and phones of complaints closed longer ago than the retention period."""
+    # --help: help.purge-personal in messages/zh.py, en.py
     from complaintctl.domain.timeutil import parse_date
     from complaintctl.workflow.retention import purge_personal as purge
 

@@ -16,19 +16,14 @@ def migrate(
     to: str = typer.Option(
         ...,
         "--to",
-        help="The ledger to copy into, e.g. postgresql://owner@host/dbname (empty, or an "
-        "earlier copy of this ledger).",
     ),
     site: str | None = typer.Option(
         None,
         "--site",
-        help="Copy into this site of the server (it must exist: site add CODE): a centre's "
-        "ledger of one site, its complaints numbered as before within the site.",
     ),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Copy this ledger's events (with their chain), complaints, personal data, policies and
-    notices into another ledger, verifying both; run again, it copies only what is new."""
+    # --help: help.migrate in messages/zh.py, en.py
     from complaintctl.store.backend import SCHEMES, is_url, open_ledger
     from complaintctl.store.copy import copy_ledger
 

@@ -10,18 +10,16 @@ from complaintctl.cli import render
 from complaintctl.cli.context import BY_OPTION, JSON_OPTION, actor, read_text, state
 from complaintctl.cli.say import say
 
-app = typer.Typer(help="Show or load the SLA policy (时限政策).", no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True)
 
 
 @app.command("show")
 def show(
     ctx: typer.Context,
-    site: str | None = typer.Option(
-        None, "--site", help="The policy in force for this site (default: for every site)."
-    ),
+    site: str | None = typer.Option(None, "--site"),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Print the policy in force (its TOML, or --json)."""
+    # --help: help.policy.show in messages/zh.py, en.py
     ledger = state(ctx).ledger()
     version = ledger.policy_version(None if site is None else ledger.known_site(site))
     policy = ledger.policy(version)
@@ -35,13 +33,11 @@ def show(
 @app.command("load")
 def load(
     ctx: typer.Context,
-    file: Path = typer.Argument(..., help="A policy TOML file."),
-    site: str | None = typer.Option(
-        None, "--site", help="For this site (项目) only (default: for every site)."
-    ),
+    file: Path = typer.Argument(...),
+    site: str | None = typer.Option(None, "--site"),
     by: str | None = BY_OPTION,
 ) -> None:
-    """Validate a policy file and store it as a new version."""
+    # --help: help.policy.load in messages/zh.py, en.py
     text = read_text(file)
     from complaintctl.workflow import admin
 

@@ -102,46 +102,33 @@ def _cell(value: Any) -> str:
 
 def report(
     ctx: typer.Context,
-    month: str | None = typer.Option(
-        None, "--month", help="The month received, YYYY-MM (default: the month of --as-of)."
-    ),
-    first: str | None = typer.Option(None, "--from", help="First day received (with --to)."),
-    last: str | None = typer.Option(None, "--to", help="Last day received, inclusive."),
-    as_of: str | None = typer.Option(
-        None, "--as-of", help="Report time (default now): later events count as not yet done."
-    ),
+    month: str | None = typer.Option(None, "--month"),
+    first: str | None = typer.Option(None, "--from"),
+    last: str | None = typer.Option(None, "--to"),
+    as_of: str | None = typer.Option(None, "--as-of"),
     by: list[str] = typer.Option(
         [],
         "--by",
-        help="Breakdown: severity, category, department, handler, channel, kind, site "
-        "(repeatable; site ranks the sites by 及时率).",
     ),
     kind: str | None = typer.Option(
         None,
         "--kind",
-        help="Only this kind: 投诉 complaint, 报修 repair, 服务, 咨询, 建议 (default: all).",
     ),
     months: int | None = typer.Option(
         None,
         "--months",
-        help="Trend: 及时率 and 满意率 of the last N months up to --month (in the HTML report: "
-        f"its trend, default {HTML_MONTHS}).",
     ),
     site: list[str] | None = SITES_OPTION,
-    top: int = typer.Option(5, "--top", help="How many top categories and locations (default 5)."),
-    fmt: str | None = typer.Option(
-        None, "--format", help="table (default), json, csv, xlsx or html (a page that prints)."
-    ),
+    top: int = typer.Option(5, "--top"),
+    fmt: str | None = typer.Option(None, "--format"),
     as_json: bool = JSON_OPTION,
-    output: Path | None = typer.Option(None, "--output", "-o", help="Write to this file."),
+    output: Path | None = typer.Option(None, "--output", "-o"),
     fail_below_target: bool = typer.Option(
         False,
         "--fail-below-target",
-        help="Exit 3 when a figure misses the policy's target (after writing the report).",
     ),
 ) -> None:
-    """The monthly 及时率 report (处理及时率 = 及时处理件数 ÷ 总件数 × 100%), with breakdowns,
-    top categories and locations, a trend, and CSV/Excel export."""
+    # --help: help.report in messages/zh.py, en.py
     chosen = _format(fmt, as_json, output)
     record_kind = _kind(kind)
     if output is not None:

@@ -289,10 +289,9 @@ def shell(
         None,
         "--history",
         metavar="<path>",
-        help=f"History file, mode 0600 (default ${ENV_HISTORY}, else the per-user data folder).",
     ),
 ) -> None:
-    """The duty desk shell (值班台): every command, with completion and history."""
+    # --help: help.shell in messages/zh.py, en.py
     st = state(ctx)
     session = Session(ctx.find_root().command, st.db, st.lang, st.site)
     try:

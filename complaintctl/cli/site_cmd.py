@@ -9,19 +9,19 @@ from complaintctl.cli.context import BY_OPTION, JSON_OPTION, actor, state
 from complaintctl.cli.say import say
 from complaintctl.domain.timeutil import from_epoch, iso
 
-app = typer.Typer(help="Sites (项目 / 服务中心) of the ledger.", no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True)
 
-CODE = typer.Argument(..., help="Site code: one letter, up to 3 more letters or digits (YG).")
+CODE = typer.Argument(...)
 
 
 @app.command("add")
 def add(
     ctx: typer.Context,
     code: str = CODE,
-    name: str = typer.Option(..., "--name", help="The site's name, e.g. 阳光花园."),
+    name: str = typer.Option(..., "--name"),
     by: str | None = BY_OPTION,
 ) -> None:
-    """Add a site; its complaints are numbered from 1 (YG-1, YG-2, …)."""
+    # --help: help.site.add in messages/zh.py, en.py
     from complaintctl.workflow.sites import add_site
 
     done = add_site(state(ctx).ledger(), actor(None, by), code, name)
@@ -30,7 +30,7 @@ def add(
 
 @app.command("list")
 def list_(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
-    """Every site, its complaints and open complaints; * marks the default."""
+    # --help: help.site.list in messages/zh.py, en.py
     from complaintctl.workflow.sites import site_rows
 
     st = state(ctx)
@@ -52,7 +52,7 @@ def list_(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
 
 @app.command("default")
 def default(ctx: typer.Context, code: str = CODE, by: str | None = BY_OPTION) -> None:
-    """Make CODE the site of commands given no --site and no $COMPLAINTCTL_SITE."""
+    # --help: help.site.default in messages/zh.py, en.py
     from complaintctl.workflow.sites import set_default
 
     done = set_default(state(ctx).ledger(), actor(None, by), code)

@@ -1,7 +1,8 @@
 """Enumerations and their Chinese and English names.
 
 Each closed enumeration has an English code (what the ledger stores and JSON carries) and a
-Chinese label (what duty staff see).  Input accepts either, case-insensitively, plus a few
+Chinese label (what duty staff see), the label in the catalogue (messages/zh.py,
+``label.<vocab>.<code>``).  Input accepts either, case-insensitively, plus a few
 aliases staff actually type.  Categories and departments are open lists owned by the policy.
 """
 
@@ -11,7 +12,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from complaintctl.domain.errors import InvalidInput
-from complaintctl.domain.messages import Term
+from complaintctl.domain.messages import CATALOGUES, Term
+
+
+def _zh(vocab: str, *codes: str) -> dict[str, str]:
+    """The Chinese labels of ``codes``, from the catalogue (``label.<vocab>.<code>``)."""
+    return {code: CATALOGUES["zh"][f"label.{vocab}.{code}"] for code in codes}
 
 
 @dataclass(frozen=True)
@@ -19,6 +25,7 @@ class Enum:
     field: str
     labels: Mapping[str, str]  # code -> Chinese label
     aliases: Mapping[str, str]  # extra spelling (lower case) -> code
+    vocab: str = ""  # the catalogue's name of it: label.<vocab>.<code>
 
     def parse(self, text: str, field: str | None = None) -> str:
         key = text.strip()
@@ -41,13 +48,13 @@ class Enum:
 
     def term(self, code: str) -> Term:
         """The value as a message names it in either language."""
-        return Term(code, self.labels.get(code, code))
+        return Term(self.label(code, "en"), self.labels.get(code, code))
 
     def label(self, code: str | None, lang: str = "zh") -> str:
         if code is None:
             return ""
         if lang == "en":
-            return code
+            return CATALOGUES["en"].get(f"label.{self.vocab}.{code}", code)
         return self.labels.get(code, code)
 
     @property
@@ -57,21 +64,15 @@ class Enum:
 
 SEVERITY = Enum(
     "--severity",
-    {"minor": "轻微", "moderate": "中度", "major": "重大"},
+    _zh("severity", "minor", "moderate", "major"),
     {"轻微投诉": "minor", "中度投诉": "moderate", "重大投诉": "major", "一般": "minor"},
+    "severity",
 )
 SEVERITIES = tuple(SEVERITY.labels)
 
 CHANNEL = Enum(
     "--channel",
-    {
-        "phone": "电话",
-        "visit": "来访",
-        "online": "网络",
-        "letter": "信函",
-        "relay": "转办",
-        "other": "其他",
-    },
+    _zh("channel", "phone", "visit", "online", "letter", "relay", "other"),
     {
         "热线": "phone",
         "电话投诉": "phone",
@@ -91,11 +92,12 @@ CHANNEL = Enum(
         "居委会": "relay",
         "业委会": "relay",
     },
+    "channel",
 )
 
 NATURE = Enum(
     "--nature",
-    {"valid": "有效投诉", "assist": "协办事项", "excessive": "过高要求", "no_fault": "无责任投诉"},
+    _zh("nature", "valid", "assist", "excessive", "no_fault"),
     {
         "有效": "valid",
         "责任投诉": "valid",
@@ -106,18 +108,12 @@ NATURE = Enum(
         "nofault": "no_fault",
         "no-fault": "no_fault",
     },
+    "nature",
 )
 
 STATUS = Enum(
     "--status",
-    {
-        "registered": "已登记",
-        "assigned": "已派单",
-        "in_progress": "处理中",
-        "resolved": "待回访",
-        "closed": "已关闭",
-        "cancelled": "已作废",
-    },
+    _zh("status", "registered", "assigned", "in_progress", "resolved", "closed", "cancelled"),
     {
         "open": "open",
         "作废": "cancelled",
@@ -125,6 +121,7 @@ STATUS = Enum(
         "in-progress": "in_progress",
         "inprogress": "in_progress",
     },
+    "status",
 )
 OPEN_STATUSES = ("registered", "assigned", "in_progress")
 
@@ -132,13 +129,14 @@ OPEN_STATUSES = ("registered", "assigned", "in_progress")
 # (--satisfied/--unsatisfied, older ledgers) records satisfied/unsatisfied: 满意/不满意.
 SATISFACTION = Enum(
     "--satisfaction",
-    {
-        "very_satisfied": "非常满意",
-        "satisfied": "满意",
-        "basically_satisfied": "基本满意",
-        "unsatisfied": "不满意",
-        "very_dissatisfied": "非常不满意",
-    },
+    _zh(
+        "satisfaction",
+        "very_satisfied",
+        "satisfied",
+        "basically_satisfied",
+        "unsatisfied",
+        "very_dissatisfied",
+    ),
     {
         "满意度高": "satisfied",
         "5": "very_satisfied",
@@ -149,19 +147,14 @@ SATISFACTION = Enum(
         "dissatisfied": "unsatisfied",
         "very_unsatisfied": "very_dissatisfied",
     },
+    "satisfaction",
 )
 # The standard's favourable share (好评): the first three levels; 满意率 counts these.
 FAVOURABLE = ("very_satisfied", "satisfied", "basically_satisfied")
 
 KIND = Enum(
     "--kind",
-    {
-        "complaint": "投诉",
-        "repair": "报修",
-        "service": "服务",
-        "inquiry": "咨询",
-        "suggestion": "建议",
-    },
+    _zh("record_kind", "complaint", "repair", "service", "inquiry", "suggestion"),
     {
         "维修": "repair",
         "急修": "repair",
@@ -173,28 +166,17 @@ KIND = Enum(
         "request": "service",
         "question": "inquiry",
     },
+    "record_kind",
 )
 KINDS = tuple(KIND.labels)  # every record has one; "complaint" is the default (issue 20)
 # The kinds whose resolve deadline may be an appointment agreed with the owner (预约时间).
 APPOINTMENT_KINDS = ("repair", "service")
 
 MILESTONES = ("respond", "assign", "plan", "resolve", "update")
-MILESTONE_LABELS = {
-    "respond": "首次联系",
-    "assign": "派单",
-    "plan": "处理方案",
-    "resolve": "处理完成",
-    "update": "进度反馈",
-}
-MILESTONE_STATES = {
-    "pending": "未到期",
-    "due_soon": "即将到期",
-    "breached": "已超时",
-    "met": "按时完成",
-    "late": "超时完成",
-    "cancelled": "已作废",
-    "not_judged": "未判定",
-}
+MILESTONE_LABELS = _zh("milestone", *MILESTONES)
+MILESTONE_STATES = _zh(
+    "state", "pending", "due_soon", "breached", "met", "late", "cancelled", "not_judged"
+)
 
 
 def parse_listed(text: str, field: str, allowed: Iterable[str], aliases: Mapping[str, str]) -> str:

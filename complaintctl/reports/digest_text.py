@@ -16,7 +16,8 @@ from json.encoder import encode_basestring  # = json.dumps(str, ensure_ascii=Fal
 from typing import TYPE_CHECKING, Any
 
 from complaintctl.domain import labels
-from complaintctl.domain.messages import text
+from complaintctl.domain.messages import LANGS, text
+from complaintctl.domain.messages import labels as catalogue_labels
 from complaintctl.domain.privacy import mask_name, mask_phone, mask_phones_in
 from complaintctl.domain.sites import STRIDE, ref, site_of
 from complaintctl.domain.timeutil import OFFSET, from_epoch, iso, local
@@ -27,27 +28,13 @@ if TYPE_CHECKING:
     from complaintctl.reports.digest import Found, Section
     from complaintctl.time.calendar import WorkCalendar
 
-UNASSIGNED = {"zh": "未派单", "en": "unassigned"}
 _COLOUR = {"breached": "\x1b[1;31m", "due_soon": "\x1b[33m"}
+# The digest's words per language, from the catalogue (``label.digest.*``).
 _WORDS = {
-    "zh": {
-        "breached": "超时",
-        "due_soon": "即将到期",
-        "title": "投诉督办 截至",
-        "none": "-",
-        "unclassified": "未分类",
-        "provisional": "* 该时限依赖尚未公布的节假日安排（暂定）。",
-    },
-    "en": {
-        "breached": "breached",
-        "due_soon": "due soon",
-        "title": "Complaint digest as of",
-        "none": "-",
-        "unclassified": "unclassified",
-        "provisional": "* provisional: depends on a year whose holiday notice is not yet "
-        "published.",
-    },
+    lang: {k: v[i] for k, v in catalogue_labels("label.digest.").items()}
+    for i, lang in enumerate(LANGS)
 }
+UNASSIGNED = {lang: words["unassigned"] for lang, words in _WORDS.items()}
 _FLAT = str.maketrans({"\n": " ", "\r": " ", "\t": " "})  # one row per line, whatever was typed
 _COLUMNS = (
     "handler", "id", "unit", "phone", "severity", "category", "gist", "milestone", "due", "left",

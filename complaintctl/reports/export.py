@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from complaintctl.domain.cells import safe
-from complaintctl.domain.messages import Term, text
+from complaintctl.domain.messages import Term, labels, text
 from complaintctl.domain.timeutil import from_epoch, local
 from complaintctl.domain.vocab import CHANNEL, KIND, NATURE, SATISFACTION, SEVERITY, STATUS
 from complaintctl.reports import goals, workbook
@@ -31,44 +31,11 @@ from complaintctl.store import outfile
 
 BOM = "\ufeff"
 
-DETAIL_LABELS: dict[str, tuple[str, str]] = {
-    "id": ("编号", "ID"),
-    "received_at": ("受理时间", "Received"),
-    "unit": ("房号/铺位", "Unit"),
-    "name": ("投诉人", "Name"),
-    "phone": ("电话", "Phone"),
-    "channel": ("渠道", "Channel"),
-    "category": ("类别", "Category"),
-    "severity": ("级别", "Severity"),
-    "nature": ("性质", "Nature"),
-    "department": ("部门", "Department"),
-    "handler": ("处理人", "Handler"),
-    "location": ("位置", "Location"),
-    "description": ("投诉内容", "Description"),
-    "status": ("状态", "Status"),
-    "resolve_due": ("处理时限", "Resolve due"),
-    "resolved_at": ("办结时间", "Resolved"),
-    "outcome": ("及时性", "Outcome"),
-    "resolve_days": ("办结工作日", "Working days to resolve"),
-    "satisfaction": ("满意度", "Satisfaction"),
-    "reopen_count": ("复议次数", "Reconsiderations"),
-    "extension_count": ("延期次数", "Extensions"),
-    "escalation_level": ("升级", "Escalation"),
-    "duplicate_of": ("重复投诉并入", "Duplicate of"),
-    "kind": ("类型", "Kind"),
-    "late_entries": ("补录", "Late entries"),
-    "cancel_reason": ("作废原因", "Cancelled because"),
-}
-OUTCOME_LABELS = {
-    "timely": "及时处理",
-    "late": "超时完成",
-    "overdue": "逾期未完成",
-    "pending": "未到期",
-    "duplicate": "重复投诉",
-    "cancelled": "已作废",
-    "not_judged": "未判定（时间不详）",  # issue 16: handled at an unknown time
-}
-LEVEL_LABELS = {"manager": "经理", "senior": "高层"}
+# The detail sheet's headers, outcomes and escalation levels as (Chinese, English), from the
+# catalogue (``label.detail.*``, ``label.outcome.*``, ``label.escalation_short.*``).
+DETAIL_LABELS = labels("label.detail.")
+OUTCOME_LABELS = labels("label.outcome.")
+LEVEL_LABELS = labels("label.escalation_short.")
 
 
 def title(report: Report, lang: str) -> str:
@@ -97,10 +64,10 @@ def detail_value(key: str, value: Any, lang: str) -> Any:
     }
     if key in enums:
         return enums[key].label(value, lang)
-    if lang != "en" and key == "outcome":
-        return OUTCOME_LABELS[value]
-    if lang != "en" and key == "escalation_level":
-        return LEVEL_LABELS.get(value, value)
+    if key == "outcome":
+        return OUTCOME_LABELS[value][1 if lang == "en" else 0]
+    if key == "escalation_level":
+        return LEVEL_LABELS.get(value, (value, value))[1 if lang == "en" else 0]
     return value
 
 
@@ -216,7 +183,7 @@ def _footer(report: Report, lang: str) -> str:
 # The detail sheet: times as date-time cells; the deadline also as the text people read
 # (a deadline at midnight reads 24:00 of the day before, which no number format shows).
 DETAIL_MOMENTS = ("received_at", "resolve_due", "resolved_at")
-DUE_TEXT = ("处理时限（原文）", "Resolve due (as written)")
+DUE_TEXT = DETAIL_LABELS["resolve_due_text"]
 
 
 def detail_sheet_rows(

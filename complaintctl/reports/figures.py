@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field, fields
 
+from complaintctl.domain.messages import labels
 from complaintctl.domain.vocab import CHANNEL, FAVOURABLE, KIND, SATISFACTION, SEVERITY
 from complaintctl.reports.code import (
     MANY,
@@ -189,78 +190,8 @@ def _field_order() -> tuple[str, ...]:
 FIELDS = _field_order()
 RATE_FIELDS = frozenset(k for k in FIELDS if k.endswith("_rate"))
 
-_MS_ZH = {"respond": "首次联系", "assign": "派单", "plan": "处理方案", "update": "进度反馈"}
-_MS_EN = {"respond": "Respond", "assign": "Assign", "plan": "Plan", "update": "Update"}
-_STATE_ZH = {"met": "按时", "late": "超时完成", "breached": "已超时", "pending": "未到期"}
-LABELS: dict[str, tuple[str, str]] = {
-    "received": ("受理件数", "Received"),
-    "duplicates": ("重复投诉", "Duplicates"),
-    "total": ("计入件数", "Counted"),
-    "timely": ("及时处理", "Timely"),
-    "late": ("超时完成", "Late"),
-    "overdue": ("逾期未完成", "Overdue"),
-    "pending": ("未到期", "Pending"),
-    "timely_rate": ("处理及时率%", "Timely rate %"),
-    **{
-        f"{m}_{s}": (f"{_MS_ZH[m]}{_STATE_ZH[s]}", f"{_MS_EN[m]} {s}")
-        for m in OTHER_MILESTONES
-        for s in ("met", "late", "breached", "pending")
-    },
-    **{f"{m}_rate": (f"{_MS_ZH[m]}按时率%", f"{_MS_EN[m]} on-time %") for m in OTHER_MILESTONES},
-    "resolved": ("已办结", "Resolved"),
-    "followed_up": ("已回访", "Followed up"),
-    "followup_rate": ("回访率%", "Follow-up rate %"),
-    "satisfied": ("满意", "Satisfied"),
-    "unsatisfied": ("不满意", "Unsatisfied"),
-    **{
-        f"level_{code}": (f"回访{zh}", f"Rated {code.replace('_', ' ')}")
-        for code, zh in SATISFACTION.labels.items()
-    },
-    "satisfaction_rate": ("满意率%", "Satisfaction rate %"),
-    "ever_resolved": ("曾办结", "Ever resolved"),
-    "reopened": ("复议件数", "Reconsidered"),
-    "reopenings": ("复议次数", "Reconsiderations"),
-    "reopen_rate": ("复议率%", "Reconsideration rate %"),
-    "extended": ("延期件数", "Extended"),
-    "extensions": ("延期次数", "Extensions"),
-    "escalated": ("升级件数", "Escalated"),
-    "escalated_manager": ("升级至经理", "To manager"),
-    "escalated_senior": ("升级至高层", "To senior management"),
-    "nature_valid": ("有效投诉", "Valid"),
-    "nature_assist": ("协办事项", "Assistance"),
-    "nature_excessive": ("过高要求", "Excessive demand"),
-    "nature_no_fault": ("无责任投诉", "No fault"),
-    "nature_unclassified": ("未定性", "Nature not set"),
-    "resolve_days_mean": ("平均办结工作日", "Mean working days to resolve"),
-    "resolve_days_p90": ("办结工作日P90", "P90 working days to resolve"),
-    "not_judged": ("办结未判定（时间不详）", "Resolve not judged (time unknown)"),
-    **{
-        f"{m}_not_judged": (f"{_MS_ZH[m]}未判定", f"{_MS_EN[m]} not judged")
-        for m in OTHER_MILESTONES
-    },
-    # words used around the figures
-    "share": ("占比%", "Share %"),
-    "month": ("月份", "Month"),
-    "section": ("部分", "Section"),
-    "dimension": ("维度", "Dimension"),
-    "value": ("取值", "Value"),
-    "summary": ("汇总", "Summary"),
-    "breakdown": ("分项", "Breakdown"),
-    "top": ("排名", "Top"),
-    "trend": ("趋势", "Trend"),
-    "late_entries": ("补录", "Late entries"),
-    "timely_recorded_late": ("及时处理中办结为补录", "Timely, resolution recorded late"),
-    "step": ("环节", "Step"),
-    "recorded_by": ("录入人", "Recorded by"),
-    "severity": ("级别", "Severity"),
-    "category": ("类别", "Category"),
-    "department": ("部门", "Department"),
-    "handler": ("处理人", "Handler"),
-    "channel": ("渠道", "Channel"),
-    "location": ("位置", "Location"),
-    "kind": ("类型", "Kind"),
-    "site": ("项目", "Site"),
-}
+# Each figure's label as (Chinese, English), from the catalogue (``label.figure.*``).
+LABELS = labels("label.figure.")
 assert all(k in LABELS for k in FIELDS)
 
 
@@ -289,16 +220,7 @@ def label(key: str, lang: str) -> str:
     return en if lang == "en" else zh
 
 
-_UNSET = {
-    "severity": ("未分级", "unclassified"),
-    "category": ("未分类", "no category"),
-    "department": ("未派单", "unassigned"),
-    "handler": ("未指定", "no handler"),
-    "channel": ("-", "-"),
-    "location": ("-", "-"),
-    "kind": ("-", "-"),
-    "site": ("-", "-"),
-}
+_UNSET = labels("label.unset.")  # a dimension without a value
 
 
 def value_label(dimension: str, value: str | None, lang: str) -> str:

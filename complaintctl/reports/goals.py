@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from complaintctl.domain.messages import text
+from complaintctl.domain.messages import labels, text
 from complaintctl.sla.targets import Targets
 
 # The order figures are judged and shown in.
@@ -122,17 +122,7 @@ def judge(figures: Mapping[str, Any], targets: Targets) -> Verdict:
     return Verdict(judged, grades)
 
 
-WORDS = {
-    "targets": ("目标达成", "Targets"),
-    "target": ("目标", "Target"),
-    "result": ("结果", "Result"),
-    "met": ("达标", "met"),
-    "missed": ("未达标", "missed"),
-    "unjudged": ("无数据", "no data"),
-    "grade": ("等级", "Grade"),
-    "reached": ("达到", "Reached"),
-    "no_grade": ("未达到任何等级", "no grade reached"),
-}
+WORDS = labels("label.goal.")  # messages/zh.py, en.py
 
 
 def word(key: str, lang: str) -> str:

@@ -9,36 +9,19 @@ from __future__ import annotations
 from typing import Any
 
 from complaintctl.domain.labels import ESCALATION_LEVELS, EVENT_KINDS, h, label
-from complaintctl.domain.messages import text
+from complaintctl.domain.messages import labels, text
 from complaintctl.domain.model import is_moment
 from complaintctl.domain.sites import FIRST, mention, ref, site_of
 from complaintctl.domain.timeutil import from_epoch, local, local_due
 from complaintctl.domain.vocab import MILESTONES
 
 # Field labels of event data that the column headers do not already name.
-_WORDS: dict[str, tuple[str, str]] = {
-    "plan": ("方案", "plan"),
-    "note": ("进展", "note"),
-    "reason": ("原因", "reason"),
-    "approved_by": ("批准人", "approved by"),
-    "duration": ("延长", "by"),
-    "level": ("上报", "reported to"),
-    "main": ("并入", "duplicate of"),
-    "via": ("随主单", "with its main"),
-    "contacted": ("已联系投诉人", "owner contacted"),
-    "due": ("时限", "deadline"),
-    "late_entry_reason": ("补录原因", "late entry reason"),
-}
+_WORDS = labels("label.history.")  # messages/zh.py, en.py
 # Data that is shown another way (deadlines as changes) or not at all.
 _HIDDEN = {"changes", "due", "previous_due", "provisional", "update_due", "done", "before", "from",
            "milestone", "reason_code", "policy_version", "source_key", "unjudged"}  # fmt: skip
 # An imported step whose time the register did not give (issue 16), by the event's kind.
-_UNKNOWN = {
-    "registered": ("受理时间不详", "time of receipt unknown"),
-    "assigned": ("派单时间不详", "time of dispatch unknown"),
-    "resolved": ("办结时间不详", "time handled unknown"),
-    "followed_up": ("回访时间不详", "time of follow-up unknown"),
-}
+_UNKNOWN = labels("label.time_unknown.")
 # Keys of event data holding a coded value, and the vocabulary that names it.
 _ENUMS = {k: k for k in ("channel", "severity", "nature", "satisfaction", "status")}
 _ENUMS["kind"] = "record_kind"  # 投诉, 报修, ... (issue 20)
@@ -140,7 +123,7 @@ def details(kind: str, data: dict[str, Any], lang: str) -> str:
         if key == "contacted":
             parts.append(_word(key, lang))
         elif key == "time_unknown":
-            zh, en = _UNKNOWN.get(kind, ("时间不详", "time unknown"))
+            zh, en = _UNKNOWN.get(kind, _UNKNOWN["other"])
             parts.append(en if lang == "en" else zh)
         elif key in before:
             old = _value(key, before[key], lang)

@@ -16,7 +16,7 @@ from html import escape
 from typing import Any
 
 from complaintctl.domain.labels import label as code_label
-from complaintctl.domain.messages import Term, text
+from complaintctl.domain.messages import Term, labels, text
 from complaintctl.domain.timeutil import from_epoch, local
 from complaintctl.reports import goals
 from complaintctl.reports.figures import (
@@ -29,20 +29,25 @@ from complaintctl.reports.figures import (
 from complaintctl.reports.monthly import TOP_FIELDS, TREND_FIELDS, Report, TrendRow
 from complaintctl.sla.targets import RATES
 
-# The columns of a breakdown table: (key, short Chinese header, short English header).
-BREAKDOWN_COLUMNS = (
-    ("total", "计入", "Counted"),
-    ("timely", "及时", "Timely"),
-    ("late", "超时完成", "Late"),
-    ("overdue", "逾期", "Overdue"),
-    ("pending", "未到期", "Pending"),
-    ("timely_rate", "及时率", "Timely"),
-    ("followup_rate", "回访率", "Follow-up"),
-    ("satisfaction_rate", "满意率", "Satisfied"),
-    ("reopened", "复议", "Reconsidered"),
-    ("extended", "延期", "Extended"),
-    ("resolve_days_mean", "平均工作日", "Mean wd"),
-    ("resolve_days_p90", "P90工作日", "P90 wd"),
+# The columns of a breakdown table: (key, short Chinese header, short English header), the
+# headers from the catalogue (``label.breakdown.*``).
+_HEADS = labels("label.breakdown.")
+BREAKDOWN_COLUMNS = tuple(
+    (key, _HEADS[key][0], _HEADS[key][1])
+    for key in (
+        "total",
+        "timely",
+        "late",
+        "overdue",
+        "pending",
+        "timely_rate",
+        "followup_rate",
+        "satisfaction_rate",
+        "reopened",
+        "extended",
+        "resolve_days_mean",
+        "resolve_days_p90",
+    )
 )
 KPIS = ("received", "total", "timely_rate", "followup_rate", "satisfaction_rate", "reopen_rate")
 TIMELINESS = ("received", "duplicates", "total", "timely", "late", "overdue", "pending")
@@ -67,38 +72,7 @@ FOLLOWUP = (
 )
 NATURES = tuple(f"nature_{n}" for n in ("valid", "assist", "excessive", "no_fault", "unclassified"))
 
-_WORDS = {
-    "title": ("投诉处理月度报表", "Monthly complaint report"),
-    "period": ("统计期间", "Period"),
-    "as_of": ("统计截至", "As of"),
-    "kpis": ("主要指标", "Key figures"),
-    "timeliness": ("处理及时率", "Timeliness"),
-    "milestones": ("各节点按时率", "Milestones on time"),
-    "followup": ("回访、复议、延期与升级", "Follow-up, reconsideration, extension, escalation"),
-    "nature": ("投诉性质", "Nature"),
-    "top_category": ("类别排名", "Top categories"),
-    "top_location": ("位置排名", "Top locations"),
-    "trend": ("月度趋势", "Monthly trend"),
-    "figure": ("指标", "Figure"),
-    "value": ("数值", "Value"),
-    "milestone": ("节点", "Milestone"),
-    "on_time": ("按时", "On time"),
-    "late": ("超时完成", "Late"),
-    "breached": ("已超时", "Breached"),
-    "pending": ("未到期", "Pending"),
-    "not_judged": ("未判定", "Not judged"),
-    "rate": ("按时率", "On-time rate"),
-    "chart_department": ("各部门处理及时率", "Timely rate by department"),
-    "chart_milestones": ("各节点按时率", "On-time rate by milestone"),
-    "chart_trend": ("处理及时率与满意率", "Timely rate and satisfaction rate"),
-    "none": ("无", "none"),
-    "definition": (
-        "处理及时率 = 及时处理件数 ÷（及时处理 + 超时完成 + 逾期未完成）× 100%；"
-        "未到期的投诉不计入分母。定义见 docs/report.md。",
-        "Timely rate = timely ÷ (timely + late + overdue) × 100%; complaints not yet due "
-        "are left out. Definitions: docs/report.md.",
-    ),
-}
+_WORDS = labels("label.html.")  # messages/zh.py, en.py
 
 
 def _w(key: str, lang: str) -> str:
@@ -456,7 +430,8 @@ def _milestones(data: dict[str, Any], verdict: goals.Verdict, lang: str) -> str:
 
 
 def _milestone(m: str, lang: str) -> str:
-    return m.capitalize() if lang == "en" else code_label("milestone", m, lang)
+    name = code_label("milestone", m, lang)
+    return name[:1].upper() + name[1:]  # Respond; 首次联系 as it is
 
 
 def _top(dim: str, key: str, entries: list[dict[str, Any]], lang: str) -> str:

@@ -17,6 +17,7 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
+from complaintctl.domain.messages import LANGS, labels
 from complaintctl.domain.privacy import mask_phones_in
 from complaintctl.domain.sites import ref
 from complaintctl.reports.digest import ID, UNIT
@@ -54,19 +55,9 @@ _SAFE = str.maketrans(
     }
 )
 # a phone number in a description: 7 digits or more, perhaps after an area code and a dash
+# The robot message's words per language, from the catalogue (``label.robot.*``).
 _WORDS = {
-    "zh": {
-        "title": "投诉督办",
-        "more": "（另{}项）",
-        "part": "（{}/{}）",
-        "rest": "……另有{}件未列出，见完整督办",
-    },
-    "en": {
-        "title": "Complaint digest",
-        "more": " (+{} more)",
-        "part": " ({}/{})",
-        "rest": "… and {} more complaints, not listed here: see the full digest",
-    },
+    lang: {k: v[i] for k, v in labels("label.robot.").items()} for i, lang in enumerate(LANGS)
 }
 
 
@@ -147,7 +138,7 @@ def _lines(
         if due < as_of:
             left = f'<font color="warning">{left}</font>' if kind == "wecom" else f"**{left}**"
         if count[cid] > 1:
-            left += more.format(count[cid] - 1)
+            left += more.format(count=count[cid] - 1)
         out.append(f"{bullet}{info[cid]} {milestones[key >> 1 & 7]} {left}{handlers[handler]}")
     return out
 
@@ -203,7 +194,7 @@ def messages(
     marker = words["part"]
 
     def number(i: int, n: int) -> str:
-        return marker.format(i, n) if n > 1 else ""
+        return marker.format(part=i, parts=n) if n > 1 else ""
 
     def head(i: int, n: int) -> str:
         if kind == "dingtalk":
@@ -242,7 +233,7 @@ def _cut(chunks: list[list[str]], most: int, room: int, kind: str, rest: str) ->
     last = kept[-1]
     gap = "\n" if kind == "dingtalk" else ""  # DingTalk: a paragraph after a list
     while True:
-        note = gap + rest.format(left_out)
+        note = gap + rest.format(count=left_out)
         if not last or sum(len(i.encode()) + 1 for i in [*last, note]) <= room:
             break
         last.pop()

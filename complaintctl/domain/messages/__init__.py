@@ -126,6 +126,15 @@ def _escaped(text: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
+def labels(prefix: str) -> dict[str, tuple[str, str]]:
+    """The labels under ``prefix`` (``"label.header."``) by the rest of their key, each as
+    ``(Chinese, English)``: the tables of column headers and coded values, read from the
+    catalogue so that a translation stays one file (issue 15)."""
+    cut = len(prefix)
+    english = CATALOGUES["en"]
+    return {k[cut:]: (v, english[k]) for k, v in CATALOGUES["zh"].items() if k.startswith(prefix)}
+
+
 def placeholders(template: str) -> set[str]:
     """The names a template fills in (for the catalogue test)."""
     return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
