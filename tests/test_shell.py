@@ -197,6 +197,17 @@ def test_shell_completion_for_bash_zsh_and_fish(register, db):
     assert complete(**bash, COMP_WORDS="complaintctl ls --st", COMP_CWORD="2") == "--status\n"
     zsh = complete(_COMPLAINTCTL_COMPLETE="complete_zsh", _TYPER_COMPLETE_ARGS="complaintctl show ")
     assert '"1":"3-1-502 楼道灯不亮"' in zsh
+    # click makes --help itself: its description follows the language too
+    zsh = complete(
+        _COMPLAINTCTL_COMPLETE="complete_zsh", _TYPER_COMPLETE_ARGS="complaintctl close --"
+    )
+    assert '"--help":"显示本帮助并退出。"' in zsh
+    english = complete(
+        _COMPLAINTCTL_COMPLETE="complete_zsh",
+        _TYPER_COMPLETE_ARGS="complaintctl close --",
+        COMPLAINTCTL_LANG="en",
+    )
+    assert '"--help":"Show this message and exit."' in english
     fish = complete(
         _COMPLAINTCTL_COMPLETE="complete_fish",
         _TYPER_COMPLETE_ARGS="complaintctl assign 1 --department 保",

@@ -51,10 +51,24 @@ def apply(command: Any, path: list[str], lang: str) -> None:
             f"option.{key}.{name}", catalogue.get(f"option.{name}", original)
         )
     command.context_class = _source(command, "context_class") if lang == "en" else ChineseContext
+    command.get_help_option = _help_option(_source(command, "get_help_option"), lang)
     commands = getattr(command, "commands", {})
     loaded = getattr(commands, "loaded", commands)  # a lazy group: only those built
     for name, sub in list(loaded.items()):
         apply(sub, [*path, name], lang)
+
+
+def _help_option(original: Any, lang: str) -> Any:
+    """click makes the ``--help`` option itself, with its English text: the one completion
+    describes (the help screen's is replaced by :func:`_notes`)."""
+
+    def get_help_option(ctx: Any) -> Any:
+        option = original(ctx)
+        if option is not None:
+            option.help = render("help.help_option", {}, lang)
+        return option
+
+    return get_help_option
 
 
 def _source(owner: Any, attribute: str) -> Any:
