@@ -219,7 +219,7 @@ def test_the_2019_notice_through_the_cli(run, tmp_path: Path):
     assert out.splitlines()[0] == "2019 holiday notice loaded (国办发明电〔2018〕15号)"
     grid = run.ok("calendar", "show", "2018-12").splitlines()
     assert grid[0] == "2018-12 (official)"
-    assert "2018-12-29 调休上班" in grid
+    assert "2018-12-29 make-up working day (调休上班)" in grid
     assert "2018-12-30 元旦" in grid
     assert "2018-12-31 元旦" in grid
     # Friday 2018-12-28 + 1wd: Saturday 12-29 is worked

@@ -231,9 +231,15 @@ def test_calendar_due_and_show(run):
     assert run.ok("calendar", "due", "2026-02-13 10:00", "15m") == "2026-02-13 10:15\n"
     grid = run.ok("calendar", "show", "2026-02").splitlines()
     assert grid[0] == "2026-02 (official)"
-    assert grid[4] == " 9      10      11      12      13      14 班   15"
-    assert grid[5] == "16 休   17 休   18 休   19 休   20 休   21      22"
-    assert "2026-02-28 调休上班" in grid
+    assert grid[1].split() == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+    assert grid[4] == " 9    10    11    12    13    14 W  15"
+    assert grid[5] == "16 H  17 H  18 H  19 H  20 H  21    22"
+    assert "2026-02-28 make-up working day (调休上班)" in grid
+    chinese = run.ok("--lang", "zh", "calendar", "show", "2026-02").splitlines()
+    assert chinese[1].split() == ["一", "二", "三", "四", "五", "六", "日"]
+    assert chinese[4] == " 9     10     11     12     13     14 班  15"
+    assert chinese[5] == "16 休  17 休  18 休  19 休  20 休  21     22"
+    assert "2026-02-28 调休上班" in chinese
     bad = run("calendar", "due", "2026-02-27", "3 fortnights")
     assert bad.exit_code == 2
     assert bad.stderr.startswith("complaintctl: DURATION: ")

@@ -168,13 +168,7 @@ def show(
     from datetime import date
 
     t = render.table(
-        "一 Mon",
-        "二 Tue",
-        "三 Wed",
-        "四 Thu",
-        "五 Fri",
-        "六 Sat",
-        "日 Sun",
+        *(line(ctx, f"calendar.weekday.{n}") for n in range(7)),
         title=f"{year}-{mon:02d} ({line(ctx, f'calendar.year.{cal.year_status(year)}')})",
     )
     notes: list[str] = []
@@ -187,10 +181,10 @@ def show(
             d = date(year, mon, day)
             name = cal.holiday_name(d)
             if cal.is_makeup_workday(d):
-                cells.append(f"{day:2d} 班")
-                notes.append(f"{d} 调休上班")
+                cells.append(line(ctx, "calendar.cell.makeup", day=f"{day:2d}"))
+                notes.append(line(ctx, "calendar.note.makeup", day=str(d)))
             elif name and not cal.is_working_day(d):
-                cells.append(f"{day:2d} 休")
+                cells.append(line(ctx, "calendar.cell.off", day=f"{day:2d}"))
                 notes.append(f"{d} {name}")
             else:
                 cells.append(f"{day:2d}")
