@@ -15,6 +15,8 @@ from test_import import write_csv
 from complaintctl.domain.messages import Msg
 from complaintctl.transfer.rows import BadRow, Problem
 
+pytestmark = pytest.mark.backends  # the import writes into either ledger
+
 # A hand-kept register: a date without its year, a time that is none, a 是否紧急 nobody
 # understands, a row without unit and description whose status claims more than it gives, a
 # verdict that is no level and a follow-up before the receipt, a unit with a direction override.
