@@ -74,6 +74,9 @@ def test_two_centres_go_into_their_own_sites(backend, run, db, tmp_path):
         assert _same(there) == _same(here)
     (dup,) = [c for c in run.json("--db", db, "list", "--site", "YG") if c["id"] == 3]
     assert dup["duplicate_of"] == 2  # YG-2, read in the site the link was copied into
+    history = run.ok("--db", db, "show", "YG-3").splitlines()
+    (linked,) = [row for row in history if row.startswith("7 ")]
+    assert "duplicate of #YG-2;" in linked  # not #2: the main is read in the event's site
 
     # run again: nothing new; the desks kept working on the file: only that is copied
     assert run.ok("--db", yg, "migrate", "--to", db, "--site", "YG").startswith(

@@ -347,7 +347,7 @@ def _show_one(lang: str, ledger: Ledger, c: Complaint, events: list[Event], mome
     for e in events:
         mark = late_entry_text(e, policy, lang)  # 补录: recorded long after it happened
         details = text("common.sep", lang).join(
-            part for part in (mark, history.details(e.kind, e.data, lang)) if part
+            part for part in (mark, history.details(e.kind, e.data, lang, e.complaint_id)) if part
         )
         ev.add_row(
             str(e.seq),

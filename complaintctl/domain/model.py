@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from typing import Any
 
-from complaintctl.domain.sites import FIRST, STRIDE, site_of
+from complaintctl.domain.sites import FIRST, in_site_of, site_of
 from complaintctl.domain.timeutil import OFFSET, from_epoch
 from complaintctl.domain.vocab import MILESTONES, OPEN_STATUSES
 
@@ -198,16 +198,6 @@ def apply(state: Complaint | None, event: Event) -> Complaint:
     return advance(state, event.kind, event.complaint_id, event.at, event.data, event.seq)
 
 
-def _same_site(complaint_id: int, other: int) -> int:
-    """The key of ``other`` in the site of ``complaint_id``.  A main complaint, a collective's
-    first or the record a complaint is about is always of the complaint's own site (the
-    workflow refuses others), so this is ``other`` itself, but in a chain copied into another
-    site of a server (``migrate --site``, store/sitecopy.py): there the events keep the keys
-    of the centre's file (its first site's, the numbers), unchanged because their hashes
-    cover them, and they mean the same numbers in the site they now belong to."""
-    return complaint_id - complaint_id % STRIDE + other % STRIDE
-
-
 def advance(
     state: Complaint | None,
     kind: str,
@@ -273,7 +263,7 @@ def advance(
                 new.escalations = [*new.escalations, data["reason_code"]]
             _raise_level(new, data.get("level"))
             if data.get("collective_of") is not None:
-                new.collective_of = _same_site(new.id, data["collective_of"])
+                new.collective_of = in_site_of(new.id, data["collective_of"])
         elif kind == "resolved" and data.get("time_unknown"):
             _handled_unknown(new, data["resolution"])
         elif kind == "resolved":
@@ -305,11 +295,11 @@ def advance(
             if new.update_due is not None:
                 new.update_done = None
         elif kind == "linked":
-            new.duplicate_of = _same_site(new.id, data["main"])
+            new.duplicate_of = in_site_of(new.id, data["main"])
             for milestone, done_at in (data.get("done") or {}).items():
                 _mark_done(new, milestone, done_at)
         elif kind == "related":
-            new.about = _same_site(new.id, data["about"])
+            new.about = in_site_of(new.id, data["about"])
         elif kind == "corrected":
             for key, change in data["changes"].items():
                 if key == "received_at":

@@ -81,6 +81,16 @@ def bounds(code: str) -> tuple[int, int]:
     return base + 1, base + MAX_NUMBER
 
 
+def in_site_of(complaint_id: int, other: int) -> int:
+    """The key of ``other`` in the site of ``complaint_id``.  A main complaint, a collective's
+    first or the record a complaint is about is always of the complaint's own site (the
+    workflow refuses others), so this is ``other`` itself, but in a chain copied into another
+    site of a server (``migrate --site``, store/sitecopy.py): there the events keep the keys
+    of the centre's file (its first site's, the numbers), unchanged because their hashes
+    cover them, and they mean the same numbers in the site they now belong to."""
+    return complaint_id - complaint_id % STRIDE + other % STRIDE
+
+
 def ref(complaint_id: int, qualified: bool) -> str:
     """How a complaint is named to people: ``YG-123`` on a ledger of several sites (the
     ``qualified`` one), ``123`` on a ledger of one."""

@@ -11,7 +11,7 @@ from typing import Any
 from complaintctl.domain.labels import ESCALATION_LEVELS, EVENT_KINDS, h, label
 from complaintctl.domain.messages import labels, text
 from complaintctl.domain.model import is_moment
-from complaintctl.domain.sites import FIRST, mention, ref, site_of
+from complaintctl.domain.sites import FIRST, in_site_of, mention, ref, site_of
 from complaintctl.domain.timeutil import from_epoch, local, local_due
 from complaintctl.domain.vocab import MILESTONES
 
@@ -42,9 +42,14 @@ def _word(key: str, lang: str) -> str:
         return key
 
 
-def _value(key: str, value: Any, lang: str) -> str:
+_REFERENCES = ("main", "via", "about", "collective_of")  # another complaint of the same site
+
+
+def _value(key: str, value: Any, lang: str, complaint_id: int | None = None) -> str:
     if value is None:
         return "-"
+    if key in _REFERENCES and isinstance(value, int) and complaint_id is not None:
+        value = in_site_of(complaint_id, value)  # as the state reads it (domain/model.py)
     if key in _ENUMS:
         return label(_ENUMS[key], str(value), lang)
     if key == "level":
@@ -113,8 +118,9 @@ def when(kind: str, at: int, data: dict[str, Any], lang: str) -> str:
     return text("history.unknown", lang)
 
 
-def details(kind: str, data: dict[str, Any], lang: str) -> str:
-    """One event's details, fields separated by ``；`` (``; `` in English)."""
+def details(kind: str, data: dict[str, Any], lang: str, complaint_id: int | None = None) -> str:
+    """One event's details, fields separated by ``；`` (``; `` in English); the complaints
+    it names read in the site of ``complaint_id``, the event's own."""
     parts: list[str] = []
     before = data.get("before") or {}
     for key, value in data.items():
@@ -126,10 +132,10 @@ def details(kind: str, data: dict[str, Any], lang: str) -> str:
             zh, en = _UNKNOWN.get(kind, _UNKNOWN["other"])
             parts.append(en if lang == "en" else zh)
         elif key in before:
-            old = _value(key, before[key], lang)
-            parts.append(f"{_word(key, lang)} {old} → {_value(key, value, lang)}")
+            old = _value(key, before[key], lang, complaint_id)
+            parts.append(f"{_word(key, lang)} {old} → {_value(key, value, lang, complaint_id)}")
         else:
-            parts.append(f"{_word(key, lang)} {_value(key, value, lang)}")
+            parts.append(f"{_word(key, lang)} {_value(key, value, lang, complaint_id)}")
     if kind == "corrected":
         parts[:0] = corrections(data.get("changes") or {}, lang)
     if kind == "linked" and data.get("done"):
