@@ -180,6 +180,11 @@ def test_an_event_put_on_another_sites_chain_is_named(run, db, two_sites, server
 
 def test_verify_anchors_any_chain(run, db, two_sites):
     report = run.json("verify")
+    heads = {c: report["chains"][c]["head"][:16] for c in ("MAIN", "YG")}
+    assert run.ok("verify").splitlines()[1:] == [
+        f"  项目 MAIN：链头 {heads['MAIN']}（3 条事件）",
+        f"  项目 YG：链头 {heads['YG']}（3 条事件）",
+    ]  # each centre's head to write down, under the ledger's line
     for chain in ("MAIN", "YG"):
         anchor = report["chains"][chain]["head"][:12]
         assert run.json("verify", "--anchor", anchor)["ok"] is True

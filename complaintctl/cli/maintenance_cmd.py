@@ -32,6 +32,8 @@ def verify(
             say(ctx, difference.line)
         if report.ok:
             say(ctx, report.summary())
+            for chain in report.chain_lines():
+                say(ctx, chain)
     if not report.ok:
         summary = report.summary()
         raise IntegrityFailure(summary.key, **summary.params)

@@ -127,6 +127,19 @@ class Report:
     def ok(self) -> bool:
         return not self.differences
 
+    def chain_lines(self) -> list[Msg]:
+        """Each site's chain head, when the log holds more than one chain: the anchor to
+        write down per centre (``verify --anchor`` takes any of them)."""
+        if len(self.chains) < 2:
+            return []
+        return [
+            Msg(
+                "verify.chain_head",
+                {"chain": code, "head": head.hash[:HEAD_CHARS], "events": head.events},
+            )
+            for code, head in sorted(self.chains.items())
+        ]
+
     def summary(self) -> Msg:
         """``ok: N events, M complaints, chain head <prefix>`` (or the count of differences)."""
         if self.ok:

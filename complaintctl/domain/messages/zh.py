@@ -1059,6 +1059,7 @@ MESSAGES: dict[str, str] = {
     "verify.ledger_not_a_complaintctl_ledger": "台账 {name}：不是 complaintctl 台账",
     "verify.ledger_not_a_readable_sqlite_ledger": "台账 {name}：不是可读的 SQLite 台账（{exc}）；请从备份恢复",
     "verify.line": "{where} {field}：{said}",
+    "verify.chain_head": "  项目 {chain}：链头 {head}（{events} 条事件）",
     "verify.ok": "校验通过：{events} 条事件，{complaints} 件投诉，链头 {head}",
     "verify.value.every_site": "所有项目",
     "verify.value.nothing": "空值",
