@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -169,7 +169,7 @@ def _aggregate(
     columns = [("group_concat", sql) for sql in tokens]
     out: dict[str | None, Figures] = {}
     places: tuple[_Tally, _Tally] = ({}, {})
-    short = False
+    short = exact = False
     for raw, codes, days, *top in _select(conn, source, condition, params, columns, key):
         if codes is None:
             continue
@@ -182,10 +182,17 @@ def _aggregate(
                 resolved, received = divmod(int(pair), 100000)
                 wd = cal.working_days_between(_local_date(received), _local_date(resolved))
                 figures.days[wd] += n
-        if top:
+        if top and not exact:  # with a key, each group's tallies added up
             found = _places(counts, *top)
-            places = found if found is not None else _places_exact(conn, source, condition, params)
+            exact = found is None
+            for tally, more in zip(places, found or ({}, {}), strict=True):
+                for name, states in more.items():
+                    into = tally.setdefault(name, [0, 0, 0, 0, 0])
+                    for i, n in enumerate(states):
+                        into[i] += n
         out[value] = figures
+    if exact:
+        places = _places_exact(conn, source, condition, params)
     if short:  # a complaint with 7 or more 复议 or 延期: sum the counts themselves
         sums = [
             ("sum", f"CASE WHEN duplicate_of IS NULL THEN {column} END")
@@ -195,6 +202,18 @@ def _aggregate(
             counts = out[raw.decode() if isinstance(raw, bytes) else raw].counts
             counts.reopenings, counts.extensions = reopenings or 0, extensions or 0
     return out, places
+
+
+def _summed(groups: Sequence[Figures]) -> dict[str | None, Figures]:
+    """The whole period's figures from its groups by one dimension (each complaint in one
+    group): every count, working-day tally and no_callback added up."""
+    if not groups:
+        return {}
+    counts = Counts(*(sum(n) for n in zip(*(astuple(g.counts) for g in groups), strict=True)))
+    days: Counter[int] = Counter()
+    for g in groups:
+        days.update(g.days)
+    return {None: Figures(None, counts, days, sum(g.no_callback for g in groups))}
 
 
 # Resolved complaints with no phone to call back (anonymous, 匿名): not owed a 回访.
@@ -419,11 +438,18 @@ def build_report(
             f"SELECT count(*) FROM {source.rows(period_condition + ' AND NOT ' + COUNTED)}",
             params,
         ).fetchone()[0]
-        whole, places = _aggregate(conn, source, condition, params, cal, tops=True)
-        _no_callback(conn, source, condition, params, None, whole)
-        summary = whole.get(None) or Figures(None, Counts())
+        dims = list(dict.fromkeys(by))
         breakdowns = {}
-        for dim in dict.fromkeys(by):
+        if dims:  # the whole from the first breakdown's groups: one pass over the month fewer
+            rows, places = _aggregate(conn, source, condition, params, cal, key=dims[0], tops=True)
+            _no_callback(conn, source, condition, params, dims[0], rows)
+            whole = _summed(list(rows.values()))
+            breakdowns[dims[0]] = _order(dims[0], rows)
+        else:
+            whole, places = _aggregate(conn, source, condition, params, cal, tops=True)
+            _no_callback(conn, source, condition, params, None, whole)
+        summary = whole.get(None) or Figures(None, Counts())
+        for dim in dims[1:]:
             rows = _aggregate(conn, source, condition, params, cal, key=dim)[0]
             _no_callback(conn, source, condition, params, dim, rows)
             breakdowns[dim] = _order(dim, rows)

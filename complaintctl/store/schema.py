@@ -220,6 +220,12 @@ CREATE UNIQUE INDEX events_chain ON events(chain, chain_seq);
     """
 SELECT 1;
 """,
+    # 11 (issue 21): the complaints with no phone to call back (匿名), which the report's
+    # 回访率 leaves out (reports/monthly.py): a partial index holding only those, so the
+    # report reads them instead of every row of ``personal`` (0.9 s cold on 1,000,000).
+    """
+CREATE INDEX IF NOT EXISTS personal_anonymous ON personal(complaint_id) WHERE phone = '';
+""",
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
