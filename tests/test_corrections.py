@@ -411,5 +411,8 @@ def test_import_refuses_a_cancelled_row(run, tmp_path, register, db):
     )
     result = run("import", str(sheet))
     assert result.exit_code != 0
-    assert "已作废" in result.stderr and "is not imported" in result.stderr
+    assert (
+        result.stderr.splitlines()[0]
+        == "s.csv:第 2 行：列「状态」“已作废”：已作废（误录）的记录不导入"
+    )
     assert snapshot(db) == before

@@ -194,6 +194,6 @@ def test_masked_export_does_not_reimport(run, ledger_a, tmp_path):
     result = run("--db", str(tmp_path / "empty.db"), "import", str(path))
     assert result.exit_code == 2
     assert result.stderr.splitlines()[0] == (
-        "masked.csv:2: 联系电话 '138****5678': a masked number (export --with-personal-data to "
-        "re-import)"
+        "masked.csv:第 2 行：列「联系电话」“138****5678”：号码已打码（要再导入，请用 "
+        "export --with-personal-data 导出）"
     )
