@@ -1059,7 +1059,7 @@ MESSAGES: dict[str, str] = {
     "verify.ledger_not_a_complaintctl_ledger": "ledger {name}: not a complaintctl ledger",
     "verify.ledger_not_a_readable_sqlite_ledger": "ledger {name}: not a readable SQLite ledger ({exc}); restore it from a backup",
     "verify.line": "{where} {field}: {said}",
-    "verify.chain_head": "  site {chain}: chain head {head} ({events} events)",
+    "verify.chain_head": "  site {chain}: chain head {head} (events: {events})",
     "verify.ok": "ok: {events} events, {complaints} complaints, chain head {head}",
     "verify.value.every_site": "every site",
     "verify.value.nothing": "nothing",
