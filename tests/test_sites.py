@@ -181,6 +181,19 @@ def test_digest_by_site(three):
     ]  # fmt: skip
 
 
+@pytest.mark.parametrize("columns", ["80", "160"])
+def test_the_digest_on_a_terminal_names_complaints_by_site(three, monkeypatch, columns):
+    """At the desk (a terminal, any width) the digest's rows say YG-2, as list does, never
+    the ledger's key."""
+    from complaintctl.cli import render
+
+    monkeypatch.setattr(render, "is_terminal", lambda: True)
+    monkeypatch.setenv("COLUMNS", columns)
+    text = three.ok("digest", "--as-of", "2026-03-03 08:00")
+    ids = sorted({word for line in text.splitlines() for word in line.split() if word[0] == "#"})
+    assert ids == ["#HX-1", "#MAIN-1", "#YG-1", "#YG-2"]
+
+
 def test_escalate_by_site(three):
     run = three
     for ref in ("MAIN-1", "YG-1", "HX-1"):

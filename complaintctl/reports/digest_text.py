@@ -319,7 +319,7 @@ def desk(found: Found, texts: Texts, width: int, *, colour: bool = False) -> Ite
                 provisional = provisional or bool(key & 1)
                 cells = {
                     "handler": handler or texts.none,
-                    "id": f"#{c[ID]}",
+                    "id": f"#{ref(c[ID], texts.qualified)}",
                     "unit": c[UNIT].translate(_FLAT),
                     "phone": mask_phone(c[PHONE]),
                     "severity": texts.severity[c[SEVERITY]],
