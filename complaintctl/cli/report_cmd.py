@@ -510,30 +510,14 @@ def _top(blocks: list[_Block], dim: str, entries: list[TopEntry], lang: str) -> 
         _section(blocks, title, t)
 
 
-# The columns of a breakdown, short headers ``report.column.<key>``; the full names are in the
-# exports.
-BREAKDOWN_COLUMNS = (
-    "total",
-    "timely",
-    "late",
-    "overdue",
-    "pending",
-    "timely_rate",
-    "followup_rate",
-    "satisfaction_rate",
-    "reopened",
-    "extended",
-    "resolve_days_mean",
-    "resolve_days_p90",
-)
-
-
 def _breakdown(blocks: list[_Block], dim: str, items: list[Figures], lang: str) -> None:
     from complaintctl.reports.figures import label, value_label
+    from complaintctl.reports.monthly import BREAKDOWN_FIELDS
 
     name = Term(label(dim, "en").lower(), label(dim, "zh"))
     title = text("report.screen.by", lang, dim=name)
-    columns: tuple[str, ...] = BREAKDOWN_COLUMNS
+    # short headers ``report.column.<key>``; the full names are in the exports
+    columns: tuple[str, ...] = BREAKDOWN_FIELDS
     if any(f.counts.not_judged for f in items):  # issue 16: handled at an unknown time
         at = columns.index("pending") + 1
         columns = (*columns[:at], "not_judged", *columns[at:])

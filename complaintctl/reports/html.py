@@ -26,29 +26,18 @@ from complaintctl.reports.figures import (
     value_label,
     with_levels,
 )
-from complaintctl.reports.monthly import TOP_FIELDS, TREND_FIELDS, Report, TrendRow
+from complaintctl.reports.monthly import (
+    BREAKDOWN_FIELDS,
+    TOP_FIELDS,
+    TREND_FIELDS,
+    Report,
+    TrendRow,
+)
 from complaintctl.sla.targets import RATES
 
-# The columns of a breakdown table: (key, short Chinese header, short English header), the
-# headers from the catalogue (``label.breakdown.*``).
+# The headers of a breakdown table's columns (monthly.BREAKDOWN_FIELDS): short, from the
+# catalogue (``label.breakdown.*``).
 _HEADS = labels("label.breakdown.")
-BREAKDOWN_COLUMNS = tuple(
-    (key, _HEADS[key][0], _HEADS[key][1])
-    for key in (
-        "total",
-        "timely",
-        "late",
-        "overdue",
-        "pending",
-        "timely_rate",
-        "followup_rate",
-        "satisfaction_rate",
-        "reopened",
-        "extended",
-        "resolve_days_mean",
-        "resolve_days_p90",
-    )
-)
 KPIS = ("received", "total", "timely_rate", "followup_rate", "satisfaction_rate", "reopen_rate")
 TIMELINESS = ("received", "duplicates", "total", "timely", "late", "overdue", "pending")
 FOLLOWUP = (
@@ -454,10 +443,10 @@ def _breakdown(
     title = text("report.screen.by", lang, dim=Term(label(dim, "en").lower(), label(dim, "zh")))
     if not items:
         return _section(title, f"<p>{escape(_w('none', lang))}</p>")
-    head = [label(dim, lang), *(e if en else z for _, z, e in BREAKDOWN_COLUMNS)]
+    head = [label(dim, lang), *(_HEADS[k][1 if en else 0] for k in BREAKDOWN_FIELDS)]
     rows = [
         f"<th>{escape(value_label(dim, item['value'], lang))}</th>"
-        + "".join(figure(f"breakdowns.{dim}.{i}.{k}", k, item[k]) for k, _, _ in BREAKDOWN_COLUMNS)
+        + "".join(figure(f"breakdowns.{dim}.{i}.{k}", k, item[k]) for k in BREAKDOWN_FIELDS)
         for i, item in enumerate(items)
     ]
     parts = [_table(head, rows)]

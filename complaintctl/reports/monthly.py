@@ -348,6 +348,21 @@ class TopEntry:
 
 
 TOP_FIELDS = ("total", "share", "timely", "late", "overdue", "pending", "timely_rate")
+# The columns of a breakdown (``report --by``), on the screen and in the HTML page.
+BREAKDOWN_FIELDS = (
+    "total",
+    "timely",
+    "late",
+    "overdue",
+    "pending",
+    "timely_rate",
+    "followup_rate",
+    "satisfaction_rate",
+    "reopened",
+    "extended",
+    "resolve_days_mean",
+    "resolve_days_p90",
+)
 
 
 def _top(tally: _Tally, total: int, n: int) -> list[TopEntry]:
