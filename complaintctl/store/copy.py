@@ -6,8 +6,9 @@ complaints rows they lead to, the personal data, the policies and the holiday no
 one write transaction of the target.  The source is verified first (nothing is copied from a
 ledger that does not verify) and the copy after.  Running it again copies only what the
 source gained since: the target's newest event must be the source's event of that number,
-with the same hash; a target that holds another ledger's events is refused (one chain per
-ledger until sites come).
+with the same hash; a target that holds another ledger's events is refused.  A centre's
+ledger goes into a site of a server that has others with ``migrate --site``
+(:mod:`complaintctl.store.sitecopy`).
 """
 
 from __future__ import annotations
