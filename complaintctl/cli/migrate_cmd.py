@@ -24,7 +24,8 @@ def migrate(
     as_json: bool = JSON_OPTION,
 ) -> None:
     # --help: help.migrate in messages/zh.py, en.py
-    from complaintctl.store.backend import SCHEMES, is_url, open_ledger
+    from complaintctl.store.backend import is_url, open_ledger
+    from complaintctl.store.ledger import SCHEMES
     from complaintctl.store.copy import copy_ledger
 
     if not is_url(to):  # a centre moves onto a server; a copy of a file is `backup`

@@ -16,15 +16,13 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from complaintctl.store.ledger import ENV_DB, Ledger
+from complaintctl.store.ledger import ENV_DB, SCHEMES, Ledger
 
 if TYPE_CHECKING:
     from complaintctl.domain.model import Complaint, Event
     from complaintctl.sla.policy import Policy
     from complaintctl.store.ledger import Writer
     from complaintctl.time.calendar import WorkCalendar
-
-SCHEMES = ("postgresql://", "postgres://")
 
 
 class LedgerBackend(Protocol):

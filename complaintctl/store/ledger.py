@@ -41,8 +41,10 @@ MAX_ID = 2**63 - 1  # SQLite's largest integer
 PAGE_SIZE = 8192
 
 
-# ``postgresql://…`` as a Path (which folds ``//``): a server's URL that reached the file ledger
-_URL_PREFIXES = ("postgresql:", "postgres:")
+# What names a PostgreSQL server in ``--db`` (store/backend.py opens it); as a Path (which
+# folds ``//``), a server's URL that reached the file ledger
+SCHEMES = ("postgresql://", "postgres://")
+_URL_PREFIXES = tuple(scheme.rstrip("/") for scheme in SCHEMES)
 
 
 def default_path() -> Path:
