@@ -25,8 +25,8 @@ def migrate(
 ) -> None:
     # --help: help.migrate in messages/zh.py, en.py
     from complaintctl.store.backend import is_url, open_ledger
-    from complaintctl.store.ledger import SCHEMES
     from complaintctl.store.copy import copy_ledger
+    from complaintctl.store.ledger import SCHEMES
 
     if not is_url(to):  # a centre moves onto a server; a copy of a file is `backup`
         raise InvalidInput("--to", "copy.to_is_not_a_server", accepted=SCHEMES)
